@@ -1,0 +1,85 @@
+/*
+ * app.h - what the service does with one HTTP request, apart from FastCGI.
+ *
+ * The FastCGI worker (fcgi/) only moves bytes: it maps the server's
+ * parameters into a struct app_request, calls app_preflight() before reading
+ * the body and app_handle() after, and writes the struct app_response back.
+ * Everything that decides anything lives here so tests can reach it.
+ */
+#ifndef SI_APP_H
+#define SI_APP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+
+/* The route the Go original served, kept so its users can switch. */
+#define APP_SLACK_ROUTE "/slack/infra-search"
+#define APP_HEALTH_ROUTE "/healthz"
+
+/* Slack ids are short (T0123ABCD); 64 bytes leaves room for enterprise ids
+ * and keeps log lines bounded whatever a request claims. */
+#define APP_ID_MAX 64
+
+struct app;
+
+struct app_request {
+	const char *method;          /* REQUEST_METHOD */
+	const char *path;            /* route path without query string */
+	const char *content_type;    /* CONTENT_TYPE, may be NULL */
+	const char *slack_timestamp; /* X-Slack-Request-Timestamp, may be NULL */
+	const char *slack_signature; /* X-Slack-Signature, may be NULL */
+	const char *slack_retry_num; /* X-Slack-Retry-Num, may be NULL */
+	const char *body;            /* raw body, body_len bytes, may hold NULs */
+	size_t body_len;
+	time_t now;                  /* the caller's clock, seconds */
+};
+
+struct app_response {
+	int status;
+	const char *content_type;    /* static string */
+	const char *allow;           /* Allow header for 405, static, or NULL */
+	char *body;                  /* owned, freed by app_response_free() */
+	size_t body_len;
+	const char *route;           /* static route name for the log */
+	const char *reason;          /* static short reason for the log, or NULL */
+	char team_id[APP_ID_MAX];    /* Slack ids for the log, "" when unknown */
+	char user_id[APP_ID_MAX];
+	char channel_id[APP_ID_MAX];
+};
+
+/* Create the application around a loaded configuration. cfg is borrowed
+ * and must outlive the app. Returns NULL with err set on failure; free with
+ * app_free(). */
+struct app *app_new(const struct si_config *cfg, struct si_err *err);
+void app_free(struct app *app);
+
+/* Pick the request path from what the web server sent: DOCUMENT_URI, then
+ * SCRIPT_NAME, then REQUEST_URI without its query string (nginx sends the
+ * first with the example config; Apache's mod_proxy_fcgi the others). Any
+ * argument may be NULL. Writes into out (size out_len); returns out. */
+const char *app_route_path(const char *document_uri, const char *script_name,
+			   const char *request_uri, char *out, size_t out_len);
+
+/* Decide everything that can be decided before the body is read: unknown
+ * route (404), wrong method (405), an unparseable (400) or too large (413)
+ * CONTENT_LENGTH. Returns 1 and sets *body_len when the caller should read
+ * exactly that many bytes and then call app_handle(); returns 0 when resp
+ * is complete and must be sent as is. */
+int app_preflight(const struct app *app, const char *method, const char *path,
+		  const char *content_length, size_t *body_len,
+		  struct app_response *resp);
+
+/* Handle a request whose body has been read in full. */
+void app_handle(struct app *app, const struct app_request *req,
+		struct app_response *resp);
+
+/* Fill resp with a plain-text error (used by the worker when the body is
+ * shorter than announced). */
+void app_response_text(struct app_response *resp, int status, const char *text);
+
+/* Free resp->body and reset resp. */
+void app_response_free(struct app_response *resp);
+
+#endif

@@ -1,0 +1,181 @@
+#include "worker.h"
+
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logfmt.h"
+
+/* Paths longer than this are not ours: every route we serve is short. */
+#define WORKER_PATH_MAX 256
+/* nginx's $request_id is 32 hex characters; allow some room, no more. */
+#define WORKER_REQID_MAX 64
+
+static long long s_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Use the web server's request id when it is a plain token, so our log
+ * line and the access log can be joined; otherwise make one. */
+static void s_request_id(const FCGX_Request *req, int index, unsigned long n,
+			 char *out, size_t out_len)
+{
+	const char *rid = FCGX_GetParam("REQUEST_ID", req->envp);
+	size_t len;
+
+	if (rid != NULL) {
+		len = strlen(rid);
+		if (len > 0 && len < out_len && len < WORKER_REQID_MAX &&
+		    strspn(rid, "0123456789abcdefABCDEF-") == len) {
+			memcpy(out, rid, len + 1);
+			return;
+		}
+	}
+	(void)snprintf(out, out_len, "%ld-%d-%lu", (long)getpid(), index, n);
+}
+
+/* Read exactly len bytes of the request body. Returns the number read,
+ * which is less than len when the client sent a short body. */
+static size_t s_read_body(FCGX_Request *req, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		size_t want = len - got;
+		int n;
+
+		if (want > 65536)
+			want = 65536;
+		n = FCGX_GetStr(buf + got, (int)want, req->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+static const char *s_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+static void s_write_response(FCGX_Request *req, const struct app_response *resp,
+			     int head_only)
+{
+	FCGX_FPrintF(req->out, "Status: %d %s\r\n", resp->status, s_status_text(resp->status));
+	if (resp->content_type != NULL)
+		FCGX_FPrintF(req->out, "Content-Type: %s\r\n", resp->content_type);
+	if (resp->allow != NULL)
+		FCGX_FPrintF(req->out, "Allow: %s\r\n", resp->allow);
+	FCGX_FPrintF(req->out, "Cache-Control: no-store\r\n");
+	FCGX_FPrintF(req->out, "Content-Length: %zu\r\n\r\n", resp->body_len);
+	if (!head_only && resp->body_len > 0)
+		FCGX_PutStr(resp->body, (int)resp->body_len, req->out);
+}
+
+static void s_log(const char *rid, const char *method, const struct app_response *resp,
+		  long long dur_us)
+{
+	struct logfmt l;
+
+	logfmt_begin(&l, resp->status >= 500 ? "error" : "info");
+	logfmt_str(&l, "msg", "request");
+	logfmt_str(&l, "request_id", rid);
+	logfmt_str(&l, "method", method);
+	logfmt_str(&l, "route", resp->route);
+	logfmt_int(&l, "status", resp->status);
+	logfmt_int(&l, "duration_us", dur_us);
+	logfmt_str(&l, "reason", resp->reason);
+	if (resp->team_id[0] != '\0')
+		logfmt_str(&l, "team_id", resp->team_id);
+	if (resp->user_id[0] != '\0')
+		logfmt_str(&l, "user_id", resp->user_id);
+	if (resp->channel_id[0] != '\0')
+		logfmt_str(&l, "channel_id", resp->channel_id);
+	logfmt_emit(&l, stderr);
+}
+
+static void s_serve_one(struct worker_shared *w, FCGX_Request *req, unsigned long n)
+{
+	char path[WORKER_PATH_MAX];
+	char rid[WORKER_REQID_MAX + 1];
+	struct app_response resp;
+	struct app_request areq;
+	const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
+	long long t0 = s_now_us();
+	size_t body_len = 0;
+	char *body = NULL;
+
+	memset(&areq, 0, sizeof(areq));
+	s_request_id(req, w->index, n, rid, sizeof(rid));
+	app_route_path(FCGX_GetParam("DOCUMENT_URI", req->envp),
+		       FCGX_GetParam("SCRIPT_NAME", req->envp),
+		       FCGX_GetParam("REQUEST_URI", req->envp), path, sizeof(path));
+	if (!app_preflight(w->app, method, path, FCGX_GetParam("CONTENT_LENGTH", req->envp),
+			   &body_len, &resp))
+		goto send;
+	body = malloc(body_len + 1);
+	if (body == NULL) {
+		app_response_text(&resp, 503, "out of memory");
+		goto send;
+	}
+	if (s_read_body(req, body, body_len) != body_len) {
+		resp.reason = "short body";
+		app_response_text(&resp, 400, "request body shorter than Content-Length");
+		goto send;
+	}
+	body[body_len] = '\0';
+	areq.method = method;
+	areq.path = path;
+	areq.content_type = FCGX_GetParam("CONTENT_TYPE", req->envp);
+	areq.slack_timestamp = FCGX_GetParam("HTTP_X_SLACK_REQUEST_TIMESTAMP", req->envp);
+	areq.slack_signature = FCGX_GetParam("HTTP_X_SLACK_SIGNATURE", req->envp);
+	areq.slack_retry_num = FCGX_GetParam("HTTP_X_SLACK_RETRY_NUM", req->envp);
+	areq.body = body;
+	areq.body_len = body_len;
+	areq.now = time(NULL);
+	app_handle(w->app, &areq, &resp);
+send:
+	s_write_response(req, &resp, method != NULL && strcmp(method, "HEAD") == 0);
+	s_log(rid, method, &resp, s_now_us() - t0);
+	app_response_free(&resp);
+	free(body);
+}
+
+void *worker_run(void *arg)
+{
+	struct worker_shared *w = arg;
+	FCGX_Request req;
+	unsigned long n = 0;
+
+	if (FCGX_InitRequest(&req, w->listen_fd, 0) != 0)
+		return NULL;
+	while (!atomic_load(w->stopping)) {
+		/* Linux allows many threads to block in accept() on one socket;
+		 * the kernel hands each connection to exactly one of them, so no
+		 * lock is needed around FCGX_Accept_r. */
+		if (FCGX_Accept_r(&req) < 0)
+			break;
+		s_serve_one(w, &req, ++n);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 0);
+	return NULL;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run every test: install dependencies, build, then
+#   1. the whole suite (unit + integration) in a normal -Werror build,
+#   2. the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the unit tests under valgrind with leak checking.
+# Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+scripts/deps.sh
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+
+build() { # build DIR CONFIGURE-ARGS...
+	local dir=$1; shift
+	mkdir -p "$dir"
+	(cd "$dir" && "$SRC/configure" -q --enable-werror "$@" && make -s -j"$JOBS")
+}
+
+status=0
+echo "== normal build: unit + integration tests"
+build _build/default
+make -C _build/default -s check -j"$JOBS" VERBOSE=1 || status=1
+
+if [ "${1:-}" != "--quick" ]; then
+	echo "== ASan + UBSan build: unit + integration tests"
+	build _build/asan --enable-sanitizers CC=clang
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C _build/asan -s check -j"$JOBS" VERBOSE=1 || status=1
+
+	echo "== valgrind: unit tests"
+	make -C _build/default -s check-valgrind || status=1
+fi
+
+if [ $status -eq 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; fi
+exit $status

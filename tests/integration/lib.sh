@@ -1,0 +1,141 @@
+# Shared harness for the integration tests: real nginx (its own config from
+# nginx.conf.example), the real worker under spawn-fcgi, real HTTP with curl.
+# Source it; call stack_start; use post_signed/check; the EXIT trap tears
+# everything down even when a test fails.
+
+set -u
+
+SI_SRCDIR=${SI_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SI_BUILDDIR=${SI_BUILDDIR:-$SI_SRCDIR}
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+SPAWN_FCGI=${SPAWN_FCGI:-$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}
+PYTHON3=${PYTHON3:-python3}
+WORKER=${WORKER:-$SI_BUILDDIR/slash-infra}
+
+# Fixed test secret: not a real one, and never printed by the worker.
+SECRET=${SECRET:-test-signing-secret-0123456789abcdef}
+export SLACK_SIGNING_SECRET=$SECRET
+
+TMP=$(mktemp -d /tmp/slash-infra-it.XXXXXX)
+chmod 755 "$TMP"
+PASS=0
+FAIL=0
+PIDS=()
+
+log() { printf '%s\n' "$*" >&2; }
+
+stack_stop() {
+	local p
+	if [ -f "$TMP/nginx.pid" ]; then
+		kill "$(cat "$TMP/nginx.pid")" 2>/dev/null
+	fi
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	# Bounded wait: 50 x 0.1 s, then force.
+	for _ in $(seq 50); do
+		local alive=0
+		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive -eq 0 ] && break
+		sleep 0.1
+	done
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	PIDS=()
+}
+
+finish() {
+	local rc=$?
+	stack_stop
+	if [ "$FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
+		log "--- worker log (tail) ---"; tail -n 40 "$TMP/worker.log" 2>/dev/null >&2
+		log "--- nginx error log (tail) ---"; tail -n 20 "$TMP/error.log" 2>/dev/null >&2
+		log "(kept $TMP)"
+	else
+		rm -rf "$TMP"
+	fi
+	echo "$PASS passed, $FAIL failed"
+	if [ "$FAIL" -ne 0 ] || [ $rc -ne 0 ]; then exit 1; fi
+	exit 0
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+
+check() { # check NAME CONDITION-RESULT(0/1) [detail]
+	if [ "$2" -eq 0 ]; then
+		PASS=$((PASS + 1)); log "ok   - $1"
+	else
+		FAIL=$((FAIL + 1)); log "FAIL - $1 ${3:-}"
+	fi
+}
+
+expect_eq() { # expect_eq NAME GOT WANT
+	if [ "$2" = "$3" ]; then check "$1" 0; else check "$1" 1 "(got '$2', want '$3')"; fi
+}
+
+expect_contains() { # expect_contains NAME HAYSTACK NEEDLE
+	case "$2" in *"$3"*) check "$1" 0 ;; *) check "$1" 1 "('$3' not in '$(printf %s "$2" | head -c 300)')" ;; esac
+}
+
+free_port() { "$PYTHON3" "$SI_SRCDIR/tests/integration/free_port.py"; }
+
+# Write nginx.conf from the example, substituting only paths and ports.
+nginx_conf() {
+	local port=$1 sock=$2
+	sed -e "s|^pid .*;|pid $TMP/nginx.pid;|" \
+	    -e "s|^error_log .*;|error_log $TMP/error.log;|" \
+	    -e "s|access_log [^;]*;|access_log $TMP/access.log;|" \
+	    -e "s|_temp_path /var/lib/nginx/\([a-z]*\);|_temp_path $TMP/\1;|" \
+	    -e "s|server unix:[^;]*;|server unix:$sock;|" \
+	    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+	    "$SI_SRCDIR/nginx.conf.example" > "$TMP/nginx.conf"
+	if [ "$(id -u)" = 0 ]; then
+		# nginx workers started by root run as nobody; let them in.
+		sed -i "1i user root;" "$TMP/nginx.conf"
+	fi
+}
+
+wait_http() { # wait_http URL: bounded 100 x 0.1 s
+	for _ in $(seq 100); do
+		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stack_start [worker args...]: worker under spawn-fcgi + nginx in front.
+stack_start() {
+	local sock="$TMP/worker.sock"
+	PORT=$(free_port)
+	BASE="http://127.0.0.1:$PORT"
+	nginx_conf "$PORT" "$sock"
+	"$SPAWN_FCGI" -n -s "$sock" -M 0666 -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
+	WORKER_PID=$!
+	PIDS+=("$WORKER_PID")
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	"$NGINX" -c "$TMP/nginx.conf" -p "$TMP" -e "$TMP/error.log" -g 'daemon on;' \
+		2>>"$TMP/error.log" || { log "nginx failed to start"; cat "$TMP/error.log" >&2; return 1; }
+	wait_http "$BASE/healthz" || { log "stack did not come up"; return 1; }
+}
+
+# post_signed BODY [TIMESTAMP] [extra curl args...]: prints "STATUS BODY".
+post_signed() {
+	local body=$1 ts=${2:-$(date +%s)} sig
+	shift; [ $# -gt 0 ] && shift
+	printf '%s' "$body" > "$TMP/body.$$.$BASHPID"
+	sig=$("$PYTHON3" "$SI_SRCDIR/tests/integration/slack_sign.py" "$SECRET" "$ts" "$TMP/body.$$.$BASHPID")
+	curl -s --max-time 10 -o "$TMP/out.$BASHPID" -w '%{http_code}' \
+		-H "Content-Type: application/x-www-form-urlencoded" \
+		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" \
+		--data-binary "@$TMP/body.$$.$BASHPID" "$@" "$BASE/slack/infra-search"
+	printf ' '
+	cat "$TMP/out.$BASHPID"
+	rm -f "$TMP/body.$$.$BASHPID" "$TMP/out.$BASHPID"
+}
+
+slack_body() { # slack_body TEXT [RESPONSE_URL]
+	local text=$1 url=${2:-https://hooks.slack.com/commands/T0001/1234/abcd}
+	local etext eurl
+	etext=$("$PYTHON3" -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$text")
+	eurl=$("$PYTHON3" -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$url")
+	printf 'token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%%2Finfra-search&text=%s&response_url=%s&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456' "$etext" "$eurl"
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The Slack front door end to end: real nginx -> spawn-fcgi -> the worker.
+. "$(dirname "$0")/lib.sh"
+
+stack_start || exit 1
+
+# /healthz
+out=$(curl -s -w ' %{http_code}' "$BASE/healthz")
+expect_eq "healthz answers 200 ok" "$out" "ok
+ 200"
+
+# A correctly signed command: 200 JSON that keeps the command in the channel.
+r=$(post_signed "$(slack_body 'i-0123456789abcdef0')")
+expect_eq "signed command -> 200" "${r%% *}" 200
+expect_contains "signed command -> in_channel JSON" "$r" '"response_type":"in_channel"'
+
+# help and empty text: ephemeral usage.
+r=$(post_signed "$(slack_body 'help')")
+expect_contains "help -> ephemeral usage" "$r" '"response_type":"ephemeral"'
+expect_contains "help -> usage text" "$r" 'Usage'
+r=$(post_signed "$(slack_body '')")
+expect_contains "empty text -> usage" "$r" 'Usage'
+
+# Bad signature: sign with another secret.
+r=$(SECRET=wrong-secret post_signed "$(slack_body 'x1')")
+expect_eq "bad signature -> 401" "${r%% *}" 401
+expect_contains "bad signature reason" "$r" "bad signature"
+
+# Stale and future timestamps.
+r=$(post_signed "$(slack_body 'x1')" $(( $(date +%s) - 400 )))
+expect_eq "stale timestamp -> 401" "${r%% *}" 401
+expect_contains "stale reason" "$r" "stale timestamp"
+r=$(post_signed "$(slack_body 'x1')" $(( $(date +%s) + 400 )))
+expect_eq "future timestamp -> 401" "${r%% *}" 401
+
+# Missing signature headers.
+code=$(curl -s -o "$TMP/o" -w '%{http_code}' --data-binary "$(slack_body x1)" \
+	-H 'Content-Type: application/x-www-form-urlencoded' "$BASE/slack/infra-search")
+expect_eq "missing signature -> 401" "$code" 401
+expect_contains "missing signature reason" "$(cat "$TMP/o")" "missing signature"
+
+# A response_url outside the allowed prefixes: 400 before any work.
+r=$(post_signed "$(slack_body 'x1' 'https://evil.example.com/hook')")
+expect_eq "foreign response_url -> 400" "${r%% *}" 400
+
+# Malformed form (invalid escape) but correctly signed: 400.
+r=$(post_signed 'text=%zz&response_url=https%3A%2F%2Fhooks.slack.com%2Fx')
+expect_eq "invalid escape -> 400" "${r%% *}" 400
+
+# ssl_check: 200 with an empty body.
+r=$(post_signed 'token=abc&ssl_check=1')
+expect_eq "ssl_check -> 200 empty" "$r" "200 "
+
+# Oversized body: 413 (nginx's limit matches the worker's).
+head -c 70000 /dev/zero | tr '\0' 'a' > "$TMP/big"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$TMP/big" "$BASE/slack/infra-search")
+expect_eq "oversized -> 413" "$code" 413
+
+# Wrong method and unknown path.
+code=$(curl -s -o /dev/null -D "$TMP/h" -w '%{http_code}' "$BASE/slack/infra-search")
+expect_eq "GET on slack route -> 405" "$code" 405
+expect_contains "405 carries Allow: POST" "$(tr -d '\r' < "$TMP/h")" "Allow: POST"
+code=$(curl -s -o "$TMP/o" -w '%{http_code}' "$BASE/nope")
+expect_eq "unknown path -> 404" "$code" 404
+expect_contains "404 one-line body" "$(cat "$TMP/o")" "not found"
+
+# 200 concurrent valid requests: every one answers 200.
+body=$(slack_body 'i-0123456789abcdef0')
+export -f post_signed
+export BASE SECRET TMP PYTHON3 SI_SRCDIR
+seq 200 | xargs -P 50 -I{} bash -c 'r=$(post_signed "$0"); echo "${r%% *}"' "$body" > "$TMP/codes"
+n200=$(grep -c '^200$' "$TMP/codes")
+expect_eq "200 concurrent signed requests -> 200 each" "$n200" 200
+
+# The log: one logfmt line per request, never the secret or signature.
+sleep 0.2
+grep -q 'route=infra-search status=200' "$TMP/worker.log"; check "worker logs logfmt lines" $?
+! grep -q "$SECRET" "$TMP/worker.log" "$TMP/error.log" "$TMP/access.log"; check "secret never logged" $?
+! grep -q 'v0=' "$TMP/worker.log"; check "signature never logged" $?
+
+# SIGTERM: the worker exits 0.
+kill -TERM "$WORKER_PID"
+rc=0
+for _ in $(seq 50); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$WORKER_PID"; rc=$?
+expect_eq "SIGTERM -> worker exits 0" "$rc" 0
