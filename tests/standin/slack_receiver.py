@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Local stand-in for Slack's response_url endpoint (tests and local demo).
+
+Accepts POSTs of JSON messages at any path (e.g. /hooks/T1/B1/xyz), records
+them in memory and lets tests inspect them.  Loopback only, stdlib only.
+
+  GET  /_messages            -> {"messages": [{"path", "body", "raw", "time", "status"}],
+                                 "counts": {path: n}}   (only accepted messages)
+  GET  /_messages?path=/p    -> same, for one path
+  POST /_control             JSON {"fail_next": N, "status": 500} or {"always_fail": true}
+                             or {"always_fail": false}
+  POST /_reset               forget messages and failure settings
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from urllib.parse import parse_qs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from aws_standin import (LOOPBACK_HOSTS,  # noqa: E402
+                         announce, make_server, serve_until_signal)
+from http.server import BaseHTTPRequestHandler  # noqa: E402
+
+# Slack's response_url accepts messages well below this; the cap bounds memory.
+MAX_BODY_BYTES = 1 << 20
+# Bound the number of stored messages so a long benchmark cannot exhaust memory.
+MAX_MESSAGES = 100000
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.messages = []
+        self.counts = Counter()
+        self.attempts = Counter()
+        self.fail_next = 0
+        self.fail_status = 500
+        self.always_fail = False
+
+
+class ReceiverHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self):
+        return "SlackReceiverStandin"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def _send(self, status, obj, ctype="application/json"):
+        body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self):
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            n = -1
+        if n < 0 or n > MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        st = self.server.state
+        path, _, query = self.path.partition("?")
+        if path != "/_messages":
+            self._send(404, {"error": "not found"})
+            return
+        want = parse_qs(query).get("path", [None])[0]
+        with st.lock:
+            msgs = [m for m in st.messages if want is None or m["path"] == want]
+            counts = dict(st.counts) if want is None else {want: st.counts.get(want, 0)}
+            attempts = dict(st.attempts)
+        self._send(200, {"messages": msgs, "counts": counts, "attempts": attempts})
+
+    def do_POST(self):
+        st = self.server.state
+        path = self.path.partition("?")[0]
+        raw = self._body()
+        if raw is None:
+            self.close_connection = True
+            self._send(413, {"error": "body too large"})
+            return
+        if path in ("/_control", "/_reset"):
+            try:
+                doc = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                self._send(400, {"error": "bad json"})
+                return
+            with st.lock:
+                if path == "/_reset":
+                    st.reset()
+                else:
+                    if "fail_next" in doc:
+                        st.fail_next = int(doc["fail_next"])
+                    if "always_fail" in doc:
+                        st.always_fail = bool(doc["always_fail"])
+                    if "status" in doc:
+                        st.fail_status = int(doc["status"])
+            self._send(200, {"ok": True})
+            return
+        with st.lock:
+            st.attempts[path] += 1
+            fail = st.always_fail or st.fail_next > 0
+            if st.fail_next > 0:
+                st.fail_next -= 1
+            status = st.fail_status if fail else 200
+            if not fail:
+                try:
+                    body = json.loads(raw.decode("utf-8"))
+                except ValueError:
+                    body = None
+                if len(st.messages) < MAX_MESSAGES:
+                    st.messages.append({"path": path, "body": body,
+                                        "raw": raw.decode("utf-8", "replace"),
+                                        "content_type": self.headers.get("Content-Type"),
+                                        "time": time.time()})
+                st.counts[path] += 1
+        sys.stderr.write("slack-receiver: POST %s bytes=%d status=%d\n" % (path, len(raw), status))
+        sys.stderr.flush()
+        if fail:
+            self._send(status, b"internal_error", ctype="text/plain")
+        else:
+            # Slack answers a successful response_url POST with a plain "ok".
+            self._send(200, b"ok", ctype="text/plain")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="local Slack response_url receiver")
+    p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 or ::1 only")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--port-file")
+    args = p.parse_args(argv)
+    if args.host not in LOOPBACK_HOSTS:
+        sys.stderr.write("slack-receiver: refusing non-loopback bind address %r\n" % args.host)
+        return 2
+    server = make_server(args.host, args.port, ReceiverHandler)
+    server.state = State()
+    announce(server, args.port_file)
+    serve_until_signal(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
