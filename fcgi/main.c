@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 	r = s_parse_args(argc, argv, &opts);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	config_path = opts.config != NULL ? opts.config : getenv("SLASH_INFRA_CONFIG");
+	config_path = si_config_path(opts.config, environ);
 	if (si_config_load(&cfg, config_path, environ, &err) != 0) {
 		fprintf(stderr, "slash-infra: configuration: %s\n", err.msg);
 		goto out;

@@ -1,0 +1,261 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "slack_sig.h"
+
+#define SECRET "unit-test-secret"
+#define NOW ((time_t)1700000000)
+#define TS "1700000000"
+#define GOOD_URL "https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fx"
+
+struct fixture {
+	struct si_config cfg;
+	struct app *app;
+};
+
+static int s_setup(void **state)
+{
+	static char *envp[] = {
+		"SLACK_SIGNING_SECRET=" SECRET,
+		"AWS_ROLE_PRODUCTION=arn:aws:iam::111111111111:role/Inspect",
+		"SLASH_INFRA_SERVER_MAX_BODY=1024",
+		NULL,
+	};
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct si_err err;
+
+	assert_non_null(f);
+	assert_int_equal(si_config_load(&f->cfg, NULL, envp, &err), 0);
+	f->app = app_new(&f->cfg, &err);
+	assert_non_null(f->app);
+	*state = f;
+	return 0;
+}
+
+static int s_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	app_free(f->app);
+	si_config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+/* Run a signed POST with body through app_handle. */
+static void s_post(struct fixture *f, const char *body, const char *ctype,
+		   const char *secret, struct app_response *resp)
+{
+	char sig[SLACK_SIG_HEADER_LEN + 1];
+	struct app_request req = {0};
+	struct si_err err;
+
+	assert_int_equal(slack_sig_compute(secret, TS, body, strlen(body), sig, &err), 0);
+	req.method = "POST";
+	req.path = APP_SLACK_ROUTE;
+	req.content_type = ctype;
+	req.slack_timestamp = TS;
+	req.slack_signature = sig;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.now = NOW;
+	memset(resp, 0, sizeof(*resp));
+	app_handle(f->app, &req, resp);
+}
+
+static const char *FORM = "application/x-www-form-urlencoded";
+
+static void test_route_path_prefers_document_uri(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_string_equal(app_route_path("/a", "/b", "/c?x", out, sizeof(out)), "/a");
+	assert_string_equal(app_route_path(NULL, "/b", "/c?x", out, sizeof(out)), "/b");
+	assert_string_equal(app_route_path("", "", "/c?x=1", out, sizeof(out)), "/c");
+	assert_string_equal(app_route_path(NULL, NULL, NULL, out, sizeof(out)), "");
+	/* bounded: a long path is cut, never overflows */
+	assert_string_equal(app_route_path("/abcdefgh", NULL, NULL, out, 4), "/ab");
+}
+
+static void test_preflight_routes(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+	size_t len;
+
+	assert_int_equal(app_preflight(f->app, "GET", "/healthz", NULL, &len, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok\n");
+	app_response_free(&r);
+
+	assert_int_equal(app_preflight(f->app, "POST", "/healthz", NULL, &len, &r), 0);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.allow, "GET, HEAD");
+	app_response_free(&r);
+
+	assert_int_equal(app_preflight(f->app, "GET", APP_SLACK_ROUTE, NULL, &len, &r), 0);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.allow, "POST");
+	app_response_free(&r);
+
+	assert_int_equal(app_preflight(f->app, "POST", "/slack/other", "10", &len, &r), 0);
+	assert_int_equal(r.status, 404);
+	app_response_free(&r);
+}
+
+static void test_preflight_content_length(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+	size_t len = 99;
+
+	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "1024", &len, &r), 1);
+	assert_int_equal(len, 1024);
+	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "1025", &len, &r), 0);
+	assert_int_equal(r.status, 413);
+	app_response_free(&r);
+	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "-1", &len, &r), 0);
+	assert_int_equal(r.status, 400);
+	app_response_free(&r);
+	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "99999999999999999999", &len, &r), 0);
+	assert_int_equal(r.status, 400);
+	app_response_free(&r);
+	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, NULL, &len, &r), 1);
+	assert_int_equal(len, 0);
+}
+
+static void test_signed_command_in_channel(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_post(f, "team_id=T1&user_id=U1&channel_id=C1&text=i-0123abcd&response_url=" GOOD_URL,
+	       FORM, SECRET, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "{\"response_type\":\"in_channel\"}");
+	assert_string_equal(r.team_id, "T1");
+	assert_string_equal(r.user_id, "U1");
+	assert_string_equal(r.channel_id, "C1");
+	app_response_free(&r);
+}
+
+static void test_help_and_empty_are_ephemeral(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_post(f, "text=help&response_url=" GOOD_URL, FORM, SECRET, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"response_type\":\"ephemeral\""));
+	assert_non_null(strstr(r.body, "Usage"));
+	app_response_free(&r);
+	s_post(f, "text=&response_url=" GOOD_URL, FORM, SECRET, &r);
+	assert_non_null(strstr(r.body, "ephemeral"));
+	app_response_free(&r);
+	s_post(f, "text=+HELP+&response_url=" GOOD_URL, FORM, SECRET, &r);
+	assert_non_null(strstr(r.body, "ephemeral"));
+	app_response_free(&r);
+}
+
+static void test_bad_signature_401(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_post(f, "text=x&response_url=" GOOD_URL, FORM, "another-secret", &r);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.body, "bad signature\n");
+	app_response_free(&r);
+}
+
+static void test_missing_and_stale_401(void **state)
+{
+	struct fixture *f = *state;
+	struct app_request req = {0};
+	struct app_response r = {0};
+
+	req.method = "POST";
+	req.path = APP_SLACK_ROUTE;
+	req.content_type = FORM;
+	req.body = "text=x";
+	req.body_len = 6;
+	req.now = NOW;
+	app_handle(f->app, &req, &r);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.body, "missing signature\n");
+	app_response_free(&r);
+
+	req.slack_timestamp = "1699999000";
+	req.slack_signature = "v0=0000000000000000000000000000000000000000000000000000000000000000";
+	app_handle(f->app, &req, &r);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.body, "stale timestamp\n");
+	app_response_free(&r);
+}
+
+static void test_foreign_response_url_400(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_post(f, "text=x1&response_url=https%3A%2F%2Fevil.example%2Fhook", FORM, SECRET, &r);
+	assert_int_equal(r.status, 400);
+	app_response_free(&r);
+	s_post(f, "text=x1", FORM, SECRET, &r);
+	assert_int_equal(r.status, 400);
+	app_response_free(&r);
+}
+
+static void test_bad_form_400_and_content_type_415(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_post(f, "text=%zz&response_url=" GOOD_URL, FORM, SECRET, &r);
+	assert_int_equal(r.status, 400);
+	app_response_free(&r);
+	s_post(f, "text=x1&response_url=" GOOD_URL, "application/json", SECRET, &r);
+	assert_int_equal(r.status, 415);
+	app_response_free(&r);
+	s_post(f, "text=x1&response_url=" GOOD_URL, "application/x-www-form-urlencoded; charset=utf-8",
+	       SECRET, &r);
+	assert_int_equal(r.status, 200);
+	app_response_free(&r);
+}
+
+static void test_ssl_check_empty_200(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_post(f, "token=abc&ssl_check=1", FORM, SECRET, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	app_response_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_route_path_prefers_document_uri),
+		cmocka_unit_test(test_preflight_routes),
+		cmocka_unit_test(test_preflight_content_length),
+		cmocka_unit_test(test_signed_command_in_channel),
+		cmocka_unit_test(test_help_and_empty_are_ephemeral),
+		cmocka_unit_test(test_bad_signature_401),
+		cmocka_unit_test(test_missing_and_stale_401),
+		cmocka_unit_test(test_foreign_response_url_400),
+		cmocka_unit_test(test_bad_form_400_and_content_type_415),
+		cmocka_unit_test(test_ssl_check_empty_200),
+	};
+	return cmocka_run_group_tests_name("app", tests, s_setup, s_teardown);
+}
