@@ -355,6 +355,10 @@ static void test_url_userinfo_trick_rejected(void **state)
 			fail_msg("%s allowed", bad[i]);
 		assert_false(s_allowed(bad[i], s_prefix_slash));
 	}
+	/* The exact-authority rule already stops the tricks above; the '@'
+	 * rule holds on its own, even against a prefix carrying userinfo. */
+	assert_false(s_allowed("https://u:p@hooks.slack.com/commands/1",
+			       (const char *const[]){ "https://u:p@hooks.slack.com/" }));
 	/* An '@' after the authority (in the path or query) is harmless. */
 	assert_true(s_allowed("https://hooks.slack.com/commands/a@b", s_prefix_noslash));
 	assert_true(s_allowed("https://hooks.slack.com/x?u=a@b", s_prefix_noslash));
