@@ -215,6 +215,7 @@ struct s_load {
 	int lineno;              /* line most recently handed to inih */
 	int err_line;            /* line of the recorded error */
 	int section_seq;         /* number of '[' lines read so far */
+	int section_line;        /* line of the latest '[' line */
 	bool indented;           /* current line starts with blank space */
 	const void *last_base;   /* setting set by the previous entry, for */
 	const struct s_setting *last_set;  /* continuation lines */
@@ -693,15 +694,17 @@ static char *s_read_line(char *str, int num, void *stream)
 		si_err_set(ld->err, SI_ERR_LIMIT,
 		           "%s:%d: line longer than %zu characters (split long "
 		           "lists over indented continuation lines)",
-		           ld->path, ld->lineno, cap - 2);
+		           ld->path, ld->lineno, cap - 1);
 		s_fail_line(ld, ld->lineno);
 		return NULL;
 	}
 	ld->indented = str[0] == ' ' || str[0] == '\t';
 	for (p = str; *p == ' ' || *p == '\t'; p++)
 		;
-	if (*p == '[')
+	if (*p == '[') {
 		ld->section_seq++;
+		ld->section_line = ld->lineno;
+	}
 	return str;
 }
 
@@ -784,7 +787,7 @@ static int s_ini_account(struct s_load *ld, const char *alias_text,
 			return -1;
 		idx = ld->cfg->n_accounts - 1;
 		ld->meta[idx].seq = ld->section_seq;
-		ld->meta[idx].line = ld->lineno;
+		ld->meta[idx].line = ld->section_line;
 	}
 	for (size_t i = 0; i < S_ARRAY_LEN(s_account_settings); i++)
 		if (strcmp(s_account_settings[i].key, name) == 0)
