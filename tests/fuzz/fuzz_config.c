@@ -21,6 +21,8 @@
 /* Past the module's own 1 MiB file cap there is nothing new to find. */
 #define FUZZ_MAX_INPUT ((size_t)1100 * 1024)
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *const envp[] = {
