@@ -743,7 +743,7 @@ static int s_ini_set(struct s_load *ld, const struct s_setting *s, void *base,
 		return si_err_set(ld->err, SI_ERR_INVALID,
 		                  "%s: set twice (first on line %d)", label, *seen);
 	if ((s->flags & S_SECRET) && (ld->mode & (S_IRGRP | S_IROTH)))
-		return si_err_set(ld->err, SI_ERR_AUTH,
+		return si_err_set(ld->err, SI_ERR_INVALID,
 		                  "%s: file holds a secret but has mode %04o "
 		                  "(readable by group/others); run chmod 600 on it",
 		                  label, (unsigned)(ld->mode & 07777));
@@ -861,6 +861,9 @@ static int s_check_ini_accounts(struct s_load *ld)
 
 static int s_load_file(struct s_load *ld, const char *path)
 {
+	/* our own stdio buffer, so the file's bytes (the secret among them)
+	 * can be wiped after reading instead of lingering in freed memory */
+	char iobuf[4096];
 	struct stat st;
 	int fd, rc = -1, prc;
 
@@ -880,7 +883,7 @@ static int s_load_file(struct s_load *ld, const char *path)
 	}
 	/* anyone who can write the file can point us at their own accounts */
 	if (st.st_mode & S_IWOTH) {
-		si_err_set(ld->err, SI_ERR_AUTH, "%s: mode %04o is writable by "
+		si_err_set(ld->err, SI_ERR_INVALID, "%s: mode %04o is writable by "
 		           "others; run chmod 600 on it", path,
 		           (unsigned)(st.st_mode & 07777));
 		goto out;
@@ -893,6 +896,10 @@ static int s_load_file(struct s_load *ld, const char *path)
 		goto out;
 	}
 	fd = -1;
+	if (setvbuf(ld->f, iobuf, _IOFBF, sizeof(iobuf)) != 0) {
+		si_err_set(ld->err, SI_ERR_INTERNAL, "%s: setvbuf failed", path);
+		goto out;
+	}
 	prc = ini_parse_stream(s_read_line, ld, s_on_entry, ld);
 	if (prc > 0 && (!ld->failed || prc < ld->err_line)) {
 		si_err_set(ld->err, SI_ERR_INVALID, "%s:%d: syntax error (expected "
@@ -911,6 +918,7 @@ out:
 	if (ld->f != NULL)
 		fclose(ld->f);
 	ld->f = NULL;
+	OPENSSL_cleanse(iobuf, sizeof(iobuf));
 	if (fd >= 0)
 		close(fd);
 	return rc;

@@ -9,6 +9,10 @@
  *      AWS_ROLE_<ALIAS> / AWS_REGION_<ALIAS>, and SLASH_INFRA_<SECTION>_<KEY>
  *      for every ini setting (e.g. SLASH_INFRA_SERVER_THREADS). The
  *      SLASH_INFRA_* spelling beats SLACK_SIGNING_SECRET when both are set.
+ *      An empty value unsets a text setting and empties a list. A
+ *      SLASH_INFRA_<SECTION>_* name whose section is ours (SLACK, SERVER,
+ *      SEARCH, AWS, ACCESS, ORGANIZATION) but whose key is unknown is a
+ *      typo and refused; other SLASH_INFRA_* names are left alone.
  *
  * The environment is passed in (envp, NULL-terminated "NAME=value" strings);
  * the module never calls getenv(), so tests pin it.
@@ -108,7 +112,8 @@ int si_config_load(struct si_config *out, const char *ini_path,
  * Safe on NULL and on a zeroed struct. */
 void si_config_free(struct si_config *cfg);
 
-/* Print a human summary (accounts, regions, limits) for --check-config.
+/* Print a human summary (accounts, regions, limits) for --check-config;
+ * cfg must be a loaded (or zeroed) configuration.
  * Never prints the signing secret or external IDs. Returns 0, or -1 if
  * writing to out failed. */
 int si_config_describe(const struct si_config *cfg, FILE *out);
