@@ -513,6 +513,49 @@ class TestSigV4Rejections(AwsBase):
         self.assertEqual((st, ec2_error_code(body)[0]), (403, "UnauthorizedOperation"))
 
 
+class TestInterop(AwsBase):
+    def test_get_query_string(self):
+        c = self.creds(PROD)
+        query = urlencode(sorted({"Action": "DescribeInstances", "Version": "2016-11-15",
+                                  "InstanceId.1": "i-0a1b2c3d4e5f60002"}.items()))
+        hdrs, _, _, _ = client_sign("GET", "/", query, [("Host", "127.0.0.1:%d" % self.port)],
+                                    b"", c[0], c[1], "eu-west-2", "ec2", now_amz(), token=c[2])
+        st, _, body = http_req(self.port, "GET", "/?" + query, b"", dict(hdrs))
+        self.assertEqual(st, 200, body)
+        self.assertEqual(instance_ids(body), ["i-0a1b2c3d4e5f60002"])
+
+    def test_curl_aws_sigv4(self):
+        """libcurl's own SigV4 signer (what the C service uses) is accepted."""
+        try:
+            v = subprocess.run(["curl", "--version"], capture_output=True, timeout=TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired):
+            self.skipTest("no curl")
+        if b"curl" not in v.stdout:
+            self.skipTest("no curl")
+        url = "http://127.0.0.1:%d/" % self.port
+
+        def curl(scope, user, data, *extra):
+            r = subprocess.run(["curl", "-s", "-m", str(int(TIMEOUT)), "--aws-sigv4", scope,
+                                "--user", user, "-d", data] + list(extra) + [url],
+                               capture_output=True, timeout=TIMEOUT + 2)
+            return r.stdout
+        body = curl("aws:amz:us-east-1:sts", "%s:%s" % BASE[:2],
+                    "Action=AssumeRole&Version=2011-06-15&RoleArn=%s&RoleSessionName=curl"
+                    "&ExternalId=%s" % (role(PROD), EXT))
+        cr = xml(body).find(STS + "AssumeRoleResult/" + STS + "Credentials")
+        self.assertIsNotNone(cr, body)
+        akid, secret, token = (cr.find(STS + n).text for n in
+                               ("AccessKeyId", "SecretAccessKey", "SessionToken"))
+        body = curl("aws:amz:eu-west-2:ec2", "%s:%s" % (akid, secret),
+                    "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag:Name"
+                    "&Filter.1.Value.1=prod-web-*", "-H", "X-Amz-Security-Token: " + token)
+        self.assertEqual(instance_ids(body), ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"])
+        body = curl("aws:amz:eu-west-2:ec2", "%s:%s" % (akid, secret + "x"),
+                    "Action=DescribeInstances&Version=2016-11-15",
+                    "-H", "X-Amz-Security-Token: " + token)
+        self.assertEqual(ec2_error_code(body)[0], "AuthFailure")
+
+
 class TestDescribeInstances(AwsBase):
     P1, P2, P3 = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002", "i-0a1b2c3d4e5f60003"
 
