@@ -11,7 +11,6 @@ import hmac
 import http.client
 import json
 import os
-import re
 import select
 import signal
 import socket
