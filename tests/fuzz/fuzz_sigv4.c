@@ -17,6 +17,9 @@
 /* Enough fields for the layout above. */
 #define N_FIELDS 8
 
+/* libFuzzer's entry point; declared here for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static void s_check_result(const struct sigv4_result *r)
 {
 	size_t i;
