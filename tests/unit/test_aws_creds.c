@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -975,6 +976,47 @@ static void test_cached_keeps_unexpired_on_refresh_failure(void **state)
 	aws_creds_provider_free(p);
 }
 
+#define N_THREADS 8
+#define GETS_PER_THREAD 200
+
+static void *hammer(void *arg)
+{
+	struct aws_creds_provider *p = arg;
+	struct aws_creds c = {0};
+	long bad = 0;
+
+	for (int i = 0; i < GETS_PER_THREAD; i++) {
+		if (aws_creds_provider_get(p, 100, &c, NULL) != 0 ||
+		    strcmp(c.access_key_id, "SHARED") != 0)
+			bad++;
+		aws_creds_clear(&c);
+	}
+	return (void *)bad;
+}
+
+/* Many threads, one cache: one refresh, everyone gets valid credentials.
+ * (The counting provider is not thread-safe itself: the cache's mutex is
+ * what keeps its counter exact; run under TSan/helgrind to see races.) */
+static void test_cached_shared_between_threads(void **state)
+{
+	struct counting t = {0, 0, 3600, "SHARED"};
+	struct aws_creds_provider *p;
+	pthread_t th[N_THREADS];
+	void *bad;
+
+	(void)state;
+	p = aws_creds_provider_cached_new(aws_creds_provider_new(&counting_vt, &t, NULL), 300, NULL);
+	assert_non_null(p);
+	for (int i = 0; i < N_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, hammer, p), 0);
+	for (int i = 0; i < N_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], &bad), 0);
+		assert_null(bad);
+	}
+	assert_int_equal(t.calls, 1);
+	aws_creds_provider_free(p);
+}
+
 static void test_constructors_take_ownership_on_failure(void **state)
 {
 	struct si_err err;
@@ -1025,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_cached_refreshes_only_near_expiry),
 		cmocka_unit_test(test_cached_static_never_refreshes),
 		cmocka_unit_test(test_cached_keeps_unexpired_on_refresh_failure),
+		cmocka_unit_test(test_cached_shared_between_threads),
 		cmocka_unit_test(test_constructors_take_ownership_on_failure),
 	};
 	int rc;
