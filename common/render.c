@@ -1,0 +1,1033 @@
+#include "render.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+
+/* A text is built in full, then cut to its Slack limit; 64 KiB is far
+ * above any limit, so only hostile input ever hits this cap (and then the
+ * text is simply cut shorter). */
+#define S_TEXT_BUF_MAX ((size_t)64 * 1024)
+
+/* Per-value caps, in characters, so one huge tag or query cannot crowd the
+ * rest of a section out; well under RENDER_MAX_FIELD_TEXT. */
+#define S_QUERY_CHARS 200
+#define S_VALUE_CHARS 200
+#define S_TAG_KEY_CHARS 64
+#define S_TAG_VALUE_CHARS 128
+#define S_FAIL_CHARS 100
+
+/* The mark of a cut. */
+#define S_ELLIPSIS "\xe2\x80\xa6"
+
+/* Fewest blocks that can say anything: summary, failures, one match and
+ * the "more" line. */
+#define S_MIN_BLOCKS 4
+
+#define S_REPLACEMENT "\xef\xbf\xbd"
+
+/* Sticky error: builders record the first failure and keep going, and the
+ * top level checks once. */
+struct s_ctx {
+	int failed;
+	struct si_err *err;
+};
+
+static void s_fail(struct s_ctx *c, enum si_err_code code, const char *what)
+{
+	if (!c->failed)
+		si_err_set(c->err, code, "render: %s", what);
+	c->failed = 1;
+}
+
+/* ---- text: sanitising, escaping and cutting -------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if bad. */
+static size_t s_utf8_seq(const unsigned char *s, size_t n, unsigned int *cp_out)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80) {
+		*cp_out = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2; cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3; cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4; cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	*cp_out = cp;
+	return len;
+}
+
+/* Slack-length of one code point: UTF-16 units, an upper bound on
+ * "characters" however Slack counts them. */
+static size_t s_units(unsigned int cp)
+{
+	return cp >= 0x10000 ? 2 : 1;
+}
+
+static void s_put(struct s_ctx *c, struct si_buf *b, const char *s, size_t n)
+{
+	if (c->failed)
+		return;
+	if (si_buf_append(b, s, n, NULL) != 0 && b->len + n <= b->max)
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+	/* Past S_TEXT_BUF_MAX the append is dropped: s_fit cuts anyway. */
+}
+
+static void s_puts(struct s_ctx *c, struct si_buf *b, const char *s)
+{
+	s_put(c, b, s, strlen(s));
+}
+
+__attribute__((format(printf, 3, 4)))
+static void s_printf(struct s_ctx *c, struct si_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		s_fail(c, SI_ERR_INTERNAL, "formatted text too long");
+		return;
+	}
+	s_put(c, b, tmp, (size_t)n);
+}
+
+/*
+ * Append untrusted src (may be NULL) to b: bad UTF-8 -> U+FFFD, control
+ * characters -> space, & < > -> entities, at most max_chars characters of
+ * source text (an ellipsis replaces the rest).
+ */
+static void s_esc(struct s_ctx *c, struct si_buf *b, const char *src, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t n, i = 0, k, used = 0;
+	unsigned int cp = 0;
+
+	if (src == NULL)
+		return;
+	n = strlen(src);
+	while (i < n) {
+		if (used + 1 > max_chars) {
+			s_puts(c, b, S_ELLIPSIS);
+			return;
+		}
+		k = s_utf8_seq(p + i, n - i, &cp);
+		if (k == 0) {
+			s_puts(c, b, S_REPLACEMENT);
+			i++;
+			used++;
+			continue;
+		}
+		if (cp == '&')
+			s_puts(c, b, "&amp;");
+		else if (cp == '<')
+			s_puts(c, b, "&lt;");
+		else if (cp == '>')
+			s_puts(c, b, "&gt;");
+		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+			s_puts(c, b, " ");
+		else
+			s_put(c, b, src + i, k);
+		used += s_units(cp);
+		i += k;
+	}
+}
+
+/*
+ * Cut the (already escaped, valid UTF-8) text in b to at most max Slack
+ * characters, ending with an ellipsis when cut. The cut never splits a
+ * UTF-8 sequence, an entity (&amp;) or our own markup (<url|label>): every
+ * raw '&' and '<' in the text is ours, because s_esc escaped the others.
+ */
+static void s_fit(struct s_ctx *c, struct si_buf *b, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)b->data;
+	size_t n = b->len, i = 0, units = 0, k, cut = 0, safe = 0;
+	unsigned int cp = 0;
+	int in_link = 0, in_ent = 0, cutting = 0;
+
+	while (i < n) {
+		k = s_utf8_seq(p + i, n - i, &cp);
+		if (k == 0) {
+			k = 1;  /* cannot happen after s_esc; count it anyway */
+			cp = 0xfffd;
+		}
+		if (!in_link && !in_ent)
+			safe = i;
+		if (!cutting && units + s_units(cp) > max - 1) {
+			cutting = 1;
+			cut = safe;
+		}
+		units += s_units(cp);
+		if (cp == '<')
+			in_link = 1;
+		else if (cp == '>')
+			in_link = 0;
+		else if (cp == '&')
+			in_ent = 1;
+		else if (cp == ';')
+			in_ent = 0;
+		i += k;
+	}
+	if (units <= max || !cutting)
+		return;
+	while (cut > 0 && (b->data[cut - 1] == ' ' || b->data[cut - 1] == '\n'))
+		cut--;
+	b->len = cut;
+	b->data[cut] = '\0';
+	/* Shorter than what was cut, so it fits under b->max. */
+	s_puts(c, b, S_ELLIPSIS);
+}
+
+/* A value is safe inside a console URL if it is [A-Za-z0-9-] only; AWS
+ * IDs and regions always are, so anything else is not linked at all. */
+static int s_url_safe(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* ---- json-c helpers --------------------------------------------------- */
+
+static json_object *s_jstr(struct s_ctx *c, const char *s)
+{
+	json_object *o;
+
+	if (c->failed)
+		return NULL;
+	o = json_object_new_string(s);
+	if (o == NULL)
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+	return o;
+}
+
+static json_object *s_jobj(struct s_ctx *c)
+{
+	json_object *o = c->failed ? NULL : json_object_new_object();
+
+	if (o == NULL)
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+	return o;
+}
+
+static json_object *s_jarr(struct s_ctx *c)
+{
+	json_object *o = c->failed ? NULL : json_object_new_array();
+
+	if (o == NULL)
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+	return o;
+}
+
+/* Takes ownership of val in every case. */
+static void s_set(struct s_ctx *c, json_object *obj, const char *key, json_object *val)
+{
+	if (obj == NULL || val == NULL || json_object_object_add(obj, key, val) != 0) {
+		json_object_put(val);
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+	}
+}
+
+static void s_push(struct s_ctx *c, json_object *arr, json_object *val)
+{
+	if (arr == NULL || val == NULL || json_object_array_add(arr, val) != 0) {
+		json_object_put(val);
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+	}
+}
+
+/* {"type":"mrkdwn","text":...}, the buffer's text cut to max. */
+static json_object *s_mrkdwn(struct s_ctx *c, struct si_buf *b, size_t max)
+{
+	json_object *o = s_jobj(c);
+
+	if (b->data != NULL)
+		s_fit(c, b, max);
+	s_set(c, o, "type", s_jstr(c, "mrkdwn"));
+	s_set(c, o, "text", s_jstr(c, b->data != NULL ? b->data : ""));
+	return o;
+}
+
+static json_object *s_section(struct s_ctx *c, struct si_buf *text)
+{
+	json_object *o = s_jobj(c);
+
+	s_set(c, o, "type", s_jstr(c, "section"));
+	s_set(c, o, "text", s_mrkdwn(c, text, RENDER_MAX_SECTION_TEXT));
+	return o;
+}
+
+static json_object *s_context(struct s_ctx *c, struct si_buf *text)
+{
+	json_object *o = s_jobj(c), *els = s_jarr(c);
+
+	/* Context elements share the section text limit. */
+	s_push(c, els, s_mrkdwn(c, text, RENDER_MAX_SECTION_TEXT));
+	s_set(c, o, "type", s_jstr(c, "context"));
+	s_set(c, o, "elements", els);
+	return o;
+}
+
+/* Append a "*Label*\nvalue" field unless value is NULL/empty or the
+ * fields are full. value is untrusted and escaped. */
+static void s_field(struct s_ctx *c, json_object *fields, const char *label,
+		    const char *value)
+{
+	struct si_buf b;
+
+	if (value == NULL || value[0] == '\0' || c->failed ||
+	    json_object_array_length(fields) >= RENDER_MAX_FIELDS)
+		return;
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_printf(c, &b, "*%s*\n", label);
+	s_esc(c, &b, value, S_VALUE_CHARS);
+	s_push(c, fields, s_mrkdwn(c, &b, RENDER_MAX_FIELD_TEXT));
+	si_buf_free(&b, 0);
+}
+
+/* Field whose value is our own (already escaped) text in b. */
+static void s_field_buf(struct s_ctx *c, json_object *fields, const char *label,
+			struct si_buf *val)
+{
+	struct si_buf b;
+
+	if (val->len == 0 || c->failed ||
+	    json_object_array_length(fields) >= RENDER_MAX_FIELDS)
+		return;
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_printf(c, &b, "*%s*\n", label);
+	s_put(c, &b, val->data, val->len);
+	s_push(c, fields, s_mrkdwn(c, &b, RENDER_MAX_FIELD_TEXT));
+	si_buf_free(&b, 0);
+}
+
+static char *s_finish(struct s_ctx *c, json_object *root)
+{
+	const char *js;
+	char *out = NULL;
+
+	if (!c->failed) {
+		js = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
+		out = js != NULL ? strdup(js) : NULL;
+		if (out == NULL)
+			s_fail(c, SI_ERR_NOMEM, "out of memory serialising JSON");
+	}
+	json_object_put(root);
+	return out;
+}
+
+static const char *s_response_type(const struct render_opts *o)
+{
+	return (o != NULL && o->response_type == RENDER_EPHEMERAL) ?
+	       "ephemeral" : "in_channel";
+}
+
+static const char *s_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* ---- instances -------------------------------------------------------- */
+
+struct s_state_emoji {
+	const char *state;
+	const char *emoji;
+};
+
+/* EC2 instance states (InstanceState.Name). */
+static const struct s_state_emoji s_states[] = {
+	{ "running", ":large_green_circle:" },
+	{ "pending", ":large_yellow_circle:" },
+	{ "stopping", ":large_yellow_circle:" },
+	{ "shutting-down", ":large_orange_circle:" },
+	{ "stopped", ":red_circle:" },
+	{ "terminated", ":black_circle:" },
+};
+
+static const char *s_state_emoji(const char *state)
+{
+	size_t i;
+
+	for (i = 0; state != NULL && i < sizeof(s_states) / sizeof(s_states[0]); i++)
+		if (strcmp(state, s_states[i].state) == 0)
+			return s_states[i].emoji;
+	return ":white_circle:";
+}
+
+/* Tags shown as their own fields (as the Go original did) or in the
+ * title, and so left out of the compact tag list. */
+static int s_tag_has_field(const char *key)
+{
+	return key != NULL && (strcmp(key, "Name") == 0 ||
+			       strcmp(key, "Environment") == 0 ||
+			       strcmp(key, "Role") == 0);
+}
+
+static void s_account(struct s_ctx *c, struct si_buf *b, const struct search_match *m,
+		      const char *fallback_id)
+{
+	const char *id = m->account_id != NULL ? m->account_id : fallback_id;
+
+	s_esc(c, b, m->account_alias, S_VALUE_CHARS);
+	if (id == NULL)
+		return;
+	s_puts(c, b, m->account_alias != NULL ? " (" : "(");
+	s_esc(c, b, id, S_VALUE_CHARS);
+	s_puts(c, b, ")");
+}
+
+static void s_region(struct s_ctx *c, struct si_buf *b, const char *region,
+		     const char *az)
+{
+	s_esc(c, b, region, S_VALUE_CHARS);
+	if (az == NULL)
+		return;
+	s_puts(c, b, region != NULL ? " (" : "(");
+	s_esc(c, b, az, S_VALUE_CHARS);
+	s_puts(c, b, ")");
+}
+
+static void s_instance_text(struct s_ctx *c, struct si_buf *t, const struct search_match *m)
+{
+	const struct ec2_instance *in = &m->instance;
+	const char *name = ec2_tag_get(in->tags, in->n_tags, "Name");
+	int link = s_url_safe(m->region) && s_url_safe(in->instance_id);
+	size_t i, shown = 0;
+
+	s_puts(c, t, "*");
+	if (link)
+		s_printf(c, t, "<https://%s.console.aws.amazon.com/ec2/home?region=%s"
+			 "#InstanceDetails:instanceId=%s|", m->region, m->region,
+			 in->instance_id);
+	s_esc(c, t, name != NULL && name[0] != '\0' ? name : in->instance_id,
+	      S_VALUE_CHARS);
+	s_puts(c, t, link ? ">*" : "*");
+	if (name != NULL && name[0] != '\0' && in->instance_id != NULL) {
+		s_puts(c, t, " ");
+		s_esc(c, t, in->instance_id, S_VALUE_CHARS);
+	}
+	if (link)
+		s_printf(c, t, "\n<https://%s.console.aws.amazon.com/config/home?region=%s"
+			 "#/timeline/AWS::EC2::Instance/%s/configuration|Config timeline>"
+			 " \xc2\xb7 <https://%s.console.aws.amazon.com/systems-manager/"
+			 "session-manager/%s?region=%s|Session Manager>", m->region,
+			 m->region, in->instance_id, m->region, in->instance_id, m->region);
+	for (i = 0; i < in->n_tags; i++) {
+		if (s_tag_has_field(in->tags[i].key))
+			continue;
+		s_puts(c, t, shown++ == 0 ? "\n*Tags:* " : ", ");
+		s_esc(c, t, in->tags[i].key, S_TAG_KEY_CHARS);
+		s_puts(c, t, "=");
+		s_esc(c, t, in->tags[i].value, S_TAG_VALUE_CHARS);
+	}
+}
+
+static json_object *s_instance_block(struct s_ctx *c, const struct search_match *m)
+{
+	const struct ec2_instance *in = &m->instance;
+	json_object *o = s_jobj(c), *fields = s_jarr(c);
+	struct si_buf t, v;
+
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	si_buf_init(&v, S_TEXT_BUF_MAX);
+	s_instance_text(c, &t, m);
+	s_set(c, o, "type", s_jstr(c, "section"));
+	s_set(c, o, "text", s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+	if (in->state != NULL) {
+		s_printf(c, &v, "%s ", s_state_emoji(in->state));
+		s_esc(c, &v, in->state, S_VALUE_CHARS);
+		s_field_buf(c, fields, "State", &v);
+	}
+	s_field(c, fields, "Type", in->instance_type);
+	si_buf_reset(&v);
+	s_account(c, &v, m, in->owner_id);
+	s_field_buf(c, fields, "Account", &v);
+	si_buf_reset(&v);
+	s_region(c, &v, m->region, in->az);
+	s_field_buf(c, fields, "Region", &v);
+	s_field(c, fields, "Private IP", in->private_ip);
+	s_field(c, fields, "Public IP", in->public_ip);
+	if (in->n_ipv6 > 0)
+		s_field(c, fields, "IPv6", in->ipv6[0]);
+	s_field(c, fields, "Launched", in->launch_time);
+	s_field(c, fields, "Environment", ec2_tag_get(in->tags, in->n_tags, "Environment"));
+	s_field(c, fields, "Role", ec2_tag_get(in->tags, in->n_tags, "Role"));
+	if (fields != NULL && json_object_array_length(fields) > 0)
+		s_set(c, o, "fields", fields);
+	else
+		json_object_put(fields);
+	si_buf_free(&t, 0);
+	si_buf_free(&v, 0);
+	return o;
+}
+
+/* ---- network interfaces ----------------------------------------------- */
+
+/*
+ * How to name an interface's owner. Fields left NULL match anything; the
+ * first rule that matches wins. With strip set, the description after
+ * that many bytes is appended ("ELB app/web/50dc..." -> "app/web/50dc...").
+ */
+struct s_owner_rule {
+	const char *interface_type;
+	const char *desc_prefix;
+	const char *requester_id;
+	const char *label;
+	size_t strip;
+};
+
+static const struct s_owner_rule s_owner_rules[] = {
+	{ "nat_gateway", NULL, NULL, "NAT gateway", 0 },
+	{ NULL, "Interface for NAT Gateway", NULL, "NAT gateway", 0 },
+	{ NULL, "ELB app/", NULL, "Application load balancer", 4 },
+	{ NULL, "ELB net/", NULL, "Network load balancer", 4 },
+	{ NULL, "ELB gwy/", NULL, "Gateway load balancer", 4 },
+	{ NULL, "ELB ", NULL, "Classic load balancer", 4 },
+	{ "network_load_balancer", NULL, NULL, "Network load balancer", 0 },
+	{ "gateway_load_balancer", NULL, NULL, "Gateway load balancer", 0 },
+	{ "gateway_load_balancer_endpoint", NULL, NULL, "Gateway load balancer endpoint", 0 },
+	{ "lambda", NULL, NULL, "Lambda function", 0 },
+	{ NULL, "AWS Lambda VPC ENI", NULL, "Lambda function", 0 },
+	{ "vpc_endpoint", NULL, NULL, "VPC endpoint", 0 },
+	{ NULL, "VPC Endpoint Interface", NULL, "VPC endpoint", 0 },
+	{ "efs", NULL, NULL, "EFS mount target", 0 },
+	{ NULL, "EFS mount target", NULL, "EFS mount target", 0 },
+	{ "transit_gateway", NULL, NULL, "Transit gateway attachment", 0 },
+	{ "api_gateway_managed", NULL, NULL, "API Gateway", 0 },
+	{ "global_accelerator_managed", NULL, NULL, "Global Accelerator", 0 },
+	{ "quicksight", NULL, NULL, "QuickSight", 0 },
+	{ "trunk", NULL, NULL, "ECS trunk interface", 0 },
+	{ "branch", NULL, NULL, "ECS task (branch interface)", 0 },
+	{ NULL, "arn:aws:ecs:", NULL, "ECS task", 0 },
+	{ NULL, "RDSNetworkInterface", NULL, "RDS database", 0 },
+	{ NULL, NULL, "amazon-rds", "RDS database", 0 },
+	{ NULL, "ElastiCache", NULL, "ElastiCache cluster", 0 },
+	{ NULL, NULL, "amazon-elasticache", "ElastiCache cluster", 0 },
+	{ NULL, "AWS created network interface for directory", NULL, "Directory Service", 0 },
+	{ NULL, NULL, "amazon-elb", "Load balancer", 0 },
+};
+
+static int s_rule_matches(const struct s_owner_rule *r, const struct ec2_eni *e)
+{
+	if (r->interface_type != NULL &&
+	    (e->interface_type == NULL || strcmp(r->interface_type, e->interface_type) != 0))
+		return 0;
+	if (r->desc_prefix != NULL &&
+	    (e->description == NULL ||
+	     strncmp(e->description, r->desc_prefix, strlen(r->desc_prefix)) != 0))
+		return 0;
+	if (r->requester_id != NULL &&
+	    (e->requester_id == NULL || strcmp(r->requester_id, e->requester_id) != 0))
+		return 0;
+	return 1;
+}
+
+const char *render_eni_owner(const struct ec2_eni *e, char *buf, size_t len)
+{
+	size_t i;
+	int n = -1;
+
+	if (buf == NULL || len == 0)
+		return "";
+	buf[0] = '\0';
+	if (e == NULL)
+		return buf;
+	for (i = 0; i < sizeof(s_owner_rules) / sizeof(s_owner_rules[0]); i++) {
+		const struct s_owner_rule *r = &s_owner_rules[i];
+
+		if (!s_rule_matches(r, e))
+			continue;
+		if (r->strip > 0 && e->description[r->strip] != '\0')
+			n = snprintf(buf, len, "%s %s", r->label, e->description + r->strip);
+		else
+			n = snprintf(buf, len, "%s", r->label);
+		break;
+	}
+	if (n < 0 && e->attached_instance_id != NULL)
+		n = snprintf(buf, len, "Instance %s", e->attached_instance_id);
+	if (n < 0 && e->requester_managed && e->requester_id != NULL)
+		n = snprintf(buf, len, "AWS service (%s)", e->requester_id);
+	if (n < 0)
+		n = snprintf(buf, len, "%s", e->status != NULL &&
+			     strcmp(e->status, "available") == 0 ?
+			     "Unattached interface" : "Network interface");
+	(void)n;  /* truncation of a label is acceptable */
+	return buf;
+}
+
+/* Comma-separated private (which = 0) or public (1) addresses. */
+static void s_eni_ips(struct s_ctx *c, struct si_buf *b, const struct ec2_eni *e, int which)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; i < e->n_ips; i++) {
+		const char *ip = which ? e->ips[i].public_ip : e->ips[i].private_ip;
+
+		if (ip == NULL)
+			continue;
+		s_puts(c, b, shown++ ? ", " : "");
+		s_esc(c, b, ip, S_VALUE_CHARS);
+	}
+	for (i = 0; which == 0 && i < e->n_ipv6; i++) {
+		s_puts(c, b, shown++ ? ", " : "");
+		s_esc(c, b, e->ipv6[i], S_VALUE_CHARS);
+	}
+}
+
+static json_object *s_eni_block(struct s_ctx *c, const struct search_match *m)
+{
+	const struct ec2_eni *e = &m->eni;
+	json_object *o = s_jobj(c), *fields = s_jarr(c);
+	struct si_buf t, v;
+	char owner[256];
+	int link = s_url_safe(m->region) && s_url_safe(e->eni_id);
+
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	si_buf_init(&v, S_TEXT_BUF_MAX);
+	render_eni_owner(e, owner, sizeof(owner));
+	s_puts(c, &t, "*");
+	if (link)
+		s_printf(c, &t, "<https://%s.console.aws.amazon.com/ec2/home?region=%s"
+			 "#NetworkInterface:networkInterfaceId=%s|", m->region, m->region,
+			 e->eni_id);
+	s_esc(c, &t, e->eni_id != NULL ? e->eni_id : "interface", S_VALUE_CHARS);
+	s_puts(c, &t, link ? ">* " : "* ");
+	s_esc(c, &t, owner, S_VALUE_CHARS);
+	s_set(c, o, "type", s_jstr(c, "section"));
+	s_set(c, o, "text", s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+
+	s_field(c, fields, "Owner", owner);
+	s_field(c, fields, "Type", e->interface_type);
+	s_field(c, fields, "Status", e->status);
+	s_account(c, &v, m, e->owner_id);
+	s_field_buf(c, fields, "Account", &v);
+	si_buf_reset(&v);
+	s_region(c, &v, m->region, e->az);
+	s_field_buf(c, fields, "Region", &v);
+	si_buf_reset(&v);
+	s_eni_ips(c, &v, e, 0);
+	s_field_buf(c, fields, "Private IP", &v);
+	si_buf_reset(&v);
+	s_eni_ips(c, &v, e, 1);
+	s_field_buf(c, fields, "Public IP", &v);
+	si_buf_reset(&v);
+	if (e->vpc_id != NULL || e->subnet_id != NULL) {
+		s_esc(c, &v, e->vpc_id != NULL ? e->vpc_id : "-", S_VALUE_CHARS);
+		s_puts(c, &v, " / ");
+		s_esc(c, &v, e->subnet_id != NULL ? e->subnet_id : "-", S_VALUE_CHARS);
+		s_field_buf(c, fields, "VPC / Subnet", &v);
+	}
+	s_field(c, fields, "Description", e->description);
+	s_field(c, fields, "Attached to", e->attached_instance_id);
+	if (fields != NULL && json_object_array_length(fields) > 0)
+		s_set(c, o, "fields", fields);
+	else
+		json_object_put(fields);
+	si_buf_free(&t, 0);
+	si_buf_free(&v, 0);
+	return o;
+}
+
+/* ---- whole messages ---------------------------------------------------- */
+
+static void s_failures_text(struct s_ctx *c, struct si_buf *b, const struct search_result *r)
+{
+	size_t i;
+
+	s_printf(c, b, ":warning: %zu %s could not be searched: ", r->n_failures,
+		 s_plural(r->n_failures, "target", "targets"));
+	for (i = 0; i < r->n_failures; i++) {
+		const struct search_failure *f = &r->failures[i];
+
+		s_puts(c, b, i ? ", " : "");
+		s_esc(c, b, f->account_alias != NULL ? f->account_alias : "?", S_FAIL_CHARS);
+		s_puts(c, b, "/");
+		s_esc(c, b, f->region != NULL ? f->region : "?", S_FAIL_CHARS);
+		s_puts(c, b, ": ");
+		s_esc(c, b, f->code != NULL ? f->code : "Error", S_FAIL_CHARS);
+	}
+}
+
+/* Root object with response_type, the escaped fallback text and an empty
+ * blocks array (returned through blocks). */
+static json_object *s_root(struct s_ctx *c, const char *response_type,
+			   struct si_buf *text, json_object **blocks)
+{
+	json_object *root = s_jobj(c);
+
+	*blocks = s_jarr(c);
+	s_set(c, root, "response_type", s_jstr(c, response_type));
+	if (text->data != NULL)
+		s_fit(c, text, RENDER_MAX_SECTION_TEXT);
+	s_set(c, root, "text", s_jstr(c, text->data != NULL ? text->data : ""));
+	s_set(c, root, "blocks", *blocks);
+	return root;
+}
+
+static size_t s_block_budget(const struct render_opts *o)
+{
+	size_t max = o != NULL ? o->max_blocks : 0;
+
+	if (max == 0 || max > RENDER_MAX_BLOCKS)
+		max = RENDER_MAX_BLOCKS;
+	return max < S_MIN_BLOCKS ? S_MIN_BLOCKS : max;
+}
+
+char *render_nothing_found(const struct search_result *r,
+			   const struct render_opts *opts, struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	struct si_buf t;
+	json_object *root, *blocks;
+	char *out;
+
+	if (r == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "render: no result");
+		return NULL;
+	}
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	s_puts(&c, &t, "No matches for ");
+	s_esc(&c, &t, r->query_text, S_QUERY_CHARS);
+	s_printf(&c, &t, " in %zu %s and %zu %s (%zu %s), %.2f s", r->n_accounts,
+		 s_plural(r->n_accounts, "account", "accounts"), r->n_regions,
+		 s_plural(r->n_regions, "region", "regions"), r->n_targets,
+		 s_plural(r->n_targets, "account-region", "account-regions"),
+		 r->elapsed_s);
+	root = s_root(&c, s_response_type(opts), &t, &blocks);
+	s_push(&c, blocks, s_section(&c, &t));
+	if (r->n_failures > 0) {
+		si_buf_reset(&t);
+		s_failures_text(&c, &t, r);
+		s_push(&c, blocks, s_context(&c, &t));
+	}
+	si_buf_free(&t, 0);
+	out = s_finish(&c, root);
+	return out;
+}
+
+char *render_result(const struct search_result *r, const struct render_opts *opts,
+		    struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	struct si_buf t;
+	json_object *root, *blocks;
+	size_t budget, shown, i;
+
+	if (r == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "render: no result");
+		return NULL;
+	}
+	if (r->n_matches == 0)
+		return render_nothing_found(r, opts, err);
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	s_printf(&c, &t, "%zu %s for ", r->n_matches,
+		 s_plural(r->n_matches, "match", "matches"));
+	s_esc(&c, &t, r->query_text, S_QUERY_CHARS);
+	s_printf(&c, &t, " in %zu %s, %.2f s", r->n_targets,
+		 s_plural(r->n_targets, "account-region", "account-regions"),
+		 r->elapsed_s);
+	root = s_root(&c, s_response_type(opts), &t, &blocks);
+	s_push(&c, blocks, s_section(&c, &t));
+
+	budget = s_block_budget(opts) - 1;
+	if (r->n_failures > 0) {
+		si_buf_reset(&t);
+		s_failures_text(&c, &t, r);
+		s_push(&c, blocks, s_context(&c, &t));
+		budget--;
+	}
+	/* Keep one block for "N more" when not everything fits. */
+	shown = r->n_matches <= budget ? r->n_matches : budget - 1;
+	for (i = 0; i < shown && !c.failed; i++) {
+		const struct search_match *m = &r->matches[i];
+
+		s_push(&c, blocks, m->kind == SEARCH_MATCH_ENI ? s_eni_block(&c, m) :
+		       s_instance_block(&c, m));
+	}
+	if (shown < r->n_matches) {
+		si_buf_reset(&t);
+		s_printf(&c, &t, S_ELLIPSIS "and %zu more %s not shown. To narrow the "
+			 "search, add account:ALIAS or region:REGION.",
+			 r->n_matches - shown,
+			 s_plural(r->n_matches - shown, "match", "matches"));
+		s_push(&c, blocks, s_section(&c, &t));
+	}
+	si_buf_free(&t, 0);
+	return s_finish(&c, root);
+}
+
+/* A message with one section holding text (already escaped in b). */
+static char *s_simple(struct s_ctx *c, const char *response_type, struct si_buf *b)
+{
+	json_object *root, *blocks;
+
+	root = s_root(c, response_type, b, &blocks);
+	s_push(c, blocks, s_section(c, b));
+	si_buf_free(b, 0);
+	return s_finish(c, root);
+}
+
+char *render_error(const char *text, struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	struct si_buf b;
+
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_puts(&c, &b, ":warning: ");
+	s_esc(&c, &b, text != NULL ? text : "Something went wrong.", RENDER_MAX_SECTION_TEXT);
+	return s_simple(&c, "ephemeral", &b);
+}
+
+char *render_pending(size_t n_accounts, size_t n_regions, struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	struct si_buf b;
+
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_printf(&c, &b, ":mag: Searching %zu %s in %zu %s\xe2\x80\xa6", n_accounts,
+		 s_plural(n_accounts, "account", "accounts"), n_regions,
+		 s_plural(n_regions, "region", "regions"));
+	return s_simple(&c, "ephemeral", &b);
+}
+
+static void s_list(struct s_ctx *c, struct si_buf *b, const char *const *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || v == NULL) {
+		s_puts(c, b, "(none configured)");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		s_puts(c, b, i ? ", " : "");
+		s_esc(c, b, v[i] != NULL ? v[i] : "?", S_VALUE_CHARS);
+	}
+}
+
+/* The examples cover each query kind once. */
+static const char *const s_examples[] = {
+	"i-0123456789abcdef0",
+	"10.4.2.17",
+	"ip-10-1-2-3.eu-west-2.compute.internal",
+	"eni-0a1b2c3d4e5f60718",
+	"web account:production region:eu-west-2",
+};
+
+char *render_help(const char *command, const char *const *aliases, size_t n_aliases,
+		  const char *const *regions, size_t n_regions, struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	struct si_buf b;
+	json_object *root, *blocks;
+	size_t i;
+
+	if (command == NULL)
+		command = "/infra-search";
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_puts(&c, &b, "Usage: ");
+	s_esc(&c, &b, command, S_VALUE_CHARS);
+	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION]");
+	root = s_root(&c, "ephemeral", &b, &blocks);
+
+	si_buf_reset(&b);
+	s_puts(&c, &b, "*Usage:* `");
+	s_esc(&c, &b, command, S_VALUE_CHARS);
+	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION]`\n"
+	       "Finds EC2 instances and network interfaces in every configured "
+	       "account and region. A TERM is an instance ID or ARN, an IPv4 or "
+	       "IPv6 address, an EC2 DNS name, an interface ID (eni-\xe2\x80\xa6) "
+	       "or part of a Name tag.");
+	s_push(&c, blocks, s_section(&c, &b));
+
+	si_buf_reset(&b);
+	s_puts(&c, &b, "*Examples:*");
+	for (i = 0; i < sizeof(s_examples) / sizeof(s_examples[0]); i++) {
+		s_puts(&c, &b, "\n`");
+		s_esc(&c, &b, command, S_VALUE_CHARS);
+		s_printf(&c, &b, " %s`", s_examples[i]);
+	}
+	s_push(&c, blocks, s_section(&c, &b));
+
+	si_buf_reset(&b);
+	s_puts(&c, &b, "*Accounts:* ");
+	s_list(&c, &b, aliases, n_aliases);
+	s_puts(&c, &b, "\n*Regions:* ");
+	s_list(&c, &b, regions, n_regions);
+	s_push(&c, blocks, s_section(&c, &b));
+	si_buf_free(&b, 0);
+	return s_finish(&c, root);
+}
+
+char *render_ack(struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	json_object *root = s_jobj(&c);
+
+	s_set(&c, root, "response_type", s_jstr(&c, "in_channel"));
+	return s_finish(&c, root);
+}
+
+/* ---- plain text -------------------------------------------------------- */
+
+/* Cells are cut at this many bytes so one odd value keeps the table
+ * readable. */
+#define S_CELL_MAX 48
+#define S_COLS 8
+
+static const char *const s_headers[S_COLS] = {
+	"ACCOUNT", "REGION", "ID", "NAME", "STATE", "TYPE", "PRIVATE IP", "PUBLIC IP"
+};
+
+/* Copy s into cell, control characters as '?', cut at a UTF-8 boundary. */
+static void s_cell(char *cell, const char *s)
+{
+	size_t i = 0, k;
+	unsigned int cp;
+
+	if (s == NULL)
+		s = "-";
+	while (s[i] != '\0') {
+		k = s_utf8_seq((const unsigned char *)s + i, strlen(s + i), &cp);
+		if (k == 0) {
+			k = 1;
+			cp = 0;  /* shown as '?' below */
+		}
+		if (i + k > S_CELL_MAX)
+			break;
+		memcpy(cell + i, s + i, k);
+		if (k == 1 && (cp < 0x20 || cp == 0x7f))
+			cell[i] = '?';
+		i += k;
+	}
+	cell[i] = '\0';
+}
+
+static void s_row(const struct search_match *m, char cells[S_COLS][S_CELL_MAX + 1])
+{
+	char owner[S_CELL_MAX + 1];
+	const char *priv = NULL, *pub = NULL;
+
+	s_cell(cells[0], m->account_alias);
+	s_cell(cells[1], m->region);
+	if (m->kind == SEARCH_MATCH_ENI) {
+		const struct ec2_eni *e = &m->eni;
+
+		if (e->n_ips > 0) {
+			priv = e->ips[0].private_ip;
+			pub = e->ips[0].public_ip;
+		}
+		s_cell(cells[2], e->eni_id);
+		s_cell(cells[3], render_eni_owner(e, owner, sizeof(owner)));
+		s_cell(cells[4], e->status);
+		s_cell(cells[5], e->interface_type);
+	} else {
+		const struct ec2_instance *in = &m->instance;
+
+		priv = in->private_ip;
+		pub = in->public_ip;
+		s_cell(cells[2], in->instance_id);
+		s_cell(cells[3], ec2_tag_get(in->tags, in->n_tags, "Name"));
+		s_cell(cells[4], in->state);
+		s_cell(cells[5], in->instance_type);
+	}
+	s_cell(cells[6], priv);
+	s_cell(cells[7], pub);
+}
+
+static int s_print_row(FILE *fp, char cells[S_COLS][S_CELL_MAX + 1], const int *w)
+{
+	int j;
+
+	for (j = 0; j + 1 < S_COLS; j++)
+		if (fprintf(fp, "%-*s  ", w[j], cells[j]) < 0)
+			return -1;
+	return fprintf(fp, "%s\n", cells[S_COLS - 1]) < 0 ? -1 : 0;
+}
+
+int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
+{
+	char cells[S_COLS][S_CELL_MAX + 1], q[S_CELL_MAX + 1];
+	int w[S_COLS];
+	size_t i;
+	int j;
+
+	if (r == NULL || fp == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "render_text: no result or file");
+	for (j = 0; j < S_COLS; j++)
+		w[j] = (int)strlen(s_headers[j]);
+	for (i = 0; i < r->n_matches; i++) {
+		s_row(&r->matches[i], cells);
+		for (j = 0; j < S_COLS; j++)
+			if ((int)strlen(cells[j]) > w[j])
+				w[j] = (int)strlen(cells[j]);
+	}
+	s_cell(q, r->query_text);
+	if (fprintf(fp, "%zu %s for %s in %zu %s, %.2f s\n", r->n_matches,
+		    s_plural(r->n_matches, "match", "matches"), q, r->n_targets,
+		    s_plural(r->n_targets, "account-region", "account-regions"),
+		    r->elapsed_s) < 0)
+		goto io;
+	if (r->n_matches > 0) {
+		for (j = 0; j < S_COLS; j++)
+			s_cell(cells[j], s_headers[j]);
+		if (s_print_row(fp, cells, w) != 0)
+			goto io;
+	}
+	for (i = 0; i < r->n_matches; i++) {
+		s_row(&r->matches[i], cells);
+		if (s_print_row(fp, cells, w) != 0)
+			goto io;
+	}
+	for (i = 0; i < r->n_failures; i++) {
+		const struct search_failure *f = &r->failures[i];
+		char a[S_CELL_MAX + 1], rg[S_CELL_MAX + 1], code[S_CELL_MAX + 1];
+		char msg[S_CELL_MAX + 1];
+
+		s_cell(a, f->account_alias);
+		s_cell(rg, f->region);
+		s_cell(code, f->code);
+		s_cell(msg, f->message);
+		if (fprintf(fp, "failed: %s/%s: %s%s%s%s\n", a, rg, code,
+			    f->message ? " (" : "", f->message ? msg : "",
+			    f->message ? ")" : "") < 0)
+			goto io;
+	}
+	if (fflush(fp) != 0)
+		goto io;
+	return 0;
+io:
+	return si_err_set(err, SI_ERR_IO, "render_text: write failed");
+}

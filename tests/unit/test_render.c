@@ -1,0 +1,894 @@
+/*
+ * test_render.c - Block Kit rendering: golden messages, Slack limits,
+ * escaping and the plain-text table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "render.h"
+
+/* ---- building results by hand ---- */
+
+static char *s_dup(const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+static void s_tag(struct ec2_tag **tags, size_t *n, const char *k, const char *v)
+{
+	struct ec2_tag *t = realloc(*tags, (*n + 1) * sizeof(**tags));
+
+	assert_non_null(t);
+	*tags = t;
+	t[*n].key = s_dup(k);
+	t[*n].value = s_dup(v);
+	(*n)++;
+}
+
+static struct search_match *s_add_match(struct search_result *r, enum search_match_kind kind,
+					const char *alias, const char *account_id,
+					const char *region)
+{
+	struct search_match *m = realloc(r->matches, (r->n_matches + 1) * sizeof(*m));
+
+	assert_non_null(m);
+	r->matches = m;
+	m = &r->matches[r->n_matches++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->account_alias = s_dup(alias);
+	m->account_id = s_dup(account_id);
+	m->region = s_dup(region);
+	return m;
+}
+
+static void s_add_failure(struct search_result *r, const char *alias, const char *region,
+			  const char *code, const char *message)
+{
+	struct search_failure *f = realloc(r->failures, (r->n_failures + 1) * sizeof(*f));
+
+	assert_non_null(f);
+	r->failures = f;
+	f = &r->failures[r->n_failures++];
+	f->account_alias = s_dup(alias);
+	f->region = s_dup(region);
+	f->code = s_dup(code);
+	f->message = s_dup(message);
+}
+
+static struct ec2_instance *s_instance(struct search_match *m, const char *id,
+				       const char *type, const char *state, const char *az)
+{
+	struct ec2_instance *in = &m->instance;
+
+	in->instance_id = s_dup(id);
+	in->instance_type = s_dup(type);
+	in->state = s_dup(state);
+	in->az = s_dup(az);
+	return in;
+}
+
+static void s_eni_ip(struct ec2_eni *e, const char *priv, const char *pub)
+{
+	struct ec2_private_ip *ip = realloc(e->ips, (e->n_ips + 1) * sizeof(*ip));
+
+	assert_non_null(ip);
+	e->ips = ip;
+	ip = &e->ips[e->n_ips++];
+	memset(ip, 0, sizeof(*ip));
+	ip->private_ip = s_dup(priv);
+	ip->public_ip = s_dup(pub);
+	ip->primary = e->n_ips == 1;
+}
+
+/* The fixture behind tests/data/render/result_basic.json. */
+static void s_basic(struct search_result *r)
+{
+	struct search_match *m;
+	struct ec2_instance *in;
+	struct ec2_eni *e;
+
+	memset(r, 0, sizeof(*r));
+	r->query_text = s_dup("web");
+	r->n_targets = 12;
+	r->n_accounts = 3;
+	r->n_regions = 4;
+	r->elapsed_s = 0.41;
+
+	m = s_add_match(r, SEARCH_MATCH_INSTANCE, "production", "123456789012", "eu-west-2");
+	in = s_instance(m, "i-0123456789abcdef0", "t3.micro", "running", "eu-west-2a");
+	in->launch_time = s_dup("2024-01-02T03:04:05.000Z");
+	in->private_ip = s_dup("10.4.2.17");
+	in->public_ip = s_dup("3.8.1.2");
+	s_tag(&in->tags, &in->n_tags, "Name", "web-1 & co");
+	s_tag(&in->tags, &in->n_tags, "team", "a&b");
+	s_tag(&in->tags, &in->n_tags, "Environment", "prod");
+	s_tag(&in->tags, &in->n_tags, "note", "<!channel> <http://x|y>");
+	s_tag(&in->tags, &in->n_tags, "Role", "web");
+
+	/* No account_id from the search: the reservation owner is used. No
+	 * public IP, no tags: those fields are left out. */
+	m = s_add_match(r, SEARCH_MATCH_INSTANCE, "staging", NULL, "us-east-1");
+	in = s_instance(m, "i-0fedcba9876543210", "m5.large", "stopped", "us-east-1c");
+	in->owner_id = s_dup("210987654321");
+	in->launch_time = s_dup("2023-11-30T23:59:59.000Z");
+	in->private_ip = s_dup("10.9.0.5");
+
+	m = s_add_match(r, SEARCH_MATCH_ENI, "production", "123456789012", "eu-west-2");
+	e = &m->eni;
+	e->eni_id = s_dup("eni-0a1b2c3d4e5f60718");
+	e->description = s_dup("ELB app/web-alb/50dc6c495c0c9188");
+	e->interface_type = s_dup("interface");
+	e->requester_id = s_dup("amazon-elb");
+	e->requester_managed = 1;
+	e->status = s_dup("in-use");
+	e->vpc_id = s_dup("vpc-11111111");
+	e->subnet_id = s_dup("subnet-22222222");
+	e->az = s_dup("eu-west-2b");
+	s_eni_ip(e, "10.4.3.9", "18.130.1.2");
+	s_eni_ip(e, "10.4.3.10", NULL);
+
+	s_add_failure(r, "staging", "eu-west-1", "AccessDenied", "User is not authorized");
+	s_add_failure(r, "dev", "us-east-1", "Timeout", NULL);
+}
+
+/* n running instances named web-<i> in one account-region. */
+static void s_many(struct search_result *r, size_t n, const char *tag_value)
+{
+	char id[32], name[32];
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->query_text = s_dup("web");
+	r->n_targets = r->n_accounts = r->n_regions = 1;
+	for (i = 0; i < n; i++) {
+		struct search_match *m = s_add_match(r, SEARCH_MATCH_INSTANCE, "production",
+						     "123456789012", "eu-west-2");
+		struct ec2_instance *in;
+
+		(void)snprintf(id, sizeof(id), "i-%017zx", i);
+		(void)snprintf(name, sizeof(name), "web-%zu", i);
+		in = s_instance(m, id, "t3.micro", "running", "eu-west-2a");
+		s_tag(&in->tags, &in->n_tags, "Name", name);
+		if (tag_value != NULL)
+			s_tag(&in->tags, &in->n_tags, "Description", tag_value);
+	}
+}
+
+/* ---- checking output ---- */
+
+static json_object *s_parse(const char *js)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+
+	assert_non_null(js);
+	assert_non_null(tok);
+	/* Strict UTF-8: the renderer must never emit invalid sequences. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, js, (int)strlen(js) + 1);
+	if (o == NULL)
+		fail_msg("output is not strict JSON: %s\n%s",
+			 json_tokener_error_desc(json_tokener_get_error(tok)), js);
+	json_tokener_free(tok);
+	return o;
+}
+
+static char *s_read_file(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* Compare js with tests/data/render/<name> structurally. */
+static void s_golden(const char *name, const char *js)
+{
+	const char *src = getenv("SI_SRCDIR");
+	char path[1024];
+	char *want_text;
+	json_object *want, *got;
+
+	(void)snprintf(path, sizeof(path), "%s/tests/data/render/%s",
+		       src != NULL ? src : ".", name);
+	want_text = s_read_file(path);
+	want = json_tokener_parse(want_text);
+	if (want == NULL)
+		fail_msg("golden %s is not JSON", path);
+	got = s_parse(js);
+	if (!json_object_equal(want, got))
+		fail_msg("%s differs:\nwant %s\ngot  %s", name,
+			 json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE), js);
+	json_object_put(want);
+	json_object_put(got);
+	free(want_text);
+}
+
+/* Limits from the shared reference data, not from our own header. */
+struct s_limits {
+	size_t blocks, section_text, fields, field_text;
+};
+
+static size_t s_limit(json_object *limits, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(limits); i++) {
+		json_object *l = json_object_array_get_idx(limits, i), *v;
+
+		if (json_object_object_get_ex(l, "name", &v) &&
+		    strcmp(json_object_get_string(v), name) == 0 &&
+		    json_object_object_get_ex(l, "max", &v))
+			return (size_t)json_object_get_int(v);
+	}
+	fail_msg("limit %s not in block-kit-limits.json", name);
+	return 0;
+}
+
+static struct s_limits s_load_limits(void)
+{
+	const char *td = getenv("SI_TESTDATA");
+	char path[1024];
+	char *text;
+	json_object *root, *limits;
+	struct s_limits l;
+
+	if (td == NULL)
+		fail_msg("SI_TESTDATA is not set");
+	(void)snprintf(path, sizeof(path), "%s/slack/block-kit-limits.json", td);
+	text = s_read_file(path);
+	root = json_tokener_parse(text);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "limits", &limits));
+	l.blocks = s_limit(limits, "blocks_per_message");
+	l.section_text = s_limit(limits, "section.text_max_chars");
+	l.fields = s_limit(limits, "section.fields_max_items");
+	l.field_text = s_limit(limits, "section.fields_item_text_max_chars");
+	json_object_put(root);
+	free(text);
+	return l;
+}
+
+/* Characters as code points: the stricter UTF-16 count is the renderer's
+ * own business; here we check the documented character limit. */
+static size_t s_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static const char *s_text_of(json_object *o)
+{
+	json_object *t, *s;
+
+	if (!json_object_object_get_ex(o, "text", &t))
+		return NULL;
+	if (json_object_is_type(t, json_type_string))
+		return json_object_get_string(t);
+	if (json_object_object_get_ex(t, "text", &s))
+		return json_object_get_string(s);
+	return NULL;
+}
+
+/* No mention or link could have come from data: every '<' is one of our
+ * console links. */
+static void s_no_injection(const char *text)
+{
+	const char *p = text;
+
+	while ((p = strchr(p, '<')) != NULL) {
+		if (strncmp(p, "<https://", 9) != 0 || strchr(p, '>') == NULL)
+			fail_msg("raw '<' not from our links in: %s", text);
+		p++;
+	}
+}
+
+/* Walk a message: every limit, and returns the parsed root. */
+static json_object *s_check_message(const char *js)
+{
+	struct s_limits l = s_load_limits();
+	json_object *root = s_parse(js), *blocks, *fields, *els;
+	size_t i, j;
+	const char *t;
+
+	t = s_text_of(root);
+	assert_non_null(t);  /* the notification fallback is always there */
+	assert_true(s_chars(t) <= l.section_text);
+	s_no_injection(t);
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	assert_true(json_object_array_length(blocks) <= l.blocks);
+	for (i = 0; i < json_object_array_length(blocks); i++) {
+		json_object *b = json_object_array_get_idx(blocks, i);
+
+		t = s_text_of(b);
+		if (t != NULL) {
+			assert_true(s_chars(t) <= l.section_text);
+			s_no_injection(t);
+		}
+		if (json_object_object_get_ex(b, "fields", &fields)) {
+			assert_true(json_object_array_length(fields) <= l.fields);
+			for (j = 0; j < json_object_array_length(fields); j++) {
+				t = s_text_of(json_object_array_get_idx(fields, j));
+				assert_non_null(t);
+				assert_true(s_chars(t) <= l.field_text);
+				s_no_injection(t);
+			}
+		}
+		if (json_object_object_get_ex(b, "elements", &els)) {
+			for (j = 0; j < json_object_array_length(els); j++) {
+				t = s_text_of(json_object_array_get_idx(els, j));
+				assert_non_null(t);
+				assert_true(s_chars(t) <= l.section_text);
+				s_no_injection(t);
+			}
+		}
+	}
+	return root;
+}
+
+static size_t s_n_blocks(json_object *root)
+{
+	json_object *blocks;
+
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	return json_object_array_length(blocks);
+}
+
+static const char *s_block_text(json_object *root, size_t i)
+{
+	json_object *blocks;
+
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	return s_text_of(json_object_array_get_idx(blocks, i));
+}
+
+/* ---- goldens ---- */
+
+static void test_golden_result(void **state)
+{
+	struct search_result r;
+	struct si_err err;
+	char *js;
+	json_object *root;
+
+	(void)state;
+	s_basic(&r);
+	js = render_result(&r, NULL, &err);
+	s_golden("result_basic.json", js);
+	root = s_check_message(js);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_golden_nothing_found(void **state)
+{
+	struct search_result r;
+	struct render_opts o = { RENDER_EPHEMERAL, 0 };
+	struct si_err err;
+	char *js, *js2;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("10.9.9.9");
+	r.n_accounts = 3;
+	r.n_regions = 1;
+	r.n_targets = 3;
+	r.elapsed_s = 1.5;
+	s_add_failure(&r, "staging", "eu-west-1", "AccessDenied", NULL);
+	js = render_nothing_found(&r, &o, &err);
+	s_golden("nothing_found.json", js);
+	/* render_result with no matches says the same. */
+	js2 = render_result(&r, &o, &err);
+	s_golden("nothing_found.json", js2);
+	free(js);
+	free(js2);
+	search_result_free(&r);
+}
+
+static void test_golden_help(void **state)
+{
+	static const char *const aliases[] = { "production", "staging" };
+	static const char *const regions[] = { "eu-west-2", "us-east-1" };
+	char *js;
+
+	(void)state;
+	js = render_help(NULL, aliases, 2, regions, 2, NULL);
+	s_golden("help.json", js);
+	json_object_put(s_check_message(js));
+	free(js);
+}
+
+static void test_golden_pending_error_ack(void **state)
+{
+	char *js;
+
+	(void)state;
+	js = render_pending(3, 1, NULL);
+	s_golden("pending.json", js);
+	free(js);
+	js = render_error("Unknown account 'dev' & <!here>", NULL);
+	s_golden("error.json", js);
+	free(js);
+	js = render_ack(NULL);
+	s_golden("ack.json", js);
+	free(js);
+}
+
+/* ---- behaviour ---- */
+
+static void test_singular_and_plural(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	r.elapsed_s = 0.004;
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 0),
+			    "1 match for web in 1 account-region, 0.00 s");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+
+	s_many(&r, 0, NULL);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 0), "No matches for web in 1 account "
+			    "and 1 region (1 account-region), 0.00 s");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+
+	js = render_pending(1, 2, NULL);
+	assert_non_null(strstr(js, "Searching 1 account in 2 regions"));
+	free(js);
+}
+
+/* Count blocks that show one instance (their text starts with a link). */
+static size_t s_count_matches(json_object *root)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s_n_blocks(root); i++) {
+		const char *t = s_block_text(root, i);
+
+		if (t != NULL && strncmp(t, "*<https://", 10) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void test_200_matches_fit_50_blocks(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js, want[128];
+	size_t shown;
+
+	(void)state;
+	s_many(&r, 200, NULL);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 50);
+	shown = s_count_matches(root);
+	/* 50 = summary + shown + "more". */
+	assert_int_equal(shown, 48);
+	(void)snprintf(want, sizeof(want), "and %zu more matches not shown", 200 - shown);
+	assert_non_null(strstr(s_block_text(root, 49), want));
+	assert_non_null(strstr(s_block_text(root, 49), "account:ALIAS or region:REGION"));
+	/* Order kept: the first match shown is the first found. */
+	assert_non_null(strstr(s_block_text(root, 1), "|web-0>"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_exactly_fitting_has_no_more_line(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_many(&r, 49, NULL);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 50);
+	assert_int_equal(s_count_matches(root), 49);
+	assert_null(strstr(js, "more match"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_max_blocks_option_with_failures(void **state)
+{
+	struct search_result r;
+	struct render_opts o = { RENDER_IN_CHANNEL, 10 };
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_many(&r, 30, NULL);
+	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 10);
+	assert_int_equal(s_count_matches(root), 7);
+	assert_non_null(strstr(s_block_text(root, 9), "and 23 more matches"));
+	json_object_put(root);
+	free(js);
+	/* Absurd options are clamped, not obeyed. */
+	o.max_blocks = 1000;
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 32);
+	json_object_put(root);
+	free(js);
+	o.max_blocks = 1;
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 4);
+	assert_int_equal(s_count_matches(root), 1);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_huge_tag_value_stays_within_limits(void **state)
+{
+	struct search_result r;
+	struct ec2_instance *in;
+	json_object *root;
+	char *big, *js;
+	size_t i;
+
+	(void)state;
+	/* 5000 two-byte characters: cutting at a byte count would split one. */
+	big = malloc(2 * 5000 + 1);
+	assert_non_null(big);
+	for (i = 0; i < 5000; i++) {
+		big[2 * i] = (char)0xc3;
+		big[2 * i + 1] = (char)0xa9;
+	}
+	big[10000] = '\0';
+	s_many(&r, 3, big);
+	in = &r.matches[0].instance;
+	s_tag(&in->tags, &in->n_tags, "Environment", big);
+	s_tag(&in->tags, &in->n_tags, "Role", big);
+	/* Many tags push the section text itself over 3000 characters. */
+	for (i = 0; i < 60; i++)
+		s_tag(&in->tags, &in->n_tags, "k&", big);
+	free(r.query_text);
+	r.query_text = s_dup(big);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);   /* also validates UTF-8 strictly */
+	/* The cut is marked and the links before it are intact. */
+	assert_non_null(strstr(s_block_text(root, 1), "\xe2\x80\xa6"));
+	assert_non_null(strstr(s_block_text(root, 1), "|Session Manager>"));
+	assert_true(s_chars(s_block_text(root, 1)) <= RENDER_MAX_SECTION_TEXT);
+	assert_true(s_chars(s_block_text(root, 1)) > RENDER_MAX_SECTION_TEXT - 200);
+	json_object_put(root);
+	free(js);
+	free(big);
+	search_result_free(&r);
+}
+
+static void test_cut_never_splits_entity(void **state)
+{
+	struct search_result r;
+	struct ec2_instance *in;
+	json_object *root;
+	const char *t;
+	char *js;
+	size_t i;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	in = &r.matches[0].instance;
+	for (i = 0; i < 200; i++)
+		s_tag(&in->tags, &in->n_tags, "a", "&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	t = s_block_text(root, 1);
+	/* Every '&' begins a whole "&amp;". */
+	for (; (t = strchr(t, '&')) != NULL; t++)
+		if (strncmp(t, "&amp;", 5) != 0)
+			fail_msg("split entity at: %.20s", t);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_astral_characters_counted_conservatively(void **state)
+{
+	struct search_result r;
+	struct ec2_instance *in;
+	json_object *root;
+	char *js;
+	size_t i;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	in = &r.matches[0].instance;
+	/* U+1F600: 4 bytes, 2 UTF-16 units, 1 code point. */
+	for (i = 0; i < 100; i++)
+		s_tag(&in->tags, &in->n_tags, "e", "\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+		      "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_injection_escaped_everywhere(void **state)
+{
+	struct search_result r;
+	struct ec2_instance *in;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	free(r.query_text);
+	r.query_text = s_dup("<!everyone>");
+	free(r.matches[0].account_alias);
+	r.matches[0].account_alias = s_dup("<@U123>");
+	in = &r.matches[0].instance;
+	free(in->tags[0].value);
+	in->tags[0].value = s_dup("<http://evil.example|click me>");
+	free(in->state);
+	in->state = s_dup("<!here>");
+	s_add_failure(&r, "<!channel>", "eu-west-1", "<b>", NULL);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);   /* s_no_injection on every text */
+	assert_null(strstr(js, "<!"));
+	assert_null(strstr(js, "<@"));
+	assert_null(strstr(js, "<http://evil"));
+	assert_non_null(strstr(js, "&lt;http://evil.example|click me&gt;"));
+	assert_non_null(strstr(js, ":white_circle: &lt;!here&gt;"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_invalid_utf8_and_controls_replaced(void **state)
+{
+	struct search_result r;
+	struct ec2_instance *in;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	in = &r.matches[0].instance;
+	free(in->tags[0].value);
+	in->tags[0].value = s_dup("ab\xff\xc3(\xed\xa0\x80z\x01\x1b[31m");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	/* Each bad byte is U+FFFD, controls are spaces. */
+	assert_non_null(strstr(s_block_text(root, 1), "|ab\xef\xbf\xbd\xef\xbf\xbd("
+			       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz  [31m>"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_unsafe_ids_are_not_linked(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	free(r.matches[0].region);
+	r.matches[0].region = s_dup("eu-west-2|evil");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_null(strstr(js, "https://"));
+	assert_string_equal(s_block_text(root, 1), "*web-0* i-00000000000000000");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_state_emoji(void **state)
+{
+	static const struct { const char *state, *emoji; } t[] = {
+		{ "running", ":large_green_circle: running" },
+		{ "stopped", ":red_circle: stopped" },
+		{ "pending", ":large_yellow_circle: pending" },
+		{ "stopping", ":large_yellow_circle: stopping" },
+		{ "shutting-down", ":large_orange_circle: shutting-down" },
+		{ "terminated", ":black_circle: terminated" },
+		{ "rebooting", ":white_circle: rebooting" },
+	};
+	struct search_result r;
+	size_t i;
+	char *js;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		s_many(&r, 1, NULL);
+		free(r.matches[0].instance.state);
+		r.matches[0].instance.state = s_dup(t[i].state);
+		js = render_result(&r, NULL, NULL);
+		if (strstr(js, t[i].emoji) == NULL)
+			fail_msg("state %s: no '%s' in %s", t[i].state, t[i].emoji, js);
+		free(js);
+		search_result_free(&r);
+	}
+}
+
+struct owner_case {
+	const char *type, *desc, *requester, *status, *attached;
+	int managed;
+	const char *want;
+};
+
+static void test_eni_owner_labels(void **state)
+{
+	static const struct owner_case t[] = {
+		{ "nat_gateway", "Interface for NAT Gateway nat-0123", "123", "in-use", NULL, 1, "NAT gateway" },
+		{ "interface", "Interface for NAT Gateway nat-0123", NULL, NULL, NULL, 0, "NAT gateway" },
+		{ "interface", "ELB app/web/50dc6c495c0c9188", "amazon-elb", NULL, NULL, 1,
+		  "Application load balancer app/web/50dc6c495c0c9188" },
+		{ "network_load_balancer", "ELB net/nlb/abc", "amazon-elb", NULL, NULL, 1,
+		  "Network load balancer net/nlb/abc" },
+		{ "interface", "ELB my-classic", "amazon-elb", NULL, NULL, 1, "Classic load balancer my-classic" },
+		{ "interface", "ELB ", "amazon-elb", NULL, NULL, 1, "Classic load balancer" },
+		{ "interface", NULL, "amazon-elb", NULL, NULL, 1, "Load balancer" },
+		{ "lambda", "AWS Lambda VPC ENI-fn-1234", "AROA:x", NULL, NULL, 1, "Lambda function" },
+		{ "vpc_endpoint", "VPC Endpoint Interface vpce-1", NULL, NULL, NULL, 1, "VPC endpoint" },
+		{ "interface", "RDSNetworkInterface", "amazon-rds", NULL, NULL, 1, "RDS database" },
+		{ "efs", "EFS mount target for fs-1", NULL, NULL, NULL, 1, "EFS mount target" },
+		{ "interface", "arn:aws:ecs:eu-west-2:1:attachment/x", NULL, NULL, NULL, 1, "ECS task" },
+		{ "interface", "Primary network interface", NULL, "in-use", "i-0123456789abcdef0", 0,
+		  "Instance i-0123456789abcdef0" },
+		{ "interface", "", "some-service", "in-use", NULL, 1, "AWS service (some-service)" },
+		{ "interface", NULL, NULL, "available", NULL, 0, "Unattached interface" },
+		{ NULL, NULL, NULL, NULL, NULL, 0, "Network interface" },
+	};
+	char buf[128], small[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ec2_eni e;
+
+		memset(&e, 0, sizeof(e));
+		e.interface_type = (char *)t[i].type;
+		e.description = (char *)t[i].desc;
+		e.requester_id = (char *)t[i].requester;
+		e.status = (char *)t[i].status;
+		e.attached_instance_id = (char *)t[i].attached;
+		e.requester_managed = t[i].managed;
+		if (strcmp(render_eni_owner(&e, buf, sizeof(buf)), t[i].want) != 0)
+			fail_msg("case %zu: '%s', want '%s'", i, buf, t[i].want);
+	}
+	assert_string_equal(render_eni_owner(NULL, buf, sizeof(buf)), "");
+	{
+		struct ec2_eni e;
+
+		memset(&e, 0, sizeof(e));
+		e.interface_type = (char *)"nat_gateway";
+		assert_string_equal(render_eni_owner(&e, small, sizeof(small)), "NAT gat");
+	}
+}
+
+static void test_render_text_table(void **state)
+{
+	struct search_result r;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	s_basic(&r);
+	free(r.matches[1].instance.instance_type);
+	r.matches[1].instance.instance_type = s_dup("m5\x1b[2J");
+	fp = open_memstream(&out, &len);
+	assert_non_null(fp);
+	assert_int_equal(render_text(&r, fp, NULL), 0);
+	fclose(fp);
+	assert_non_null(strstr(out, "3 matches for web in 12 account-regions, 0.41 s\n"));
+	assert_non_null(strstr(out, "ACCOUNT     REGION     ID                     NAME"));
+	assert_non_null(strstr(out, "production  eu-west-2  i-0123456789abcdef0    web-1 & co"));
+	assert_non_null(strstr(out, "m5?[2J"));
+	assert_null(strchr(out, '\x1b'));
+	assert_non_null(strstr(out, "eni-0a1b2c3d4e5f60718  Application load balancer"));
+	assert_non_null(strstr(out, "failed: staging/eu-west-1: AccessDenied (User is not authorized)\n"));
+	assert_non_null(strstr(out, "failed: dev/us-east-1: Timeout\n"));
+	free(out);
+	search_result_free(&r);
+}
+
+static void test_null_arguments(void **state)
+{
+	struct si_err err;
+
+	(void)state;
+	si_err_clear(&err);
+	assert_null(render_result(NULL, NULL, &err));
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	assert_null(render_nothing_found(NULL, NULL, NULL));
+	assert_int_equal(render_text(NULL, stdout, &err), -1);
+	/* NULL lists in help are "none configured", not a crash. */
+	{
+		char *js = render_help("/x", NULL, 0, NULL, 0, NULL);
+
+		assert_non_null(strstr(js, "(none configured)"));
+		assert_non_null(strstr(js, "`/x i-0123456789abcdef0`"));
+		free(js);
+	}
+	{
+		char *js = render_error(NULL, NULL);
+
+		assert_non_null(js);
+		free(js);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_result),
+		cmocka_unit_test(test_golden_nothing_found),
+		cmocka_unit_test(test_golden_help),
+		cmocka_unit_test(test_golden_pending_error_ack),
+		cmocka_unit_test(test_singular_and_plural),
+		cmocka_unit_test(test_200_matches_fit_50_blocks),
+		cmocka_unit_test(test_exactly_fitting_has_no_more_line),
+		cmocka_unit_test(test_max_blocks_option_with_failures),
+		cmocka_unit_test(test_huge_tag_value_stays_within_limits),
+		cmocka_unit_test(test_cut_never_splits_entity),
+		cmocka_unit_test(test_astral_characters_counted_conservatively),
+		cmocka_unit_test(test_injection_escaped_everywhere),
+		cmocka_unit_test(test_invalid_utf8_and_controls_replaced),
+		cmocka_unit_test(test_unsafe_ids_are_not_linked),
+		cmocka_unit_test(test_state_emoji),
+		cmocka_unit_test(test_eni_owner_labels),
+		cmocka_unit_test(test_render_text_table),
+		cmocka_unit_test(test_null_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
