@@ -202,7 +202,8 @@ static int s_ipv4_strict(const char *s, size_t n, char sep, char *dotted,
 			digits = 0;
 			continue;
 		}
-		if (!s_is_digit(c))
+		/* A fifth number has nowhere to go: "1.2.3.4.5". */
+		if (!s_is_digit(c) || parts >= 4)
 			goto shape;
 		if (digits < 4)
 			val[parts] = val[parts] * 10 + (unsigned int)(c - '0');
