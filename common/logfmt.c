@@ -34,8 +34,8 @@ void logfmt_begin(struct logfmt *l, const char *level)
 	s_puts(l, "time=");
 	s_puts(l, when);
 	{
-		char frac[16];
-		snprintf(frac, sizeof(frac), ".%06ldZ", ts.tv_nsec / 1000);
+		char frac[32];
+		snprintf(frac, sizeof(frac), ".%06ldZ", (long)(ts.tv_nsec / 1000) % 1000000);
 		s_puts(l, frac);
 	}
 	logfmt_str(l, "level", level);

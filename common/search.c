@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -44,7 +45,8 @@ struct search_engine {
 	struct aws_creds_provider *base;     /* owned */
 	struct sts_cache *sts;               /* owned */
 	struct sigv4_key_cache *keys;        /* owned */
-	struct aws_endpoints endpoints;      /* owned copy of resolved URLs */
+	char **envp;                         /* owned copy: endpoint overrides */
+	char *ca_bundle;                     /* AWS_CA_BUNDLE, or NULL */
 	char session_name[64];               /* slash-infra-<host> */
 };
 
@@ -78,7 +80,7 @@ struct s_call {
 	long long not_before_ms;    /* retry time, monotonic */
 	CURL *easy;
 	struct curl_slist *headers;
-	struct aws_query_request req;
+	struct aws_query_request *req;      /* owned, NULL until started */
 	struct si_buf resp;
 	char curl_err[CURL_ERROR_SIZE];
 	struct s_call *next;        /* in one of the job's lists */
@@ -145,6 +147,34 @@ static unsigned int s_rand(struct search_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* engine and ctx                                                      */
 
+/* Keep the environment the endpoints are resolved from (AWS_ENDPOINT_URL*,
+ * AWS_STS_REGIONAL_ENDPOINTS) and the CA bundle path. */
+static int s_copy_env(struct search_engine *e, char *const *envp)
+{
+	size_t n = 0, k = 0;
+
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	e->envp = calloc(n + 1, sizeof(*e->envp));
+	if (e->envp == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(envp[i], "AWS_ENDPOINT_URL", 16) != 0 &&
+		    strncmp(envp[i], "AWS_STS_REGIONAL_ENDPOINTS=", 27) != 0)
+			continue;
+		e->envp[k] = strdup(envp[i]);
+		if (e->envp[k++] == NULL)
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "AWS_CA_BUNDLE=", 14) == 0 && envp[i][14] != '\0') {
+			e->ca_bundle = strdup(envp[i] + 14);
+			if (e->ca_bundle == NULL)
+				return -1;
+		}
+	return 0;
+}
+
 struct search_engine *search_engine_new(const struct si_config *cfg, char *const *envp,
 					struct aws_creds_provider *base, struct si_err *err)
 {
@@ -164,8 +194,10 @@ struct search_engine *search_engine_new(const struct si_config *cfg, char *const
 		si_err_set(err, SI_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (aws_endpoints_resolve(&e->endpoints, envp, err) != 0)
+	if (s_copy_env(e, envp) != 0) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
 		goto fail;
+	}
 	/* RoleSessionName shows in CloudTrail: name the host we run on. Only
 	 * [\w+=,.@-] is allowed, at most 64 characters. */
 	if (gethostname(host, sizeof(host)) != 0)
@@ -188,7 +220,10 @@ void search_engine_free(struct search_engine *e)
 	aws_creds_provider_free(e->base);
 	sts_cache_free(e->sts);
 	sigv4_key_cache_free(e->keys);
-	aws_endpoints_free(&e->endpoints);
+	for (size_t i = 0; e->envp != NULL && e->envp[i] != NULL; i++)
+		free(e->envp[i]);
+	free(e->envp);
+	free(e->ca_bundle);
 	free(e);
 }
 
@@ -358,7 +393,7 @@ static void s_call_free(struct s_call *c)
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
 	curl_slist_free_all(c->headers);
-	aws_query_request_free(&c->req);
+	aws_query_request_free(c->req);
 	si_buf_free(&c->resp, 0);
 	free(c);
 }
@@ -724,8 +759,10 @@ static int s_start(struct s_job *j, struct s_call *c)
 	struct aws_creds base;
 	struct aws_query_param qp[S_MAX_PARAMS + 2];
 	struct sigv4_credentials sc;
-	struct aws_query_call qc;
+	struct aws_query_input qi;
 	struct si_err err;
+	char *url = NULL, *signing_region = NULL;
+	const char *service = c->action == S_ASSUME_ROLE ? "sts" : "ec2";
 	size_t n = 0;
 	int rc = -1;
 
@@ -765,25 +802,31 @@ static int s_start(struct s_job *j, struct s_call *c)
 		qp[n].value = "5";
 		n++;
 	}
-	memset(&qc, 0, sizeof(qc));
-	qc.service = c->action == S_ASSUME_ROLE ? "sts" : "ec2";
-	qc.region = j->targets[c->target].region;
-	qc.action = s_action_name(c->action);
-	qc.version = c->action == S_ASSUME_ROLE ? S_STS_VERSION : S_EC2_VERSION;
-	qc.params = qp;
-	qc.n_params = n;
-	qc.creds = &sc;
-	qc.now = time(NULL);
-	qc.key_cache = e->keys;
-	if (aws_query_build(&e->endpoints, &qc, &c->req, &err) != 0) {
+	memset(&qi, 0, sizeof(qi));
+	if (aws_query_resolve_endpoint(service, j->targets[c->target].region, e->envp,
+				       &url, &signing_region, &err) == 0) {
+		qi.action = s_action_name(c->action);
+		qi.version = c->action == S_ASSUME_ROLE ? S_STS_VERSION : S_EC2_VERSION;
+		qi.params = qp;
+		qi.n_params = n;
+		qi.access_key_id = sc.access_key_id;
+		qi.secret_access_key = sc.secret_access_key;
+		qi.session_token = sc.session_token;
+		qi.region = signing_region;
+		qi.service = service;
+		qi.endpoint = url;
+		qi.now = time(NULL);
+		qi.cache = e->keys;
+	}
+	if (url == NULL || aws_query_build(&qi, &c->req, &err) != 0) {
 		if (c->action == S_ASSUME_ROLE)
 			s_account_failed(j, c->account, "InvalidRequest", err.msg);
 		else
 			s_fail_target(j, c->target, "InvalidRequest", err.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < c->req.n_headers; i++) {
-		struct curl_slist *h = curl_slist_append(c->headers, c->req.headers[i]);
+	for (size_t i = 0; i < c->req->n_headers; i++) {
+		struct curl_slist *h = curl_slist_append(c->headers, c->req->headers[i]);
 		if (h == NULL)
 			goto oom;
 		c->headers = h;
@@ -795,9 +838,9 @@ static int s_start(struct s_job *j, struct s_call *c)
 		goto oom;
 	si_buf_reset(&c->resp);
 	c->curl_err[0] = '\0';
-	if (curl_easy_setopt(c->easy, CURLOPT_URL, c->req.url) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req.body) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->req.body_len) != CURLE_OK ||
+	if (curl_easy_setopt(c->easy, CURLOPT_URL, c->req->url) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req->body) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->req->body_len) != CURLE_OK ||
 	    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
 	    curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, s_write_cb) != CURLE_OK ||
 	    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
@@ -809,8 +852,8 @@ static int s_start(struct s_job *j, struct s_call *c)
 	    curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK)
 		goto oom;
-	if (e->endpoints.ca_bundle != NULL &&
-	    curl_easy_setopt(c->easy, CURLOPT_CAINFO, e->endpoints.ca_bundle) != CURLE_OK)
+	if (e->ca_bundle != NULL &&
+	    curl_easy_setopt(c->easy, CURLOPT_CAINFO, e->ca_bundle) != CURLE_OK)
 		goto oom;
 	if (curl_multi_add_handle(j->ctx->multi, c->easy) != CURLM_OK)
 		goto oom;
@@ -824,6 +867,8 @@ oom:
 	else
 		s_fail_target(j, c->target, "InternalError", "cannot start request");
 out:
+	free(url);
+	free(signing_region);
 	aws_creds_clear(&base);
 	if (rc != 0)
 		s_call_free(c);
@@ -841,7 +886,8 @@ static void s_reset_transfer(struct s_call *c)
 	c->easy = NULL;
 	curl_slist_free_all(c->headers);
 	c->headers = NULL;
-	aws_query_request_free(&c->req);
+	aws_query_request_free(c->req);
+	c->req = NULL;
 	si_buf_reset(&c->resp);
 }
 

@@ -76,16 +76,26 @@ static const char *s_status_text(int status)
 	}
 }
 
+/* The header block is formatted here with snprintf: libfcgi's own
+ * FCGX_FPrintF does not know C99 length modifiers such as %zu. */
 static void s_write_response(FCGX_Request *req, const struct app_response *resp,
 			     int head_only)
 {
-	FCGX_FPrintF(req->out, "Status: %d %s\r\n", resp->status, s_status_text(resp->status));
-	if (resp->content_type != NULL)
-		FCGX_FPrintF(req->out, "Content-Type: %s\r\n", resp->content_type);
-	if (resp->allow != NULL)
-		FCGX_FPrintF(req->out, "Allow: %s\r\n", resp->allow);
-	FCGX_FPrintF(req->out, "Cache-Control: no-store\r\n");
-	FCGX_FPrintF(req->out, "Content-Length: %zu\r\n\r\n", resp->body_len);
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof(head),
+		     "Status: %d %s\r\n%s%s%s%s%s%sCache-Control: no-store\r\n"
+		     "Content-Length: %zu\r\n\r\n",
+		     resp->status, s_status_text(resp->status),
+		     resp->content_type ? "Content-Type: " : "",
+		     resp->content_type ? resp->content_type : "",
+		     resp->content_type ? "\r\n" : "",
+		     resp->allow ? "Allow: " : "", resp->allow ? resp->allow : "",
+		     resp->allow ? "\r\n" : "", resp->body_len);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		n = snprintf(head, sizeof(head), "Status: 500 Error\r\nContent-Length: 0\r\n\r\n");
+	FCGX_PutStr(head, n, req->out);
 	if (!head_only && resp->body_len > 0)
 		FCGX_PutStr(resp->body, (int)resp->body_len, req->out);
 }

@@ -7,7 +7,8 @@ set -u
 
 SI_SRCDIR=${SI_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SI_BUILDDIR=${SI_BUILDDIR:-$SI_SRCDIR}
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+unset NGINX  # nginx reads $NGINX as inherited sockets (binary upgrade)
 SPAWN_FCGI=${SPAWN_FCGI:-$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}
 PYTHON3=${PYTHON3:-python3}
 WORKER=${WORKER:-$SI_BUILDDIR/slash-infra}
@@ -94,9 +95,9 @@ nginx_conf() {
 	fi
 }
 
-wait_http() { # wait_http URL: bounded 100 x 0.1 s
+wait_http() { # wait_http URL: bounded 100 x 0.1 s, until it answers 200
 	for _ in $(seq 100); do
-		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1")" = 200 ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -112,7 +113,7 @@ stack_start() {
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-	"$NGINX" -c "$TMP/nginx.conf" -p "$TMP" -e "$TMP/error.log" -g 'daemon on;' \
+	"$NGINX_BIN" -c "$TMP/nginx.conf" -p "$TMP" -e "$TMP/error.log" -g 'daemon on;' \
 		2>>"$TMP/error.log" || { log "nginx failed to start"; cat "$TMP/error.log" >&2; return 1; }
 	wait_http "$BASE/healthz" || { log "stack did not come up"; return 1; }
 }
@@ -120,16 +121,17 @@ stack_start() {
 # post_signed BODY [TIMESTAMP] [extra curl args...]: prints "STATUS BODY".
 post_signed() {
 	local body=$1 ts=${2:-$(date +%s)} sig
+	local f="$TMP/req.$BASHPID.$RANDOM"
 	shift; [ $# -gt 0 ] && shift
-	printf '%s' "$body" > "$TMP/body.$$.$BASHPID"
-	sig=$("$PYTHON3" "$SI_SRCDIR/tests/integration/slack_sign.py" "$SECRET" "$ts" "$TMP/body.$$.$BASHPID")
-	curl -s --max-time 10 -o "$TMP/out.$BASHPID" -w '%{http_code}' \
+	printf '%s' "$body" > "$f.body"
+	sig=$("$PYTHON3" "$SI_SRCDIR/tests/integration/slack_sign.py" "$SECRET" "$ts" "$f.body")
+	curl -s --max-time 10 -o "$f.out" -w '%{http_code}' \
 		-H "Content-Type: application/x-www-form-urlencoded" \
 		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" \
-		--data-binary "@$TMP/body.$$.$BASHPID" "$@" "$BASE/slack/infra-search"
+		--data-binary "@$f.body" "$@" "$BASE/slack/infra-search"
 	printf ' '
-	cat "$TMP/out.$BASHPID"
-	rm -f "$TMP/body.$$.$BASHPID" "$TMP/out.$BASHPID"
+	cat "$f.out"
+	rm -f "$f.body" "$f.out"
 }
 
 slack_body() { # slack_body TEXT [RESPONSE_URL]

@@ -56,6 +56,14 @@ head -c 70000 /dev/zero | tr '\0' 'a' > "$TMP/big"
 code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$TMP/big" "$BASE/slack/infra-search")
 expect_eq "oversized -> 413" "$code" 413
 
+# Straight to the worker's socket (nginx would never send these): a body
+# shorter than CONTENT_LENGTH -> 400; a CONTENT_LENGTH over max_body -> 413
+# without the worker reading it.
+out=$("$PYTHON3" "$SI_SRCDIR/tests/integration/fcgi_probe.py" "$TMP/worker.sock" POST /slack/infra-search 100 'text=short')
+expect_contains "short body -> 400 from the worker" "$out" "Status: 400"
+out=$("$PYTHON3" "$SI_SRCDIR/tests/integration/fcgi_probe.py" "$TMP/worker.sock" POST /slack/infra-search 70000 'text=x')
+expect_contains "CONTENT_LENGTH over max_body -> 413 from the worker" "$out" "Status: 413"
+
 # Wrong method and unknown path.
 code=$(curl -s -o /dev/null -D "$TMP/h" -w '%{http_code}' "$BASE/slack/infra-search")
 expect_eq "GET on slack route -> 405" "$code" 405

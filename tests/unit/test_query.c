@@ -225,7 +225,7 @@ static void s_parse_ok(const char *text, struct query *q)
 
 	si_err_clear(&err);
 	if (query_parse(text, q, &err) != 0)
-		fail_msg("parse of '%s' failed: %s", text, err.msg);
+		fail_msg("parse of '%s' failed: %s", text ? text : "(null)", err.msg);
 }
 
 static void s_parse_fail(const char *text, enum si_err_code code, const char *needle)

@@ -132,11 +132,13 @@ static void s_parse_request(const char *dir, struct parsed *r)
 
 			assert_true(r->n_hdrs > 0);
 			prev = r->values[r->n_hdrs - 1];
-			n = strlen(prev) + 1 + strlen(p) + 1;
+			size_t plen = strlen(prev), addlen = strlen(p);
+
+			n = plen + 1 + addlen + 1;
 			r->values[r->n_hdrs - 1] = realloc(prev, n);
 			assert_non_null(r->values[r->n_hdrs - 1]);
-			strncat(r->values[r->n_hdrs - 1], "\n", 2);
-			strncat(r->values[r->n_hdrs - 1], p, strlen(p));
+			r->values[r->n_hdrs - 1][plen] = '\n';
+			memcpy(r->values[r->n_hdrs - 1] + plen + 1, p, addlen + 1);
 		} else {
 			char *colon = strchr(p, ':');
 
