@@ -8,11 +8,17 @@
 #include <json-c/json.h>
 
 #include "form.h"
+#include "query.h"
+#include "render.h"
 #include "slack_cmd.h"
 #include "slack_sig.h"
 
+/* Distinct regions listed in help; more would not fit a help message. */
+#define APP_HELP_REGIONS_MAX 64
+
 struct app {
 	const struct si_config *cfg;    /* borrowed */
+	struct search_pool *pool;       /* borrowed, may be NULL */
 };
 
 /* The one content type Slack uses for slash commands; the parameter part
@@ -23,7 +29,8 @@ struct app {
  * max_body says; it also keeps strtoull far from overflow. */
 #define APP_CONTENT_LENGTH_DIGITS 12
 
-struct app *app_new(const struct si_config *cfg, struct si_err *err)
+struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
+		    struct si_err *err)
 {
 	struct app *app;
 
@@ -37,6 +44,7 @@ struct app *app_new(const struct si_config *cfg, struct si_err *err)
 		return NULL;
 	}
 	app->cfg = cfg;
+	app->pool = pool;
 	return app;
 }
 
@@ -127,6 +135,7 @@ void app_response_free(struct app_response *resp)
 {
 	if (resp == NULL)
 		return;
+	search_job_release(resp->job);
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
 }
@@ -215,38 +224,141 @@ static int s_is_form(const char *content_type)
 	return content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ';
 }
 
-/* Usage shown for an empty text or "help". Ephemeral: only the asker sees
- * it, as a help text is no news for the channel. */
-static struct json_object *s_help_json(const struct si_config *cfg)
+static struct json_object *s_ack_json(void)
 {
 	struct json_object *obj = json_object_new_object();
-	char text[1024];
-	int n;
 
-	n = snprintf(text, sizeof(text),
-		     "*Usage:* `/infra-search TERM [TERM ...] [account:ALIAS] [region:REGION]`\n"
-		     "TERM is an instance ID, an IP address, an EC2 DNS name, an ENI ID or part of a Name tag.\n"
-		     "%zu account(s) configured.", cfg->n_accounts);
-	if (n < 0)
-		text[0] = '\0';
-	json_object_object_add(obj, "response_type", json_object_new_string("ephemeral"));
-	json_object_object_add(obj, "text", json_object_new_string(text));
+	if (obj != NULL)
+		json_object_object_add(obj, "response_type", json_object_new_string("in_channel"));
 	return obj;
 }
 
-static int s_is_help(const char *text)
+/* Take ownership of a malloc'd JSON string (NULL: render failed). */
+static void s_respond_owned(struct app_response *resp, char *json)
 {
-	const char *p = text;
-	size_t n;
+	if (json == NULL) {
+		app_response_text(resp, 500, "internal error");
+		return;
+	}
+	free(resp->body);
+	resp->body = json;
+	resp->body_len = strlen(json);
+	resp->status = 200;
+	resp->content_type = "application/json; charset=utf-8";
+}
 
-	if (p == NULL)
-		return 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	n = strlen(p);
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-		n--;
-	return n == 0 || (n == 4 && strncasecmp(p, "help", 4) == 0);
+/* Usage with the configured accounts and regions: ephemeral, since a help
+ * text is no news for the channel. */
+static char *s_help(const struct si_config *cfg, const char *command, struct si_err *err)
+{
+	const char *aliases[256];
+	const char *regions[APP_HELP_REGIONS_MAX];
+	size_t na = 0, nr = 0;
+
+	for (size_t i = 0; i < cfg->n_accounts && na < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		const struct si_account *a = &cfg->accounts[i];
+
+		aliases[na++] = a->alias;
+		for (size_t r = 0; r < a->n_regions; r++) {
+			int seen = 0;
+
+			for (size_t k = 0; k < nr; k++)
+				seen |= strcmp(regions[k], a->regions[r]) == 0;
+			if (!seen && nr < APP_HELP_REGIONS_MAX)
+				regions[nr++] = a->regions[r];
+		}
+	}
+	return render_help(command, aliases, na, regions, nr, err);
+}
+
+/* Refuse politely, only to the asker. */
+static void s_ephemeral(struct app_response *resp, const char *reason, const char *text)
+{
+	struct si_err err;
+
+	resp->reason = reason;
+	s_respond_owned(resp, render_error(text, &err));
+}
+
+static void s_search(struct app *app, const struct slack_cmd *cmd, const struct query *q,
+		     struct app_response *resp)
+{
+	const struct si_config *cfg = app->cfg;
+	struct search_job_params p;
+	struct search_job *job;
+	struct si_err err;
+
+	if (app->pool == NULL) {
+		/* No search engine (front-door only): keep the command visible. */
+		resp->reason = "accepted";
+		s_respond_json(resp, 200, s_ack_json());
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.query = q;
+	p.text = cmd->text;
+	p.response_url = cmd->response_url;
+	p.response_type = cfg->response_type == SI_RESPONSE_EPHEMERAL ? RENDER_EPHEMERAL
+								       : RENDER_IN_CHANNEL;
+	p.team_id = cmd->team_id;
+	p.user_id = cmd->user_id;
+	p.user_name = cmd->user_name;
+	p.channel_id = cmd->channel_id;
+	p.channel_name = cmd->channel_name;
+	job = search_pool_submit(app->pool, &p, &err);
+	if (job == NULL) {
+		s_ephemeral(resp, err.code == SI_ERR_LIMIT ? "busy" : "submit failed",
+			    err.code == SI_ERR_LIMIT
+			    ? "slash-infra is busy with other searches right now; please try again in a few seconds."
+			    : "slash-infra could not start the search.");
+		return;
+	}
+	if (search_job_wait_inline(job, cfg->inline_budget_ms)) {
+		resp->reason = "answered inline";
+		s_respond_owned(resp, search_job_render(job, &err));
+		search_job_release(job);
+		return;
+	}
+	/* Slow: acknowledge now (the command stays visible, as the Go original
+	 * did); the notice and the answer go to response_url. */
+	resp->reason = "deferred";
+	resp->job = job;
+	s_respond_json(resp, 200, s_ack_json());
+}
+
+void app_after(struct app *app, struct app_response *resp)
+{
+	(void)app;
+	if (resp->job == NULL)
+		return;
+	search_job_post_pending(resp->job);
+	search_job_release(resp->job);
+	resp->job = NULL;
+}
+
+/* account: and region: must name something configured, or the user would
+ * get "nothing found" for a typo. */
+static int s_check_modifiers(const struct si_config *cfg, const struct query *q,
+			     struct si_err *err)
+{
+	const char *aliases[256];
+	const char *regions[APP_HELP_REGIONS_MAX];
+	size_t na = 0, nr = 0;
+
+	for (size_t i = 0; i < cfg->n_accounts && na < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		aliases[na++] = cfg->accounts[i].alias;
+		for (size_t r = 0; r < cfg->accounts[i].n_regions; r++) {
+			int seen = 0;
+
+			for (size_t k = 0; k < nr; k++)
+				seen |= strcmp(regions[k], cfg->accounts[i].regions[r]) == 0;
+			if (!seen && nr < APP_HELP_REGIONS_MAX)
+				regions[nr++] = cfg->accounts[i].regions[r];
+		}
+	}
+	if (query_check_accounts(q, aliases, na, err) != 0)
+		return -1;
+	return query_check_regions(q, regions, nr, err);
 }
 
 void app_handle(struct app *app, const struct app_request *req,
@@ -256,7 +368,7 @@ void app_handle(struct app *app, const struct app_request *req,
 	struct slack_cmd cmd;
 	struct si_err err;
 	enum slack_sig_status sig;
-	struct json_object *obj;
+	struct query q;
 
 	memset(&cmd, 0, sizeof(cmd));
 	resp->route = "infra-search";
@@ -299,16 +411,20 @@ void app_handle(struct app *app, const struct app_request *req,
 		app_response_text(resp, 400, "response_url not allowed");
 		goto out;
 	}
-	if (s_is_help(cmd.text)) {
-		resp->reason = "help";
-		s_respond_json(resp, 200, s_help_json(cfg));
+	if (query_parse(cmd.text, &q, &err) != 0) {
+		s_ephemeral(resp, "malformed query", err.msg);
 		goto out;
 	}
-	/* Keep the command visible in the channel, as the Go original does. */
-	obj = json_object_new_object();
-	json_object_object_add(obj, "response_type", json_object_new_string("in_channel"));
-	resp->reason = "accepted";
-	s_respond_json(resp, 200, obj);
+	if (q.kind == QUERY_HELP) {
+		resp->reason = "help";
+		s_respond_owned(resp, s_help(cfg, cmd.command, &err));
+		goto out;
+	}
+	if (s_check_modifiers(cfg, &q, &err) != 0) {
+		s_ephemeral(resp, "unknown account or region", err.msg);
+		goto out;
+	}
+	s_search(app, &cmd, &q, resp);
 out:
 	slack_cmd_free(&cmd);
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "search_pool.h"
 
 /* The route the Go original served, kept so its users can switch. */
 #define APP_SLACK_ROUTE "/slack/infra-search"
@@ -47,12 +48,18 @@ struct app_response {
 	char team_id[APP_ID_MAX];    /* Slack ids for the log, "" when unknown */
 	char user_id[APP_ID_MAX];
 	char channel_id[APP_ID_MAX];
+	/* A deferred search whose "Searching..." notice app_after() posts once
+	 * the HTTP response is out. Owned; released by app_after() or
+	 * app_response_free(). */
+	struct search_job *job;
 };
 
-/* Create the application around a loaded configuration. cfg is borrowed
- * and must outlive the app. Returns NULL with err set on failure; free with
- * app_free(). */
-struct app *app_new(const struct si_config *cfg, struct si_err *err);
+/* Create the application around a loaded configuration and a search pool.
+ * cfg and pool are borrowed and must outlive the app; pool may be NULL, in
+ * which case searches are acknowledged but not run (front-door tests).
+ * Returns NULL with err set on failure; free with app_free(). */
+struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
+		    struct si_err *err);
 void app_free(struct app *app);
 
 /* Pick the request path from what the web server sent: DOCUMENT_URI, then
@@ -74,6 +81,10 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 /* Handle a request whose body has been read in full. */
 void app_handle(struct app *app, const struct app_request *req,
 		struct app_response *resp);
+
+/* Work that must wait until the HTTP response has been sent: post the
+ * deferred search's notice to response_url. Safe to call on any resp. */
+void app_after(struct app *app, struct app_response *resp);
 
 /* Fill resp with a plain-text error (used by the worker when the body is
  * shorter than announced). */

@@ -23,6 +23,13 @@
 #include <libxml/parser.h>
 
 #include "app.h"
+#include "aws_creds.h"
+#include "logfmt.h"
+#include "plan.h"
+#include "query.h"
+#include "render.h"
+#include "search.h"
+#include "search_pool.h"
 #include "worker.h"
 
 /* More acceptor threads than this buys nothing on the machines we target
@@ -38,6 +45,10 @@ struct main_opts {
 	const char *config;
 	long threads;          /* 0 = from configuration */
 	int check_config;
+	int search;            /* the "search" subcommand */
+	int json;              /* search --json */
+	int qargc;             /* search: the query words */
+	char **qargv;
 };
 
 static void s_usage(FILE *f)
@@ -45,13 +56,17 @@ static void s_usage(FILE *f)
 	fprintf(f,
 		"usage: slash-infra [--listen ADDR] [--threads N] [--config FILE]\n"
 		"       slash-infra --check-config [--config FILE]\n"
+		"       slash-infra search [--json] [--config FILE] QUERY...\n"
 		"       slash-infra --help | --version\n"
 		"\n"
 		"  --listen ADDR    open a FastCGI socket: HOST:PORT or a path; without it\n"
 		"                   the socket is inherited on fd 0 (spawn-fcgi, systemd)\n"
 		"  --threads N      acceptor threads (default 8, [server] threads)\n"
 		"  --config FILE    ini file (default $SLASH_INFRA_CONFIG)\n"
-		"  --check-config   print the accounts and regions to search, then exit\n"
+		"  --check-config   print the accounts and regions, assume each role and\n"
+		"                   make one EC2 call per region; exit 0 when all answer\n"
+		"  search QUERY     run a search from the command line (--json: the Slack\n"
+		"                   message); exit 0 found, 1 nothing found, 2 error\n"
 		"  --help           this text\n"
 		"  --version        the version\n");
 }
@@ -64,6 +79,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		{"threads", required_argument, NULL, 't'},
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -71,8 +87,21 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "l:t:c:hV", longopts, NULL)) != -1) {
+	if (argc > 1 && strcmp(argv[1], "search") == 0) {
+		o->search = 1;
+		argc--;
+		argv++;
+	}
+	/* "+": stop at the first query word, so a term is never an option. */
+	while ((c = getopt_long(argc, argv, "+l:t:c:hVj", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			if (!o->search) {
+				fprintf(stderr, "slash-infra: --json goes with the search subcommand\n");
+				return -1;
+			}
+			o->json = 1;
+			break;
 		case 'l': o->listen = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'C': o->check_config = 1; break;
@@ -89,12 +118,150 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		default: s_usage(stderr); return -1;
 		}
 	}
+	if (o->search) {
+		o->qargc = argc - optind;
+		o->qargv = argv + optind;
+		if (o->qargc == 0) {
+			fprintf(stderr, "slash-infra: search needs a query\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (optind != argc) {
 		fprintf(stderr, "slash-infra: unexpected argument '%s'\n", argv[optind]);
 		s_usage(stderr);
 		return -1;
 	}
 	return 0;
+}
+
+/* The base identity: the SDKs' default chain, cached so an IMDS or
+ * container lookup happens once per credential lifetime, not per search. */
+static struct search_engine *s_engine_new(const struct si_config *cfg, struct si_err *err)
+{
+	struct aws_creds_provider *chain, *cached;
+
+	chain = aws_creds_provider_chain_default_new(environ, NULL, err);
+	if (chain == NULL)
+		return NULL;
+	cached = aws_creds_provider_cached_new(chain, AWS_CREDS_REFRESH_MARGIN_S, err);
+	if (cached == NULL)
+		return NULL;
+	return search_engine_new(cfg, environ, cached, err);
+}
+
+/* --check-config: what would be searched, then whether it can be. */
+static int s_check_config(const struct si_config *cfg)
+{
+	struct search_engine *engine = NULL;
+	struct search_ctx *ctx = NULL;
+	struct si_err err;
+	size_t failed;
+	int rc = 1;
+
+	if (si_config_describe(cfg, stdout) != 0)
+		return 1;
+	if (cfg->n_accounts == 0) {
+		printf("no accounts configured: set AWS_ROLE_<ALIAS> or an [account NAME] section\n");
+		return 1;
+	}
+	engine = s_engine_new(cfg, &err);
+	ctx = engine != NULL ? search_ctx_new(1, &err) : NULL;
+	if (ctx == NULL) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		goto out;
+	}
+	printf("\nchecking access (AssumeRole + DescribeInstances per account and region):\n");
+	fflush(stdout);
+	failed = search_check_access(engine, ctx, stdout);
+	printf("%s\n", failed == 0 ? "all targets ok" : "some targets failed");
+	rc = failed == 0 ? 0 : 1;
+out:
+	search_ctx_free(ctx);
+	search_engine_free(engine);
+	return rc;
+}
+
+/* slash-infra search [--json] QUERY...: the same search as the Slack path,
+ * printed as a table (or the Slack JSON). Exit 0 found, 1 none, 2 error. */
+static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **argv)
+{
+	char text[QUERY_MAX_TEXT_LEN + 1];
+	struct search_engine *engine = NULL;
+	struct search_ctx *ctx = NULL;
+	struct search_result res;
+	struct si_err err;
+	struct query q;
+	struct plan plan;
+	size_t used = 0;
+	int rc = 2;
+
+	memset(&res, 0, sizeof(res));
+	text[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(text) - used) {
+			fprintf(stderr, "slash-infra: query longer than %d characters\n", QUERY_MAX_TEXT_LEN);
+			return 2;
+		}
+		used += (size_t)n;
+	}
+	if (query_parse(text, &q, &err) != 0) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		return 2;
+	}
+	if (q.kind == QUERY_HELP) {
+		fprintf(stderr, "slash-infra: give a query, e.g. slash-infra search 10.4.2.17\n");
+		return 2;
+	}
+	engine = s_engine_new(cfg, &err);
+	ctx = engine != NULL ? search_ctx_new(1, &err) : NULL;
+	if (ctx == NULL) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		goto out;
+	}
+	plan_from_query(&plan, &q, text);
+	if (search_run(engine, ctx, &plan.spec, &res, &err) != 0) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		goto out;
+	}
+	if (json) {
+		char *out = render_result(&res, NULL, &err);
+		char *esc;
+
+		if (out == NULL) {
+			fprintf(stderr, "slash-infra: %s\n", err.msg);
+			goto out;
+		}
+		printf("%s\n", out);
+		/* Block Kit Builder shows a message from its URL fragment. */
+		esc = curl_easy_escape(NULL, out, 0);
+		if (esc != NULL)
+			printf("\npreview: https://app.slack.com/block-kit-builder/#%s\n", esc);
+		curl_free(esc);
+		free(out);
+	} else if (render_text(&res, stdout, &err) != 0) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		goto out;
+	}
+	rc = res.n_matches > 0 ? 0 : 1;
+out:
+	search_result_free(&res);
+	search_ctx_free(ctx);
+	search_engine_free(engine);
+	return rc;
+}
+
+static void s_log_event(const char *what, long threads, size_t accounts)
+{
+	struct logfmt l;
+
+	logfmt_begin(&l, "info");
+	logfmt_str(&l, "msg", what);
+	logfmt_int(&l, "threads", threads);
+	logfmt_int(&l, "accounts", (long long)accounts);
+	logfmt_emit(&l, stderr);
 }
 
 struct main_signals {
@@ -125,6 +292,8 @@ int main(int argc, char **argv)
 	struct si_config cfg;
 	struct si_err err;
 	struct app *app = NULL;
+	struct search_engine *engine = NULL;
+	struct search_pool *pool = NULL;
 	struct worker_shared *shared = NULL;
 	pthread_t *threads = NULL;
 	pthread_t sigthread;
@@ -143,17 +312,31 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slash-infra: configuration: %s\n", err.msg);
 		goto out;
 	}
-	if (opts.check_config) {
-		rc = si_config_describe(&cfg, stdout) == 0 ? 0 : 1;
-		goto out;
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "slash-infra: curl_global_init failed\n");
 		goto out;
 	}
 	/* libxml2 must be initialised once before threads use it. */
 	xmlInitParser();
-	app = app_new(&cfg, &err);
+	if (opts.check_config) {
+		rc = s_check_config(&cfg);
+		goto out;
+	}
+	if (opts.search) {
+		rc = s_cmd_search(&cfg, opts.json, opts.qargc, opts.qargv);
+		goto out;
+	}
+	engine = s_engine_new(&cfg, &err);
+	if (engine == NULL) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		goto out;
+	}
+	pool = search_pool_new(engine, cfg.search_workers, cfg.queue_size, &err);
+	if (pool == NULL) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		goto out;
+	}
+	app = app_new(&cfg, pool, &err);
 	if (app == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
@@ -203,16 +386,20 @@ int main(int argc, char **argv)
 		}
 		started++;
 	}
-	fprintf(stderr, "time=- level=info msg=\"started\" threads=%ld accounts=%zu\n",
-		started, cfg.n_accounts);
+	s_log_event("started", started, cfg.n_accounts);
 	for (long i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
-	fprintf(stderr, "time=- level=info msg=\"stopped\"\n");
+	/* Every accepted search still gets its final message before we exit. */
+	search_pool_free(pool);
+	pool = NULL;
+	s_log_event("stopped", started, cfg.n_accounts);
 	rc = started == n_threads && atomic_load(&stopping) ? 0 : 1;
 out:
 	free(threads);
 	free(shared);
 	app_free(app);
+	search_pool_free(pool);
+	search_engine_free(engine);
 	si_config_free(&cfg);
 	return rc;
 }

@@ -165,6 +165,10 @@ static void s_serve_one(struct worker_shared *w, FCGX_Request *req, unsigned lon
 send:
 	s_write_response(req, &resp, method != NULL && strcmp(method, "HEAD") == 0);
 	s_log(rid, method, &resp, s_now_us() - t0);
+	/* Finish the FastCGI request first, so nginx answers Slack at once;
+	 * only then post the deferred search's notice. */
+	FCGX_Finish_r(req);
+	app_after(w->app, &resp);
 	app_response_free(&resp);
 	free(body);
 }
@@ -184,7 +188,6 @@ void *worker_run(void *arg)
 		if (FCGX_Accept_r(&req) < 0)
 			break;
 		s_serve_one(w, &req, ++n);
-		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 0);
 	return NULL;

@@ -34,7 +34,7 @@ static int s_setup(void **state)
 
 	assert_non_null(f);
 	assert_int_equal(si_config_load(&f->cfg, NULL, envp, &err), 0);
-	f->app = app_new(&f->cfg, &err);
+	f->app = app_new(&f->cfg, NULL, &err);
 	assert_non_null(f->app);
 	*state = f;
 	return 0;

@@ -1,0 +1,456 @@
+#include "search_pool.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "logfmt.h"
+#include "plan.h"
+#include "slack_post.h"
+
+/* How long a finished deferred job waits for its "Searching..." notice to
+ * be posted before sending the answer anyway: the notice has its own
+ * bounded retries (well under this), so this only guards against a bug. */
+#define POOL_PENDING_WAIT_MS 20000
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct search_job {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int refs;
+	enum job_state state;
+	int deferred;             /* the answer goes to response_url */
+	int pending_done;         /* the notice was posted (or gave up) */
+	struct search_pool *pool;
+	struct search_job *next;  /* queue link, under the pool lock */
+
+	struct query q;
+	char *text;
+	char *response_url;
+	enum render_response_type rtype;
+	char **allowed;
+	size_t n_allowed;
+	int restrict_accounts;
+	char *team_id, *user_id, *user_name, *channel_id, *channel_name;
+
+	size_t n_accounts, n_regions;
+	struct search_result result;
+	int failed;
+	char fail_msg[SI_ERR_MSG_MAX];
+	long long submitted_ms;
+};
+
+struct search_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct search_engine *engine;   /* borrowed */
+	struct search_job *head, *tail;
+	size_t queued;
+	size_t queue_max;
+	int stopping;
+	pthread_t *threads;
+	int n_threads;
+};
+
+static long long s_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static char *s_dup(const char *s)
+{
+	return s == NULL ? NULL : strdup(s);
+}
+
+static void s_job_free(struct search_job *j)
+{
+	free(j->text);
+	free(j->response_url);
+	for (size_t i = 0; i < j->n_allowed; i++)
+		free(j->allowed[i]);
+	free(j->allowed);
+	free(j->team_id);
+	free(j->user_id);
+	free(j->user_name);
+	free(j->channel_id);
+	free(j->channel_name);
+	search_result_free(&j->result);
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j);
+}
+
+void search_job_release(struct search_job *j)
+{
+	int last;
+
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->lock);
+	last = --j->refs == 0;
+	pthread_mutex_unlock(&j->lock);
+	if (last)
+		s_job_free(j);
+}
+
+/* Narrow the query's account: modifiers to the accounts this request may
+ * search. The caller (app) refuses requests left with no account. */
+static void s_apply_allowed(struct search_job *j, struct plan *p)
+{
+	size_t n = 0;
+
+	if (!j->restrict_accounts)
+		return;
+	if (p->spec.n_accounts == 0) {
+		for (size_t i = 0; i < j->n_allowed && n < QUERY_MAX_MODIFIERS; i++)
+			p->accounts[n++] = j->allowed[i];
+	} else {
+		for (size_t i = 0; i < p->spec.n_accounts; i++)
+			for (size_t k = 0; k < j->n_allowed; k++)
+				if (strcasecmp(p->accounts[i], j->allowed[k]) == 0)
+					p->accounts[n++] = p->accounts[i];
+	}
+	p->spec.n_accounts = n;
+}
+
+static void s_plan(struct search_job *j, struct plan *p)
+{
+	plan_from_query(p, &j->q, j->text);
+	s_apply_allowed(j, p);
+}
+
+static const char *s_outcome(const struct search_job *j)
+{
+	if (j->failed)
+		return "error";
+	return j->result.n_matches > 0 ? "found" : "not_found";
+}
+
+/* One audit line per search: who, where, what, how it went. */
+static void s_audit(const struct search_job *j, const char *delivery, const char *delivery_status)
+{
+	struct logfmt l;
+
+	logfmt_begin(&l, "info");
+	logfmt_str(&l, "msg", "search");
+	logfmt_str(&l, "team_id", j->team_id);
+	logfmt_str(&l, "user_id", j->user_id);
+	logfmt_str(&l, "user_name", j->user_name);
+	logfmt_str(&l, "channel_id", j->channel_id);
+	logfmt_str(&l, "channel_name", j->channel_name);
+	logfmt_str(&l, "query", j->text);
+	logfmt_int(&l, "targets", (long long)j->result.n_targets);
+	logfmt_int(&l, "accounts", (long long)j->result.n_accounts);
+	logfmt_int(&l, "matches", (long long)j->result.n_matches);
+	logfmt_int(&l, "failed_targets", (long long)j->result.n_failures);
+	logfmt_int(&l, "duration_ms", (long long)(j->result.elapsed_s * 1000.0));
+	logfmt_str(&l, "outcome", s_outcome(j));
+	logfmt_str(&l, "delivery", delivery);
+	logfmt_str(&l, "delivery_status", delivery_status);
+	logfmt_emit(&l, stderr);
+}
+
+char *search_job_render(struct search_job *j, struct si_err *err)
+{
+	struct render_opts o = {0};
+
+	o.response_type = j->rtype;
+	if (j->failed)
+		return render_error(j->fail_msg, err);
+	return render_result(&j->result, &o, err);
+}
+
+static void s_deliver(struct search_job *j)
+{
+	struct slack_post_opts o = {0};
+	struct si_err err;
+	char *json;
+	int attempts = 0;
+	long status = 0;
+	struct logfmt l;
+	int rc;
+
+	/* The notice goes first, so the answer never arrives before it. */
+	pthread_mutex_lock(&j->lock);
+	if (!j->pending_done) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += POOL_PENDING_WAIT_MS / 1000;
+		while (!j->pending_done)
+			if (pthread_cond_timedwait(&j->cond, &j->lock, &until) == ETIMEDOUT)
+				break;
+	}
+	pthread_mutex_unlock(&j->lock);
+
+	json = search_job_render(j, &err);
+	if (json == NULL)
+		json = render_error("slash-infra could not format the answer.", &err);
+	o.seed = (unsigned int)s_now_ms();
+	rc = json != NULL ? slack_post_json(j->response_url, json, &o, &attempts, &status, &err) : -1;
+	logfmt_begin(&l, rc == 0 ? "info" : "error");
+	logfmt_str(&l, "msg", "response_url delivery");
+	logfmt_str(&l, "kind", "final");
+	logfmt_int(&l, "attempts", attempts);
+	logfmt_int(&l, "http_status", status);
+	logfmt_str(&l, "result", rc == 0 ? "delivered" : "failed");
+	if (rc != 0)
+		logfmt_str(&l, "error", err.msg);
+	logfmt_emit(&l, stderr);
+	s_audit(j, "deferred", rc == 0 ? "delivered" : "failed");
+	free(json);
+}
+
+static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct search_job *j)
+{
+	struct plan p;
+	struct si_err err;
+	int deferred;
+
+	s_plan(j, &p);
+	if (search_run(pool->engine, ctx, &p.spec, &j->result, &err) != 0) {
+		j->failed = 1;
+		snprintf(j->fail_msg, sizeof(j->fail_msg), "The search failed: %s", err.msg);
+	}
+	pthread_mutex_lock(&j->lock);
+	j->state = JOB_DONE;
+	deferred = j->deferred;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	if (deferred)
+		s_deliver(j);
+}
+
+static void *s_worker(void *arg)
+{
+	struct search_pool *pool = arg;
+	struct search_ctx *ctx;
+	struct si_err err;
+
+	ctx = search_ctx_new((unsigned int)(s_now_ms() ^ (long long)(uintptr_t)&err), &err);
+	for (;;) {
+		struct search_job *j;
+
+		pthread_mutex_lock(&pool->lock);
+		while (pool->head == NULL && !pool->stopping)
+			pthread_cond_wait(&pool->cond, &pool->lock);
+		j = pool->head;
+		if (j == NULL) {            /* stopping and drained */
+			pthread_mutex_unlock(&pool->lock);
+			break;
+		}
+		pool->head = j->next;
+		if (pool->head == NULL)
+			pool->tail = NULL;
+		pool->queued--;
+		pthread_mutex_unlock(&pool->lock);
+
+		pthread_mutex_lock(&j->lock);
+		j->state = JOB_RUNNING;
+		pthread_mutex_unlock(&j->lock);
+		if (ctx != NULL) {
+			s_run_job(pool, ctx, j);
+		} else {
+			j->failed = 1;
+			snprintf(j->fail_msg, sizeof(j->fail_msg), "The search could not start.");
+			pthread_mutex_lock(&j->lock);
+			j->state = JOB_DONE;
+			pthread_cond_broadcast(&j->cond);
+			pthread_mutex_unlock(&j->lock);
+		}
+		search_job_release(j);
+	}
+	search_ctx_free(ctx);
+	return NULL;
+}
+
+struct search_pool *search_pool_new(struct search_engine *engine, int workers,
+				    int queue_size, struct si_err *err)
+{
+	struct search_pool *pool = calloc(1, sizeof(*pool));
+
+	if (pool == NULL || workers < 1 || queue_size < 1) {
+		free(pool);
+		si_err_set(err, SI_ERR_INVALID, "search pool needs workers and a queue");
+		return NULL;
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	pool->engine = engine;
+	pool->queue_max = (size_t)queue_size;
+	pool->threads = calloc((size_t)workers, sizeof(*pool->threads));
+	if (pool->threads == NULL) {
+		search_pool_free(pool);
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < workers; i++) {
+		if (pthread_create(&pool->threads[i], NULL, s_worker, pool) != 0) {
+			search_pool_free(pool);
+			si_err_set(err, SI_ERR_INTERNAL, "cannot start search thread");
+			return NULL;
+		}
+		pool->n_threads++;
+	}
+	return pool;
+}
+
+void search_pool_free(struct search_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = 1;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	for (int i = 0; i < pool->n_threads; i++)
+		pthread_join(pool->threads[i], NULL);
+	free(pool->threads);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->cond);
+	free(pool);
+}
+
+static int s_copy_params(struct search_job *j, const struct search_job_params *p)
+{
+	j->q = *p->query;
+	j->text = s_dup(p->text ? p->text : "");
+	j->response_url = s_dup(p->response_url);
+	j->rtype = p->response_type;
+	j->team_id = s_dup(p->team_id);
+	j->user_id = s_dup(p->user_id);
+	j->user_name = s_dup(p->user_name);
+	j->channel_id = s_dup(p->channel_id);
+	j->channel_name = s_dup(p->channel_name);
+	j->restrict_accounts = p->restrict_accounts;
+	if (j->text == NULL || (p->response_url != NULL && j->response_url == NULL))
+		return -1;
+	if (p->n_allowed > 0) {
+		j->allowed = calloc(p->n_allowed, sizeof(*j->allowed));
+		if (j->allowed == NULL)
+			return -1;
+		for (size_t i = 0; i < p->n_allowed; i++) {
+			j->allowed[i] = s_dup(p->allowed_accounts[i]);
+			if (j->allowed[i] == NULL)
+				return -1;
+			j->n_allowed++;
+		}
+	}
+	return 0;
+}
+
+struct search_job *search_pool_submit(struct search_pool *pool,
+				      const struct search_job_params *p,
+				      struct si_err *err)
+{
+	struct search_job *j = calloc(1, sizeof(*j));
+	struct plan plan;
+
+	if (j == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	j->pool = pool;
+	j->refs = 2;                 /* the caller's and the queue's */
+	j->submitted_ms = s_now_ms();
+	if (s_copy_params(j, p) != 0) {
+		s_job_free(j);
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	s_plan(j, &plan);
+	(void)search_count_targets(pool->engine, &plan.spec, &j->n_accounts, &j->n_regions);
+
+	pthread_mutex_lock(&pool->lock);
+	if (pool->stopping || pool->queued >= pool->queue_max) {
+		pthread_mutex_unlock(&pool->lock);
+		s_job_free(j);
+		si_err_set(err, SI_ERR_LIMIT, "busy");
+		return NULL;
+	}
+	if (pool->tail != NULL)
+		pool->tail->next = j;
+	else
+		pool->head = j;
+	pool->tail = j;
+	pool->queued++;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	return j;
+}
+
+int search_job_wait_inline(struct search_job *j, int timeout_ms)
+{
+	struct timespec until;
+	int done;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (j->state != JOB_DONE)
+		if (pthread_cond_timedwait(&j->cond, &j->lock, &until) == ETIMEDOUT)
+			break;
+	done = j->state == JOB_DONE;
+	if (!done)
+		j->deferred = 1;     /* decided here, once, under the lock */
+	pthread_mutex_unlock(&j->lock);
+	if (done)
+		s_audit(j, "inline", "returned");
+	return done;
+}
+
+void search_job_post_pending(struct search_job *j)
+{
+	struct slack_post_opts o = {0};
+	struct si_err err;
+	char *json = render_pending(j->n_accounts, j->n_regions, &err);
+	int attempts = 0;
+	long status = 0;
+	int rc = -1;
+
+	if (json != NULL) {
+		/* Short timeouts: the notice is a courtesy, the answer matters. */
+		o.timeout_ms = 2000;
+		o.seed = (unsigned int)s_now_ms();
+		rc = slack_post_json(j->response_url, json, &o, &attempts, &status, &err);
+		free(json);
+	}
+	if (rc != 0) {
+		struct logfmt l;
+
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "response_url delivery");
+		logfmt_str(&l, "kind", "pending");
+		logfmt_int(&l, "attempts", attempts);
+		logfmt_int(&l, "http_status", status);
+		logfmt_str(&l, "result", "failed");
+		logfmt_emit(&l, stderr);
+	}
+	pthread_mutex_lock(&j->lock);
+	j->pending_done = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void search_job_targets(const struct search_job *j, size_t *n_accounts, size_t *n_regions)
+{
+	if (n_accounts != NULL)
+		*n_accounts = j->n_accounts;
+	if (n_regions != NULL)
+		*n_regions = j->n_regions;
+}

@@ -1,0 +1,75 @@
+/*
+ * search_pool.h - search jobs on a fixed pool of threads, fed by a bounded
+ * queue, each answered exactly once: inline or through response_url.
+ *
+ * A FastCGI thread submits a job and waits up to the inline budget. If the
+ * job finishes in time the HTTP response carries the answer. Otherwise the
+ * job is marked deferred (under the job's lock, so the decision is made
+ * exactly once): the HTTP response acknowledges, the FastCGI thread posts
+ * the "Searching..." notice, and the pool thread posts the final answer to
+ * response_url after that notice. A full queue is refused at submit time.
+ */
+#ifndef SI_SEARCH_POOL_H
+#define SI_SEARCH_POOL_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "query.h"
+#include "render.h"
+#include "search.h"
+
+struct search_pool;
+struct search_job;
+
+/* What a job needs; copied at submit time (nothing is borrowed after). */
+struct search_job_params {
+	const struct query *query;
+	const char *text;             /* the user's text */
+	const char *response_url;     /* already checked against the prefixes */
+	enum render_response_type response_type;
+	/* Accounts this request may search (per-account channel rules); NULL
+	 * with n_allowed 0 means every account. */
+	const char *const *allowed_accounts;
+	size_t n_allowed;
+	int restrict_accounts;        /* 1: only allowed_accounts, even if none */
+	/* For the audit line. */
+	const char *team_id, *user_id, *user_name, *channel_id, *channel_name;
+};
+
+/* Start workers threads over engine (borrowed). queue_size bounds the jobs
+ * waiting for a thread. */
+struct search_pool *search_pool_new(struct search_engine *engine, int workers,
+				    int queue_size, struct si_err *err);
+
+/* Stop taking jobs, finish every queued and running one (each delivers its
+ * final message), join the threads and free. NULL is fine. */
+void search_pool_free(struct search_pool *pool);
+
+/* Queue a job. Returns NULL with err->code SI_ERR_LIMIT when the queue is
+ * full ("busy"), or another code on failure. The caller holds one reference
+ * and must call search_job_release(). */
+struct search_job *search_pool_submit(struct search_pool *pool,
+				      const struct search_job_params *p,
+				      struct si_err *err);
+
+/* Wait up to timeout_ms. Returns 1 when the job finished in time: its
+ * answer is then the caller's to send inline (search_job_render). Returns
+ * 0 when it did not: the job is now deferred and will post its answer to
+ * response_url; the caller must call search_job_post_pending() next. */
+int search_job_wait_inline(struct search_job *job, int timeout_ms);
+
+/* Render the finished job's answer as Slack JSON (malloc'd; caller frees). */
+char *search_job_render(struct search_job *job, struct si_err *err);
+
+/* Deferred jobs: post the "Searching N accounts in M regions..." notice to
+ * response_url (blocking, with retries), then let the final answer go.
+ * Call from the thread that got 0 from search_job_wait_inline(). */
+void search_job_post_pending(struct search_job *job);
+
+/* Counts for the pending notice. */
+void search_job_targets(const struct search_job *job, size_t *n_accounts, size_t *n_regions);
+
+void search_job_release(struct search_job *job);
+
+#endif
