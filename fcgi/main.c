@@ -326,6 +326,16 @@ int main(int argc, char **argv)
 		rc = s_cmd_search(&cfg, opts.json, opts.qargc, opts.qargv);
 		goto out;
 	}
+	/* Block the stop signals before the first thread starts, so every
+	 * thread inherits the mask and only the signal thread's sigwait() sees
+	 * them (libfcgi installs a SIGTERM handler of its own that would
+	 * otherwise swallow the signal in whichever thread got it). SIGPIPE is
+	 * ignored so a client that went away cannot kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs.set);
+	sigaddset(&sigs.set, SIGTERM);
+	sigaddset(&sigs.set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs.set, NULL);
 	engine = s_engine_new(&cfg, &err);
 	if (engine == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
@@ -360,13 +370,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* Block the stop signals in every thread; one thread sigwait()s. SIGPIPE
-	 * is ignored so a client that went away cannot kill the process. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs.set);
-	sigaddset(&sigs.set, SIGTERM);
-	sigaddset(&sigs.set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs.set, NULL);
 	sigs.stopping = &stopping;
 	sigs.listen_fd = listen_fd;
 	if (pthread_create(&sigthread, NULL, s_signal_thread, &sigs) != 0) {
