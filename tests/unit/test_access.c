@@ -5,7 +5,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "access.h"
 
@@ -403,6 +405,68 @@ static void test_skipped_note_exact_fit(void **state)
 	access_accounts_free(&a);
 }
 
+/* The same rules through the real configuration loader, so the lists this
+ * module reads are the ones an operator writes. No secret in this file, so
+ * it needs no private mode. */
+static const char s_ini[] =
+	"[access]\n"
+	"allowed_teams = T0001, E0001\n"
+	"allowed_channels = C1, C2, C3\n"
+	"[account production]\n"
+	"role_arn = arn:aws:iam::222222222222:role/SlashInfraInspection\n"
+	"allowed_channels = C1\n"
+	"[account staging]\n"
+	"role_arn = arn:aws:iam::333333333333:role/SlashInfraInspection\n";
+
+static void test_with_loaded_config(void **state)
+{
+	char path[] = "/tmp/test_access_XXXXXX";
+	char *envp[] = { (char *)"SLACK_SIGNING_SECRET=test-only-not-a-secret", NULL };
+	struct si_config cfg;
+	struct slack_cmd cmd;
+	struct access_decision d;
+	struct access_accounts a;
+	struct si_err err;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, s_ini, sizeof(s_ini) - 1), (ssize_t)(sizeof(s_ini) - 1));
+	close(fd);
+	if (si_config_load(&cfg, path, envp, &err) != 0) {
+		unlink(path);
+		fail_msg("config: %s", err.msg);
+	}
+	unlink(path);
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.team_id = (char *)"T0002";
+	cmd.enterprise_id = (char *)"E0001";
+	cmd.channel_id = (char *)"C2";
+	cmd.user_id = (char *)"U1";
+	assert_int_equal(access_check(&cfg, &cmd, &d), 1);
+	cmd.enterprise_id = NULL;
+	assert_int_equal(access_check(&cfg, &cmd, &d), 0);
+	assert_string_equal(d.log_reason, "team not allowed");
+	cmd.team_id = (char *)"T0001";
+	cmd.channel_id = (char *)"C4";
+	assert_int_equal(access_check(&cfg, &cmd, &d), 0);
+	assert_string_equal(d.log_reason, "channel not allowed");
+
+	assert_int_equal(access_accounts_for_channel(&cfg, "C2", &a, &err), 0);
+	assert_int_equal(a.n_allowed, 1);
+	assert_string_equal(a.allowed[0], "staging");
+	assert_int_equal(a.n_skipped, 1);
+	assert_string_equal(a.skipped[0], "production");
+	access_accounts_free(&a);
+	assert_int_equal(access_accounts_for_channel(&cfg, "C1", &a, &err), 0);
+	assert_int_equal(a.n_allowed, 2);
+	assert_int_equal(a.n_skipped, 0);
+	access_accounts_free(&a);
+	si_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_accounts_null_config),
 		cmocka_unit_test(test_skipped_note_falls_back_to_count),
 		cmocka_unit_test(test_skipped_note_exact_fit),
+		cmocka_unit_test(test_with_loaded_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
