@@ -33,5 +33,14 @@ if [ "${1:-}" != "--quick" ]; then
 	make -C _build/default -s check-valgrind || status=1
 fi
 
+# One closing line a machine can read: every automake test result (each
+# unit test binary and integration script, per build) plus the valgrind runs.
+passed=0; failed=0
+for trs in _build/default/tests/*/*.trs _build/asan/tests/*/*.trs; do
+	[ -f "$trs" ] || continue
+	if grep -q '^:test-result: PASS' "$trs"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
 if [ $status -eq 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; fi
+[ $status -eq 0 ] || [ $failed -gt 0 ] || failed=1
+echo "total: $passed passed, $failed failed"
 exit $status
