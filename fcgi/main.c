@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -264,26 +267,84 @@ static void s_log_event(const char *what, long threads, size_t accounts)
 	logfmt_emit(&l, stderr);
 }
 
-struct main_signals {
-	sigset_t set;
-	atomic_int *stopping;
-	int listen_fd;
-};
+/* How long shutdown keeps waking acceptors before giving up on them:
+ * 400 x 25 ms = 10 s, the same as the default search deadline. */
+#define MAIN_WAKE_ROUNDS 400
+#define MAIN_WAKE_INTERVAL_MS 25
 
-/* Wait for SIGTERM/SIGINT, then stop accepting: shutdown() on the listening
- * socket wakes every thread blocked in accept() (Linux semantics), and
- * requests already accepted run to completion. */
-static void *s_signal_thread(void *arg)
+static void s_noop_handler(int sig)
 {
-	struct main_signals *s = arg;
-	int sig = 0;
+	(void)sig;
+}
 
-	if (sigwait(&s->set, &sig) != 0)
-		return NULL;
-	atomic_store(s->stopping, 1);
+/* Wake one thread blocked in accept() on listen_fd by connecting to it and
+ * hanging up: libfcgi reads EOF, sees shutdownPending and returns. The
+ * socket itself is left alone, since it may be shared: systemd keeps it
+ * across restarts (socket activation), so shutdown() is not ours to call.
+ * Returns 0 when a connection was made. */
+static int s_poke_listener(int listen_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd, rc = -1;
+
+	if (getsockname(listen_fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		if (in->sin_addr.s_addr == htonl(INADDR_ANY))
+			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+			in6->sin6_addr = in6addr_loopback;
+	} else if (ss.ss_family != AF_UNIX) {
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* Stop: no new requests; every acceptor finishes the request it holds
+ * and returns. Requests in flight are never interrupted: only a thread
+ * known to sit in accept() gets the fallback signal. */
+static void s_stop_acceptors(pthread_t *threads, struct worker_shared *shared, long n,
+			     int listen_fd)
+{
+	int *joined = calloc((size_t)n, sizeof(*joined));
+	long left = n;
+
 	FCGX_ShutdownPending();
-	(void)shutdown(s->listen_fd, SHUT_RDWR);
-	return NULL;
+	for (long i = 0; i < n; i++)
+		atomic_store(shared[i].stopping, 1);
+	for (int round = 0; round < MAIN_WAKE_ROUNDS && left > 0; round++) {
+		struct timespec ts = {0, MAIN_WAKE_INTERVAL_MS * 1000000L};
+
+		for (long i = 0; i < n; i++) {
+			if (joined != NULL && joined[i])
+				continue;
+			if (!atomic_load(&shared[i].in_accept))
+				continue;
+			if (s_poke_listener(listen_fd) != 0)
+				pthread_kill(threads[i], SIGUSR2);
+		}
+		nanosleep(&ts, NULL);
+		for (long i = 0; i < n; i++) {
+			if (joined != NULL && !joined[i] && pthread_tryjoin_np(threads[i], NULL) == 0) {
+				joined[i] = 1;
+				left--;
+			}
+		}
+	}
+	for (long i = 0; i < n; i++)
+		if (joined == NULL || !joined[i])
+			pthread_join(threads[i], NULL);
+	free(joined);
 }
 
 int main(int argc, char **argv)
@@ -296,8 +357,8 @@ int main(int argc, char **argv)
 	struct search_pool *pool = NULL;
 	struct worker_shared *shared = NULL;
 	pthread_t *threads = NULL;
-	pthread_t sigthread;
-	struct main_signals sigs;
+	sigset_t stopset;
+	struct sigaction sa;
 	atomic_int stopping = 0;
 	long n_threads, started = 0;
 	int listen_fd = 0, rc = 2, r;
@@ -332,10 +393,15 @@ int main(int argc, char **argv)
 	 * otherwise swallow the signal in whichever thread got it). SIGPIPE is
 	 * ignored so a client that went away cannot kill the process. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs.set);
-	sigaddset(&sigs.set, SIGTERM);
-	sigaddset(&sigs.set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs.set, NULL);
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+	/* SIGUSR2 only interrupts a blocked accept(): no SA_RESTART. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = s_noop_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
 	engine = s_engine_new(&cfg, &err);
 	if (engine == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
@@ -370,14 +436,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	sigs.stopping = &stopping;
-	sigs.listen_fd = listen_fd;
-	if (pthread_create(&sigthread, NULL, s_signal_thread, &sigs) != 0) {
-		fprintf(stderr, "slash-infra: cannot start the signal thread\n");
-		goto out;
-	}
-	pthread_detach(sigthread);
-
 	for (long i = 0; i < n_threads; i++) {
 		shared[i].app = app;
 		shared[i].listen_fd = listen_fd;
@@ -390,8 +448,14 @@ int main(int argc, char **argv)
 		started++;
 	}
 	s_log_event("started", started, cfg.n_accounts);
-	for (long i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	if (started == n_threads) {
+		int sig = 0;
+
+		/* main waits for the stop signal, then stops the acceptors. */
+		sigwait(&stopset, &sig);
+		s_log_event("stopping", started, cfg.n_accounts);
+	}
+	s_stop_acceptors(threads, shared, started, listen_fd);
 	/* Every accepted search still gets its final message before we exit. */
 	search_pool_free(pool);
 	pool = NULL;

@@ -179,14 +179,24 @@ void *worker_run(void *arg)
 	FCGX_Request req;
 	unsigned long n = 0;
 
-	if (FCGX_InitRequest(&req, w->listen_fd, 0) != 0)
+	/* FCGI_FAIL_ACCEPT_ON_INTR: a signal interrupts a blocked accept(),
+	 * which is how main wakes us at shutdown when it cannot connect. */
+	if (FCGX_InitRequest(&req, w->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return NULL;
 	while (!atomic_load(w->stopping)) {
+		int rc;
+
 		/* Linux allows many threads to block in accept() on one socket;
 		 * the kernel hands each connection to exactly one of them, so no
 		 * lock is needed around FCGX_Accept_r. */
-		if (FCGX_Accept_r(&req) < 0)
-			break;
+		atomic_store(&w->in_accept, 1);
+		rc = FCGX_Accept_r(&req);
+		atomic_store(&w->in_accept, 0);
+		if (rc < 0) {
+			if (atomic_load(w->stopping))
+				break;
+			continue;   /* an interrupted or failed accept: try again */
+		}
 		s_serve_one(w, &req, ++n);
 	}
 	FCGX_Free(&req, 0);

@@ -13,6 +13,7 @@ struct worker_shared {
 	int listen_fd;          /* FastCGI listening socket */
 	atomic_int *stopping;   /* set by main when a stop signal arrives */
 	int index;              /* thread number, for request ids */
+	atomic_int in_accept;   /* 1 while blocked in FCGX_Accept_r */
 };
 
 /* pthread entry point; arg is a struct worker_shared owned by main. */
