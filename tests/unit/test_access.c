@@ -186,6 +186,28 @@ static void test_check_null_arguments_refuse(void **state)
 	assert_int_equal(access_check(NULL, NULL, NULL), 0);
 }
 
+/* Configuration never holds an empty id, but if one slipped in it must not
+ * admit requests that lack the id. */
+static void test_empty_id_never_matches(void **state)
+{
+	char *empty[] = { (char *)"" };
+	struct si_config cfg;
+	struct slack_cmd cmd;
+	struct si_account a;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&cmd, 0, sizeof(cmd));
+	memset(&a, 0, sizeof(a));
+	cfg.allowed_channels = empty;
+	cfg.n_allowed_channels = 1;
+	cmd.channel_id = (char *)"";
+	assert_int_equal(access_check(&cfg, &cmd, NULL), 0);
+	a.allowed_channels = empty;
+	a.n_allowed_channels = 1;
+	assert_int_equal(access_account_allowed(&a, ""), 0);
+}
+
 struct t_account_row {
 	const char *allowed_channels;  /* account's list, NULL = none */
 	const char *channel;
@@ -473,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_check_table),
 		cmocka_unit_test(test_check_friendly_reasons),
 		cmocka_unit_test(test_check_null_arguments_refuse),
+		cmocka_unit_test(test_empty_id_never_matches),
 		cmocka_unit_test(test_account_allowed_table),
 		cmocka_unit_test(test_accounts_for_channel_table),
 		cmocka_unit_test(test_accounts_unrestricted_skip_nothing),

@@ -352,8 +352,9 @@ static void test_worst_case_line_stays_whole(void **state)
 	};
 
 	(void)state;
-	/* Control bytes escape to 4 bytes each: the most a value can cost. */
-	memset(junk, '\n', sizeof(junk) - 1);
+	/* Control bytes escape to 4 bytes each: the most a value can cost.
+	 * 0x1f, the highest of them, catches a width table cut short. */
+	memset(junk, 0x1f, sizeof(junk) - 1);
 	junk[sizeof(junk) - 1] = '\0';
 	memset(&r, 0, sizeof(r));
 	r.team_id = r.enterprise_id = r.user_id = r.channel_id = junk;
