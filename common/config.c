@@ -117,6 +117,7 @@ static bool s_valid_arn(const char *s);
 static bool s_valid_role_name(const char *s);
 static bool s_valid_external_id(const char *s);
 static bool s_valid_region(const char *s);
+static bool s_valid_org_region(const char *s);
 static bool s_valid_slack_id(const char *s);
 static bool s_valid_url_prefix(const char *s);
 
@@ -174,8 +175,8 @@ static const struct s_setting s_settings[] = {
 	          "an IAM role name like SlashInfraInspection"),
 	S_ROW_STR("organization", "management_role_arn",
 	          org_management_role_arn, s_valid_arn, S_EXP_ARN),
-	S_ROW_LIST("organization", "regions", org_regions, s_valid_region,
-	           S_EXP_REGION),
+	S_ROW_LIST("organization", "regions", org_regions, s_valid_org_region,
+	           "a region like eu-west-2, or all"),
 	S_ROW_INT("organization", "refresh_s", org_refresh_s, 60, 86400),
 };
 
@@ -287,6 +288,12 @@ static bool s_letters(const char **p, size_t min)
 		n++;
 	}
 	return n >= min;
+}
+
+/* Discovery may also search every region each account has enabled. */
+static bool s_valid_org_region(const char *s)
+{
+	return strcmp(s, "all") == 0 || s_valid_region(s);
 }
 
 /* Region names look like eu-west-2, us-gov-west-1, ap-southeast-3,
@@ -1137,6 +1144,10 @@ static int s_finish(struct si_config *cfg, struct si_err *err)
 	if ((cfg->org_role_name == NULL) != (cfg->org_management_role_arn == NULL))
 		return si_err_set(err, SI_ERR_INVALID, "[organization] needs both "
 		                  "role_name and management_role_arn, or neither");
+	for (size_t i = 0; i < cfg->n_org_regions && cfg->n_org_regions > 1; i++)
+		if (strcmp(cfg->org_regions[i], "all") == 0)
+			return si_err_set(err, SI_ERR_INVALID, "[organization] regions: "
+			                  "'all' must be the only value");
 	for (size_t i = 0; i < cfg->n_accounts; i++)
 		if (s_default_list(&cfg->accounts[i].regions,
 		                   &cfg->accounts[i].n_regions, S_DEFAULT_REGION,

@@ -908,7 +908,7 @@ static int s_orgs_headers(struct org_discovery *d, const struct s_keys *k, const
 			  struct si_err *err)
 {
 	char host[AWS_QUERY_MAX_URL], line[AWS_QUERY_MAX_URL + 64];
-	const char *path;
+	const char *path = "/";
 	struct sigv4_header sh[3];
 	struct sigv4_credentials sc = { k->akid, k->secret, k->token };
 	struct sigv4_request sr;

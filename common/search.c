@@ -14,6 +14,7 @@
 #include "aws_xml.h"
 #include "buf.h"
 #include "logfmt.h"
+#include "org.h"
 #include "sigv4.h"
 #include "sts_cache.h"
 
@@ -48,6 +49,7 @@ struct search_engine {
 	char **envp;                         /* owned copy: endpoint overrides */
 	char *ca_bundle;                     /* AWS_CA_BUNDLE, or NULL */
 	char session_name[64];               /* slash-infra-<host> */
+	struct org_discovery *org;           /* borrowed, may be NULL */
 };
 
 struct search_ctx {
@@ -118,6 +120,7 @@ struct s_job {
 	struct s_call *running;     /* in the multi handle */
 	size_t in_flight;
 	long long deadline_ms;
+	struct search_accounts accounts;    /* held for the whole search */
 	struct search_result *out;
 	size_t cap_matches;
 	size_t cap_failures;
@@ -257,6 +260,55 @@ void search_ctx_free(struct search_ctx *ctx)
 }
 
 /* ------------------------------------------------------------------ */
+/* accounts                                                            */
+
+void search_engine_set_org(struct search_engine *e, struct org_discovery *org)
+{
+	e->org = org;
+}
+
+struct aws_creds_provider *search_engine_base(struct search_engine *e)
+{
+	return e->base;
+}
+
+int search_engine_accounts(const struct search_engine *e, struct search_accounts *out,
+			   struct si_err *err)
+{
+	const struct si_config *cfg = e->cfg;
+	struct org_snapshot *snap = e->org != NULL ? org_discovery_get(e->org) : NULL;
+	size_t cap = cfg->n_accounts + (snap != NULL ? snap->n : 0);
+
+	memset(out, 0, sizeof(*out));
+	out->v = calloc(cap ? cap : 1, sizeof(*out->v));
+	if (out->v == NULL) {
+		org_snapshot_unref(snap);
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	}
+	out->priv = snap;
+	for (size_t i = 0; i < cfg->n_accounts; i++)
+		out->v[out->n++] = &cfg->accounts[i];
+	for (size_t i = 0; snap != NULL && i < snap->n; i++) {
+		int dup = 0;
+
+		for (size_t k = 0; k < cfg->n_accounts && !dup; k++)
+			dup = strcmp(cfg->accounts[k].alias, snap->accounts[i].alias) == 0;
+		if (!dup)
+			out->v[out->n++] = &snap->accounts[i];
+	}
+	return 0;
+}
+
+void search_accounts_release(struct search_accounts *a)
+{
+	if (a == NULL)
+		return;
+	free(a->v);
+	org_snapshot_unref(a->priv);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ------------------------------------------------------------------ */
 /* targets                                                             */
 
 /* The account id is the fifth field of the role ARN. */
@@ -317,12 +369,14 @@ static int s_spec_wants(const struct search_spec *spec, const char *alias,
 size_t search_count_targets(const struct search_engine *e, const struct search_spec *spec,
 			    size_t *n_accounts, size_t *n_regions)
 {
-	const struct si_config *cfg = e->cfg;
+	struct search_accounts accs;
 	const char *seen[256];
 	size_t n_seen = 0, n = 0, na = 0;
 
-	for (size_t a = 0; a < cfg->n_accounts; a++) {
-		const struct si_account *acc = &cfg->accounts[a];
+	if (search_engine_accounts(e, &accs, NULL) != 0)
+		accs.n = 0;
+	for (size_t a = 0; a < accs.n; a++) {
+		const struct si_account *acc = accs.v[a];
 		char id[16];
 		size_t before = n;
 
@@ -341,6 +395,7 @@ size_t search_count_targets(const struct search_engine *e, const struct search_s
 		if (n > before)
 			na++;
 	}
+	search_accounts_release(&accs);
 	if (n_accounts != NULL)
 		*n_accounts = na;
 	if (n_regions != NULL)
@@ -350,17 +405,19 @@ size_t search_count_targets(const struct search_engine *e, const struct search_s
 
 static int s_build_targets(struct s_job *j, struct si_err *err)
 {
-	const struct si_config *cfg = j->e->cfg;
+	const struct search_accounts *accs = &j->accounts;
 	size_t total = 0;
 
-	for (size_t a = 0; a < cfg->n_accounts; a++)
-		total += cfg->accounts[a].n_regions;
-	j->accts = calloc(cfg->n_accounts ? cfg->n_accounts : 1, sizeof(*j->accts));
+	if (search_engine_accounts(j->e, &j->accounts, err) != 0)
+		return -1;
+	for (size_t a = 0; a < accs->n; a++)
+		total += accs->v[a]->n_regions;
+	j->accts = calloc(accs->n ? accs->n : 1, sizeof(*j->accts));
 	j->targets = calloc(total ? total : 1, sizeof(*j->targets));
 	if (j->accts == NULL || j->targets == NULL)
 		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
-	for (size_t a = 0; a < cfg->n_accounts; a++) {
-		const struct si_account *acc = &cfg->accounts[a];
+	for (size_t a = 0; a < accs->n; a++) {
+		const struct si_account *acc = accs->v[a];
 		struct s_acct *sa = &j->accts[j->n_accts];
 		int used = 0;
 
@@ -1213,6 +1270,7 @@ static void s_job_free(struct s_job *j)
 	}
 	free(j->accts);
 	free(j->targets);
+	search_accounts_release(&j->accounts);
 	s_list_free(j->ready);
 	s_list_free(j->waiting);
 	s_list_free(j->delayed);

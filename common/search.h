@@ -51,6 +51,27 @@ struct search_spec {
 
 struct search_engine;
 struct search_ctx;
+struct org_discovery;
+
+/* The accounts a search sees: the configured ones, then those discovered
+ * through AWS Organizations (an alias configured explicitly wins). Valid
+ * until search_accounts_release(). */
+struct search_accounts {
+	const struct si_account **v;
+	size_t n;
+	void *priv;                   /* the discovery snapshot held */
+};
+int search_engine_accounts(const struct search_engine *e, struct search_accounts *out,
+			   struct si_err *err);
+void search_accounts_release(struct search_accounts *a);
+
+/* Discovered accounts come from org (borrowed; NULL: none). Set before
+ * searches start; org must outlive the engine's use of it. */
+void search_engine_set_org(struct search_engine *e, struct org_discovery *org);
+
+/* The engine's base credential provider, for modules that need the same
+ * identity (discovery). Borrowed. */
+struct aws_creds_provider *search_engine_base(struct search_engine *e);
 
 /* The long-lived part shared by all threads: configuration (borrowed, must
  * outlive the engine), the base credential provider (owned: taken over

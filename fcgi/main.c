@@ -28,6 +28,7 @@
 #include "app.h"
 #include "aws_creds.h"
 #include "logfmt.h"
+#include "org.h"
 #include "plan.h"
 #include "query.h"
 #include "render.h"
@@ -153,18 +154,43 @@ static struct search_engine *s_engine_new(const struct si_config *cfg, struct si
 	return search_engine_new(cfg, environ, cached, err);
 }
 
+/* Discovery through AWS Organizations, when [organization] is set. With
+ * background set, a thread refreshes the list every refresh_s; otherwise
+ * (the command line) one synchronous refresh. A failed refresh is logged
+ * and leaves the configured accounts searchable. */
+static struct org_discovery *s_org_start(const struct si_config *cfg,
+					 struct search_engine *engine, int background)
+{
+	struct org_discovery *org;
+	struct si_err err;
+
+	if (cfg->org_role_name == NULL)
+		return NULL;
+	org = org_discovery_new(cfg, environ, search_engine_base(engine), &err);
+	if (org == NULL) {
+		fprintf(stderr, "slash-infra: organization discovery: %s\n", err.msg);
+		return NULL;
+	}
+	if (background ? org_discovery_start(org, &err) != 0
+		       : org_discovery_refresh(org, time(NULL), &err) != 0)
+		fprintf(stderr, "slash-infra: organization discovery: %s\n", err.msg);
+	search_engine_set_org(engine, org);
+	return org;
+}
+
 /* --check-config: what would be searched, then whether it can be. */
 static int s_check_config(const struct si_config *cfg)
 {
 	struct search_engine *engine = NULL;
 	struct search_ctx *ctx = NULL;
+	struct org_discovery *org = NULL;
 	struct si_err err;
 	size_t failed;
 	int rc = 1;
 
 	if (si_config_describe(cfg, stdout) != 0)
 		return 1;
-	if (cfg->n_accounts == 0) {
+	if (cfg->n_accounts == 0 && cfg->org_role_name == NULL) {
 		printf("no accounts configured: set AWS_ROLE_<ALIAS> or an [account NAME] section\n");
 		return 1;
 	}
@@ -174,6 +200,7 @@ static int s_check_config(const struct si_config *cfg)
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
+	org = s_org_start(cfg, engine, 0);
 	printf("\nchecking access (AssumeRole + DescribeInstances per account and region):\n");
 	fflush(stdout);
 	failed = search_check_access(engine, ctx, stdout);
@@ -182,6 +209,7 @@ static int s_check_config(const struct si_config *cfg)
 out:
 	search_ctx_free(ctx);
 	search_engine_free(engine);
+	org_discovery_free(org);
 	return rc;
 }
 
@@ -192,6 +220,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 	char text[QUERY_MAX_TEXT_LEN + 1];
 	struct search_engine *engine = NULL;
 	struct search_ctx *ctx = NULL;
+	struct org_discovery *org = NULL;
 	struct search_result res;
 	struct si_err err;
 	struct query q;
@@ -224,6 +253,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
+	org = s_org_start(cfg, engine, 0);
 	plan_from_query(&plan, &q, text);
 	if (search_run(engine, ctx, &plan.spec, &res, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
@@ -253,6 +283,7 @@ out:
 	search_result_free(&res);
 	search_ctx_free(ctx);
 	search_engine_free(engine);
+	org_discovery_free(org);
 	return rc;
 }
 
@@ -355,6 +386,7 @@ int main(int argc, char **argv)
 	struct app *app = NULL;
 	struct search_engine *engine = NULL;
 	struct search_pool *pool = NULL;
+	struct org_discovery *org = NULL;
 	struct worker_shared *shared = NULL;
 	pthread_t *threads = NULL;
 	sigset_t stopset;
@@ -407,6 +439,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
+	org = s_org_start(&cfg, engine, 1);
 	pool = search_pool_new(engine, cfg.search_workers, cfg.queue_size, &err);
 	if (pool == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
@@ -466,6 +499,7 @@ out:
 	free(shared);
 	app_free(app);
 	search_pool_free(pool);
+	org_discovery_free(org);
 	search_engine_free(engine);
 	si_config_free(&cfg);
 	return rc;

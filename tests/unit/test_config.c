@@ -146,6 +146,28 @@ static void test_env_only_defaults(void **state)
 	si_config_free(&cfg);
 }
 
+static void test_org_regions_all(void **state)
+{
+	char *ok[] = { "SLACK_SIGNING_SECRET=" SECRET,
+		"SLASH_INFRA_ORGANIZATION_ROLE_NAME=SlashInfraInspection",
+		"SLASH_INFRA_ORGANIZATION_MANAGEMENT_ROLE_ARN=arn:aws:iam::123456789012:role/OrgReader",
+		"SLASH_INFRA_ORGANIZATION_REGIONS=all", NULL };
+	char *mixed[] = { "SLACK_SIGNING_SECRET=" SECRET,
+		"SLASH_INFRA_ORGANIZATION_ROLE_NAME=SlashInfraInspection",
+		"SLASH_INFRA_ORGANIZATION_MANAGEMENT_ROLE_ARN=arn:aws:iam::123456789012:role/OrgReader",
+		"SLASH_INFRA_ORGANIZATION_REGIONS=all,eu-west-2", NULL };
+	struct si_config cfg;
+	struct si_err err;
+
+	(void)state;
+	s_load_ok(&cfg, NULL, ok);
+	assert_int_equal(cfg.n_org_regions, 1);
+	assert_string_equal(cfg.org_regions[0], "all");
+	si_config_free(&cfg);
+	assert_int_equal(si_config_load(&cfg, NULL, mixed, &err), -1);
+	assert_non_null(strstr(err.msg, "'all' must be the only value"));
+}
+
 static void test_missing_secret(void **state)
 {
 	char *envp[] = { "AWS_ROLE_PRODUCTION=" ARN_A, NULL };
@@ -857,6 +879,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_only_defaults),
 		cmocka_unit_test(test_missing_secret),
+		cmocka_unit_test(test_org_regions_all),
 		cmocka_unit_test(test_go_role_and_region),
 		cmocka_unit_test(test_go_default_region),
 		cmocka_unit_test(test_go_region_list),
