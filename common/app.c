@@ -7,18 +7,29 @@
 
 #include <json-c/json.h>
 
+#include "access.h"
+#include "audit.h"
 #include "form.h"
 #include "query.h"
+#include "replay.h"
 #include "render.h"
 #include "slack_cmd.h"
 #include "slack_sig.h"
 
-/* Distinct regions listed in help; more would not fit a help message. */
+/* Distinct regions and aliases listed in help; more would not fit a help
+ * message (the renderer truncates within Slack's limits anyway). */
 #define APP_HELP_REGIONS_MAX 64
+#define APP_ALIASES_MAX 256
+
+/* Signatures remembered for replay protection. Each costs ~64 bytes of
+ * table; 65536 covers 100 requests/s over the 10-minute span in which one
+ * signature can verify, far above a Slack workspace's command rate. */
+#define APP_REPLAY_CAPACITY 65536
 
 struct app {
 	const struct si_config *cfg;    /* borrowed */
 	struct search_pool *pool;       /* borrowed, may be NULL */
+	struct replay_cache *replay;    /* owned */
 };
 
 /* The one content type Slack uses for slash commands; the parameter part
@@ -45,11 +56,21 @@ struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 	}
 	app->cfg = cfg;
 	app->pool = pool;
+	/* A timestamp verifies for 300 s either side of our clock, so one
+	 * signature can be accepted for 600 s: remember it that long. */
+	app->replay = replay_cache_new(APP_REPLAY_CAPACITY, 2 * SLACK_SIG_MAX_SKEW, err);
+	if (app->replay == NULL) {
+		free(app);
+		return NULL;
+	}
 	return app;
 }
 
 void app_free(struct app *app)
 {
+	if (app == NULL)
+		return;
+	replay_cache_free(app->replay);
 	free(app);
 }
 
@@ -249,26 +270,85 @@ static void s_respond_owned(struct app_response *resp, char *json)
 
 /* Usage with the configured accounts and regions: ephemeral, since a help
  * text is no news for the channel. */
-static char *s_help(const struct si_config *cfg, const char *command, struct si_err *err)
+/* The accounts a search would see: configured plus discovered. Without a
+ * pool (front-door tests) only the configured ones. */
+static int s_accounts(const struct app *app, struct search_accounts *out, struct si_err *err)
 {
-	const char *aliases[256];
-	const char *regions[APP_HELP_REGIONS_MAX];
-	size_t na = 0, nr = 0;
+	const struct si_config *cfg = app->cfg;
 
-	for (size_t i = 0; i < cfg->n_accounts && na < sizeof(aliases) / sizeof(aliases[0]); i++) {
-		const struct si_account *a = &cfg->accounts[i];
+	if (app->pool != NULL)
+		return search_engine_accounts(search_pool_engine(app->pool), out, err);
+	memset(out, 0, sizeof(*out));
+	out->v = calloc(cfg->n_accounts ? cfg->n_accounts : 1, sizeof(*out->v));
+	if (out->v == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < cfg->n_accounts; i++)
+		out->v[out->n++] = &cfg->accounts[i];
+	return 0;
+}
 
-		aliases[na++] = a->alias;
+/* Aliases and distinct regions of the accounts, for help and checks. The
+ * arrays point into accs. */
+static void s_names(const struct search_accounts *accs, const char **aliases, size_t max_a,
+		    size_t *na, const char **regions, size_t max_r, size_t *nr)
+{
+	*na = 0;
+	*nr = 0;
+	for (size_t i = 0; i < accs->n; i++) {
+		const struct si_account *a = accs->v[i];
+
+		if (*na < max_a)
+			aliases[(*na)++] = a->alias;
 		for (size_t r = 0; r < a->n_regions; r++) {
 			int seen = 0;
 
-			for (size_t k = 0; k < nr; k++)
+			for (size_t k = 0; k < *nr; k++)
 				seen |= strcmp(regions[k], a->regions[r]) == 0;
-			if (!seen && nr < APP_HELP_REGIONS_MAX)
-				regions[nr++] = a->regions[r];
+			if (!seen && *nr < max_r)
+				regions[(*nr)++] = a->regions[r];
 		}
 	}
-	return render_help(command, aliases, na, regions, nr, err);
+}
+
+/* Usage with the configured accounts and regions: ephemeral, since a help
+ * text is no news for the channel. */
+static char *s_help(const struct app *app, const char *command, struct si_err *err)
+{
+	struct search_accounts accs;
+	const char *aliases[APP_ALIASES_MAX];
+	const char *regions[APP_HELP_REGIONS_MAX];
+	size_t na, nr;
+	char *json;
+
+	if (s_accounts(app, &accs, err) != 0)
+		return NULL;
+	s_names(&accs, aliases, APP_ALIASES_MAX, &na, regions, APP_HELP_REGIONS_MAX, &nr);
+	json = render_help(command, aliases, na, regions, nr, err);
+	search_accounts_release(&accs);
+	return json;
+}
+
+/* Refuse politely, only to the asker, and leave an audit line. */
+static void s_refused(struct app_response *resp, const struct slack_cmd *cmd,
+		      const char *log_reason, const char *user_text)
+{
+	struct audit_record r;
+	struct si_err err;
+
+	memset(&r, 0, sizeof(r));
+	r.team_id = cmd->team_id;
+	r.enterprise_id = cmd->enterprise_id;
+	r.user_id = cmd->user_id;
+	r.user_name = cmd->user_name;
+	r.channel_id = cmd->channel_id;
+	r.channel_name = cmd->channel_name;
+	r.query = cmd->text;
+	r.delivery = AUDIT_DELIVERY_NONE;
+	r.outcome = AUDIT_OUTCOME_REFUSED;
+	r.reason = log_reason;
+	audit_emit(&r, stderr);
+	resp->reason = log_reason;
+	s_respond_owned(resp, render_error(user_text, &err));
 }
 
 /* Refuse politely, only to the asker. */
@@ -286,8 +366,10 @@ static void s_search(struct app *app, const struct slack_cmd *cmd, const struct 
 	const struct si_config *cfg = app->cfg;
 	struct search_job_params p;
 	struct search_job *job;
+	struct access_accounts aa;
 	struct si_err err;
 
+	memset(&aa, 0, sizeof(aa));
 	if (app->pool == NULL) {
 		/* No search engine (front-door only): keep the command visible. */
 		resp->reason = "accepted";
@@ -305,7 +387,24 @@ static void s_search(struct app *app, const struct slack_cmd *cmd, const struct 
 	p.user_name = cmd->user_name;
 	p.channel_id = cmd->channel_id;
 	p.channel_name = cmd->channel_name;
+	/* Per-account channel rules: search only what this channel may see. */
+	if (access_accounts_for_channel(cfg, cmd->channel_id, &aa, &err) != 0) {
+		s_ephemeral(resp, "access error", "slash-infra could not check access.");
+		return;
+	}
+	if (aa.n_skipped > 0) {
+		if (aa.n_allowed == 0) {
+			s_refused(resp, cmd, "no account allowed from channel",
+				  "None of the configured AWS accounts may be searched from this channel.");
+			access_accounts_free(&aa);
+			return;
+		}
+		p.allowed_accounts = aa.allowed;
+		p.n_allowed = aa.n_allowed;
+		p.restrict_accounts = 1;
+	}
 	job = search_pool_submit(app->pool, &p, &err);
+	access_accounts_free(&aa);
 	if (job == NULL) {
 		s_ephemeral(resp, err.code == SI_ERR_LIMIT ? "busy" : "submit failed",
 			    err.code == SI_ERR_LIMIT
@@ -338,27 +437,32 @@ void app_after(struct app *app, struct app_response *resp)
 
 /* account: and region: must name something configured, or the user would
  * get "nothing found" for a typo. */
-static int s_check_modifiers(const struct si_config *cfg, const struct query *q,
+static int s_check_modifiers(const struct app *app, const struct query *q,
 			     struct si_err *err)
 {
-	const char *aliases[256];
+	struct search_accounts accs;
+	const char **aliases = NULL;
 	const char *regions[APP_HELP_REGIONS_MAX];
-	size_t na = 0, nr = 0;
+	size_t na, nr;
+	int rc = -1;
 
-	for (size_t i = 0; i < cfg->n_accounts && na < sizeof(aliases) / sizeof(aliases[0]); i++) {
-		aliases[na++] = cfg->accounts[i].alias;
-		for (size_t r = 0; r < cfg->accounts[i].n_regions; r++) {
-			int seen = 0;
-
-			for (size_t k = 0; k < nr; k++)
-				seen |= strcmp(regions[k], cfg->accounts[i].regions[r]) == 0;
-			if (!seen && nr < APP_HELP_REGIONS_MAX)
-				regions[nr++] = cfg->accounts[i].regions[r];
-		}
-	}
-	if (query_check_accounts(q, aliases, na, err) != 0)
+	if (q->n_accounts == 0 && q->n_regions == 0)
+		return 0;
+	if (s_accounts(app, &accs, err) != 0)
 		return -1;
-	return query_check_regions(q, regions, nr, err);
+	aliases = calloc(accs.n ? accs.n : 1, sizeof(*aliases));
+	if (aliases == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	s_names(&accs, aliases, accs.n, &na, regions, APP_HELP_REGIONS_MAX, &nr);
+	if (query_check_accounts(q, aliases, na, err) != 0)
+		goto out;
+	rc = query_check_regions(q, regions, nr, err);
+out:
+	free(aliases);
+	search_accounts_release(&accs);
+	return rc;
 }
 
 void app_handle(struct app *app, const struct app_request *req,
@@ -368,6 +472,7 @@ void app_handle(struct app *app, const struct app_request *req,
 	struct slack_cmd cmd;
 	struct si_err err;
 	enum slack_sig_status sig;
+	struct access_decision access;
 	struct query q;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -377,6 +482,28 @@ void app_handle(struct app *app, const struct app_request *req,
 	if (sig != SLACK_SIG_OK) {
 		resp->reason = slack_sig_reason(sig);
 		app_response_text(resp, 401, resp->reason);
+		goto out;
+	}
+	switch (replay_check(app->replay, req->slack_signature, req->slack_retry_num != NULL,
+			     req->now)) {
+	case REPLAY_NEW:
+		break;
+	case REPLAY_FULL:
+		/* Every slot holds a live genuine signature: accept, say so. */
+		resp->reason = "replay cache full";
+		break;
+	case REPLAY_RETRY:
+		/* Slack retried a request we already took: answer, start nothing. */
+		resp->reason = "slack retry";
+		app_response_text(resp, 200, "");
+		free(resp->body);
+		resp->body = NULL;
+		resp->body_len = 0;
+		goto out;
+	case REPLAY_DUPLICATE:
+	case REPLAY_INVALID:
+		resp->reason = "replayed";
+		app_response_text(resp, 401, "replayed");
 		goto out;
 	}
 	if (!s_is_form(req->content_type)) {
@@ -411,16 +538,20 @@ void app_handle(struct app *app, const struct app_request *req,
 		app_response_text(resp, 400, "response_url not allowed");
 		goto out;
 	}
+	if (!access_check(cfg, &cmd, &access)) {
+		s_refused(resp, &cmd, access.log_reason, access.user_reason);
+		goto out;
+	}
 	if (query_parse(cmd.text, &q, &err) != 0) {
 		s_ephemeral(resp, "malformed query", err.msg);
 		goto out;
 	}
 	if (q.kind == QUERY_HELP) {
 		resp->reason = "help";
-		s_respond_owned(resp, s_help(cfg, cmd.command, &err));
+		s_respond_owned(resp, s_help(app, cmd.command, &err));
 		goto out;
 	}
-	if (s_check_modifiers(cfg, &q, &err) != 0) {
+	if (s_check_modifiers(app, &q, &err) != 0) {
 		s_ephemeral(resp, "unknown account or region", err.msg);
 		goto out;
 	}

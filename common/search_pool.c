@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "logfmt.h"
 #include "plan.h"
 #include "slack_post.h"
@@ -127,35 +128,39 @@ static void s_plan(struct search_job *j, struct plan *p)
 	s_apply_allowed(j, p);
 }
 
-static const char *s_outcome(const struct search_job *j)
+static enum audit_outcome s_outcome(const struct search_job *j)
 {
+	const struct search_result *r = &j->result;
+
 	if (j->failed)
-		return "error";
-	return j->result.n_matches > 0 ? "found" : "not_found";
+		return AUDIT_OUTCOME_FAILED;
+	if (r->n_failures > 0 && r->n_failures == r->n_targets)
+		return AUDIT_OUTCOME_FAILED;
+	if (r->n_failures > 0)
+		return AUDIT_OUTCOME_PARTIAL;
+	return r->n_matches > 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_NOT_FOUND;
 }
 
 /* One audit line per search: who, where, what, how it went. */
-static void s_audit(const struct search_job *j, const char *delivery, const char *delivery_status)
+static void s_audit(const struct search_job *j, enum audit_delivery delivery)
 {
-	struct logfmt l;
+	struct audit_record r;
 
-	logfmt_begin(&l, "info");
-	logfmt_str(&l, "msg", "search");
-	logfmt_str(&l, "team_id", j->team_id);
-	logfmt_str(&l, "user_id", j->user_id);
-	logfmt_str(&l, "user_name", j->user_name);
-	logfmt_str(&l, "channel_id", j->channel_id);
-	logfmt_str(&l, "channel_name", j->channel_name);
-	logfmt_str(&l, "query", j->text);
-	logfmt_int(&l, "targets", (long long)j->result.n_targets);
-	logfmt_int(&l, "accounts", (long long)j->result.n_accounts);
-	logfmt_int(&l, "matches", (long long)j->result.n_matches);
-	logfmt_int(&l, "failed_targets", (long long)j->result.n_failures);
-	logfmt_int(&l, "duration_ms", (long long)(j->result.elapsed_s * 1000.0));
-	logfmt_str(&l, "outcome", s_outcome(j));
-	logfmt_str(&l, "delivery", delivery);
-	logfmt_str(&l, "delivery_status", delivery_status);
-	logfmt_emit(&l, stderr);
+	memset(&r, 0, sizeof(r));
+	r.team_id = j->team_id;
+	r.user_id = j->user_id;
+	r.user_name = j->user_name;
+	r.channel_id = j->channel_id;
+	r.channel_name = j->channel_name;
+	r.query = j->text;
+	r.targets = j->result.n_targets;
+	r.accounts = j->result.n_accounts;
+	r.matches = j->result.n_matches;
+	r.failures = j->result.n_failures;
+	r.duration_ms = (long long)(j->result.elapsed_s * 1000.0);
+	r.delivery = delivery;
+	r.outcome = s_outcome(j);
+	audit_emit(&r, stderr);
 }
 
 char *search_job_render(struct search_job *j, struct si_err *err)
@@ -205,7 +210,7 @@ static void s_deliver(struct search_job *j)
 	if (rc != 0)
 		logfmt_str(&l, "error", err.msg);
 	logfmt_emit(&l, stderr);
-	s_audit(j, "deferred", rc == 0 ? "delivered" : "failed");
+	s_audit(j, rc == 0 ? AUDIT_DELIVERY_DEFERRED : AUDIT_DELIVERY_ERROR);
 	free(json);
 }
 
@@ -410,7 +415,7 @@ int search_job_wait_inline(struct search_job *j, int timeout_ms)
 		j->deferred = 1;     /* decided here, once, under the lock */
 	pthread_mutex_unlock(&j->lock);
 	if (done)
-		s_audit(j, "inline", "returned");
+		s_audit(j, AUDIT_DELIVERY_INLINE);
 	return done;
 }
 
@@ -453,4 +458,9 @@ void search_job_targets(const struct search_job *j, size_t *n_accounts, size_t *
 		*n_accounts = j->n_accounts;
 	if (n_regions != NULL)
 		*n_regions = j->n_regions;
+}
+
+struct search_engine *search_pool_engine(struct search_pool *pool)
+{
+	return pool->engine;
 }

@@ -72,4 +72,7 @@ void search_job_targets(const struct search_job *job, size_t *n_accounts, size_t
 
 void search_job_release(struct search_job *job);
 
+/* The engine the pool runs searches on (borrowed). */
+struct search_engine *search_pool_engine(struct search_pool *pool);
+
 #endif

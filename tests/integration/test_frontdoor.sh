@@ -72,11 +72,21 @@ code=$(curl -s -o "$TMP/o" -w '%{http_code}' "$BASE/nope")
 expect_eq "unknown path -> 404" "$code" 404
 expect_contains "404 one-line body" "$(cat "$TMP/o")" "not found"
 
-# 200 concurrent valid requests: every one answers 200.
-body=$(slack_body 'i-0123456789abcdef0')
-export -f post_signed
+# Replay protection: the same signed request twice is refused the second
+# time; Slack's own retry (X-Slack-Retry-Num) is answered 200 with nothing.
+ts=$(date +%s)
+body=$(slack_body 'help')
+r1=$(post_signed "$body" "$ts")
+r2=$(post_signed "$body" "$ts")
+expect_eq "first delivery -> 200" "${r1%% *}" 200
+expect_eq "replayed signature -> 401 replayed" "$r2" "401 replayed"
+r3=$(post_signed "$body" "$ts" -H "X-Slack-Retry-Num: 1" -H "X-Slack-Retry-Reason: http_timeout")
+expect_eq "Slack retry of a seen request -> 200, empty" "$r3" "200 "
+
+# 200 concurrent valid requests (each signed, each distinct): 200 each.
+export -f post_signed slack_body
 export BASE SECRET TMP PYTHON3 SI_SRCDIR
-seq 200 | xargs -P 50 -I{} bash -c 'r=$(post_signed "$0"); echo "${r%% *}"' "$body" > "$TMP/codes"
+seq 200 | xargs -P 50 -I{} bash -c 'r=$(post_signed "$(slack_body "i-0123456789abcdef0")&trigger_id=c{}"); echo "${r%% *}"' > "$TMP/codes"
 n200=$(grep -c '^200$' "$TMP/codes")
 expect_eq "200 concurrent signed requests -> 200 each" "$n200" 200
 
