@@ -24,6 +24,29 @@
 /* The mark of a cut. */
 #define S_ELLIPSIS "\xe2\x80\xa6"
 
+/* Separator between counted items, as Slack users know it from menus. */
+#define S_DOT " \xc2\xb7 "
+
+/* A size_t in decimal with thousands separators: 20 digits, 6 commas and
+ * the NUL fit. */
+#define S_NUM_MAX 32
+
+/* With an organisation of hundreds of accounts, a bad role or an outage
+ * fails hundreds of targets at once. The reader needs the pattern (which
+ * error, which accounts), not every name: at most this many items per
+ * error code and this many codes, the rest counted ("… and K more"). The
+ * command line prints every failed target on its own line as well. */
+#define S_FAIL_PER_CODE 5
+#define S_FAIL_CODES 6
+
+/* Accounts (or regions) named in the "where are the matches" section;
+ * ten fit on one line or two and cover the accounts worth narrowing to. */
+#define S_COUNT_ITEMS 10
+
+/* Cells of the plain-text table (and values in its failure line) are cut
+ * at this many bytes so one odd value keeps the output readable. */
+#define S_CELL_MAX 48
+
 /* Fewest blocks that can say anything: summary, failures, one match and
  * the "more" line. */
 #define S_MIN_BLOCKS 4
@@ -360,6 +383,27 @@ static const char *s_plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* n in decimal, with a comma every three digits from 1,000 on; returns
+ * out. */
+static const char *s_num(size_t n, char out[S_NUM_MAX])
+{
+	char digits[S_NUM_MAX];
+	int len = snprintf(digits, sizeof(digits), "%zu", n);
+	size_t i, o = 0;
+
+	if (len <= 0 || (size_t)len >= sizeof(digits)) {
+		out[0] = '\0';  /* cannot happen: a size_t has at most 20 digits */
+		return out;
+	}
+	for (i = 0; i < (size_t)len; i++) {
+		if (i > 0 && ((size_t)len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* ---- instances -------------------------------------------------------- */
 
 struct s_state_emoji {
@@ -663,22 +707,303 @@ static json_object *s_eni_block(struct s_ctx *c, const struct search_match *m)
 
 /* ---- whole messages ---------------------------------------------------- */
 
-static void s_failures_text(struct s_ctx *c, struct si_buf *b, const struct search_result *r)
+/* ---- grouping: failures by code, matches by account ------------------- */
+
+/* Groups are runs of equal keys in an array of pointers sorted by that key
+ * (the items are search_failure or search_match, hence void). */
+typedef const char *(*s_key_fn)(const void *item);
+
+static const char *s_fail_code(const void *p)
 {
+	const struct search_failure *f = p;
+
+	return f->code != NULL && f->code[0] != '\0' ? f->code : "Error";
+}
+
+static const char *s_fail_account(const void *p)
+{
+	const struct search_failure *f = p;
+
+	return f->account_alias != NULL ? f->account_alias : "?";
+}
+
+static const char *s_fail_region(const void *p)
+{
+	const struct search_failure *f = p;
+
+	return f->region != NULL ? f->region : "?";
+}
+
+/* By code, then account, then region: codes group the summary, accounts
+ * group inside a code, regions tell whether a whole account failed. */
+static int s_cmp_fail(const void *pa, const void *pb)
+{
+	const void *a = *(const void *const *)pa, *b = *(const void *const *)pb;
+	int d = strcmp(s_fail_code(a), s_fail_code(b));
+
+	if (d == 0)
+		d = strcmp(s_fail_account(a), s_fail_account(b));
+	return d != 0 ? d : strcmp(s_fail_region(a), s_fail_region(b));
+}
+
+/* What a reader types after account:, or failing that, what identifies
+ * the account. */
+static const char *s_match_account(const void *p)
+{
+	const struct search_match *m = p;
+
+	if (m->account_alias != NULL)
+		return m->account_alias;
+	return m->account_id != NULL ? m->account_id : "?";
+}
+
+static const char *s_match_region(const void *p)
+{
+	const struct search_match *m = p;
+
+	return m->region != NULL ? m->region : "?";
+}
+
+static int s_cmp_match_account(const void *pa, const void *pb)
+{
+	return strcmp(s_match_account(*(const void *const *)pa),
+		      s_match_account(*(const void *const *)pb));
+}
+
+static int s_cmp_match_region(const void *pa, const void *pb)
+{
+	return strcmp(s_match_region(*(const void *const *)pa),
+		      s_match_region(*(const void *const *)pb));
+}
+
+/* End of the run of items with v[i]'s key. */
+static size_t s_run_end(const void *const *v, size_t n, size_t i, s_key_fn key)
+{
+	size_t j = i + 1;
+
+	while (j < n && strcmp(key(v[j]), key(v[i])) == 0)
+		j++;
+	return j;
+}
+
+static size_t s_count_runs(const void *const *v, size_t n, s_key_fn key)
+{
+	size_t i = 0, runs = 0;
+
+	while (i < n) {
+		i = s_run_end(v, n, i, key);
+		runs++;
+	}
+	return runs;
+}
+
+/* Biggest group first; equal sizes by name, so the order never depends on
+ * the order AWS answered in. */
+static int s_ranks_before(size_t na, const char *a, size_t nb, const char *b)
+{
+	return na != nb ? na > nb : strcmp(a, b) < 0;
+}
+
+/*
+ * The run that comes next in rank after the run (prev_len, prev_key), the
+ * first one when prev_key is NULL. Returns its start (n if none is left)
+ * and its length through len_out. Each call scans all runs, and callers
+ * ask for a bounded number (S_FAIL_CODES, S_COUNT_ITEMS), which is cheaper
+ * and simpler than sorting the runs into a second array.
+ */
+static size_t s_next_run(const void *const *v, size_t n, s_key_fn key,
+			 const char *prev_key, size_t prev_len, size_t *len_out)
+{
+	size_t i, end, best = n, best_len = 0;
+
+	for (i = 0; i < n; i = end) {
+		end = s_run_end(v, n, i, key);
+		if (prev_key != NULL && !s_ranks_before(prev_len, prev_key, end - i, key(v[i])))
+			continue;
+		if (best == n || s_ranks_before(end - i, key(v[i]), best_len, key(v[best]))) {
+			best = i;
+			best_len = end - i;
+		}
+	}
+	*len_out = best_len;
+	return best;
+}
+
+/* A new array of pointers to the n items of size bytes at base, sorted
+ * with cmp; NULL (and c failed) on OOM. The caller frees it. */
+static const void **s_sorted(struct s_ctx *c, const void *base, size_t n, size_t size,
+			     int (*cmp)(const void *, const void *))
+{
+	const void **v;
 	size_t i;
 
-	s_printf(c, b, ":warning: %zu %s could not be searched: ", r->n_failures,
-		 s_plural(r->n_failures, "target", "targets"));
-	for (i = 0; i < r->n_failures; i++) {
-		const struct search_failure *f = &r->failures[i];
-
-		s_puts(c, b, i ? ", " : "");
-		s_esc(c, b, f->account_alias != NULL ? f->account_alias : "?", S_FAIL_CHARS);
-		s_puts(c, b, "/");
-		s_esc(c, b, f->region != NULL ? f->region : "?", S_FAIL_CHARS);
-		s_puts(c, b, ": ");
-		s_esc(c, b, f->code != NULL ? f->code : "Error", S_FAIL_CHARS);
+	if (c->failed)
+		return NULL;
+	v = calloc(n > 0 ? n : 1, sizeof(*v));
+	if (v == NULL) {
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+		return NULL;
 	}
+	for (i = 0; i < n; i++)
+		v[i] = (const char *)base + i * size;
+	qsort(v, n, sizeof(*v), cmp);
+	return v;
+}
+
+/* ---- failures ----------------------------------------------------------- */
+
+static void s_cell(char *cell, const char *s);
+
+/* An untrusted value: escaped for mrkdwn, or for the terminal (plain)
+ * with control characters as '?' and cut at S_CELL_MAX bytes. */
+static void s_value(struct s_ctx *c, struct si_buf *b, const char *s, int plain)
+{
+	char cell[S_CELL_MAX + 1];
+
+	if (!plain) {
+		s_esc(c, b, s, S_FAIL_CHARS);
+		return;
+	}
+	s_cell(cell, s);
+	s_puts(c, b, cell);
+}
+
+/*
+ * The targets in v (n of them, one error code, sorted by account and
+ * region) as " staging (all 17 regions), dev/us-east-1, … and K more".
+ * An account is shown whole when it failed in as many distinct regions as
+ * the search covered (n_regions): every target it has then failed with
+ * this code, since a target fails at most once.
+ */
+static void s_code_targets(struct s_ctx *c, struct si_buf *b, const void *const *v,
+			   size_t n, size_t n_regions, int plain)
+{
+	size_t i = 0, end, items = 0;
+	char num[S_NUM_MAX];
+
+	while (i < n && items < S_FAIL_PER_CODE) {
+		end = s_run_end(v, n, i, s_fail_account);
+		s_puts(c, b, items++ ? ", " : " ");
+		s_value(c, b, s_fail_account(v[i]), plain);
+		if (n_regions > 1 &&
+		    s_count_runs(v + i, end - i, s_fail_region) == n_regions) {
+			s_printf(c, b, " (all %s regions)", s_num(n_regions, num));
+			i = end;
+			continue;
+		}
+		s_puts(c, b, "/");
+		s_value(c, b, s_fail_region(v[i]), plain);
+		i++;
+	}
+	if (i < n)
+		s_printf(c, b, ", " S_ELLIPSIS " and %s more", s_num(n - i, num));
+}
+
+/*
+ * "N of M targets failed: AccessDenied: staging (all 17 regions);
+ * Timeout: dev/us-west-2, … and 4 more; … and K more with 2 other codes".
+ * Codes come biggest first. r->n_failures must be > 0.
+ */
+static void s_failures_text(struct s_ctx *c, struct si_buf *b,
+			    const struct search_result *r, int plain)
+{
+	const void **v;
+	const char *prev = NULL;
+	size_t n = r->n_failures, start, len = 0, prev_len = 0, codes = 0, done = 0;
+	/* A result counting fewer targets than failures is inconsistent; never
+	 * print "3 of 1 targets". */
+	size_t m = r->n_targets > n ? r->n_targets : n;
+	char n1[S_NUM_MAX], n2[S_NUM_MAX];
+
+	s_printf(c, b, "%s of %s %s failed:", s_num(n, n1), s_num(m, n2),
+		 s_plural(m, "target", "targets"));
+	v = s_sorted(c, r->failures, n, sizeof(*r->failures), s_cmp_fail);
+	if (v == NULL)
+		return;
+	for (codes = 0; codes < S_FAIL_CODES; codes++) {
+		start = s_next_run(v, n, s_fail_code, prev, prev_len, &len);
+		if (start == n)
+			break;
+		s_puts(c, b, codes ? "; " : " ");
+		s_value(c, b, s_fail_code(v[start]), plain);
+		s_puts(c, b, ":");
+		s_code_targets(c, b, v + start, len, r->n_regions, plain);
+		done += len;
+		prev = s_fail_code(v[start]);
+		prev_len = len;
+	}
+	if (done < n) {
+		size_t others = s_count_runs(v, n, s_fail_code) - codes;
+
+		s_printf(c, b, "; " S_ELLIPSIS " and %s more with %s other %s",
+			 s_num(n - done, n1), s_num(others, n2),
+			 s_plural(others, "code", "codes"));
+	}
+	free(v);
+}
+
+/* ---- where the matches are ---------------------------------------------- */
+
+/* " production: 120 · staging: 48 · … and K more in N other accounts"
+ * for the n matches in v, sorted by key. */
+static void s_count_line(struct s_ctx *c, struct si_buf *b, const void *const *v, size_t n,
+			 s_key_fn key, const char *what, const char *whats)
+{
+	const char *prev = NULL;
+	size_t start, len = 0, prev_len = 0, shown, done = 0;
+	char n1[S_NUM_MAX], n2[S_NUM_MAX];
+
+	for (shown = 0; shown < S_COUNT_ITEMS; shown++) {
+		start = s_next_run(v, n, key, prev, prev_len, &len);
+		if (start == n)
+			break;
+		s_puts(c, b, shown ? S_DOT : " ");
+		s_esc(c, b, key(v[start]), S_VALUE_CHARS);
+		s_printf(c, b, ": %s", s_num(len, n1));
+		done += len;
+		prev = key(v[start]);
+		prev_len = len;
+	}
+	if (done < n) {
+		size_t others = s_count_runs(v, n, key) - shown;
+
+		s_printf(c, b, S_DOT S_ELLIPSIS " and %s more in %s other %s",
+			 s_num(n - done, n1), s_num(others, n2),
+			 s_plural(others, what, whats));
+	}
+}
+
+/*
+ * Where the matches are, so a reader facing "and 250 more" knows what to
+ * narrow to: counts per account, and per region too when one account holds
+ * them all. Writes to b and returns 1, or returns 0 (b untouched) when all
+ * matches share one account and one region, as nothing narrows that.
+ */
+static int s_counts_text(struct s_ctx *c, struct si_buf *b, const struct search_result *r)
+{
+	const void **v;
+	size_t n = r->n_matches, accounts, regions;
+	int shown = 0;
+
+	v = s_sorted(c, r->matches, n, sizeof(*r->matches), s_cmp_match_account);
+	if (v == NULL)
+		return 0;
+	accounts = s_count_runs(v, n, s_match_account);
+	qsort(v, n, sizeof(*v), s_cmp_match_region);
+	regions = s_count_runs(v, n, s_match_region);
+	if (accounts > 1 || regions > 1) {
+		shown = 1;
+		qsort(v, n, sizeof(*v), s_cmp_match_account);
+		s_puts(c, b, "*Matches by account:*");
+		s_count_line(c, b, v, n, s_match_account, "account", "accounts");
+	}
+	if (accounts == 1 && regions > 1) {
+		qsort(v, n, sizeof(*v), s_cmp_match_region);
+		s_puts(c, b, "\n*Matches by region:*");
+		s_count_line(c, b, v, n, s_match_region, "region", "regions");
+	}
+	free(v);
+	return shown;
 }
 
 /* Root object with response_type, the escaped fallback text and an empty
@@ -697,13 +1022,14 @@ static json_object *s_root(struct s_ctx *c, const char *response_type,
 	return root;
 }
 
-static size_t s_block_budget(const struct render_opts *o)
+/* extra: blocks beyond S_MIN_BLOCKS that must fit too (the counts). */
+static size_t s_block_budget(const struct render_opts *o, size_t extra)
 {
 	size_t max = o != NULL ? o->max_blocks : 0;
 
 	if (max == 0 || max > RENDER_MAX_BLOCKS)
 		max = RENDER_MAX_BLOCKS;
-	return max < S_MIN_BLOCKS ? S_MIN_BLOCKS : max;
+	return max < S_MIN_BLOCKS + extra ? S_MIN_BLOCKS + extra : max;
 }
 
 char *render_nothing_found(const struct search_result *r,
@@ -712,7 +1038,7 @@ char *render_nothing_found(const struct search_result *r,
 	struct s_ctx c = { 0, err };
 	struct si_buf t;
 	json_object *root, *blocks;
-	char *out;
+	char *out, n1[S_NUM_MAX], n2[S_NUM_MAX], n3[S_NUM_MAX];
 
 	if (r == NULL) {
 		si_err_set(err, SI_ERR_INVALID, "render: no result");
@@ -721,16 +1047,16 @@ char *render_nothing_found(const struct search_result *r,
 	si_buf_init(&t, S_TEXT_BUF_MAX);
 	s_puts(&c, &t, "No matches for ");
 	s_esc(&c, &t, r->query_text, S_QUERY_CHARS);
-	s_printf(&c, &t, " in %zu %s and %zu %s (%zu %s), %.2f s", r->n_accounts,
-		 s_plural(r->n_accounts, "account", "accounts"), r->n_regions,
-		 s_plural(r->n_regions, "region", "regions"), r->n_targets,
+	s_printf(&c, &t, " in %s %s and %s %s (%s %s), %.2f s", s_num(r->n_accounts, n1),
+		 s_plural(r->n_accounts, "account", "accounts"), s_num(r->n_regions, n2),
+		 s_plural(r->n_regions, "region", "regions"), s_num(r->n_targets, n3),
 		 s_plural(r->n_targets, "account-region", "account-regions"),
 		 r->elapsed_s);
 	root = s_root(&c, s_response_type(opts), &t, &blocks);
 	s_push(&c, blocks, s_section(&c, &t));
 	if (r->n_failures > 0) {
 		si_buf_reset(&t);
-		s_failures_text(&c, &t, r);
+		s_failures_text(&c, &t, r, 0);
 		s_push(&c, blocks, s_context(&c, &t));
 	}
 	si_buf_free(&t, 0);
@@ -738,13 +1064,28 @@ char *render_nothing_found(const struct search_result *r,
 	return out;
 }
 
+/* The summary section text: "2 matches for X in 12 account-regions, 0.41 s". */
+static void s_summary_text(struct s_ctx *c, struct si_buf *t, const struct search_result *r)
+{
+	char n1[S_NUM_MAX], n2[S_NUM_MAX];
+
+	s_printf(c, t, "%s %s for ", s_num(r->n_matches, n1),
+		 s_plural(r->n_matches, "match", "matches"));
+	s_esc(c, t, r->query_text, S_QUERY_CHARS);
+	s_printf(c, t, " in %s %s, %.2f s", s_num(r->n_targets, n2),
+		 s_plural(r->n_targets, "account-region", "account-regions"),
+		 r->elapsed_s);
+}
+
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err)
 {
 	struct s_ctx c = { 0, err };
-	struct si_buf t;
+	struct si_buf t, counts;
 	json_object *root, *blocks;
-	size_t budget, shown, i;
+	size_t budget, shown, i, has_failures;
+	int has_counts = 0;
+	char num[S_NUM_MAX];
 
 	if (r == NULL) {
 		si_err_set(err, SI_ERR_INVALID, "render: no result");
@@ -753,21 +1094,24 @@ char *render_result(const struct search_result *r, const struct render_opts *opt
 	if (r->n_matches == 0)
 		return render_nothing_found(r, opts, err);
 	si_buf_init(&t, S_TEXT_BUF_MAX);
-	s_printf(&c, &t, "%zu %s for ", r->n_matches,
-		 s_plural(r->n_matches, "match", "matches"));
-	s_esc(&c, &t, r->query_text, S_QUERY_CHARS);
-	s_printf(&c, &t, " in %zu %s, %.2f s", r->n_targets,
-		 s_plural(r->n_targets, "account-region", "account-regions"),
-		 r->elapsed_s);
+	si_buf_init(&counts, S_TEXT_BUF_MAX);
+	has_failures = r->n_failures > 0 ? 1 : 0;
+	/* Blocks left for matches after the summary and the failures. When not
+	 * all fit, the counts tell where the rest are (and take a block). */
+	budget = s_block_budget(opts, 0) - 1 - has_failures;
+	if (r->n_matches > budget && s_counts_text(&c, &counts, r)) {
+		has_counts = 1;
+		budget = s_block_budget(opts, 1) - 2 - has_failures;
+	}
+	s_summary_text(&c, &t, r);
 	root = s_root(&c, s_response_type(opts), &t, &blocks);
 	s_push(&c, blocks, s_section(&c, &t));
-
-	budget = s_block_budget(opts) - 1;
-	if (r->n_failures > 0) {
+	if (has_counts)
+		s_push(&c, blocks, s_section(&c, &counts));
+	if (has_failures) {
 		si_buf_reset(&t);
-		s_failures_text(&c, &t, r);
+		s_failures_text(&c, &t, r, 0);
 		s_push(&c, blocks, s_context(&c, &t));
-		budget--;
 	}
 	/* Keep one block for "N more" when not everything fits. */
 	shown = r->n_matches <= budget ? r->n_matches : budget - 1;
@@ -779,13 +1123,14 @@ char *render_result(const struct search_result *r, const struct render_opts *opt
 	}
 	if (shown < r->n_matches) {
 		si_buf_reset(&t);
-		s_printf(&c, &t, S_ELLIPSIS "and %zu more %s not shown. To narrow the "
+		s_printf(&c, &t, S_ELLIPSIS "and %s more %s not shown. To narrow the "
 			 "search, add account:ALIAS or region:REGION.",
-			 r->n_matches - shown,
+			 s_num(r->n_matches - shown, num),
 			 s_plural(r->n_matches - shown, "match", "matches"));
 		s_push(&c, blocks, s_section(&c, &t));
 	}
 	si_buf_free(&t, 0);
+	si_buf_free(&counts, 0);
 	return s_finish(&c, root);
 }
 
@@ -815,10 +1160,11 @@ char *render_pending(size_t n_accounts, size_t n_regions, struct si_err *err)
 {
 	struct s_ctx c = { 0, err };
 	struct si_buf b;
+	char n1[S_NUM_MAX], n2[S_NUM_MAX];
 
 	si_buf_init(&b, S_TEXT_BUF_MAX);
-	s_printf(&c, &b, ":mag: Searching %zu %s in %zu %s\xe2\x80\xa6", n_accounts,
-		 s_plural(n_accounts, "account", "accounts"), n_regions,
+	s_printf(&c, &b, ":mag: Searching %s %s in %s %s\xe2\x80\xa6", s_num(n_accounts, n1),
+		 s_plural(n_accounts, "account", "accounts"), s_num(n_regions, n2),
 		 s_plural(n_regions, "region", "regions"));
 	return s_simple(&c, "ephemeral", &b);
 }
@@ -902,9 +1248,6 @@ char *render_ack(struct si_err *err)
 
 /* ---- plain text -------------------------------------------------------- */
 
-/* Cells are cut at this many bytes so one odd value keeps the table
- * readable. */
-#define S_CELL_MAX 48
 #define S_COLS 8
 
 static const char *const s_headers[S_COLS] = {
@@ -977,9 +1320,29 @@ static int s_print_row(FILE *fp, char cells[S_COLS][S_CELL_MAX + 1], const int *
 	return fprintf(fp, "%s\n", cells[S_COLS - 1]) < 0 ? -1 : 0;
 }
 
+/* The failure summary line of the Slack message, for the terminal. */
+static int s_text_failures(const struct search_result *r, FILE *fp, struct si_err *err)
+{
+	struct s_ctx c = { 0, err };
+	struct si_buf b;
+	int rc = 0;
+
+	if (r->n_failures == 0)
+		return 0;
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_failures_text(&c, &b, r, 1);
+	if (c.failed)
+		rc = -1;   /* err already says why */
+	else if (fprintf(fp, "%s\n", b.data != NULL ? b.data : "") < 0)
+		rc = si_err_set(err, SI_ERR_IO, "render_text: write failed");
+	si_buf_free(&b, 0);
+	return rc;
+}
+
 int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 {
 	char cells[S_COLS][S_CELL_MAX + 1], q[S_CELL_MAX + 1];
+	char n1[S_NUM_MAX], n2[S_NUM_MAX];
 	int w[S_COLS];
 	size_t i;
 	int j;
@@ -995,11 +1358,13 @@ int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 				w[j] = (int)strlen(cells[j]);
 	}
 	s_cell(q, r->query_text);
-	if (fprintf(fp, "%zu %s for %s in %zu %s, %.2f s\n", r->n_matches,
-		    s_plural(r->n_matches, "match", "matches"), q, r->n_targets,
+	if (fprintf(fp, "%s %s for %s in %s %s, %.2f s\n", s_num(r->n_matches, n1),
+		    s_plural(r->n_matches, "match", "matches"), q, s_num(r->n_targets, n2),
 		    s_plural(r->n_targets, "account-region", "account-regions"),
 		    r->elapsed_s) < 0)
 		goto io;
+	if (s_text_failures(r, fp, err) != 0)
+		return -1;
 	if (r->n_matches > 0) {
 		for (j = 0; j < S_COLS; j++)
 			s_cell(cells[j], s_headers[j]);

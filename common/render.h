@@ -42,22 +42,34 @@ struct render_opts {
 	enum render_response_type response_type;
 	/* Upper bound on blocks; 0 means RENDER_MAX_BLOCKS, larger values are
 	 * clamped to it, values below 4 are raised to 4 (summary, failures,
-	 * one match, "more"). */
+	 * one match, "more"), or to 5 when the per-account counts are shown. */
 	size_t max_blocks;
 };
 
 /*
  * The answer to a search. With no matches this is render_nothing_found().
- * Layout: a summary section ("2 matches for X in 12 account-regions,
- * 0.41 s"), a context block listing failed targets (if any), one section
- * per match, and when not every match fits, a final section saying how many
- * more there are and how to narrow the search. opts may be NULL (defaults).
+ * Layout:
+ * - a summary section ("2 matches for X in 12 account-regions, 0.41 s";
+ *   counts from 1,000 on with thousands separators);
+ * - when not every match fits and they are spread over more than one
+ *   account or region, a section with match counts per account, biggest
+ *   first ("production: 120 · staging: 48 · dev: 3"), plus per region when
+ *   one account holds them all, at most 10 names each;
+ * - when targets failed, a context block "N of M targets failed:" with the
+ *   failures grouped by error code, biggest first ("AccessDenied:
+ *   staging (all 17 regions), dev/eu-west-1; Timeout: …"), at most 5
+ *   accounts or targets per code and 6 codes, the rest counted
+ *   ("… and K more");
+ * - one section per match, in the order given;
+ * - when not every match fits, a final section saying how many more there
+ *   are and how to narrow the search.
+ * Every text stays within Slack's limits. opts may be NULL (defaults).
  */
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err);
 
 /* "No matches for X in N accounts and M regions (T account-regions), S s",
- * plus the failed targets, if any. */
+ * plus the failed targets, if any, summarised as in render_result(). */
 char *render_nothing_found(const struct search_result *r,
 			   const struct render_opts *opts, struct si_err *err);
 
@@ -89,8 +101,11 @@ char *render_ack(struct si_err *err);
  */
 const char *render_eni_owner(const struct ec2_eni *eni, char *buf, size_t len);
 
-/* A plain-text table of r for the command line. Control characters in
- * AWS strings are replaced by '?'. Returns 0, or -1 with SI_ERR_IO. */
+/* A plain-text table of r for the command line: the summary line, the
+ * failure summary line of render_result() (if any targets failed), the
+ * table, then one "failed: account/region: code (message)" line per failed
+ * target. Control characters in AWS strings are replaced by '?'. Returns 0,
+ * or -1 with SI_ERR_IO (write failed) or SI_ERR_NOMEM. */
 int render_text(const struct search_result *r, FILE *fp, struct si_err *err);
 
 #endif

@@ -814,6 +814,420 @@ static void test_eni_owner_labels(void **state)
 	}
 }
 
+/* ---- organisation scale: failure summary, counts, big numbers ---- */
+
+/* A running instance in alias/region, linkable so s_count_matches sees it. */
+static void s_add_instance(struct search_result *r, const char *alias, const char *region)
+{
+	char id[32];
+	struct search_match *m = s_add_match(r, SEARCH_MATCH_INSTANCE, alias, NULL, region);
+
+	(void)snprintf(id, sizeof(id), "i-%017zx", r->n_matches);
+	s_instance(m, id, "t3.micro", "running", NULL);
+}
+
+/* The context block's text, the first one, or fail. */
+static const char *s_context_text(json_object *root)
+{
+	json_object *blocks, *type, *els;
+	size_t i;
+
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	for (i = 0; i < json_object_array_length(blocks); i++) {
+		json_object *b = json_object_array_get_idx(blocks, i);
+
+		if (json_object_object_get_ex(b, "type", &type) &&
+		    strcmp(json_object_get_string(type), "context") == 0 &&
+		    json_object_object_get_ex(b, "elements", &els))
+			return s_text_of(json_object_array_get_idx(els, 0));
+	}
+	fail_msg("no context block");
+	return NULL;
+}
+
+static char *s_text_output(const struct search_result *r)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(render_text(r, fp, NULL), 0);
+	fclose(fp);
+	return out;
+}
+
+/* The fixture behind tests/data/render/failures_1000.json: a big search,
+ * three failures given out of order. */
+static void test_golden_1000_targets_3_failed(void **state)
+{
+	struct search_result r;
+	struct search_match *m;
+	json_object *root;
+	char *js, *out;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("10.4.2.17");
+	r.n_targets = 1000;
+	r.n_accounts = 100;
+	r.n_regions = 10;
+	r.elapsed_s = 2.5;
+	m = s_add_match(&r, SEARCH_MATCH_ENI, "production", NULL, "eu-west-2");
+	m->eni.eni_id = s_dup("eni-0123456789abcdef0");
+	s_add_failure(&r, "dev", "us-west-2", "Timeout", NULL);
+	s_add_failure(&r, "staging", "eu-west-2", "AccessDenied", "not authorized");
+	s_add_failure(&r, "staging", "eu-west-1", "AccessDenied", NULL);
+	js = render_result(&r, NULL, NULL);
+	s_golden("failures_1000.json", js);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root), "3 of 1,000 targets failed: AccessDenied: "
+			    "staging/eu-west-1, staging/eu-west-2; Timeout: dev/us-west-2");
+	json_object_put(root);
+	free(js);
+	/* The command line prints the same summary, then each failure. */
+	out = s_text_output(&r);
+	assert_non_null(strstr(out, "1 match for 10.4.2.17 in 1,000 account-regions, 2.50 s\n"
+			       "3 of 1,000 targets failed: AccessDenied: staging/eu-west-1, "
+			       "staging/eu-west-2; Timeout: dev/us-west-2\n"));
+	assert_non_null(strstr(out, "failed: staging/eu-west-2: AccessDenied (not authorized)\n"));
+	free(out);
+	search_result_free(&r);
+}
+
+/* 600 failures: accounts acct-000..acct-029, 20 regions each; acct-000..014
+ * AccessDenied (300), acct-015..024 Timeout (200), acct-025..029
+ * ConnectionError (100). Added in a scrambled order. */
+static void s_600_failures(struct search_result *r, size_t n_regions)
+{
+	char alias[48], region[48];
+	size_t i, k;
+
+	memset(r, 0, sizeof(*r));
+	r->query_text = s_dup("10.0.0.1");
+	r->n_targets = 1000;
+	r->n_accounts = 50;
+	r->n_regions = n_regions;
+	for (i = 0; i < 600; i++) {
+		k = (i * 7) % 600;   /* 7 is coprime to 600: every k once */
+		(void)snprintf(alias, sizeof(alias), "acct-%03zu", k / 20);
+		(void)snprintf(region, sizeof(region), "region-%02zu", k % 20);
+		s_add_failure(r, alias, region, k < 300 ? "AccessDenied" :
+			      k < 500 ? "Timeout" : "ConnectionError", "some message");
+	}
+}
+
+static void test_600_failures_bounded_per_code(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	const char *t;
+	char *js;
+
+	(void)state;
+	/* 21 regions searched: no account failed everywhere, so targets are
+	 * listed one by one, five per code. */
+	s_600_failures(&r, 21);
+	js = render_nothing_found(&r, NULL, NULL);
+	root = s_check_message(js);
+	t = s_context_text(root);
+	assert_string_equal(t, "600 of 1,000 targets failed: "
+		"AccessDenied: acct-000/region-00, acct-000/region-01, acct-000/region-02, "
+		"acct-000/region-03, acct-000/region-04, \xe2\x80\xa6 and 295 more; "
+		"Timeout: acct-015/region-00, acct-015/region-01, acct-015/region-02, "
+		"acct-015/region-03, acct-015/region-04, \xe2\x80\xa6 and 195 more; "
+		"ConnectionError: acct-025/region-00, acct-025/region-01, acct-025/region-02, "
+		"acct-025/region-03, acct-025/region-04, \xe2\x80\xa6 and 95 more");
+	assert_true(s_chars(t) <= RENDER_MAX_SECTION_TEXT);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_whole_accounts_shown_once(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	/* 20 regions searched: every account failed in all of them. */
+	s_600_failures(&r, 20);
+	js = render_nothing_found(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root), "600 of 1,000 targets failed: "
+		"AccessDenied: acct-000 (all 20 regions), acct-001 (all 20 regions), "
+		"acct-002 (all 20 regions), acct-003 (all 20 regions), "
+		"acct-004 (all 20 regions), \xe2\x80\xa6 and 200 more; "
+		"Timeout: acct-015 (all 20 regions), acct-016 (all 20 regions), "
+		"acct-017 (all 20 regions), acct-018 (all 20 regions), "
+		"acct-019 (all 20 regions), \xe2\x80\xa6 and 100 more; "
+		"ConnectionError: acct-025 (all 20 regions), acct-026 (all 20 regions), "
+		"acct-027 (all 20 regions), acct-028 (all 20 regions), "
+		"acct-029 (all 20 regions)");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* An account is "all regions" only when every region failed with the
+ * same code. */
+static void test_all_regions_needs_one_code(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	r.n_targets = 9;
+	r.n_accounts = 3;
+	r.n_regions = 3;
+	s_add_failure(&r, "staging", "us-east-1", "Timeout", NULL);
+	s_add_failure(&r, "staging", "eu-west-1", "AccessDenied", NULL);
+	s_add_failure(&r, "dev", "us-east-1", "AccessDenied", NULL);
+	s_add_failure(&r, "staging", "eu-west-2", "AccessDenied", NULL);
+	s_add_failure(&r, "dev", "eu-west-2", "AccessDenied", NULL);
+	s_add_failure(&r, "dev", "eu-west-1", "AccessDenied", NULL);
+	js = render_nothing_found(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root), "6 of 9 targets failed: AccessDenied: "
+			    "dev (all 3 regions), staging/eu-west-1, staging/eu-west-2; "
+			    "Timeout: staging/us-east-1");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+
+	/* Three entries, but only two distinct regions of three (the same
+	 * target reported twice): not the whole account. */
+	memset(&r, 0, sizeof(r));
+	r.n_targets = 3;
+	r.n_regions = 3;
+	s_add_failure(&r, "staging", "eu-west-1", "AccessDenied", NULL);
+	s_add_failure(&r, "staging", "eu-west-2", "AccessDenied", NULL);
+	s_add_failure(&r, "staging", "eu-west-1", "AccessDenied", NULL);
+	js = render_nothing_found(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root), "3 of 3 targets failed: AccessDenied: "
+			    "staging/eu-west-1, staging/eu-west-1, staging/eu-west-2");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Codes biggest first, at most six, the rest counted. */
+static void test_many_codes_bounded(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char code[48], region[48];
+	const char *t;
+	char *js;
+	size_t i, k;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	r.n_targets = 100;
+	r.n_regions = 60;
+	/* Code<i> fails 10 - i targets: Code0 10, ..., Code9 1; 55 in all. */
+	for (i = 0; i < 10; i++)
+		for (k = 0; k < 10 - i; k++) {
+			(void)snprintf(code, sizeof(code), "Code%zu", i);
+			(void)snprintf(region, sizeof(region), "r-%zu-%zu", i, k);
+			s_add_failure(&r, "a", region, code, NULL);
+		}
+	js = render_nothing_found(&r, NULL, NULL);
+	root = s_check_message(js);
+	t = s_context_text(root);
+	assert_true(strncmp(t, "55 of 100 targets failed: Code0: a/r-0-0, ", 42) == 0);
+	assert_true(strstr(t, "Code4:") < strstr(t, "Code5:"));
+	assert_null(strstr(t, "Code6"));
+	/* Code5 shows all 5; 4+3+2+1 left over in four codes. */
+	assert_non_null(strstr(t, "Code5: a/r-5-0, a/r-5-1, a/r-5-2, a/r-5-3, a/r-5-4; "
+			       "\xe2\x80\xa6 and 10 more with 4 other codes"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Hostile names: long, full of entities, astral characters; the summary
+ * still fits and no entity is split. */
+static void test_failure_summary_hostile_names_fit(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char alias[128], code[64];
+	const char *t;
+	char *js, *out;
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	r.n_targets = 2;   /* fewer than the failures: M is raised to N */
+	for (i = 0; i < 400; i++) {
+		memset(alias, '&', 120);
+		(void)snprintf(alias + 120, sizeof(alias) - 120, "%zu", i);
+		(void)snprintf(code, sizeof(code), "<!here>\xf0\x9f\x98\x80%zu\x1b", i % 9);
+		s_add_failure(&r, alias, "<@U1>", code, NULL);
+	}
+	js = render_nothing_found(&r, NULL, NULL);
+	root = s_check_message(js);
+	t = s_context_text(root);
+	assert_true(strncmp(t, "400 of 400 targets failed: ", 27) == 0);
+	assert_true(s_chars(t) <= RENDER_MAX_SECTION_TEXT);
+	for (; (t = strchr(t, '&')) != NULL; t++)
+		if (strncmp(t, "&amp;", 5) != 0 && strncmp(t, "&lt;", 4) != 0 &&
+		    strncmp(t, "&gt;", 4) != 0)
+			fail_msg("split entity at: %.20s", t);
+	json_object_put(root);
+	free(js);
+	/* The terminal gets no escape sequences. */
+	out = s_text_output(&r);
+	assert_non_null(strstr(out, "400 of 400 targets failed: <!here>\xf0\x9f\x98\x80" "0?: "));
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+	search_result_free(&r);
+}
+
+static void test_300_matches_counted_by_account(void **state)
+{
+	static const char *const accounts[] = { "dev", "production", "sandbox", "staging" };
+	struct search_result r;
+	json_object *root;
+	char *js;
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	r.n_targets = 40;
+	/* Interleaved: production 150, staging 90, dev 50, sandbox 10. */
+	for (i = 0; i < 300; i++) {
+		size_t k = i % 30;
+
+		s_add_instance(&r, k < 15 ? accounts[1] : k < 24 ? accounts[3] :
+			       k < 29 ? accounts[0] : accounts[2], "eu-west-2");
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 50);
+	assert_string_equal(s_block_text(root, 1), "*Matches by account:* production: 150"
+			    " \xc2\xb7 staging: 90 \xc2\xb7 dev: 50 \xc2\xb7 sandbox: 10");
+	/* summary + counts + 47 + "more" */
+	assert_int_equal(s_count_matches(root), 47);
+	assert_non_null(strstr(s_block_text(root, 49), "and 253 more matches not shown"));
+	json_object_put(root);
+	free(js);
+
+	/* With failures too: summary, counts, failures, 46 matches, more. */
+	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 50);
+	assert_non_null(strstr(s_block_text(root, 1), "*Matches by account:* production: 150"));
+	assert_string_equal(s_context_text(root), "1 of 40 targets failed: Timeout: dev/us-east-1");
+	assert_int_equal(s_count_matches(root), 46);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+static void test_one_account_counted_by_region(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js;
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	for (i = 0; i < 120; i++)
+		s_add_instance(&r, "production", i % 6 < 3 ? "eu-west-2" :
+			       i % 6 < 5 ? "us-east-1" : "eu-west-1");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 1), "*Matches by account:* production: 120\n"
+			    "*Matches by region:* eu-west-2: 60 \xc2\xb7 us-east-1: 40 \xc2\xb7 "
+			    "eu-west-1: 20");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* 15 accounts: ten named, the rest counted; big numbers separated. */
+static void test_counts_bounded_and_thousands(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char alias[16];
+	char *js, *out;
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	r.n_targets = 1000;
+	for (i = 0; i < 1000; i++)
+		s_add_instance(&r, "acct-00", "eu-west-2");
+	for (i = 0; i < 14 * 30; i++) {
+		(void)snprintf(alias, sizeof(alias), "acct-%02zu", 1 + i % 14);
+		s_add_instance(&r, alias, "eu-west-2");
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 0),
+			    "1,420 matches for web in 1,000 account-regions, 0.00 s");
+	assert_string_equal(s_block_text(root, 1), "*Matches by account:* acct-00: 1,000"
+			    " \xc2\xb7 acct-01: 30 \xc2\xb7 acct-02: 30 \xc2\xb7 acct-03: 30"
+			    " \xc2\xb7 acct-04: 30 \xc2\xb7 acct-05: 30 \xc2\xb7 acct-06: 30"
+			    " \xc2\xb7 acct-07: 30 \xc2\xb7 acct-08: 30 \xc2\xb7 acct-09: 30"
+			    " \xc2\xb7 \xe2\x80\xa6 and 150 more in 5 other accounts");
+	assert_non_null(strstr(s_block_text(root, 49), "and 1,373 more matches not shown"));
+	json_object_put(root);
+	free(js);
+	out = s_text_output(&r);
+	assert_true(strncmp(out, "1,420 matches for web in 1,000 account-regions, 0.00 s\n"
+			    "ACCOUNT", 62) == 0);
+	free(out);
+	search_result_free(&r);
+
+	js = render_pending(1234567, 999, NULL);
+	assert_non_null(strstr(js, "Searching 1,234,567 accounts in 999 regions"));
+	free(js);
+}
+
+/* The smallest budget still shows summary, counts, failures, one match
+ * and "more". */
+static void test_min_blocks_with_counts(void **state)
+{
+	struct search_result r;
+	struct render_opts o = { RENDER_IN_CHANNEL, 1 };
+	json_object *root;
+	char *js;
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("web");
+	for (i = 0; i < 10; i++)
+		s_add_instance(&r, i < 6 ? "production" : "staging", "eu-west-2");
+	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 5);
+	assert_string_equal(s_block_text(root, 1),
+			    "*Matches by account:* production: 6 \xc2\xb7 staging: 4");
+	assert_int_equal(s_count_matches(root), 1);
+	assert_non_null(strstr(s_block_text(root, 4), "and 9 more matches"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
 static void test_render_text_table(void **state)
 {
 	struct search_result r;
@@ -829,7 +1243,9 @@ static void test_render_text_table(void **state)
 	assert_non_null(fp);
 	assert_int_equal(render_text(&r, fp, NULL), 0);
 	fclose(fp);
-	assert_non_null(strstr(out, "3 matches for web in 12 account-regions, 0.41 s\n"));
+	assert_non_null(strstr(out, "3 matches for web in 12 account-regions, 0.41 s\n"
+			       "2 of 12 targets failed: AccessDenied: staging/eu-west-1; "
+			       "Timeout: dev/us-east-1\n"));
 	assert_non_null(strstr(out, "ACCOUNT     REGION     ID                     NAME"));
 	assert_non_null(strstr(out, "production  eu-west-2  i-0123456789abcdef0    web-1 & co"));
 	assert_non_null(strstr(out, "m5?[2J"));
@@ -886,6 +1302,16 @@ int main(void)
 		cmocka_unit_test(test_unsafe_ids_are_not_linked),
 		cmocka_unit_test(test_state_emoji),
 		cmocka_unit_test(test_eni_owner_labels),
+		cmocka_unit_test(test_golden_1000_targets_3_failed),
+		cmocka_unit_test(test_600_failures_bounded_per_code),
+		cmocka_unit_test(test_whole_accounts_shown_once),
+		cmocka_unit_test(test_all_regions_needs_one_code),
+		cmocka_unit_test(test_many_codes_bounded),
+		cmocka_unit_test(test_failure_summary_hostile_names_fit),
+		cmocka_unit_test(test_300_matches_counted_by_account),
+		cmocka_unit_test(test_one_account_counted_by_region),
+		cmocka_unit_test(test_counts_bounded_and_thousands),
+		cmocka_unit_test(test_min_blocks_with_counts),
 		cmocka_unit_test(test_render_text_table),
 		cmocka_unit_test(test_null_arguments),
 	};
