@@ -1,0 +1,480 @@
+#!/usr/bin/env bash
+# Issue 4: /infra-search end to end. Real nginx -> spawn-fcgi -> the worker
+# -> the AWS stand-in (STS + EC2 over SigV4) -> the loopback response_url
+# receiver. Every check parses the Slack JSON (python3 json) where structure
+# matters; AWS traffic is proven with the stand-in's /_control/stats.
+#
+# Fixture: tests/data/integration/search_fixture.json = the default
+# tests/standin/fixture.json plus one dev/us-east-1 instance
+# (i-0c3d4e5f6a7b8000c) whose Name tag is hostile Slack markup
+# ("<!channel> & <http://evil|x>") and which has no Environment/Role tags
+# (every instance of the default fixture has both, so "fields hidden when
+# the tag is absent" needs it).
+#
+# Bounded: every wait has a limit. About 30 s on an idle machine; it
+# spawns few processes per request (signing with openssl, one python run
+# for all JSON checks) so that a loaded CI box stays under 90 s. A normal
+# search that a loaded machine makes slower than the inline budget is still
+# checked: ask() then takes the answer from the response_url.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_aws.sh"
+
+FIXTURE="$SI_SRCDIR/tests/data/integration/search_fixture.json"
+
+# Chosen together: SLOW_MS (latency injected on one account) is well above
+# the inline budget, so that answer must be deferred, and well below the
+# per-request AWS timeout, so the slow account still answers. Normal
+# searches take tens of ms.
+export SLASH_INFRA_SEARCH_INLINE_BUDGET_MS=700
+SLOW_MS=1500
+export SLASH_INFRA_AWS_TIMEOUT_MS=3000
+# One try per AWS request: the hanging account below then fails after one
+# timeout instead of three (retries are tested elsewhere).
+export SLASH_INFRA_AWS_MAX_ATTEMPTS=1
+
+aws_start --quiet --fixture "$FIXTURE" || exit 1
+receiver_start || exit 1
+aws_env
+stack_start || exit 1
+
+# ---- helpers ------------------------------------------------------------
+
+# Python helpers for checks: eval an expression with j = the message.
+cat > "$TMP/jx.py" <<'EOF'
+import json, re, sys
+
+def texts(o):
+    """Every mrkdwn/plain text in a message, in order."""
+    out = []
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == "text" and isinstance(v, str):
+                out.append(v)
+            else:
+                out.extend(texts(v))
+    elif isinstance(o, list):
+        for v in o:
+            out.extend(texts(v))
+    return out
+
+def alltext(o):
+    return "\n".join(texts(o))
+
+def sections(j):
+    return [b for b in j.get("blocks", []) if b.get("type") == "section"]
+
+def contexts(j):
+    return [e.get("text", "") for b in j.get("blocks", []) if b.get("type") == "context"
+            for e in b.get("elements", [])]
+
+def match_blocks(j):
+    """Sections that describe one match (they carry fields)."""
+    return [b for b in sections(j) if "fields" in b]
+
+def fields(b):
+    """{label: value} of a section's '*Label*\\nvalue' fields."""
+    out = {}
+    for f in b.get("fields", []):
+        lab, _, val = f["text"].partition("\n")
+        out[lab.strip("*")] = val
+    return out
+
+def block_for(j, needle):
+    """The match block whose title text contains needle (an id)."""
+    for b in match_blocks(j):
+        if needle in b["text"]["text"]:
+            return b
+    return None
+
+def links(b):
+    return re.findall(r"<(https://[^|>]+)\|", b["text"]["text"])
+
+# One line per queued check: NAME \t FILE \t EXPR. Prints one line per
+# check: "0<TAB>NAME<TAB>" or "1<TAB>NAME<TAB>detail".
+for line in open(sys.argv[1], encoding="utf-8"):
+    name, path, expr = line.rstrip("\n").split("\t", 2)
+    try:
+        j = json.load(open(path, encoding="utf-8"))
+        v = eval(expr)
+        detail = "" if v else "(false: %s; message: %s)" % (expr, json.dumps(j)[:500])
+    except Exception as e:  # a missing block or field fails the check
+        v, detail = False, "(%s: %s; expr: %s)" % (type(e).__name__, e, expr)
+    print("%d\t%s\t%s" % (0 if v else 1, name, detail.replace("\n", " ")))
+EOF
+
+# jcheck NAME FILE EXPR: EXPR (Python, j = parsed FILE) must be truthy.
+# Every file checked is written once and never changed, so checks are
+# queued and evaluated together by jflush: one python start, not one per
+# check.
+jcheck() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$TMP/checks.tsv"
+}
+jflush() {
+	local rc name detail
+	[ -s "$TMP/checks.tsv" ] || return 0
+	"$PYTHON3" "$TMP/jx.py" "$TMP/checks.tsv" > "$TMP/checks.out" 2>&1 ||
+		{ check "json checks ran" 1 "$(head -c 500 "$TMP/checks.out")"; return; }
+	while IFS=$'\t' read -r rc name detail; do
+		check "$name" "$rc" "$detail"
+	done < "$TMP/checks.out"
+	: > "$TMP/checks.tsv"
+}
+
+# snap NAME: keep the stand-in's stats now, in $TMP/stats.NAME.json.
+snap() { aws_stats > "$TMP/stats.$1.json"; }
+
+# urlenc STRING: application/x-www-form-urlencoded, byte by byte.
+urlenc() {
+	local LC_ALL=C s=$1 out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[a-zA-Z0-9._~-]) out+=$c ;;
+		' ') out+=+ ;;
+		*) printf -v c '%%%02X' "'$c"; out+=$c ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# post TEXT RESPONSE_URL OUTFILE: a signed slash command as Slack sends it
+# (the fields of lib.sh's slack_body; signed with openssl instead of three
+# python starts per request). Prints the HTTP status.
+post() {
+	local ts body sig
+	ts=$(date +%s)
+	body="token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%2Finfra-search&text=$(urlenc "$1")&response_url=$(urlenc "$2")&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456"
+	sig=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" -r)
+	sig=${sig%% *}
+	curl -s --max-time 10 -o "$3" -w '%{http_code}' \
+		-H "Content-Type: application/x-www-form-urlencoded" \
+		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: v0=$sig" \
+		--data-binary "$body" "$BASE/slack/infra-search"
+}
+
+# ask NAME TEXT: one signed slash command with its own response_url
+# (/hooks/e2e/NAME). Sets ST (HTTP status), ANS (file: the answer, whether
+# it came inline or, after an ack, through the response_url) and MODE
+# (inline|deferred|other). Inline paths are remembered to check later that
+# nothing was ever posted to them.
+INLINE_PATHS=()
+DEFERRED_PATHS=()
+ask() {
+	local name=$1 text=$2 path="/hooks/e2e/$1"
+	ANS="$TMP/http.$name.json"
+	ST=$(post "$text" "$RECV_URL$path" "$ANS")
+	MODE=other
+	if [ "$ST" != 200 ]; then
+		return
+	fi
+	if [ "$(cat "$ANS")" = '{"response_type":"in_channel"}' ]; then
+		MODE=deferred
+		DEFERRED_PATHS+=("$path")
+		if recv_wait "$path" 2; then
+			recv_messages "$path" | json_get 'json.dumps(j["messages"][-1]["body"])' > "$TMP/final.$name.json"
+			ANS="$TMP/final.$name.json"
+		fi
+	else
+		MODE=inline
+		INLINE_PATHS+=("$path")
+	fi
+}
+
+# ---- one account failing while the others answer (STS) -------------------
+# First, before any credentials are cached: staging's AssumeRole is denied.
+aws_reset
+aws_fault '{"account":"222222222222","kind":"sts-access-denied"}'
+ask sts_denied 10.10.1.10
+expect_eq "sts denied: 200" "$ST" 200
+jcheck "sts denied: other accounts still answer" "$ANS" \
+	'len(match_blocks(j)) == 2 and {fields(b)["Account"] for b in match_blocks(j)} == {"production (111111111111)", "dev (333333333333)"}'
+jcheck "sts denied: context names both staging targets" "$ANS" \
+	'any("staging/eu-west-2" in c and "staging/eu-west-1" in c and "AccessDenied" in c for c in contexts(j))'
+aws_reset
+
+# ---- the Go original's behaviours -------------------------------------------
+
+# Found by instance ID across 3 accounts: the right account is named, and
+# every account was asked.
+aws_reset
+ask by_id i-0b2c3d4e5f6a70007
+expect_eq "by id: 200" "$ST" 200
+jcheck "by id: in_channel (command stays visible)" "$ANS" 'j["response_type"] == "in_channel"'
+jcheck "by id: one match, staging named" "$ANS" \
+	'len(match_blocks(j)) == 1 and fields(match_blocks(j)[0])["Account"] == "staging (222222222222)"'
+jcheck "by id: its region and AZ" "$ANS" \
+	'fields(match_blocks(j)[0])["Region"] == "eu-west-1 (eu-west-1b)"'
+jcheck "by id: console link in the instance's own region" "$ANS" \
+	'"https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0b2c3d4e5f6a70007" in links(match_blocks(j)[0])'
+jcheck "by id: AWS Config timeline link" "$ANS" \
+	'"https://eu-west-1.console.aws.amazon.com/config/home?region=eu-west-1#/timeline/AWS::EC2::Instance/i-0b2c3d4e5f6a70007/configuration" in links(match_blocks(j)[0])'
+snap s1
+jcheck "by id: all 3 accounts searched" "$TMP/stats.s1.json" \
+	'sorted(j["by_account"]) == ["111111111111", "222222222222", "333333333333"]'
+jcheck "by id: summary names 7 account-regions" "$ANS" '"in 7 account-regions" in j["text"]'
+
+# Environment/Role tag fields when the tags exist; IPs shown when present.
+ask web1 i-0a1b2c3d4e5f60001
+jcheck "prod-web-1: Environment and Role fields" "$ANS" \
+	'fields(block_for(j, "i-0a1b2c3d4e5f60001"))["Environment"] == "production" and fields(block_for(j, "i-0a1b2c3d4e5f60001"))["Role"] == "web"'
+jcheck "prod-web-1: private, public and IPv6 fields" "$ANS" \
+	'(lambda f: f["Private IP"] == "10.10.1.10" and f["Public IP"] == "18.130.10.10" and f["IPv6"] == "2a05:d01c:abc:1000::10")(fields(block_for(j, "i-0a1b2c3d4e5f60001")))'
+jcheck "prod-web-1: state running" "$ANS" \
+	'fields(block_for(j, "i-0a1b2c3d4e5f60001"))["State"].endswith("running")'
+
+# IPs hidden when absent: prod-db-1 has no public IP.
+ask db1 prod-db-1
+jcheck "prod-db-1: found by Name" "$ANS" 'block_for(j, "i-0a1b2c3d4e5f60003") is not None'
+jcheck "prod-db-1: no Public IP field" "$ANS" \
+	'"Public IP" not in fields(block_for(j, "i-0a1b2c3d4e5f60003")) and fields(block_for(j, "i-0a1b2c3d4e5f60003"))["Private IP"] == "10.10.3.30"'
+jcheck "prod-db-1: Environment/Role db" "$ANS" \
+	'fields(block_for(j, "i-0a1b2c3d4e5f60003"))["Role"] == "db"'
+
+# Tags absent -> no Environment/Role fields, and no IPv6/public IP.
+ask notags i-0c3d4e5f6a7b8000c
+jcheck "untagged instance: no Environment/Role/Public IP/IPv6 fields" "$ANS" \
+	'(lambda f: not ({"Environment", "Role", "Public IP", "IPv6"} & set(f)) and f["Private IP"] == "10.42.0.12")(fields(block_for(j, "i-0c3d4e5f6a7b8000c")))'
+
+# Console link in the instance's own region (us-east-1, stopped instance
+# without a public IP, found through its ARN).
+aws_reset
+ask arn 'arn:aws:ec2:us-east-1:111111111111:instance/i-0a1b2c3d4e5f60004'
+jcheck "arn: prod-batch-1 found" "$ANS" \
+	'len(match_blocks(j)) == 1 and "prod-batch-1" in match_blocks(j)[0]["text"]["text"]'
+jcheck "arn: us-east-1 console and Config links" "$ANS" \
+	'links(match_blocks(j)[0])[:2] == ["https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#InstanceDetails:instanceId=i-0a1b2c3d4e5f60004", "https://us-east-1.console.aws.amazon.com/config/home?region=us-east-1#/timeline/AWS::EC2::Instance/i-0a1b2c3d4e5f60004/configuration"]'
+jcheck "arn: stopped instance shows no Public IP" "$ANS" \
+	'fields(match_blocks(j)[0])["State"].endswith("stopped") and "Public IP" not in fields(match_blocks(j)[0])'
+snap s2
+jcheck "arn: only that account and region searched" "$TMP/stats.s2.json" \
+	'(sorted(j["by_account"]), sorted(j["by_region"])) == (["111111111111"], ["us-east-1"])'
+jcheck "arn: summary says 1 account-region" "$ANS" '"in 1 account-region," in j["text"]'
+
+# ---- search kinds ------------------------------------------------------------
+
+ask priv 10.10.1.10
+jcheck "private IP: prod-web-1 and dev-sandbox-1 (same IP, two accounts)" "$ANS" \
+	'block_for(j, "i-0a1b2c3d4e5f60001") is not None and block_for(j, "i-0c3d4e5f6a7b80009") is not None and len(match_blocks(j)) == 2'
+
+ask pub 18.130.20.20
+jcheck "public IP: prod-web-2" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0a1b2c3d4e5f60002") is not None'
+
+ask secondary 10.10.1.11
+jcheck "secondary private IP: prod-web-1" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0a1b2c3d4e5f60001") is not None'
+
+ask extra_eni_secondary 10.10.3.32
+jcheck "secondary IP on a second ENI: prod-db-1" "$ANS" \
+	'block_for(j, "i-0a1b2c3d4e5f60003") is not None'
+
+ask ipv6 2a05:d01c:def:2000::a
+jcheck "IPv6: staging-api-1" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0b2c3d4e5f6a70006") is not None'
+ask ipv6_long 2A05:D01C:ABC:1000:0:0:0:10
+jcheck "IPv6 in long upper-case form: normalised, prod-web-1" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0a1b2c3d4e5f60001") is not None'
+
+aws_reset
+ask pdns ip-10-10-1-10.eu-west-2.compute.internal
+jcheck "private DNS: both 10.10.1.10 instances in eu-west-2" "$ANS" \
+	'len(match_blocks(j)) == 2 and block_for(j, "i-0a1b2c3d4e5f60001") is not None and block_for(j, "i-0c3d4e5f6a7b80009") is not None'
+snap s3
+jcheck "private DNS: only its region searched" "$TMP/stats.s3.json" \
+	'sorted(j["by_region"]) == ["eu-west-2"]'
+
+aws_reset
+ask dns ec2-18-130-10-10.eu-west-2.compute.amazonaws.com
+jcheck "public DNS: prod-web-1" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0a1b2c3d4e5f60001") is not None'
+snap s4
+jcheck "public DNS: only its region searched" "$TMP/stats.s4.json" \
+	'sorted(j["by_region"]) == ["eu-west-2"]'
+
+ask name staging-api
+jcheck "Name substring: staging-api-1 only" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0b2c3d4e5f6a70006") is not None'
+ask name_many prod-web
+jcheck "Name substring: prod-web-1 and prod-web-2" "$ANS" \
+	'len(match_blocks(j)) == 2 and j["text"].startswith("2 matches for prod-web")'
+
+ask eni eni-0e1b000000000a001
+jcheck "ENI id: the ALB's interface, ALB named" "$ANS" \
+	'len(match_blocks(j)) == 1 and fields(match_blocks(j)[0])["Owner"] == "Application load balancer app/prod-alb/50dc6c495c0c9188"'
+jcheck "ENI id: console link to the interface" "$ANS" \
+	'links(match_blocks(j)[0]) == ["https://eu-west-2.console.aws.amazon.com/ec2/home?region=eu-west-2#NetworkInterface:networkInterfaceId=eni-0e1b000000000a001"]'
+
+ask alb_ip 10.10.1.200
+jcheck "IP owned by a load balancer ENI: ALB named" "$ANS" \
+	'len(match_blocks(j)) == 1 and "prod-alb" in match_blocks(j)[0]["text"]["text"] and fields(match_blocks(j)[0])["Owner"].startswith("Application load balancer")'
+jcheck "ALB ENI: account and IPs" "$ANS" \
+	'(lambda f: f["Account"] == "production (111111111111)" and f["Private IP"] == "10.10.1.200" and f["Public IP"] == "18.130.99.99")(fields(match_blocks(j)[0]))'
+
+ask nat_ip 10.10.0.5
+jcheck "NAT gateway ENI: named, type nat_gateway" "$ANS" \
+	'len(match_blocks(j)) == 1 and fields(match_blocks(j)[0])["Owner"] == "NAT gateway" and fields(match_blocks(j)[0])["Type"] == "nat_gateway"'
+
+# Not found: the message says how much was searched.
+ask none nosuchthing-xyz
+jcheck "not found: in_channel" "$ANS" 'j["response_type"] == "in_channel" and match_blocks(j) == []'
+jcheck "not found: names 3 accounts, 4 regions, 7 account-regions" "$ANS" \
+	'"No matches for nosuchthing-xyz in 3 accounts and 4 regions (7 account-regions)" in alltext(j)'
+
+# ---- modifiers narrow the targets -------------------------------------------
+aws_reset
+ask mod_account 'web account:staging'
+jcheck "account: staging-web-1 only" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0b2c3d4e5f6a70005") is not None'
+snap s5
+jcheck "account: only staging asked" "$TMP/stats.s5.json" \
+	'sorted(j["by_account"]) == ["222222222222"]'
+
+aws_reset
+ask mod_region 'web region:us-east-1'
+jcheck "region: not found in 2 accounts and 1 region" "$ANS" \
+	'"in 2 accounts and 1 region (2 account-regions)" in j["text"]'
+snap s6
+jcheck "region: only us-east-1 asked" "$TMP/stats.s6.json" \
+	'sorted(j["by_region"]) == ["us-east-1"]'
+
+aws_reset
+ask mod_both 'dev account:dev region:us-east-1'
+jcheck "account+region: dev-tools-1" "$ANS" \
+	'len(match_blocks(j)) == 1 and block_for(j, "i-0c3d4e5f6a7b8000b") is not None'
+snap s7
+jcheck "account+region: one target asked" "$TMP/stats.s7.json" \
+	'(sorted(j["by_account"]), sorted(j["by_region"])) == (["333333333333"], ["us-east-1"])'
+
+# ---- malformed input and help: ephemeral, never AWS -------------------------
+aws_reset
+for q in 'i-123' '300.1.1.1' 'account:nope x' 'account:nope web' 'region:xx-nowhere-9 web' '*'; do
+	ask "bad_$(printf %s "$q" | tr -c 'a-z0-9' '_')" "$q"
+	expect_eq "malformed '$q': 200" "$ST" 200
+	jcheck "malformed '$q': ephemeral explanation" "$ANS" \
+		'j["response_type"] == "ephemeral" and j["text"].startswith(":warning: ") and len(j["text"]) > 20'
+done
+jcheck "account:nope web: names the alias and lists the known ones" "$TMP/http.bad_account_nope_web.json" \
+	'"nope" in j["text"] and all(a in j["text"] for a in ("production", "staging", "dev"))'
+jcheck "i-123: says why" "$TMP/http.bad_i_123.json" '"i-123" in j["text"] and "instance ID" in j["text"]'
+ask help help
+jcheck "help: ephemeral usage" "$ANS" 'j["response_type"] == "ephemeral" and "Usage" in alltext(j)'
+jcheck "help: lists the configured accounts" "$ANS" '"*Accounts:* dev, production, staging" in alltext(j)'
+jcheck "help: lists the configured regions" "$ANS" \
+	'all(r in alltext(j).split("*Regions:* ")[1] for r in ("eu-west-2", "us-east-1", "eu-west-1", "us-west-2"))'
+snap bad
+jcheck "malformed input and help: no AWS call at all" "$TMP/stats.bad.json" 'j["total"] == 0'
+
+# ---- escaping of hostile tag values -----------------------------------------
+ask evil evil
+jcheck "escaping: the Name tag arrives as entities" "$ANS" \
+	'"&lt;!channel&gt; &amp; &lt;http://evil|x&gt;" in block_for(j, "i-0c3d4e5f6a7b8000c")["text"]["text"]'
+raw=$(cat "$ANS")
+case "$raw" in *'<!channel>'*|*'<http://evil'*) r=1 ;; *) r=0 ;; esac
+check "escaping: never the raw <!channel> or link markup" $r
+jcheck "escaping: the link label is the escaped name" "$ANS" \
+	'"|&lt;!channel&gt; &amp; &lt;http://evil|x&gt;>*" in block_for(j, "i-0c3d4e5f6a7b8000c")["text"]["text"]'
+
+# ---- one account failing while others answer (EC2) --------------------------
+aws_fault '{"account":"222222222222","kind":"ec2-unauthorized"}'
+ask ec2_denied staging-web
+jcheck "ec2 denied: still in_channel" "$ANS" 'j["response_type"] == "in_channel"'
+jcheck "ec2 denied: context names the failed staging targets" "$ANS" \
+	'any("could not be searched" in c and "staging/eu-west-2" in c and "staging/eu-west-1" in c and "UnauthorizedOperation" in c for c in contexts(j))'
+jcheck "ec2 denied: failed production/dev not blamed" "$ANS" \
+	'not any("production/" in c or "dev/" in c for c in contexts(j))'
+aws_reset
+aws_fault '{"account":"222222222222","kind":"ec2-unauthorized"}'
+ask ec2_denied_found 10.10.1.10
+jcheck "ec2 denied: the other accounts' matches are still shown" "$ANS" \
+	'len(match_blocks(j)) == 2 and contexts(j) != []'
+aws_reset
+
+# ---- slow target: deferred delivery, notice first ---------------------------
+aws_fault "{\"account\":\"333333333333\",\"kind\":\"latency\",\"arg\":$SLOW_MS}"
+ask slow prod-web
+expect_eq "slow: 200" "$ST" 200
+expect_eq "slow: deferred with the plain in_channel ack" "$MODE $(cat "$TMP/http.slow.json")" 'deferred {"response_type":"in_channel"}'
+recv_messages /hooks/e2e/slow > "$TMP/slow.msgs.json"
+jcheck "slow: exactly 2 messages (notice, answer)" "$TMP/slow.msgs.json" 'len(j["messages"]) == 2'
+jcheck "slow: the ephemeral notice comes first" "$TMP/slow.msgs.json" \
+	'j["messages"][0]["body"]["response_type"] == "ephemeral" and j["messages"][0]["body"]["text"] == ":mag: Searching 3 accounts in 4 regions\u2026"'
+jcheck "slow: then the in_channel answer" "$TMP/slow.msgs.json" \
+	'j["messages"][1]["body"]["response_type"] == "in_channel" and j["messages"][1]["body"]["text"].startswith("2 matches for prod-web") and j["messages"][0]["time"] <= j["messages"][1]["time"]'
+jcheck "slow: the answer is complete (dev answered too, no failure)" "$ANS" \
+	'len(match_blocks(j)) == 2 and contexts(j) == []'
+
+# The notice counts only what the modifiers leave.
+ask slow_dev 'dev account:dev'
+expect_eq "slow account:dev: deferred" "$MODE" deferred
+recv_messages /hooks/e2e/slow_dev > "$TMP/slow_dev.msgs.json"
+jcheck "slow account:dev: notice says 1 account in 3 regions" "$TMP/slow_dev.msgs.json" \
+	'j["messages"][0]["body"]["text"] == ":mag: Searching 1 account in 3 regions\u2026"'
+jcheck "slow account:dev: the answer lists dev's instances" "$ANS" \
+	'{fields(b)["Account"] for b in match_blocks(j)} == {"dev (333333333333)"} and len(match_blocks(j)) >= 3'
+aws_reset
+
+# A hanging account: deferred, and the answer names the failed targets.
+aws_fault '{"account":"333333333333","kind":"hang","service":"ec2"}'
+ask hang prod-web
+expect_eq "hang: deferred" "$MODE" deferred
+jcheck "hang: prod matches delivered" "$ANS" 'len(match_blocks(j)) == 2'
+jcheck "hang: dev's targets named as failed" "$ANS" \
+	'any(all(("dev/" + r) in c for r in ("eu-west-2", "us-west-2", "us-east-1")) for c in contexts(j))'
+aws_reset
+
+# ---- exactly one final message per search -----------------------------------
+# Give late or duplicate posts a chance to show up, then count per path.
+sleep 1.5
+recv_messages > "$TMP/all.msgs.json"
+printf '%s\n' "${DEFERRED_PATHS[@]}" > "$TMP/deferred.paths"
+printf '%s\n' "${INLINE_PATHS[@]}" > "$TMP/inline.paths"
+out=$("$PYTHON3" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+bad = []
+for f, want in ((sys.argv[2], 2), (sys.argv[3], 0)):
+    for p in filter(None, open(f).read().split("\n")):
+        n = j["counts"].get(p, 0)
+        if n != want:
+            bad.append("%s=%d(want %d)" % (p, n, want))
+if sum(j["attempts"].values()) != sum(j["counts"].values()):
+    bad.append("rejected or retried posts")
+print(" ".join(bad) or "none")' "$TMP/all.msgs.json" "$TMP/deferred.paths" "$TMP/inline.paths" 2>&1)
+expect_eq "exactly one final per search: deferred = notice + answer, inline = nothing posted (${#DEFERRED_PATHS[@]} deferred, ${#INLINE_PATHS[@]} inline)" "$out" none
+[ "${#DEFERRED_PATHS[@]}" -ge 3 ]; check "at least 3 searches went deferred" $?
+
+# ---- the command line --------------------------------------------------------
+out=$("$WORKER" search 10.10.1.10 2>"$TMP/cli.err"); rc=$?
+expect_eq "cli search 10.10.1.10: exit 0" "$rc" 0
+expect_contains "cli: summary line" "$out" "2 matches for 10.10.1.10 in 7 account-regions"
+printf '%s\n' "$out" | grep -Eq '^ACCOUNT +REGION +ID +NAME +STATE +TYPE +PRIVATE IP +PUBLIC IP$'
+check "cli: table header" $?
+printf '%s\n' "$out" | grep -Eq '^production +eu-west-2 +i-0a1b2c3d4e5f60001 +prod-web-1 +running +t3\.large +10\.10\.1\.10 +18\.130\.10\.10$'
+check "cli: prod-web-1 row" $?
+printf '%s\n' "$out" | grep -Eq '^dev +eu-west-2 +i-0c3d4e5f6a7b80009 +dev-sandbox-1 +running'
+check "cli: dev-sandbox-1 row" $?
+
+out=$("$WORKER" search nosuchthing-xyz 2>>"$TMP/cli.err"); rc=$?
+expect_eq "cli search nosuchthing-xyz: exit 1" "$rc" 1
+expect_contains "cli: nothing found says so" "$out" "0 matches for nosuchthing-xyz"
+
+"$WORKER" search i-123 >/dev/null 2>>"$TMP/cli.err"; rc=$?
+expect_eq "cli search i-123: exit 2 (malformed)" "$rc" 2
+
+"$WORKER" search --json i-0a1b2c3d4e5f60001 > "$TMP/cli.json.out" 2>>"$TMP/cli.err"; rc=$?
+expect_eq "cli search --json: exit 0" "$rc" 0
+head -n 1 "$TMP/cli.json.out" > "$TMP/cli.json"
+jcheck "cli --json: first line is the Slack message" "$TMP/cli.json" \
+	'j["response_type"] == "in_channel" and len(match_blocks(j)) == 1 and block_for(j, "i-0a1b2c3d4e5f60001") is not None'
+grep -q '^preview: https://app.slack.com/block-kit-builder/#' "$TMP/cli.json.out"
+check "cli --json: Block Kit Builder preview line" $?
+out=$("$PYTHON3" -c '
+import json, sys, urllib.parse
+lines = open(sys.argv[1]).read().splitlines()
+msg = json.loads(lines[0])
+prev = [l for l in lines if l.startswith("preview: ")][0]
+frag = prev.split("#", 1)[1]
+print(json.loads(urllib.parse.unquote(frag)) == msg)' "$TMP/cli.json.out" 2>&1)
+expect_eq "cli --json: the preview URL carries the same message" "$out" True
+
+jflush
