@@ -176,10 +176,11 @@ code=$(curl -s -o "$TMP/o" -w '%{http_code}' "$BASE/nope")
 expect_eq "unknown path -> 404" "$code" 404
 expect_contains "404 comes from the worker" "$(cat "$TMP/o")" "not found"
 
-# 100 concurrent valid requests: every one answers 200.
+# 100 concurrent valid requests (distinct, as replay protection requires):
+# every one answers 200.
 export -f post_signed
 export BASE SECRET TMP PYTHON3 SI_SRCDIR
-seq 100 | xargs -P 25 -I{} bash -c 'r=$(post_signed "$0"); echo "${r%% *}"' "$body" > "$TMP/codes"
+seq 100 | xargs -P 25 -I{} bash -c 'r=$(post_signed "$0&nonce=a{}"); echo "${r%% *}"' "$body" > "$TMP/codes"
 expect_eq "100 concurrent signed requests -> 200 each" "$(grep -c '^200$' "$TMP/codes")" 100
 
 # The worker saw the routes it serves (not a PHP-FPM style rewrite).

@@ -226,9 +226,44 @@ static void test_bad_form_400_and_content_type_415(void **state)
 	s_post(f, "text=x1&response_url=" GOOD_URL, "application/json", SECRET, &r);
 	assert_int_equal(r.status, 415);
 	app_response_free(&r);
-	s_post(f, "text=x1&response_url=" GOOD_URL, "application/x-www-form-urlencoded; charset=utf-8",
+	s_post(f, "text=x2&response_url=" GOOD_URL, "application/x-www-form-urlencoded; charset=utf-8",
 	       SECRET, &r);
 	assert_int_equal(r.status, 200);
+	app_response_free(&r);
+}
+
+static void test_replay_refused_and_retry_answered(void **state)
+{
+	struct fixture *f = *state;
+	char sig[SLACK_SIG_HEADER_LEN + 1];
+	const char *body = "text=help&response_url=" GOOD_URL "&nonce=replay";
+	struct app_request req = {0};
+	struct app_response r = {0};
+
+	(void)state;
+	assert_int_equal(slack_sig_compute(SECRET, TS, body, strlen(body), sig, NULL), 0);
+	req.method = "POST";
+	req.path = APP_SLACK_ROUTE;
+	req.content_type = FORM;
+	req.slack_timestamp = TS;
+	req.slack_signature = sig;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.now = NOW;
+	app_handle(f->app, &req, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "ephemeral"));
+	app_response_free(&r);
+	/* the same signed request again: refused */
+	app_handle(f->app, &req, &r);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.body, "replayed\n");
+	app_response_free(&r);
+	/* Slack's own retry of it: 200, nothing done, empty body */
+	req.slack_retry_num = "1";
+	app_handle(f->app, &req, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
 	app_response_free(&r);
 }
 
@@ -256,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_response_url_400),
 		cmocka_unit_test(test_bad_form_400_and_content_type_415),
 		cmocka_unit_test(test_ssl_check_empty_200),
+		cmocka_unit_test(test_replay_refused_and_retry_answered),
 	};
 	return cmocka_run_group_tests_name("app", tests, s_setup, s_teardown);
 }
