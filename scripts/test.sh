@@ -2,7 +2,8 @@
 # Run every test: install dependencies, build, then
 #   1. the whole suite (unit + integration) in a normal -Werror build,
 #   2. the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the unit tests under valgrind with leak checking.
+#   3. the unit tests under valgrind with leak checking,
+#   4. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus.
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,10 @@ if [ "${1:-}" != "--quick" ]; then
 
 	echo "== valgrind: unit tests"
 	make -C _build/default -s check-valgrind || status=1
+
+	echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-45} s"
+	build _build/fuzz --enable-fuzzing CC=clang
+	make -C _build/fuzz -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-45}" || status=1
 fi
 
 # One closing line a machine can read: every automake test result (each
