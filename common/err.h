@@ -28,8 +28,9 @@ enum si_err_code {
 	SI_ERR_INTERNAL   /* a bug or an unexpected library failure */
 };
 
-/* Long enough for a file name, a line number and a reason. */
-#define SI_ERR_MSG_MAX 256
+/* Long enough for a file name, a line number and a reason, or for the
+ * credential chain's summary of why each source failed (paths included). */
+#define SI_ERR_MSG_MAX 512
 
 struct si_err {
 	enum si_err_code code;
