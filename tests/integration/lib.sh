@@ -44,8 +44,53 @@ stack_stop() {
 	PIDS=()
 }
 
+# Secrets must never reach a log, an error or a reply: before teardown,
+# collect every secret in play (the signing secret, the AWS stand-in's base
+# secret and every key and session token it issued) and everything the
+# test captured (worker, nginx, stand-in and receiver logs, the replies
+# Slack got), and grep the lot.
+secrets_check() {
+	[ "${SI_DEMO:-0}" = 1 ] && return 0
+	[ -d "$TMP" ] || return 0
+	local list="$TMP/secrets.list"
+	printf '%s\n' "$SECRET" > "$list"
+	[ -n "${BASE_SECRET:-}" ] && printf '%s\n' "$BASE_SECRET" >> "$list"
+	if [ -n "${AWS_URL:-}" ]; then
+		curl -s --max-time 5 "$AWS_URL/_control/issued-secrets" 2>/dev/null |
+			"$PYTHON3" -c 'import sys,json; [print(s) for s in json.load(sys.stdin)]' \
+			>> "$list" 2>/dev/null
+	fi
+	if [ -n "${RECV_URL:-}" ]; then
+		curl -s --max-time 5 "$RECV_URL/_messages" > "$TMP/received.json" 2>/dev/null
+	fi
+	"$PYTHON3" - "$list" "$TMP" <<'PY'
+import os, sys
+secrets = [l.strip() for l in open(sys.argv[1]) if len(l.strip()) >= 8]
+bad = []
+for root, _, files in os.walk(sys.argv[2]):
+    for f in files:
+        p = os.path.join(root, f)
+        if p == sys.argv[1] or not os.path.isfile(p):
+            continue
+        try:
+            data = open(p, "rb").read(16 << 20).decode("utf-8", "replace")
+        except OSError:
+            continue
+        bad += ["%s (secret #%d)" % (os.path.relpath(p, sys.argv[2]), i)
+                for i, s in enumerate(secrets) if s in data]
+if bad:
+    print("secret found in: " + ", ".join(sorted(set(bad))[:10]))
+    sys.exit(1)
+print("%d secrets checked" % len(secrets))
+PY
+}
+
 finish() {
 	local rc=$?
+	if [ "${SI_DEMO:-0}" != 1 ] && [ -d "$TMP" ]; then
+		out=$(secrets_check 2>&1)
+		check "no secret in any captured output ($out)" $?
+	fi
 	stack_stop
 	if [ "$FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
 		log "--- worker log (tail) ---"; tail -n 40 "$TMP/worker.log" 2>/dev/null >&2

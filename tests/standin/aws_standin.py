@@ -718,6 +718,14 @@ class Standin:
             if method == "GET" and path == "/_control/faults":
                 return Reply(200, json.dumps([f.as_dict() for f in self.faults]),
                              ctype="application/json")
+            if method == "GET" and path == "/_control/issued-secrets":
+                # Test-only: every secret this stand-in knows (the base secret
+                # and each issued secret key and session token), so a test can
+                # grep everything it captured and prove none of them leaked.
+                out = [self.fixture_base_secret()] if self.fixture_base_secret() else []
+                for c in self.creds.values():
+                    out.extend(v for v in (c.get("secret"), c.get("token")) if v)
+                return Reply(200, json.dumps(out), ctype="application/json")
             if method == "GET" and path == "/_control/health":
                 return Reply(200, '{"ok":true}', ctype="application/json")
             if method == "POST" and path == "/_control/fault":
@@ -741,6 +749,9 @@ class Standin:
                      ctype="application/json")
 
     # ---- helpers -----------------------------------------------------------
+    def fixture_base_secret(self):
+        return self.world.base.get("secret_access_key")
+
     def count(self, action, account, region, status):
         with self.lock:
             self.stats["total"] += 1
