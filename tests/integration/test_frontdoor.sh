@@ -86,7 +86,7 @@ expect_eq "Slack retry of a seen request -> 200, empty" "$r3" "200 "
 # 200 concurrent valid requests (each signed, each distinct): 200 each.
 export -f post_signed slack_body
 export BASE SECRET TMP PYTHON3 SI_SRCDIR
-seq 200 | xargs -P 50 -I{} bash -c 'r=$(post_signed "$(slack_body "i-0123456789abcdef0")&trigger_id=c{}"); echo "${r%% *}"' > "$TMP/codes"
+seq 200 | xargs -P 50 -I{} bash -c 'r=$(post_signed "$(slack_body "i-0123456789abcdef0")&nonce=c{}"); echo "${r%% *}"' > "$TMP/codes"
 n200=$(grep -c '^200$' "$TMP/codes")
 expect_eq "200 concurrent signed requests -> 200 each" "$n200" 200
 
