@@ -379,7 +379,7 @@ aws_fault '{"account":"222222222222","kind":"ec2-unauthorized"}'
 ask ec2_denied staging-web
 jcheck "ec2 denied: still in_channel" "$ANS" 'j["response_type"] == "in_channel"'
 jcheck "ec2 denied: context names the failed staging targets" "$ANS" \
-	'any("could not be searched" in c and "staging/eu-west-2" in c and "staging/eu-west-1" in c and "UnauthorizedOperation" in c for c in contexts(j))'
+	'any("targets failed:" in c and "staging/eu-west-2" in c and "staging/eu-west-1" in c and "UnauthorizedOperation" in c for c in contexts(j))'
 jcheck "ec2 denied: failed production/dev not blamed" "$ANS" \
 	'not any("production/" in c or "dev/" in c for c in contexts(j))'
 aws_reset
