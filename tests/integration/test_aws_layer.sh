@@ -75,6 +75,9 @@ cli() {
 
 make_bulk_fixture "$TMP/fixture.json"
 aws_start --fixture "$TMP/fixture.json" || exit 1
+# The stand-in read it at start-up; it holds the base secret, which the
+# harness's final scan must find nowhere under $TMP.
+rm -f "$TMP/fixture.json"
 receiver_start || exit 1
 aws_env
 
