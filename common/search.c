@@ -79,6 +79,7 @@ struct s_call {
 	char *next_token;
 	int page;
 	int attempt;
+	unsigned cred_gen;          /* the account's gen when this call was signed */
 	long long not_before_ms;    /* retry time, monotonic */
 	CURL *easy;
 	struct curl_slist *headers;
@@ -98,6 +99,7 @@ struct s_acct {
 	char *fail_code;
 	char *fail_msg;
 	int refreshed;              /* re-assumed once after an expiry */
+	unsigned gen;               /* bumped each time the credentials are replaced */
 };
 
 struct s_target {
@@ -836,6 +838,7 @@ static int s_start(struct s_job *j, struct s_call *c)
 		sc.access_key_id = a->creds.access_key_id;
 		sc.secret_access_key = a->creds.secret_access_key;
 		sc.session_token = a->creds.session_token;
+		c->cred_gen = a->gen;
 	}
 	for (size_t i = 0; i < c->n_params; i++) {
 		qp[n].name = c->params[i].name;
@@ -1070,11 +1073,18 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 		aws_error_clear(&ae);
 		return 1;
 	}
-	if (c->action != S_ASSUME_ROLE && s_is_expired(code) && !a->refreshed) {
-		a->refreshed = 1;
-		a->st = CRED_NONE;
-		sts_credentials_clear(&a->creds);
-		sts_cache_drop(j->e->sts, a->a->role_arn, a->a->external_id);
+	if (c->action != S_ASSUME_ROLE && s_is_expired(code) &&
+	    (c->cred_gen != a->gen || !a->refreshed)) {
+		/* Signed with credentials that have since been replaced (or are
+		 * being replaced): just go again behind the new ones. Otherwise
+		 * replace them, once per account and search. */
+		if (c->cred_gen == a->gen) {
+			a->refreshed = 1;
+			a->gen++;
+			a->st = CRED_NONE;
+			sts_credentials_clear(&a->creds);
+			sts_cache_drop(j->e->sts, a->a->role_arn, a->a->external_id);
+		}
 		s_reset_transfer(c);
 		c->attempt = 0;
 		s_enqueue(j, c);

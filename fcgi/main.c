@@ -278,7 +278,14 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
-	rc = res.n_matches > 0 ? 0 : 1;
+	/* 0 found; 1 nothing found; 2 when no target could be searched at
+	 * all (every one failed), which is an error, not an empty answer. */
+	if (res.n_matches > 0)
+		rc = 0;
+	else if (res.n_targets > 0 && res.n_failures >= res.n_targets)
+		rc = 2;
+	else
+		rc = 1;
 out:
 	search_result_free(&res);
 	search_ctx_free(ctx);

@@ -93,8 +93,8 @@ finish() {
 	fi
 	stack_stop
 	if [ "$FAIL" -ne 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
-		log "--- worker log (tail) ---"; tail -n 40 "$TMP/worker.log" 2>/dev/null >&2
-		log "--- nginx error log (tail) ---"; tail -n 20 "$TMP/error.log" 2>/dev/null >&2
+		log "--- worker log (tail) ---"; tail -n 40 "$TMP/worker.log" >&2 2>/dev/null
+		log "--- nginx error log (tail) ---"; tail -n 20 "$TMP/error.log" >&2 2>/dev/null
 		log "(kept $TMP)"
 	else
 		rm -rf "$TMP"
