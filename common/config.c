@@ -1186,8 +1186,11 @@ static void s_defaults(struct si_config *cfg)
 	cfg->deadline_ms = 10000;
 	cfg->max_inflight = 32;
 	cfg->response_type = SI_RESPONSE_IN_CHANNEL;
-	cfg->queue_size = 64;
-	cfg->search_workers = 4;
+	/* Every search, inline or deferred, runs on a pool thread: 16 lets a
+	 * few slow searches (an account that hangs until the deadline) leave
+	 * room for the fast ones; the queue absorbs a burst before "busy". */
+	cfg->queue_size = 256;
+	cfg->search_workers = 16;
 	cfg->aws_connect_timeout_ms = 2000;
 	cfg->aws_timeout_ms = 5000;
 	cfg->aws_max_attempts = 3;

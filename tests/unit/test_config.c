@@ -133,8 +133,8 @@ static void test_env_only_defaults(void **state)
 	assert_int_equal(cfg.deadline_ms, 10000);
 	assert_int_equal(cfg.max_inflight, 32);
 	assert_int_equal(cfg.response_type, SI_RESPONSE_IN_CHANNEL);
-	assert_int_equal(cfg.queue_size, 64);
-	assert_int_equal(cfg.search_workers, 4);
+	assert_int_equal(cfg.queue_size, 256);
+	assert_int_equal(cfg.search_workers, 16);
 	assert_int_equal(cfg.aws_connect_timeout_ms, 2000);
 	assert_int_equal(cfg.aws_timeout_ms, 5000);
 	assert_int_equal(cfg.aws_max_attempts, 3);
@@ -460,7 +460,7 @@ static void test_example_file_loads_with_defaults(void **state)
 	assert_int_equal(cfg.threads, 8);
 	assert_int_equal(cfg.max_body, 65536);
 	assert_int_equal(cfg.deadline_ms, 10000);
-	assert_int_equal(cfg.queue_size, 64);
+	assert_int_equal(cfg.queue_size, 256);
 	assert_int_equal(cfg.aws_max_attempts, 3);
 	assert_int_equal(cfg.org_refresh_s, 900);
 	assert_int_equal(cfg.response_type, SI_RESPONSE_IN_CHANNEL);
