@@ -117,7 +117,8 @@ expect_eq "... while both searches described all 7 targets" "$(st "j['by_action'
 aws_reset
 cli -- search bulk-node
 expect_eq "paging: exit 0" "$CLI_RC" 0
-expect_contains "paging: every instance counted" "$CLI_OUT" "$BULK matches for bulk-node in 7 account-regions"
+# (counts from 1,000 up are printed with thousands separators)
+expect_contains "paging: every instance counted" "$CLI_OUT" "2,345 matches for bulk-node in 7 account-regions"
 expect_eq "paging: $BULK rows printed" "$(grep -c ' bulk-node-[0-9]\{4\} ' "$TMP/cli.out")" "$BULK"
 expect_eq "paging: first and last instance present" \
 	"$(grep -c -e ' bulk-node-0000 ' -e " bulk-node-$(printf %04d $((BULK - 1))) " "$TMP/cli.out")" 2
@@ -158,8 +159,11 @@ aws_reset
 aws_fault "{\"account\":\"$DEV\",\"kind\":\"sts-access-denied\"}"
 r=$(post_signed "$(slack_body 'web' "$RECV_URL/hooks/T1/B1/denied")")
 expect_eq "nginx: AccessDenied in dev -> 200" "${r%% *}" 200
-expect_contains "nginx: Slack answer names dev/eu-west-2" "$r" "dev/eu-west-2: AccessDenied"
-expect_contains "nginx: Slack answer names dev/us-east-1" "$r" "dev/us-east-1: AccessDenied"
+# The failure summary groups targets by code: "3 of 7 targets failed: AccessDenied: dev/eu-west-2, ..."
+fails=$(printf '%s' "${r#* }" | json_get '" ".join(e.get("text","") for b in j["blocks"] if b.get("type")=="context" for e in b.get("elements",[]))')
+expect_contains "nginx: Slack answer counts the failed targets" "$fails" "3 of 7 targets failed: AccessDenied: "
+expect_contains "nginx: Slack answer names dev/eu-west-2" "$fails" "dev/eu-west-2"
+expect_contains "nginx: Slack answer names dev/us-east-1" "$fails" "dev/us-east-1"
 expect_contains "nginx: other accounts' matches present" "$r" "staging-web-1"
 
 # ---- a hang cut by the per-call timeout ---------------------------------------
@@ -241,7 +245,7 @@ NOFILES=(AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent)
 aws_reset
 cli "${NOKEYS[@]}" "${NOFILES[@]}" AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CREDS_PORT/v2/credentials" \
 	AWS_CONTAINER_AUTHORIZATION_TOKEN=ctoken-123 -- search web
-expect_eq "creds_standin keys: the AWS stand-in refuses them (exit 1, nothing found)" "$CLI_RC" 1
+expect_eq "creds_standin keys: the AWS stand-in refuses them (exit 2, no target answered)" "$CLI_RC" 2
 expect_eq "creds_standin keys: every target InvalidClientTokenId" \
 	"$(grep -c '^failed: .*: InvalidClientTokenId' "$TMP/cli.out")" 7
 [ "$(curl -s --max-time 5 "http://127.0.0.1:$CREDS_PORT/_stats" | json_get 'sum(j.values())')" -ge 1 ]
