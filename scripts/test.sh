@@ -3,7 +3,8 @@
 #   1. the whole suite (unit + integration) in a normal -Werror build,
 #   2. the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the unit tests under valgrind with leak checking,
-#   4. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus.
+#   4. make distcheck (the tarball builds, passes the suite, installs),
+#   5. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus.
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,10 @@ if [ "${1:-}" != "--quick" ]; then
 
 	echo "== valgrind: unit tests"
 	make -C _build/default -s check-valgrind || status=1
+
+	echo "== make distcheck: the release tarball builds, tests, installs and uninstalls"
+	make -C _build/default -s distcheck >_build/distcheck.log 2>&1 || { status=1; tail -n 60 _build/distcheck.log; }
+	grep -E 'archives ready|^(PASS|FAIL|ERROR):' _build/distcheck.log | tail -n 30
 
 	echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-45} s"
 	build _build/fuzz --enable-fuzzing CC=clang
