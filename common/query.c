@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* How much of a bad term is quoted back to the user: enough to recognise
  * it, short enough that the reason fits QUERY_REASON_MAX. */
 #define S_QUOTE "%.60s"
@@ -84,36 +86,6 @@ static enum query_kind s_malformed(struct query_term *out, const char *fmt, ...)
 	return QUERY_MALFORMED;
 }
 
-/* Length in bytes of the UTF-8 sequence at s (n bytes left), or 0 if it
- * is not well-formed (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
-static size_t s_utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2; cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3; cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4; cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
 
 /* Number of characters in s[0..n) if it is valid UTF-8 without control
  * characters; -1 otherwise. */
@@ -126,7 +98,7 @@ static long s_text_chars(const char *s, size_t n)
 	while (i < n) {
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return -1;
-		k = s_utf8_seq(p + i, n - i);
+		k = utf8_seq(p + i, n - i, NULL);
 		if (k == 0)
 			return -1;
 		i += k;
@@ -697,7 +669,7 @@ int query_parse(const char *text, struct query *out, struct si_err *err)
 						  "contains control characters");
 		for (i = 0; i < len; i++)
 			if ((unsigned char)text[i] >= 0x80 &&
-			    s_utf8_seq((const unsigned char *)text + i, len - i) == 0)
+			    utf8_seq((const unsigned char *)text + i, len - i, NULL) == 0)
 				return si_err_set(err, SI_ERR_INVALID, "The search is "
 						  "not valid UTF-8 text");
 	}

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 /* A text is built in full, then cut to its Slack limit; 64 KiB is far
  * above any limit, so only hostile input ever hits this cap (and then the
@@ -69,38 +70,6 @@ static void s_fail(struct s_ctx *c, enum si_err_code code, const char *what)
 
 /* ---- text: sanitising, escaping and cutting -------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if bad. */
-static size_t s_utf8_seq(const unsigned char *s, size_t n, unsigned int *cp_out)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80) {
-		*cp_out = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2; cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3; cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4; cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	*cp_out = cp;
-	return len;
-}
 
 /* Slack-length of one code point: UTF-16 units, an upper bound on
  * "characters" however Slack counts them. */
@@ -159,7 +128,7 @@ static void s_esc(struct s_ctx *c, struct si_buf *b, const char *src, size_t max
 			s_puts(c, b, S_ELLIPSIS);
 			return;
 		}
-		k = s_utf8_seq(p + i, n - i, &cp);
+		k = utf8_seq(p + i, n - i, &cp);
 		if (k == 0) {
 			s_puts(c, b, S_REPLACEMENT);
 			i++;
@@ -195,7 +164,7 @@ static void s_fit(struct s_ctx *c, struct si_buf *b, size_t max)
 	int in_link = 0, in_ent = 0, cutting = 0;
 
 	while (i < n) {
-		k = s_utf8_seq(p + i, n - i, &cp);
+		k = utf8_seq(p + i, n - i, &cp);
 		if (k == 0) {
 			k = 1;  /* cannot happen after s_esc; count it anyway */
 			cp = 0xfffd;
@@ -1263,7 +1232,7 @@ static void s_cell(char *cell, const char *s)
 	if (s == NULL)
 		s = "-";
 	while (s[i] != '\0') {
-		k = s_utf8_seq((const unsigned char *)s + i, strlen(s + i), &cp);
+		k = utf8_seq((const unsigned char *)s + i, strlen(s + i), &cp);
 		if (k == 0) {
 			k = 1;
 			cp = 0;  /* shown as '?' below */
