@@ -223,7 +223,7 @@ static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct s
 	s_plan(j, &p);
 	if (search_run(pool->engine, ctx, &p.spec, &j->result, &err) != 0) {
 		j->failed = 1;
-		snprintf(j->fail_msg, sizeof(j->fail_msg), "The search failed: %s", err.msg);
+		snprintf(j->fail_msg, sizeof(j->fail_msg), "The search failed: %.400s", err.msg);
 	}
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_DONE;
