@@ -30,10 +30,8 @@
 #include "query.h"
 #include "search.h"
 #include "search_pool.h"
+#include "standin_proc.h"
 
-/* Python starts in ~100-300 ms; 10 s bounds a loaded CI box. */
-#define SERVER_WAIT_STEPS 400
-#define SERVER_WAIT_STEP_MS 25
 /* Waiting for deferred answers: a slow search here takes ~2-4 s. */
 #define MSG_WAIT_STEPS 300
 #define MSG_WAIT_STEP_MS 50
@@ -60,14 +58,8 @@ static const char ACCOUNTS_INI[] =
 	"role_arn = arn:aws:iam::333333333333:role/InfraSearchReadOnly\n"
 	"regions = eu-west-2,us-west-2,us-east-1\n";
 
-struct server {
-	pid_t pid;
-	int port;
-	char dir[64];
-};
-
 struct fixture {
-	struct server aws, recv;
+	struct standin_proc aws, recv;
 	char ini[64];
 	char env_store[4][256];
 	char *envp[5];
@@ -75,87 +67,10 @@ struct fixture {
 	struct search_engine *engine;
 };
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-struct body {
-	char data[262144];
-	size_t len;
-};
-
-static size_t s_collect(char *p, size_t sz, size_t nm, void *ud)
-{
-	struct body *b = ud;
-	size_t n = sz * nm;
-
-	if (b == NULL)
-		return n;
-	if (b->len + n >= sizeof(b->data))
-		return 0;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-/* POST (body non-NULL) or GET a server; returns the HTTP status. */
-static long control(const struct server *s, const char *path, const char *body,
-		    struct body *out)
-{
-	char url[256];
-	long status = 0;
-	CURL *c = curl_easy_init();
-
-	assert_non_null(c);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (out != NULL)
-		out->len = 0;
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	assert_int_equal(curl_easy_perform(c), CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
-}
-
-/* The receiver's GET /_messages?path=P, parsed; the caller puts it. */
-static struct json_object *messages(const struct fixture *fx, const char *path)
-{
-	struct body *b = calloc(1, sizeof(*b));
-	struct json_object *root;
-	char q[256];
-
-	assert_non_null(b);
-	snprintf(q, sizeof(q), "/_messages?path=%s", path);
-	assert_int_equal(control(&fx->recv, q, NULL, b), 200);
-	root = json_tokener_parse(b->data);
-	assert_non_null(root);
-	free(b);
-	return root;
-}
-
-/* root.<group>.<key> as an int, 0 when absent. */
-static int count_of(struct json_object *root, const char *group, const char *key)
-{
-	struct json_object *g, *v;
-
-	if (json_object_object_get_ex(root, group, &g) && json_object_object_get_ex(g, key, &v))
-		return json_object_get_int(v);
-	return 0;
-}
-
 static int attempts_on(const struct fixture *fx, const char *path)
 {
-	struct json_object *root = messages(fx, path);
-	int n = count_of(root, "attempts", path);
+	struct json_object *root = standin_messages(&fx->recv, path);
+	int n = standin_count(root, "attempts", path);
 
 	json_object_put(root);
 	return n;
@@ -168,78 +83,15 @@ static int wait_messages(const struct fixture *fx, const char *path, int n)
 	int got = 0;
 
 	for (int i = 0; i < MSG_WAIT_STEPS; i++) {
-		struct json_object *root = messages(fx, path);
+		struct json_object *root = standin_messages(&fx->recv, path);
 
-		got = count_of(root, "counts", path);
+		got = standin_count(root, "counts", path);
 		json_object_put(root);
 		if (got >= n)
 			break;
-		sleep_ms(MSG_WAIT_STEP_MS);
+		standin_sleep_ms(MSG_WAIT_STEP_MS);
 	}
 	return got;
-}
-
-static int server_start(struct server *s, const char *srcdir, const char *script_name)
-{
-	char script[1100], pf[128];
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/test_search_pool.XXXXXX");
-	if (mkdtemp(s->dir) == NULL) {
-		s->dir[0] = '\0';
-		return -1;
-	}
-	snprintf(script, sizeof(script), "%s/tests/standin/%s", srcdir, script_name);
-	snprintf(pf, sizeof(pf), "%s/port", s->dir);
-	s->pid = fork();
-	if (s->pid < 0)
-		return -1;
-	if (s->pid == 0) {
-		char *argv[] = { "python3", script, "--port", "0", "--port-file", pf, NULL };
-
-		/* The port goes to the port file; keep the test output clean. */
-		if (freopen("/dev/null", "w", stdout) == NULL ||
-		    freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		execvp("python3", argv);
-		_exit(127);
-	}
-	for (int i = 0; i < SERVER_WAIT_STEPS; i++) {
-		FILE *f;
-		int st;
-
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return -1;
-		}
-		f = fopen(pf, "r");
-		if (f != NULL) {
-			int ok = fscanf(f, "%d", &s->port) == 1;
-
-			fclose(f);
-			if (ok && s->port > 0)
-				return 0;
-		}
-		sleep_ms(SERVER_WAIT_STEP_MS);
-	}
-	return -1;
-}
-
-static void server_stop(struct server *s)
-{
-	char p[128];
-	int st;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		(void)waitpid(s->pid, &st, 0);
-		s->pid = 0;
-	}
-	if (s->dir[0]) {
-		snprintf(p, sizeof(p), "%s/port", s->dir);
-		(void)unlink(p);
-		(void)rmdir(s->dir);
-		s->dir[0] = '\0';
-	}
 }
 
 static void fixture_free(struct fixture *fx)
@@ -248,8 +100,8 @@ static void fixture_free(struct fixture *fx)
 	si_config_free(&fx->cfg);
 	if (fx->ini[0])
 		(void)unlink(fx->ini);
-	server_stop(&fx->aws);
-	server_stop(&fx->recv);
+	standin_proc_stop(&fx->aws);
+	standin_proc_stop(&fx->recv);
 	free(fx);
 }
 
@@ -266,8 +118,8 @@ static int group_setup(void **state)
 	if (fx == NULL)
 		return -1;
 	src = src != NULL && src[0] ? src : ".";
-	if (server_start(&fx->aws, src, "aws_standin.py") != 0 ||
-	    server_start(&fx->recv, src, "slack_receiver.py") != 0) {
+	if (standin_proc_start(&fx->aws, "aws_standin.py") != 0 ||
+	    standin_proc_start(&fx->recv, "slack_receiver.py") != 0) {
 		fprintf(stderr, "cannot start the stand-ins (SI_SRCDIR=%s)\n", src);
 		goto fail;
 	}
@@ -333,8 +185,8 @@ static int setup(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (control(&fx->aws, "/_control/clear-faults", "{}", NULL) != 200 ||
-	    control(&fx->recv, "/_reset", "{}", NULL) != 200)
+	if (standin_http(&fx->aws, "/_control/clear-faults", "{}", NULL) != 200 ||
+	    standin_http(&fx->recv, "/_reset", "{}", NULL) != 200)
 		return -1;
 	return 0;
 }
@@ -343,7 +195,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	return control(&fx->aws, "/_control/clear-faults", "{}", NULL) == 200 ? 0 : -1;
+	return standin_http(&fx->aws, "/_control/clear-faults", "{}", NULL) == 200 ? 0 : -1;
 }
 
 static void set_latency(const struct fixture *fx, int ms)
@@ -351,7 +203,7 @@ static void set_latency(const struct fixture *fx, int ms)
 	char doc[128];
 
 	snprintf(doc, sizeof(doc), "{\"account\":\"*\",\"kind\":\"latency\",\"arg\":%d}", ms);
-	assert_int_equal(control(&fx->aws, "/_control/fault", doc, NULL), 200);
+	assert_int_equal(standin_http(&fx->aws, "/_control/fault", doc, NULL), 200);
 }
 
 static void url_for(const struct fixture *fx, const char *path, char *out, size_t n)
@@ -460,14 +312,14 @@ static void test_slow_search_posts_notice_then_answer(void **state)
 	search_job_release(j);
 
 	assert_int_equal(wait_messages(fx, path, 2), 2);
-	root = messages(fx, path);
+	root = standin_messages(&fx->recv, path);
 	assert_string_equal(msg_type(root, 0, &raw), "ephemeral");
 	assert_non_null(strstr(raw, "Searching"));
 	assert_string_equal(msg_type(root, 1, &raw), "in_channel");
 	assert_non_null(strstr(raw, INSTANCE));
 	json_object_put(root);
 	/* Exactly once: no third message, now or after the pool stops. */
-	sleep_ms(QUIET_MS);
+	standin_sleep_ms(QUIET_MS);
 	search_pool_free(pool);
 	assert_int_equal(attempts_on(fx, path), 2);
 }
@@ -489,7 +341,7 @@ static void test_full_queue_is_busy(void **state)
 	assert_non_null(j1);
 	/* Let the only worker take j1 off the queue (searching takes >= 800
 	 * ms with the fault), so j2 fills the one queue slot. */
-	sleep_ms(300);
+	standin_sleep_ms(300);
 	j2 = submit(pool, &q, url, &err);
 	assert_non_null(j2);
 	memset(&err, 0, sizeof(err));
@@ -531,11 +383,11 @@ static void test_free_finishes_queued_jobs(void **state)
 	 * join returns. */
 	search_pool_free(pool);
 	for (size_t i = 0; i < 3; i++) {
-		struct json_object *root = messages(fx, paths[i]);
+		struct json_object *root = standin_messages(&fx->recv, paths[i]);
 		const char *raw;
 
-		assert_int_equal(count_of(root, "counts", paths[i]), 2);
-		assert_int_equal(count_of(root, "attempts", paths[i]), 2);
+		assert_int_equal(standin_count(root, "counts", paths[i]), 2);
+		assert_int_equal(standin_count(root, "attempts", paths[i]), 2);
 		assert_string_equal(msg_type(root, 0, &raw), "ephemeral");
 		assert_string_equal(msg_type(root, 1, &raw), "in_channel");
 		assert_non_null(strstr(raw, INSTANCE));

@@ -26,157 +26,14 @@
 #include <json-c/json.h>
 
 #include "slack_post.h"
+#include "standin_proc.h"
 
-/* Python starts in ~100-300 ms; 10 s bounds a loaded CI box. */
-#define RECV_WAIT_STEPS 400
-#define RECV_WAIT_STEP_MS 25
 /* Small backoff keeps the retry cases fast; the policy is what is tested. */
 #define TEST_BACKOFF_MS 10L
 
 struct fixture {
-	pid_t pid;
-	int port;
-	char dir[64];
+	struct standin_proc recv;
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-struct body {
-	char data[65536];
-	size_t len;
-};
-
-static size_t s_collect(char *p, size_t sz, size_t nm, void *ud)
-{
-	struct body *b = ud;
-	size_t n = sz * nm;
-
-	if (b == NULL)
-		return n;
-	if (b->len + n >= sizeof(b->data))
-		return 0;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-/* POST (body non-NULL) or GET the receiver; returns the HTTP status. */
-static long control(const struct fixture *fx, const char *path, const char *body,
-		    struct body *out)
-{
-	char url[256];
-	long status = 0;
-	CURL *c = curl_easy_init();
-
-	assert_non_null(c);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", fx->port, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (out != NULL)
-		out->len = 0;
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	assert_int_equal(curl_easy_perform(c), CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
-}
-
-/* GET /_messages?path=P, parsed; the caller puts the result. */
-static struct json_object *messages(const struct fixture *fx, const char *path)
-{
-	struct body *b = calloc(1, sizeof(*b));
-	struct json_object *root;
-	char q[256];
-
-	assert_non_null(b);
-	snprintf(q, sizeof(q), "/_messages?path=%s", path);
-	assert_int_equal(control(fx, q, NULL, b), 200);
-	root = json_tokener_parse(b->data);
-	assert_non_null(root);
-	free(b);
-	return root;
-}
-
-/* root.<group>.<key> as an int, 0 when absent. */
-static int count_of(struct json_object *root, const char *group, const char *key)
-{
-	struct json_object *g, *v;
-
-	if (json_object_object_get_ex(root, group, &g) && json_object_object_get_ex(g, key, &v))
-		return json_object_get_int(v);
-	return 0;
-}
-
-static int receiver_start(struct fixture *fx, const char *srcdir)
-{
-	char script[1100], pf[128];
-
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_slack_post.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL) {
-		fx->dir[0] = '\0';
-		return -1;
-	}
-	snprintf(script, sizeof(script), "%s/tests/standin/slack_receiver.py", srcdir);
-	snprintf(pf, sizeof(pf), "%s/port", fx->dir);
-	fx->pid = fork();
-	if (fx->pid < 0)
-		return -1;
-	if (fx->pid == 0) {
-		char *argv[] = { "python3", script, "--port", "0", "--port-file", pf, NULL };
-
-		/* The port goes to the port file; keep the test output clean. */
-		if (freopen("/dev/null", "w", stdout) == NULL ||
-		    freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		execvp("python3", argv);
-		_exit(127);
-	}
-	for (int i = 0; i < RECV_WAIT_STEPS; i++) {
-		FILE *f;
-		int st;
-
-		if (waitpid(fx->pid, &st, WNOHANG) == fx->pid) {
-			fx->pid = 0;
-			return -1;
-		}
-		f = fopen(pf, "r");
-		if (f != NULL) {
-			int ok = fscanf(f, "%d", &fx->port) == 1;
-
-			fclose(f);
-			if (ok && fx->port > 0)
-				return 0;
-		}
-		sleep_ms(RECV_WAIT_STEP_MS);
-	}
-	return -1;
-}
-
-static void receiver_stop(struct fixture *fx)
-{
-	char p[128];
-	int st;
-
-	if (fx->pid > 0) {
-		kill(fx->pid, SIGTERM);
-		(void)waitpid(fx->pid, &st, 0);
-		fx->pid = 0;
-	}
-	if (fx->dir[0]) {
-		snprintf(p, sizeof(p), "%s/port", fx->dir);
-		(void)unlink(p);
-		(void)rmdir(fx->dir);
-	}
-}
 
 static int group_setup(void **state)
 {
@@ -185,9 +42,9 @@ static int group_setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	if (receiver_start(fx, src != NULL && src[0] ? src : ".") != 0) {
+	if (standin_proc_start(&fx->recv, "slack_receiver.py") != 0) {
 		fprintf(stderr, "cannot start slack_receiver.py (SI_SRCDIR=%s)\n", src ? src : ".");
-		receiver_stop(fx);
+		standin_proc_stop(&fx->recv);
 		free(fx);
 		return -1;
 	}
@@ -199,7 +56,7 @@ static int group_teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	receiver_stop(fx);
+	standin_proc_stop(&fx->recv);
 	free(fx);
 	return 0;
 }
@@ -209,12 +66,12 @@ static int setup(void **state)
 {
 	struct fixture *fx = *state;
 
-	return control(fx, "/_reset", "{}", NULL) == 200 ? 0 : -1;
+	return standin_http(&fx->recv, "/_reset", "{}", NULL) == 200 ? 0 : -1;
 }
 
 static void url_for(const struct fixture *fx, const char *path, char *out, size_t n)
 {
-	int w = snprintf(out, n, "http://127.0.0.1:%d%s", fx->port, path);
+	int w = snprintf(out, n, "http://127.0.0.1:%d%s", fx->recv.port, path);
 
 	assert_true(w > 0 && (size_t)w < n);
 }
@@ -236,7 +93,7 @@ static void test_first_try_delivers_exact_json(void **state)
 	assert_int_equal(attempts, 1);
 	assert_int_equal(status, 200);
 
-	root = messages(fx, path);
+	root = standin_messages(&fx->recv, path);
 	assert_true(json_object_object_get_ex(root, "messages", &msgs));
 	assert_int_equal(json_object_array_length(msgs), 1);
 	m = json_object_array_get_idx(msgs, 0);
@@ -245,8 +102,8 @@ static void test_first_try_delivers_exact_json(void **state)
 	assert_true(json_object_object_get_ex(m, "content_type", &v));
 	assert_non_null(json_object_get_string(v));
 	assert_int_equal(strncmp(json_object_get_string(v), "application/json", 16), 0);
-	assert_int_equal(count_of(root, "attempts", path), 1);
-	assert_int_equal(count_of(root, "counts", path), 1);
+	assert_int_equal(standin_count(root, "attempts", path), 1);
+	assert_int_equal(standin_count(root, "counts", path), 1);
 	json_object_put(root);
 }
 
@@ -261,14 +118,14 @@ static void test_two_500s_then_success_on_third(void **state)
 	int attempts = -1;
 	long status = -1;
 
-	assert_int_equal(control(fx, "/_control", "{\"fail_next\":2,\"status\":500}", NULL), 200);
+	assert_int_equal(standin_http(&fx->recv, "/_control", "{\"fail_next\":2,\"status\":500}", NULL), 200);
 	url_for(fx, path, url, sizeof(url));
 	assert_int_equal(slack_post_json(url, "{\"text\":\"x\"}", &o, &attempts, &status, &err), 0);
 	assert_int_equal(attempts, 3);
 	assert_int_equal(status, 200);
-	root = messages(fx, path);
-	assert_int_equal(count_of(root, "attempts", path), 3);
-	assert_int_equal(count_of(root, "counts", path), 1);
+	root = standin_messages(&fx->recv, path);
+	assert_int_equal(standin_count(root, "attempts", path), 3);
+	assert_int_equal(standin_count(root, "counts", path), 1);
 	assert_true(json_object_object_get_ex(root, "messages", &msgs));
 	assert_int_equal(json_object_array_length(msgs), 1);
 	json_object_put(root);
@@ -285,7 +142,7 @@ static void test_always_500_gives_up_after_three(void **state)
 	int attempts = -1;
 	long status = -1;
 
-	assert_int_equal(control(fx, "/_control", "{\"always_fail\":true,\"status\":500}", NULL),
+	assert_int_equal(standin_http(&fx->recv, "/_control", "{\"always_fail\":true,\"status\":500}", NULL),
 			 200);
 	url_for(fx, path, url, sizeof(url));
 	assert_int_equal(slack_post_json(url, "{\"text\":\"x\"}", &o, &attempts, &status, &err), -1);
@@ -293,9 +150,9 @@ static void test_always_500_gives_up_after_three(void **state)
 	assert_int_equal(attempts, 3);
 	assert_int_equal(status, 500);
 	assert_non_null(strstr(err.msg, "HTTP 500"));
-	root = messages(fx, path);
-	assert_int_equal(count_of(root, "attempts", path), 3);
-	assert_int_equal(count_of(root, "counts", path), 0);
+	root = standin_messages(&fx->recv, path);
+	assert_int_equal(standin_count(root, "attempts", path), 3);
+	assert_int_equal(standin_count(root, "counts", path), 0);
 	json_object_put(root);
 }
 
@@ -313,9 +170,9 @@ static void test_4xx_is_not_retried(void **state)
 
 	url_for(fx, path, url, sizeof(url));
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		assert_int_equal(control(fx, "/_reset", "{}", NULL), 200);
+		assert_int_equal(standin_http(&fx->recv, "/_reset", "{}", NULL), 200);
 		snprintf(ctl, sizeof(ctl), "{\"always_fail\":true,\"status\":%ld}", codes[i]);
-		assert_int_equal(control(fx, "/_control", ctl, NULL), 200);
+		assert_int_equal(standin_http(&fx->recv, "/_control", ctl, NULL), 200);
 		attempts = -1;
 		status = -1;
 		assert_int_equal(slack_post_json(url, "{}", &o, &attempts, &status, &err), -1);
@@ -323,8 +180,8 @@ static void test_4xx_is_not_retried(void **state)
 		assert_int_equal(status, codes[i]);
 		snprintf(want, sizeof(want), "HTTP %ld", codes[i]);
 		assert_non_null(strstr(err.msg, want));
-		root = messages(fx, path);
-		assert_int_equal(count_of(root, "attempts", path), 1);
+		root = standin_messages(&fx->recv, path);
+		assert_int_equal(standin_count(root, "attempts", path), 1);
 		json_object_put(root);
 	}
 }
