@@ -18,8 +18,8 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "err.h"
-#include "slack_cmd.h"
+#include "util/err.h"
+#include "slack/cmd.h"
 
 struct access_decision {
 	int allowed;             /* 1 allowed, 0 refused */

@@ -9,12 +9,12 @@
 
 #include "access.h"
 #include "audit.h"
-#include "form.h"
-#include "query.h"
-#include "replay.h"
+#include "slack/form.h"
+#include "search/query.h"
+#include "slack/replay.h"
 #include "render.h"
-#include "slack_cmd.h"
-#include "slack_sig.h"
+#include "slack/cmd.h"
+#include "slack/sig.h"
 
 /* Distinct regions and aliases listed in help; more would not fit a help
  * message (the renderer truncates within Slack's limits anyway). */

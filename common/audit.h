@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "logfmt.h"
+#include "util/logfmt.h"
 
 /* Slack ids are about 11 characters; 48 bytes keeps a forged long id from
  * crowding the line (worst case 4 bytes each when escaped). */

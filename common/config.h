@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /* How a search answer is shown in Slack (the "response_type" field). */
 enum si_response_type {

@@ -6,8 +6,8 @@
 
 #include <json-c/json.h>
 
-#include "buf.h"
-#include "utf8.h"
+#include "util/buf.h"
+#include "util/utf8.h"
 
 /* A text is built in full, then cut to its Slack limit; 64 KiB is far
  * above any limit, so only hostile input ever hits this cap (and then the

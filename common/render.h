@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "search_types.h"
+#include "util/err.h"
+#include "search/types.h"
 
 /* Slack limits (tests/data and shared/testdata/slack/block-kit-limits.json):
  * blocks per message, section text, section fields and field text. */

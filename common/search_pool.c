@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "audit.h"
-#include "logfmt.h"
-#include "plan.h"
-#include "slack_post.h"
+#include "util/logfmt.h"
+#include "search/plan.h"
+#include "slack/post.h"
 
 /* How long a finished deferred job waits for its "Searching..." notice to
  * be posted before sending the answer anyway: the notice has its own

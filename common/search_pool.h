@@ -14,10 +14,10 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "query.h"
+#include "util/err.h"
+#include "search/query.h"
 #include "render.h"
-#include "search.h"
+#include "search/engine.h"
 
 struct search_pool;
 struct search_job;

@@ -27,13 +27,13 @@
 #include <libxml/parser.h>
 
 #include "app.h"
-#include "aws_creds.h"
-#include "logfmt.h"
-#include "org.h"
-#include "plan.h"
-#include "query.h"
+#include "aws/creds.h"
+#include "util/logfmt.h"
+#include "aws/org.h"
+#include "search/plan.h"
+#include "search/query.h"
 #include "render.h"
-#include "search.h"
+#include "search/engine.h"
 #include "search_pool.h"
 #include "worker.h"
 

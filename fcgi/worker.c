@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logfmt.h"
+#include "util/logfmt.h"
 
 /* Paths longer than this are not ours: every route we serve is short. */
 #define WORKER_PATH_MAX 256

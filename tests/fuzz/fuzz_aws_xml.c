@@ -8,7 +8,7 @@
 
 #include <libxml/parser.h>
 
-#include "aws_xml.h"
+#include "aws/xml.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
-#include "slack_cmd.h"
+#include "slack/form.h"
+#include "slack/cmd.h"
 
 static void s_check_form(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "query.h"
+#include "search/query.h"
 
 static void s_check_term(const struct query_term *t)
 {

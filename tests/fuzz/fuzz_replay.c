@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
+#include "slack/replay.h"
 
 static int s_well_formed(const char *s)
 {

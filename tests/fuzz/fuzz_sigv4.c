@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_query.h"
-#include "sigv4.h"
+#include "aws/query.h"
+#include "aws/sigv4.h"
 
 /* Enough fields for the layout above. */
 #define N_FIELDS 8

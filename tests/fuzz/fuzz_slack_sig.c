@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slack_sig.h"
+#include "slack/sig.h"
 
 #define S_SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 #define S_NOW ((time_t)1531420618)

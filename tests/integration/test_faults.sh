@@ -240,7 +240,7 @@ found staging-web-1 dev-web-1
 # request arrives.)
 # Both staging targets' describes carry the expired credentials: the first
 # RequestExpired re-assumes, the second must wait for the new credentials
-# rather than fail (common/search.c s_done, credential generations).
+# rather than fail (common/search/engine.c s_done, credential generations).
 begin expire-recover SLASH_INFRA_AWS_TIMEOUT_MS=3000
 fault $STAGING expire-credentials
 fault $STAGING latency 2000 sts

@@ -6,7 +6,7 @@
 # the actions the kit grants EQUAL the AWS actions the C code calls.
 #
 # How the code's actions are found (tests/integration/test_iam_kit.sh,
-# function code_actions in the Python below), over common/*.c with comments
+# function code_actions in the Python below), over common/**/*.c with comments
 # removed:
 #   A. string literals returned by a function whose name ends in
 #      "action_name" (search.c's s_action_name());
@@ -183,7 +183,7 @@ def strip_c_comments(s):
 def code_actions():
     found = {}
     camel = r'"([A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)"'
-    for path in sorted(glob.glob(os.path.join(src, 'common', '*.c'))):
+    for path in sorted(glob.glob(os.path.join(src, 'common', '**', '*.c'), recursive=True)):
         c = strip_c_comments(open(path, encoding='utf-8', errors='replace').read())
         name = os.path.basename(path)
         # A: bodies of *action_name functions.
@@ -381,7 +381,7 @@ log "actions found in the code:"; printf '%s\n' "$code" | sed 's/^/    /' >&2
 code_set=$(printf '%s\n' "$code" | awk '{print $1}' | sort -u | xargs)
 kit_set=$(for f in base-identity-policy inspection-role-permissions organization-reader-permissions; do
 	py policy "$IAM/$f.json" | tr ' ' '\n'; done | sort -u | xargs)
-[ -n "$code_set" ]; check "actions extracted from common/*.c" $?
+[ -n "$code_set" ]; check "actions extracted from common/**/*.c" $?
 expect_eq "kit actions == actions the code calls" "$kit_set" "$code_set"
 expect_eq "base identity may only assume roles" "$(py policy "$IAM/base-identity-policy.json")" "sts:AssumeRole"
 expect_eq "trust policy grants sts:AssumeRole only" "$(py policy "$IAM/inspection-role-trust.json")" "sts:AssumeRole"

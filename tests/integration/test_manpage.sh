@@ -65,7 +65,7 @@ for key in $(sed -n 's/^;*\([a-z_][a-z_]*\) *=.*/\1/p' "$ini" | sort -u); do
 done
 
 # --- environment: every AWS_* and SLASH_INFRA_* name the code reads ----------
-for v in $(cat "$SI_SRCDIR"/common/*.c | grep -oE '"(AWS|SLASH_INFRA)_[A-Z0-9_]*[A-Z0-9]"' \
+for v in $(cat "$SI_SRCDIR"/common/*.c "$SI_SRCDIR"/common/*/*.c | grep -oE '"(AWS|SLASH_INFRA)_[A-Z0-9_]*[A-Z0-9]"' \
 	| tr -d '"' | sort -u); do
 	expect_contains "environment variable $v documented" "$text" "$v"
 done

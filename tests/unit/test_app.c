@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "app.h"
-#include "slack_sig.h"
+#include "slack/sig.h"
 
 #define SECRET "unit-test-secret"
 #define NOW ((time_t)1700000000)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "aws_retry.h"
+#include "aws/retry.h"
 
 struct retry_row {
 	long status;

@@ -17,7 +17,7 @@
 #include <libxml/parser.h>
 #include <pthread.h>
 
-#include "aws_xml.h"
+#include "aws/xml.h"
 
 /* Where our own inputs live; the build may point elsewhere with
  * -DSI_AWS_XML_DATA_DIR or the environment variable of the same name. */

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "form.h"
+#include "slack/form.h"
 
 static void s_parse_ok(const char *body, struct form *f)
 {

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "logfmt.h"
+#include "util/logfmt.h"
 
 static void test_plain_values_unquoted(void **state)
 {

@@ -23,9 +23,9 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "aws_creds.h"
+#include "aws/creds.h"
 #include "config.h"
-#include "org.h"
+#include "aws/org.h"
 
 /* Python starts in ~100-300 ms; 10 s bounds a loaded CI box. */
 #define STANDIN_WAIT_STEPS 400

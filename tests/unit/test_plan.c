@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "plan.h"
+#include "search/plan.h"
 
 /* Parse text with the real classifier, then plan it. */
 static void s_plan(const char *text, struct query *q, struct plan *p)

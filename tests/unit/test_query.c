@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "query.h"
+#include "search/query.h"
 
 /* One classification case. NULL expectations are not checked; "" means
  * the field must be empty. For MALFORMED, value is a substring the reason

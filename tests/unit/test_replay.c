@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "replay.h"
+#include "slack/replay.h"
 
 /* Slack's replay window, as slack_sig.h's SLACK_SIG_MAX_SKEW. */
 #define T_WINDOW 300

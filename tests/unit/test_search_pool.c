@@ -25,10 +25,10 @@
 #include <json-c/json.h>
 #include <libxml/parser.h>
 
-#include "aws_creds.h"
+#include "aws/creds.h"
 #include "config.h"
-#include "query.h"
-#include "search.h"
+#include "search/query.h"
+#include "search/engine.h"
 #include "search_pool.h"
 #include "standin_proc.h"
 

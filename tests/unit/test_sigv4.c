@@ -24,7 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "sigv4.h"
+#include "aws/sigv4.h"
 
 /* The suite has 38 cases; 1024 bounds the directory walk. */
 #define MAX_CASES 1024

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "slack_cmd.h"
+#include "slack/cmd.h"
 
 static char *s_path(const char *rel)
 {

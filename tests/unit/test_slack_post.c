@@ -25,7 +25,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "slack_post.h"
+#include "slack/post.h"
 #include "standin_proc.h"
 
 /* Small backoff keeps the retry cases fast; the policy is what is tested. */

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "slack_sig.h"
+#include "slack/sig.h"
 
 /* The example vector, loaded once per test by the group setup. */
 struct vec {

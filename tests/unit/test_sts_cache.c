@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sts_cache.h"
+#include "aws/sts_cache.h"
 
 #define ROLE_A "arn:aws:iam::111111111111:role/Inspect"
 #define ROLE_B "arn:aws:iam::222222222222:role/Inspect"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "utf8.h"
+#include "util/utf8.h"
 
 struct row {
 	const char *bytes;

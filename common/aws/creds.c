@@ -1,0 +1,492 @@
+/*
+ * aws_creds.c - the provider interface, the environment provider, the chain
+ * and the cache. The file and HTTP sources live in aws_creds_file.c and
+ * aws_creds_http.c.
+ */
+#include "aws/creds.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+/* An environment longer than this is broken or hostile; a bound keeps the
+ * lookup loop finite even if envp lacks its NULL. */
+#define S_MAX_ENV 4096
+/* AWS access key ids are 16-128 characters, secrets 40, session tokens
+ * well under 4 KiB today; 8 KiB refuses garbage without refusing growth. */
+#define S_MAX_CRED_LEN 8192
+/* The default chain has four links; custom chains stay small. */
+#define S_MAX_CHAIN 16
+
+struct aws_creds_provider {
+	const struct aws_creds_provider_vtable *vt;
+	void *impl;
+};
+
+/* ---- struct aws_creds ------------------------------------------------- */
+
+static void s_wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+void aws_creds_clear(struct aws_creds *c)
+{
+	if (c == NULL)
+		return;
+	/* The access key id is not secret but identifies the principal;
+	 * wiping it too costs nothing. */
+	s_wipe_free(c->access_key_id);
+	s_wipe_free(c->secret_access_key);
+	s_wipe_free(c->session_token);
+	OPENSSL_cleanse(c, sizeof(*c));
+	memset(c, 0, sizeof(*c));
+}
+
+static char *s_dup_bounded(const char *s)
+{
+	size_t n = strnlen(s, S_MAX_CRED_LEN + 1);
+	char *p;
+
+	if (n > S_MAX_CRED_LEN)
+		return NULL;
+	p = malloc(n + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int aws_creds_set(struct aws_creds *out, const char *access_key_id, const char *secret_access_key,
+		  const char *session_token, time_t expiration, const char *source,
+		  struct si_err *err)
+{
+	int n;
+
+	aws_creds_clear(out);
+	if (access_key_id == NULL || access_key_id[0] == '\0' || secret_access_key == NULL ||
+	    secret_access_key[0] == '\0')
+		return si_err_set(err, SI_ERR_INVALID, "access key id or secret access key missing");
+	if (strnlen(access_key_id, S_MAX_CRED_LEN + 1) > S_MAX_CRED_LEN ||
+	    strnlen(secret_access_key, S_MAX_CRED_LEN + 1) > S_MAX_CRED_LEN ||
+	    (session_token != NULL && strnlen(session_token, S_MAX_CRED_LEN + 1) > S_MAX_CRED_LEN))
+		return si_err_set(err, SI_ERR_LIMIT, "credential longer than %d bytes", S_MAX_CRED_LEN);
+	out->access_key_id = s_dup_bounded(access_key_id);
+	out->secret_access_key = s_dup_bounded(secret_access_key);
+	if (session_token != NULL && session_token[0] != '\0')
+		out->session_token = s_dup_bounded(session_token);
+	if (out->access_key_id == NULL || out->secret_access_key == NULL ||
+	    (session_token != NULL && session_token[0] != '\0' && out->session_token == NULL)) {
+		aws_creds_clear(out);
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	}
+	out->expiration = expiration;
+	n = snprintf(out->source, sizeof(out->source), "%s", source != NULL ? source : "");
+	if (n < 0 || (size_t)n >= sizeof(out->source)) {
+		aws_creds_clear(out);
+		return si_err_set(err, SI_ERR_INTERNAL, "credential source name too long");
+	}
+	return 0;
+}
+
+int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src, struct si_err *err)
+{
+	return aws_creds_set(dst, src->access_key_id, src->secret_access_key, src->session_token,
+			     src->expiration, src->source, err);
+}
+
+const char *aws_creds_env_get(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; envp != NULL && i < S_MAX_ENV && envp[i] != NULL; i++)
+		if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
+			return envp[i] + len + 1;
+	return NULL;
+}
+
+/* Two digits at p, in [lo, hi]. */
+static int s_digits(const char *p, size_t n, int lo, int hi, int *out)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int aws_creds_parse_time(const char *s, time_t *out, struct si_err *err)
+{
+	struct tm tm;
+	const char *p;
+	int y, mo, d, h, mi, se;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	/* Fixed layout YYYY-MM-DDTHH:MM:SS; strict so that a garbled answer is
+	 * an error rather than a credential that "expires" in 1970. */
+	if (s == NULL || strnlen(s, 20) < 19 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' ||
+	    s_digits(s, 4, 1970, 9999, &y) || s_digits(s + 5, 2, 1, 12, &mo) ||
+	    s_digits(s + 8, 2, 1, 31, &d) || s_digits(s + 11, 2, 0, 23, &h) ||
+	    s_digits(s + 14, 2, 0, 59, &mi) || s_digits(s + 17, 2, 0, 60, &se))
+		return si_err_set(err, SI_ERR_INVALID, "bad ISO 8601 time");
+	p = s + 19;
+	if (*p == '.') {
+		size_t k = 0;
+
+		for (p++; isdigit((unsigned char)*p) && k < 9; p++)
+			k++;
+		if (k == 0)
+			return si_err_set(err, SI_ERR_INVALID, "bad ISO 8601 fraction");
+	}
+	/* Only UTC: AWS always writes Z; other offsets would mean a peer we
+	 * do not understand. */
+	if (!((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') && strcmp(p, "+00:00") != 0)
+		return si_err_set(err, SI_ERR_INVALID, "ISO 8601 time not in UTC");
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != d)
+		return si_err_set(err, SI_ERR_INVALID, "ISO 8601 date out of range");
+	*out = t;
+	return 0;
+}
+
+/* ---- the provider object ------------------------------------------------ */
+
+struct aws_creds_provider *aws_creds_provider_new(const struct aws_creds_provider_vtable *vt,
+						  void *impl, struct si_err *err)
+{
+	struct aws_creds_provider *p;
+
+	if (vt == NULL || vt->get == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "credentials provider without get");
+		goto fail;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	p->vt = vt;
+	p->impl = impl;
+	return p;
+fail:
+	if (vt != NULL && vt->destroy != NULL && impl != NULL)
+		vt->destroy(impl);
+	return NULL;
+}
+
+int aws_creds_provider_get(struct aws_creds_provider *p, time_t now, struct aws_creds *out,
+			   struct si_err *err)
+{
+	int rc;
+
+	aws_creds_clear(out);
+	if (p == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "no credentials provider");
+	rc = p->vt->get(p->impl, now, out, err);
+	if (rc != 0)
+		aws_creds_clear(out);
+	return rc;
+}
+
+void aws_creds_provider_free(struct aws_creds_provider *p)
+{
+	if (p == NULL)
+		return;
+	if (p->vt->destroy != NULL)
+		p->vt->destroy(p->impl);
+	free(p);
+}
+
+/* ---- environment -------------------------------------------------------- */
+
+struct s_env {
+	struct aws_creds creds;   /* access_key_id NULL when not configured */
+	enum si_err_code code;    /* why get fails when not configured */
+	char why[96];             /* non-secret reason when not configured */
+};
+
+static int s_env_get_creds(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
+{
+	struct s_env *e = impl;
+
+	(void)now;
+	if (e->creds.access_key_id == NULL)
+		return si_err_set(err, e->code, "%s", e->why);
+	return aws_creds_copy(out, &e->creds, err);
+}
+
+static void s_env_destroy(void *impl)
+{
+	struct s_env *e = impl;
+
+	if (e == NULL)
+		return;
+	aws_creds_clear(&e->creds);
+	free(e);
+}
+
+static const struct aws_creds_provider_vtable s_env_vt = {s_env_get_creds, s_env_destroy};
+
+static const char *s_nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+struct aws_creds_provider *aws_creds_provider_env_new(char *const *envp, struct si_err *err)
+{
+	struct s_env *e = calloc(1, sizeof(*e));
+	const char *akid = s_nonempty(aws_creds_env_get(envp, "AWS_ACCESS_KEY_ID"));
+	const char *secret = s_nonempty(aws_creds_env_get(envp, "AWS_SECRET_ACCESS_KEY"));
+	const char *token = s_nonempty(aws_creds_env_get(envp, "AWS_SESSION_TOKEN"));
+
+	if (e == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	/* Half a key pair is an operator mistake worth reporting as such
+	 * (INVALID), not as "nothing here". The message names variables only. */
+	e->code = akid == NULL && secret == NULL ? SI_ERR_NOTFOUND : SI_ERR_INVALID;
+	if (akid == NULL && secret == NULL)
+		(void)snprintf(e->why, sizeof(e->why), "AWS_ACCESS_KEY_ID not set");
+	else if (akid == NULL)
+		(void)snprintf(e->why, sizeof(e->why), "AWS_SECRET_ACCESS_KEY set without AWS_ACCESS_KEY_ID");
+	else if (secret == NULL)
+		(void)snprintf(e->why, sizeof(e->why), "AWS_ACCESS_KEY_ID set without AWS_SECRET_ACCESS_KEY");
+	else if (aws_creds_set(&e->creds, akid, secret, token, 0, "env", err) != 0) {
+		s_env_destroy(e);
+		return NULL;
+	}
+	return aws_creds_provider_new(&s_env_vt, e, err);
+}
+
+/* ---- chain --------------------------------------------------------------- */
+
+struct s_chain {
+	struct aws_creds_provider *links[S_MAX_CHAIN];
+	size_t n;
+	atomic_int last;   /* index of the last provider that answered, -1 none */
+};
+
+/* Append "; what" to the summary, truncating quietly (the code is exact). */
+static void s_summary_add(char *sum, size_t cap, size_t i, const struct si_err *e)
+{
+	size_t used = strlen(sum);
+	int n;
+
+	if (used + 1 >= cap)
+		return;
+	n = snprintf(sum + used, cap - used, "%s[%zu] %s", used ? "; " : "", i,
+		     e->msg[0] ? e->msg : si_err_code_name(e->code));
+	(void)n;   /* truncation is fine for a summary */
+}
+
+static int s_chain_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
+{
+	struct s_chain *c = impl;
+	struct si_err e;
+	char sum[SI_ERR_MSG_MAX - 32];
+	enum si_err_code code = SI_ERR_NOTFOUND;
+	int last = atomic_load(&c->last);
+
+	/* Ask the remembered winner first: env/profile answers are cheap but
+	 * the walk to IMDS would cost a timeout per miss. */
+	if (last >= 0 && (size_t)last < c->n) {
+		si_err_clear(&e);
+		if (aws_creds_provider_get(c->links[last], now, out, &e) == 0)
+			return 0;
+	}
+	sum[0] = '\0';
+	for (size_t i = 0; i < c->n; i++) {
+		si_err_clear(&e);
+		if (aws_creds_provider_get(c->links[i], now, out, &e) == 0) {
+			atomic_store(&c->last, (int)i);
+			return 0;
+		}
+		if (e.code != SI_ERR_NOTFOUND && code == SI_ERR_NOTFOUND)
+			code = e.code;
+		s_summary_add(sum, sizeof(sum), i, &e);
+	}
+	atomic_store(&c->last, -1);
+	return si_err_set(err, code, "no AWS credentials: %s", sum);
+}
+
+static void s_chain_destroy(void *impl)
+{
+	struct s_chain *c = impl;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		aws_creds_provider_free(c->links[i]);
+	free(c);
+}
+
+static const struct aws_creds_provider_vtable s_chain_vt = {s_chain_get, s_chain_destroy};
+
+struct aws_creds_provider *aws_creds_provider_chain_new(struct aws_creds_provider **providers,
+							size_t n, struct si_err *err)
+{
+	struct s_chain *c = NULL;
+
+	if (n == 0 || n > S_MAX_CHAIN) {
+		si_err_set(err, SI_ERR_LIMIT, "credential chain needs 1..%d providers", S_MAX_CHAIN);
+		goto fail;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (providers[i] == NULL) {
+			si_err_set(err, SI_ERR_INVALID, "credential chain link %zu is NULL", i);
+			free(c);
+			goto fail;
+		}
+		c->links[i] = providers[i];
+	}
+	c->n = n;
+	atomic_init(&c->last, -1);
+	return aws_creds_provider_new(&s_chain_vt, c, err);
+fail:
+	for (size_t i = 0; providers != NULL && i < n; i++)
+		aws_creds_provider_free(providers[i]);
+	return NULL;
+}
+
+struct aws_creds_provider *aws_creds_provider_chain_default_new(char *const *envp,
+								const struct aws_creds_http_opts *opts,
+								struct si_err *err)
+{
+	struct aws_creds_provider *p[4] = {NULL, NULL, NULL, NULL};
+
+	p[0] = aws_creds_provider_env_new(envp, err);
+	if (p[0] == NULL)
+		goto fail;
+	p[1] = aws_creds_provider_profile_new(envp, err);
+	if (p[1] == NULL)
+		goto fail;
+	p[2] = aws_creds_provider_container_new(envp, opts, err);
+	if (p[2] == NULL)
+		goto fail;
+	p[3] = aws_creds_provider_imds_new(envp, opts, err);
+	if (p[3] == NULL)
+		goto fail;
+	return aws_creds_provider_chain_new(p, 4, err);
+fail:
+	for (size_t i = 0; i < 4; i++)
+		aws_creds_provider_free(p[i]);
+	return NULL;
+}
+
+/* ---- cache --------------------------------------------------------------- */
+
+struct s_cached {
+	struct aws_creds_provider *inner;
+	int margin;
+	pthread_mutex_t mu;
+	struct aws_creds have;   /* access_key_id NULL when empty */
+};
+
+static int s_fresh(const struct aws_creds *c, time_t now, int margin)
+{
+	return c->access_key_id != NULL &&
+	       (c->expiration == 0 || now < c->expiration - (time_t)margin);
+}
+
+static int s_cached_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
+{
+	struct s_cached *c = impl;
+	struct aws_creds fresh;
+	int rc = -1;
+
+	memset(&fresh, 0, sizeof(fresh));
+	if (pthread_mutex_lock(&c->mu) != 0)
+		return si_err_set(err, SI_ERR_INTERNAL, "credential cache lock failed");
+	if (s_fresh(&c->have, now, c->margin)) {
+		rc = aws_creds_copy(out, &c->have, err);
+		goto out;
+	}
+	if (aws_creds_provider_get(c->inner, now, &fresh, err) == 0) {
+		aws_creds_clear(&c->have);
+		c->have = fresh;   /* moved: fresh's strings now belong to have */
+		memset(&fresh, 0, sizeof(fresh));
+		rc = aws_creds_copy(out, &c->have, err);
+		goto out;
+	}
+	/* Refresh failed: credentials inside the margin but not yet expired
+	 * still work, and a metadata hiccup should not fail searches. */
+	if (c->have.access_key_id != NULL && now < c->have.expiration) {
+		si_err_clear(err);
+		rc = aws_creds_copy(out, &c->have, err);
+	}
+out:
+	(void)pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static void s_cached_destroy(void *impl)
+{
+	struct s_cached *c = impl;
+
+	if (c == NULL)
+		return;
+	aws_creds_provider_free(c->inner);
+	aws_creds_clear(&c->have);
+	(void)pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+static const struct aws_creds_provider_vtable s_cached_vt = {s_cached_get, s_cached_destroy};
+
+struct aws_creds_provider *aws_creds_provider_cached_new(struct aws_creds_provider *inner,
+							 int refresh_margin_s, struct si_err *err)
+{
+	struct s_cached *c;
+
+	/* A margin beyond 12 h (the longest STS session) would refresh on
+	 * every call; negative makes no sense. */
+	if (inner == NULL || refresh_margin_s < 0 || refresh_margin_s > 43200) {
+		aws_creds_provider_free(inner);
+		si_err_set(err, SI_ERR_INVALID, "credential cache needs a provider and a margin in 0..43200 s");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		aws_creds_provider_free(inner);
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		aws_creds_provider_free(inner);
+		si_err_set(err, SI_ERR_INTERNAL, "mutex init failed");
+		return NULL;
+	}
+	c->inner = inner;
+	c->margin = refresh_margin_s;
+	return aws_creds_provider_new(&s_cached_vt, c, err);
+}

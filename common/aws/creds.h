@@ -1,0 +1,188 @@
+/*
+ * aws_creds.h - where the service's own AWS identity comes from.
+ *
+ * Modelled on awslabs/aws-c-auth: every credential source is a provider
+ * behind one small vtable (get, destroy); the chain is a provider holding
+ * providers, the cache is a provider wrapping a provider. A new source adds
+ * a file and a constructor, never a branch in a switch.
+ *
+ * Nothing here reads the process environment (no getenv): constructors take
+ * an envp array and copy what they need, so tests and callers decide what
+ * the providers see. The clock is a parameter of every get.
+ *
+ * Secrets (secret key, session token, container authorization token) never
+ * appear in error messages; buffers that held them are wiped before free.
+ *
+ * Thread safety: every provider in this module may be shared between
+ * threads. env/profile/container/imds keep no mutable state after
+ * construction; the chain remembers its winner atomically; the cache holds a
+ * mutex. HTTP providers block for up to their timeouts, so callers on a
+ * latency-sensitive thread should put an aws_creds_provider_cached_new() in
+ * front. The HTTP providers need curl_global_init() to have been called once
+ * by the program before the first get.
+ */
+#ifndef SI_AWS_CREDS_H
+#define SI_AWS_CREDS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "util/err.h"
+
+/* One set of credentials. Strings are owned by the struct and freed (after
+ * wiping) by aws_creds_clear(); session_token is NULL for long-term keys. */
+struct aws_creds {
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token;
+	time_t expiration;   /* 0 = static, never expires */
+	char source[32];     /* provider that produced them: "env", "profile",
+	                      * "container", "imds" (never secret) */
+};
+
+/* Wipe the secrets with OPENSSL_cleanse, free every string and zero the
+ * whole struct. Safe on a zeroed struct and on NULL. */
+void aws_creds_clear(struct aws_creds *c);
+
+/* Deep copy src into dst (dst is cleared first; on failure dst is left
+ * cleared). */
+int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src, struct si_err *err);
+
+/* ---- the provider interface --------------------------------------------- */
+
+struct aws_creds_provider;
+
+/* Fill *out (which the caller zeroed or cleared; the caller frees it with
+ * aws_creds_clear) with credentials valid at time now. On failure *out is
+ * left cleared and err says why, without secrets. A provider that is simply
+ * not configured (variable unset, file absent) fails with SI_ERR_NOTFOUND so
+ * that a chain can tell "not here" from "here but broken". */
+int aws_creds_provider_get(struct aws_creds_provider *p, time_t now, struct aws_creds *out,
+			   struct si_err *err);
+
+/* Destroy p and everything it owns. NULL is fine. */
+void aws_creds_provider_free(struct aws_creds_provider *p);
+
+/* What a provider implementation supplies (as aws-c-auth's
+ * aws_credentials_provider_vtable). get has the contract of
+ * aws_creds_provider_get; destroy frees impl (may be NULL if impl needs no
+ * freeing). The vtable must outlive the provider (use a static const). */
+struct aws_creds_provider_vtable {
+	int (*get)(void *impl, time_t now, struct aws_creds *out, struct si_err *err);
+	void (*destroy)(void *impl);
+};
+
+/* Wrap impl in a provider. On success the provider owns impl (destroy is
+ * called on it by aws_creds_provider_free); on failure (OOM) impl is
+ * destroyed too, so the caller never leaks it. */
+struct aws_creds_provider *aws_creds_provider_new(const struct aws_creds_provider_vtable *vt,
+						  void *impl, struct si_err *err);
+
+/* ---- the sources ------------------------------------------------------- */
+
+/* AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), read from
+ * envp at construction. Empty values count as unset. The legacy names
+ * AWS_ACCESS_KEY / AWS_SECRET_KEY are NOT accepted: botocore, the AWS CLI
+ * and aws-c-auth ignore them (only Java v1 and Go take them), and accepting
+ * them here would make the same environment mean different identities to
+ * this service and to the CLI an operator debugs it with. */
+struct aws_creds_provider *aws_creds_provider_env_new(char *const *envp, struct si_err *err);
+
+/* Shared credentials file: AWS_SHARED_CREDENTIALS_FILE (a leading "~/" is
+ * expanded with HOME, as the SDKs do), default $HOME/.aws/credentials;
+ * profile AWS_PROFILE or "default". Keys aws_access_key_id,
+ * aws_secret_access_key, aws_session_token of the section named exactly
+ * like the profile. The file is read on every get (so rotated files are
+ * seen; put a cache in front). */
+struct aws_creds_provider *aws_creds_provider_profile_new(char *const *envp, struct si_err *err);
+
+/* Timeouts and limits of the HTTP providers. Pass NULL, or leave a field 0,
+ * for the default; the SDK variables AWS_METADATA_SERVICE_TIMEOUT (seconds)
+ * and AWS_METADATA_SERVICE_NUM_ATTEMPTS in envp are used for fields left 0. */
+struct aws_creds_http_opts {
+	long connect_timeout_ms;  /* default AWS_CREDS_HTTP_TIMEOUT_MS */
+	long total_timeout_ms;    /* per request; default AWS_CREDS_HTTP_TIMEOUT_MS */
+	int attempts;             /* tries per request; default AWS_CREDS_HTTP_ATTEMPTS */
+	size_t max_body;          /* response cap; default AWS_CREDS_HTTP_MAX_BODY */
+};
+
+/* The SDKs' metadata defaults (botocore: timeout 1 s, 1 attempt): the
+ * endpoints are link-local and answer in milliseconds, and a host without
+ * them must fail fast so the chain can move on. */
+#define AWS_CREDS_HTTP_TIMEOUT_MS 1000L
+#define AWS_CREDS_HTTP_ATTEMPTS 1
+/* A credentials document is ~1-2 KiB (the session token dominates); 64 KiB
+ * leaves room for growth and stops a broken endpoint from filling memory. */
+#define AWS_CREDS_HTTP_MAX_BODY ((size_t)64 * 1024)
+
+/* Container credentials (ECS task role, EKS pod identity):
+ * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI -> http://169.254.170.2<uri>;
+ * otherwise AWS_CONTAINER_CREDENTIALS_FULL_URI, which must be https or name
+ * a loopback host (127.0.0.0/8, [::1], localhost) or the ECS/EKS agent
+ * (169.254.170.2, 169.254.170.23, [fd00:ec2::23]) - the rule of the AWS
+ * SDKs. Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+ * (re-read on every get: EKS rotates it) or AWS_CONTAINER_AUTHORIZATION_TOKEN.
+ * A FULL_URI that breaks the rule fails construction (SI_ERR_INVALID), as the
+ * SDKs refuse it, rather than silently falling through to another identity.
+ * opts may be NULL; it is copied. */
+struct aws_creds_provider *aws_creds_provider_container_new(char *const *envp,
+							    const struct aws_creds_http_opts *opts,
+							    struct si_err *err);
+
+/* EC2 instance metadata, IMDSv2 only: PUT /latest/api/token, then the role
+ * name and the role's credentials with X-aws-ec2-metadata-token. Endpoint
+ * http://169.254.169.254, or AWS_EC2_METADATA_SERVICE_ENDPOINT, or
+ * http://[fd00:ec2::254] with AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6.
+ * AWS_EC2_METADATA_DISABLED=true (any case) makes get fail with
+ * SI_ERR_NOTFOUND. Unlike the SDKs there is no fallback to tokenless IMDSv1:
+ * this service should run on instances that require IMDSv2. */
+struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
+						       const struct aws_creds_http_opts *opts,
+						       struct si_err *err);
+
+/* ---- composition ------------------------------------------------------- */
+
+/* A chain over n providers, tried in order; takes ownership of the
+ * providers (also on failure). The first provider that answers is
+ * remembered and asked first next time (as the SDKs do); if it then fails,
+ * the whole chain is walked again. When none answers, err summarises each
+ * provider's reason (never secrets); the code is SI_ERR_NOTFOUND when every
+ * provider was merely unconfigured, else the first other code. */
+struct aws_creds_provider *aws_creds_provider_chain_new(struct aws_creds_provider **providers,
+							size_t n, struct si_err *err);
+
+/* The SDKs' default order: env, shared credentials file, container, IMDS.
+ * Fails if a source is misconfigured (e.g. a non-loopback http FULL_URI). */
+struct aws_creds_provider *aws_creds_provider_chain_default_new(char *const *envp,
+								const struct aws_creds_http_opts *opts,
+								struct si_err *err);
+
+/* The SDKs refresh temporary credentials 5 minutes before they expire. */
+#define AWS_CREDS_REFRESH_MARGIN_S 300
+
+/* A cache in front of inner (owned, freed also on failure). Answers from the
+ * cache while now < expiration - refresh_margin_s (static credentials,
+ * expiration 0, are kept for good); otherwise asks inner. If that refresh
+ * fails but the cached credentials have not yet expired, they are returned
+ * (the margin is advisory, as in botocore). One mutex: concurrent callers
+ * wait for one refresh instead of stampeding the metadata service. */
+struct aws_creds_provider *aws_creds_provider_cached_new(struct aws_creds_provider *inner,
+							 int refresh_margin_s, struct si_err *err);
+
+/* ---- helpers for provider implementations ------------------------------ */
+
+/* Value of name in envp (first match, like getenv), or NULL. envp may be
+ * NULL. The result points into envp. */
+const char *aws_creds_env_get(char *const *envp, const char *name);
+
+/* Fill *out with copies of the strings (token may be NULL or "") and
+ * source. Access key and secret must be non-empty. */
+int aws_creds_set(struct aws_creds *out, const char *access_key_id, const char *secret_access_key,
+		  const char *session_token, time_t expiration, const char *source,
+		  struct si_err *err);
+
+/* Parse an ISO 8601 UTC timestamp as AWS writes it
+ * ("2024-05-01T12:00:00Z", optional fraction, "Z" or "+00:00"). */
+int aws_creds_parse_time(const char *s, time_t *out, struct si_err *err);
+
+#endif

@@ -1,0 +1,676 @@
+/*
+ * aws_creds_http.c - credentials from the container agent (ECS/EKS) and
+ * from the EC2 instance metadata service (IMDSv2), over libcurl easy.
+ *
+ * One easy handle per request: these providers run rarely (a cache sits in
+ * front) and a handle per call keeps them free of shared mutable state.
+ * Proxies are switched off explicitly: libcurl would otherwise read
+ * http_proxy from the environment behind our back, and a proxy must never
+ * see a request to a link-local credentials endpoint.
+ */
+#include "aws/creds.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "util/buf.h"
+
+/* ECS task-role agent (AWS docs: "Task IAM role"). */
+#define S_ECS_HOST "http://169.254.170.2"
+#define S_IMDS_V4 "http://169.254.169.254"
+#define S_IMDS_V6 "http://[fd00:ec2::254]"
+/* IMDSv2 token lifetime we ask for: the SDKs' 6 h (the maximum). */
+#define S_IMDS_TOKEN_TTL "21600"
+/* URLs we build are endpoint + short fixed paths + a role name. */
+#define S_MAX_URL 2048
+/* An authorization token (EKS pod identity JWT) is ~1 KiB; 16 KiB refuses a
+ * wrong file without refusing a long token. */
+#define S_MAX_AUTH_TOKEN 16384
+/* IAM role names: 1-64 characters of [A-Za-z0-9+=,.@_-]. */
+#define S_MAX_ROLE 64
+/* Bounds on what AWS_METADATA_SERVICE_* may ask for: a minute per request
+ * and ten tries are already far past any sane metadata latency. */
+#define S_MAX_TIMEOUT_MS 60000L
+#define S_MAX_ATTEMPTS 10
+
+struct s_http_cfg {
+	long connect_ms;
+	long total_ms;
+	int attempts;
+	size_t max_body;
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Integer from envp in [lo, hi]; absent -> *out untouched. */
+static int s_env_long(char *const *envp, const char *name, long lo, long hi, long *out,
+		      struct si_err *err)
+{
+	const char *v = aws_creds_env_get(envp, name);
+	char *end = NULL;
+	long x;
+
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || x < lo || x > hi)
+		return si_err_set(err, SI_ERR_INVALID, "%s must be an integer in %ld..%ld", name, lo, hi);
+	*out = x;
+	return 0;
+}
+
+static int s_http_cfg(char *const *envp, const struct aws_creds_http_opts *o, struct s_http_cfg *c,
+		      struct si_err *err)
+{
+	long tsec = 0, tries = 0;
+
+	if (s_env_long(envp, "AWS_METADATA_SERVICE_TIMEOUT", 1, S_MAX_TIMEOUT_MS / 1000, &tsec, err) ||
+	    s_env_long(envp, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, S_MAX_ATTEMPTS, &tries, err))
+		return -1;
+	c->connect_ms = o && o->connect_timeout_ms ? o->connect_timeout_ms
+			: tsec ? tsec * 1000 : AWS_CREDS_HTTP_TIMEOUT_MS;
+	c->total_ms = o && o->total_timeout_ms ? o->total_timeout_ms
+		      : tsec ? tsec * 1000 : AWS_CREDS_HTTP_TIMEOUT_MS;
+	c->attempts = o && o->attempts ? o->attempts : tries ? (int)tries : AWS_CREDS_HTTP_ATTEMPTS;
+	c->max_body = o && o->max_body ? o->max_body : AWS_CREDS_HTTP_MAX_BODY;
+	if (c->connect_ms < 1 || c->connect_ms > S_MAX_TIMEOUT_MS || c->total_ms < 1 ||
+	    c->total_ms > S_MAX_TIMEOUT_MS || c->attempts < 1 || c->attempts > S_MAX_ATTEMPTS)
+		return si_err_set(err, SI_ERR_INVALID, "credential HTTP timeouts/attempts out of range");
+	return 0;
+}
+
+/* ---- one HTTP exchange ------------------------------------------------- */
+
+struct s_sink {
+	struct si_buf *b;
+	int over;   /* the cap was hit */
+};
+
+static size_t s_write(char *p, size_t size, size_t n, void *user)
+{
+	struct s_sink *s = user;
+
+	if (si_buf_append(s->b, p, size * n, NULL) != 0) {
+		s->over = 1;
+		return 0;   /* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
+/* Free a header list after wiping it: it may carry a token. */
+static void s_slist_free(struct curl_slist *h)
+{
+	for (struct curl_slist *i = h; i != NULL; i = i->next)
+		OPENSSL_cleanse(i->data, strlen(i->data));
+	curl_slist_free_all(h);
+}
+
+#define S_SETOPT(h, opt, val)                                                              \
+	do {                                                                               \
+		CURLcode s_cc = curl_easy_setopt((h), (opt), (val));                        \
+		if (s_cc != CURLE_OK) {                                                    \
+			si_err_set(err, SI_ERR_INTERNAL, "curl option %s: %s", #opt,        \
+				   curl_easy_strerror(s_cc));                              \
+			goto out;                                                          \
+		}                                                                          \
+	} while (0)
+
+/* One request, tried up to cfg->attempts times on transport errors and 5xx.
+ * body receives the answer (capped); *status the HTTP code. what names the
+ * request in errors (never the headers: they carry tokens). */
+static int s_http(const struct s_http_cfg *cfg, const char *method, const char *url,
+		  struct curl_slist *hdrs, struct si_buf *body, long *status, const char *what,
+		  struct si_err *err)
+{
+	CURL *h = NULL;
+	struct s_sink sink = {body, 0};
+	CURLcode cc = CURLE_OK;
+	int rc = -1;
+
+	*status = 0;
+	for (int attempt = 0; attempt < cfg->attempts; attempt++) {
+		curl_easy_cleanup(h);
+		h = curl_easy_init();
+		if (h == NULL) {
+			si_err_set(err, SI_ERR_NOMEM, "curl_easy_init failed");
+			goto out;
+		}
+		si_buf_reset(body);
+		sink.over = 0;
+		S_SETOPT(h, CURLOPT_URL, url);
+		S_SETOPT(h, CURLOPT_CUSTOMREQUEST, method);
+		S_SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+		S_SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+		S_SETOPT(h, CURLOPT_PROXY, "");
+		S_SETOPT(h, CURLOPT_NOPROXY, "*");
+		S_SETOPT(h, CURLOPT_NOSIGNAL, 1L);   /* threads: no SIGALRM timeouts */
+		S_SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
+		S_SETOPT(h, CURLOPT_TIMEOUT_MS, cfg->total_ms);
+		S_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
+		S_SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
+		S_SETOPT(h, CURLOPT_WRITEFUNCTION, s_write);
+		S_SETOPT(h, CURLOPT_WRITEDATA, &sink);
+		cc = curl_easy_perform(h);
+		if (cc == CURLE_OK) {
+			cc = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+			if (cc != CURLE_OK) {
+				si_err_set(err, SI_ERR_INTERNAL, "%s: %s", what, curl_easy_strerror(cc));
+				goto out;
+			}
+			if (*status < 500)
+				break;
+		}
+	}
+	if (sink.over || cc == CURLE_FILESIZE_EXCEEDED) {
+		si_err_set(err, SI_ERR_LIMIT, "%s: answer over %zu bytes", what, cfg->max_body);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		si_err_set(err, cc == CURLE_OPERATION_TIMEDOUT ? SI_ERR_TIMEOUT : SI_ERR_IO, "%s: %s",
+			   what, curl_easy_strerror(cc));
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_easy_cleanup(h);
+	return rc;
+}
+
+/* Map an unexpected HTTP status to an error. */
+static int s_status_err(long status, const char *what, struct si_err *err)
+{
+	enum si_err_code code = SI_ERR_REMOTE;
+
+	if (status == 401 || status == 403)
+		code = SI_ERR_AUTH;
+	else if (status == 404)
+		code = SI_ERR_NOTFOUND;
+	return si_err_set(err, code, "%s: HTTP %ld", what, status);
+}
+
+/* ---- the credentials document ------------------------------------------ */
+
+static const char *s_json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Wipe a secret string inside a json-c tree before the tree is freed. */
+static void s_json_wipe(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+		OPENSSL_cleanse((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+}
+
+/* {AccessKeyId, SecretAccessKey, Token, Expiration[, Code]} -> *out. The
+ * same document comes from the ECS agent and from IMDS. */
+static int s_parse_doc(const struct si_buf *body, const char *source, const char *what,
+		       struct aws_creds *out, struct si_err *err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o = NULL;
+	const char *code, *exp_s;
+	time_t exp = 0;
+	int rc = -1;
+
+	if (tok == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (body->len > (size_t)INT32_MAX) {
+		si_err_set(err, SI_ERR_LIMIT, "%s: answer too large", what);
+		goto out;
+	}
+	o = json_tokener_parse_ex(tok, body->data != NULL ? body->data : "", (int)body->len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset != (int)body->len || !json_object_is_type(o, json_type_object)) {
+		si_err_set(err, SI_ERR_INVALID, "%s: answer is not a JSON object", what);
+		goto out;
+	}
+	/* IMDS says "Code": "Success"; anything else is a failure it reports
+	 * in-band (e.g. the role's trust policy broke). */
+	code = s_json_str(o, "Code");
+	if (code != NULL && strcmp(code, "Success") != 0) {
+		si_err_set(err, SI_ERR_REMOTE, "%s: Code %.40s", what, code);
+		goto out;
+	}
+	exp_s = s_json_str(o, "Expiration");
+	if (exp_s != NULL && aws_creds_parse_time(exp_s, &exp, err) != 0) {
+		si_err_set(err, SI_ERR_INVALID, "%s: bad Expiration", what);
+		goto out;
+	}
+	if (s_json_str(o, "AccessKeyId") == NULL || s_json_str(o, "SecretAccessKey") == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "%s: AccessKeyId or SecretAccessKey missing", what);
+		goto out;
+	}
+	rc = aws_creds_set(out, s_json_str(o, "AccessKeyId"), s_json_str(o, "SecretAccessKey"),
+			   s_json_str(o, "Token"), exp, source, err);
+out:
+	if (o != NULL) {
+		s_json_wipe(o, "SecretAccessKey");
+		s_json_wipe(o, "Token");
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* ---- URL checks -------------------------------------------------------- */
+
+/* Scheme and host of url (lower-case scheme). 0 on success. */
+static int s_url_parts(const char *url, char *scheme, size_t scap, char *host, size_t hcap)
+{
+	CURLU *u = curl_url();
+	char *s = NULL, *h = NULL;
+	int rc = -1, n1, n2;
+
+	if (u == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &s, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
+		goto out;
+	n1 = snprintf(scheme, scap, "%s", s);
+	n2 = snprintf(host, hcap, "%s", h);
+	if (n1 < 0 || (size_t)n1 >= scap || n2 < 0 || (size_t)n2 >= hcap)
+		goto out;
+	rc = 0;
+out:
+	curl_free(s);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* The SDKs' rule for AWS_CONTAINER_CREDENTIALS_FULL_URI: https anywhere,
+ * plain http only to loopback or to the ECS/EKS credential agents. Checked
+ * on literals (no DNS) except "localhost", so a name cannot be re-pointed. */
+static int s_full_uri_allowed(const char *url)
+{
+	static const char *const agents[] = {"localhost", "169.254.170.2", "169.254.170.23",
+					     "[fd00:ec2::23]", "[::1]"};
+	char scheme[16], host[256];
+	struct in_addr a4;
+
+	if (s_url_parts(url, scheme, sizeof(scheme), host, sizeof(host)) != 0)
+		return 0;
+	if (strcasecmp(scheme, "https") == 0)
+		return 1;
+	if (strcasecmp(scheme, "http") != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(agents) / sizeof(agents[0]); i++)
+		if (strcasecmp(host, agents[i]) == 0)
+			return 1;
+	/* 127.0.0.0/8 */
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+static int s_url_is_http(const char *url)
+{
+	char scheme[16], host[256];
+
+	return s_url_parts(url, scheme, sizeof(scheme), host, sizeof(host)) == 0 &&
+	       (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) && host[0];
+}
+
+/* ---- container credentials ------------------------------------------- */
+
+struct s_container {
+	char *url;          /* NULL when not configured */
+	char *token;        /* owned secret, may be NULL */
+	char *token_file;   /* may be NULL; wins over token (SDK order) */
+	struct s_http_cfg cfg;
+};
+
+/* The Authorization value: the file's content (trailing newline dropped)
+ * or the variable. CR/LF inside would inject headers, so they are refused,
+ * as botocore does. */
+static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, struct si_err *err)
+{
+	struct si_buf b, v;
+	char chunk[1024];
+	ssize_t r;
+	int fd = -1, rc = -1;
+	struct curl_slist *n;
+
+	si_buf_init(&b, S_MAX_AUTH_TOKEN);
+	si_buf_init(&v, S_MAX_AUTH_TOKEN + 32);
+	if (c->token_file != NULL) {
+		fd = open(c->token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s", strerror(errno));
+			goto out;
+		}
+		for (int guard = 0; guard <= S_MAX_AUTH_TOKEN / (int)sizeof(chunk) + 1; guard++) {
+			r = read(fd, chunk, sizeof(chunk));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
+					   strerror(errno));
+				goto out;
+			}
+			if (r == 0)
+				break;
+			if (si_buf_append(&b, chunk, (size_t)r, err) != 0)
+				goto out;
+		}
+		while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+			b.data[--b.len] = '\0';
+	} else if (c->token != NULL && si_buf_puts(&b, c->token, err) != 0) {
+		goto out;
+	}
+	if (b.len == 0) {
+		rc = 0;   /* no token configured: the agent decides */
+		goto out;
+	}
+	if (memchr(b.data, '\r', b.len) || memchr(b.data, '\n', b.len) || strlen(b.data) != b.len) {
+		si_err_set(err, SI_ERR_INVALID, "container authorization token is not a legal header value");
+		goto out;
+	}
+	if (si_buf_printf(&v, err, "Authorization: %s", b.data) != 0)
+		goto out;
+	n = curl_slist_append(*hdrs, v.data);
+	if (n == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*hdrs = n;
+	rc = 0;
+out:
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	if (fd >= 0)
+		close(fd);
+	si_buf_free(&b, 1);
+	si_buf_free(&v, 1);
+	return rc;
+}
+
+static int s_container_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
+{
+	struct s_container *c = impl;
+	struct curl_slist *hdrs = NULL;
+	struct si_buf body;
+	long status = 0;
+	int rc = -1;
+
+	(void)now;
+	si_buf_init(&body, c->cfg.max_body);
+	if (c->url == NULL)
+		return si_err_set(err, SI_ERR_NOTFOUND, "AWS_CONTAINER_CREDENTIALS_*_URI not set");
+	if (s_auth_header(c, &hdrs, err) != 0)
+		goto out;
+	if (s_http(&c->cfg, "GET", c->url, hdrs, &body, &status, "container credentials", err) != 0)
+		goto out;
+	if (status != 200) {
+		s_status_err(status, "container credentials", err);
+		goto out;
+	}
+	rc = s_parse_doc(&body, "container", "container credentials", out, err);
+out:
+	s_slist_free(hdrs);
+	si_buf_free(&body, 1);
+	return rc;
+}
+
+static void s_container_destroy(void *impl)
+{
+	struct s_container *c = impl;
+
+	if (c == NULL)
+		return;
+	free(c->url);
+	if (c->token != NULL) {
+		OPENSSL_cleanse(c->token, strlen(c->token));
+		free(c->token);
+	}
+	free(c->token_file);
+	free(c);
+}
+
+static const struct aws_creds_provider_vtable s_container_vt = {s_container_get, s_container_destroy};
+
+static int s_container_url(struct s_container *c, char *const *envp, struct si_err *err)
+{
+	const char *rel = aws_creds_env_get(envp, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = aws_creds_env_get(envp, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	char buf[S_MAX_URL];
+	int n;
+
+	/* The SDKs prefer RELATIVE_URI: it can only reach the ECS agent. */
+	if (rel != NULL && rel[0] != '\0') {
+		if (rel[0] != '/')
+			return si_err_set(err, SI_ERR_INVALID,
+					  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with /");
+		n = snprintf(buf, sizeof(buf), "%s%s", S_ECS_HOST, rel);
+		if (n < 0 || (size_t)n >= sizeof(buf) || !s_url_is_http(buf))
+			return si_err_set(err, SI_ERR_INVALID, "bad AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	} else if (full != NULL && full[0] != '\0') {
+		if (strlen(full) >= sizeof(buf) || !s_full_uri_allowed(full))
+			return si_err_set(err, SI_ERR_INVALID,
+					  "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a "
+					  "loopback/ECS/EKS agent http URL");
+		n = snprintf(buf, sizeof(buf), "%s", full);
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			return si_err_set(err, SI_ERR_INVALID, "bad AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	} else {
+		return 0;
+	}
+	c->url = strdup(buf);
+	if (c->url == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+struct aws_creds_provider *aws_creds_provider_container_new(char *const *envp,
+							    const struct aws_creds_http_opts *opts,
+							    struct si_err *err)
+{
+	struct s_container *c = calloc(1, sizeof(*c));
+	const char *tok = aws_creds_env_get(envp, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *tf = aws_creds_env_get(envp, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+
+	if (c == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (s_http_cfg(envp, opts, &c->cfg, err) != 0 || s_container_url(c, envp, err) != 0)
+		goto fail;
+	if (tf != NULL && tf[0] != '\0' && (c->token_file = strdup(tf)) == NULL)
+		goto oom;
+	if (tok != NULL && tok[0] != '\0') {
+		if (strlen(tok) > S_MAX_AUTH_TOKEN) {
+			si_err_set(err, SI_ERR_LIMIT, "AWS_CONTAINER_AUTHORIZATION_TOKEN too long");
+			goto fail;
+		}
+		if ((c->token = strdup(tok)) == NULL)
+			goto oom;
+	}
+	return aws_creds_provider_new(&s_container_vt, c, err);
+oom:
+	si_err_set(err, SI_ERR_NOMEM, "out of memory");
+fail:
+	s_container_destroy(c);
+	return NULL;
+}
+
+/* ---- EC2 instance metadata (IMDSv2) ------------------------------------ */
+
+struct s_imds {
+	char *endpoint;   /* no trailing '/' */
+	int disabled;
+	struct s_http_cfg cfg;
+};
+
+#define S_IMDS_PATH "/latest/meta-data/iam/security-credentials/"
+
+/* First line of the role listing, checked against IAM's role-name alphabet
+ * so that it cannot steer the next URL elsewhere. */
+static int s_role_name(const struct si_buf *b, char *role, size_t cap, struct si_err *err)
+{
+	size_t n = 0;
+	const char *p = b->data != NULL ? b->data : "";
+
+	while (n < b->len && p[n] != '\n' && p[n] != '\r') {
+		if (!isalnum((unsigned char)p[n]) && strchr("+=,.@_-", p[n]) == NULL)
+			return si_err_set(err, SI_ERR_INVALID, "IMDS: bad role name");
+		n++;
+	}
+	if (n == 0 || n > S_MAX_ROLE || n >= cap)
+		return si_err_set(err, n == 0 ? SI_ERR_NOTFOUND : SI_ERR_INVALID,
+				  "IMDS: %s", n == 0 ? "no instance role" : "role name too long");
+	memcpy(role, p, n);
+	role[n] = '\0';
+	return 0;
+}
+
+static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
+{
+	struct s_imds *m = impl;
+	struct curl_slist *hdrs = NULL, *n;
+	struct si_buf body, hv;
+	char url[S_MAX_URL], role[S_MAX_ROLE + 1];
+	long status = 0;
+	int k, rc = -1;
+
+	(void)now;
+	si_buf_init(&body, m->cfg.max_body);
+	si_buf_init(&hv, m->cfg.max_body + 64);
+	if (m->disabled)
+		return si_err_set(err, SI_ERR_NOTFOUND, "IMDS disabled by AWS_EC2_METADATA_DISABLED");
+	/* 1. session token (IMDSv2) */
+	hdrs = curl_slist_append(NULL, "X-aws-ec2-metadata-token-ttl-seconds: " S_IMDS_TOKEN_TTL);
+	if (hdrs == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	k = snprintf(url, sizeof(url), "%s/latest/api/token", m->endpoint);
+	if (k < 0 || (size_t)k >= sizeof(url)) {
+		si_err_set(err, SI_ERR_LIMIT, "IMDS URL too long");
+		goto out;
+	}
+	if (s_http(&m->cfg, "PUT", url, hdrs, &body, &status, "IMDS token", err) != 0)
+		goto out;
+	if (status != 200 || body.len == 0 || memchr(body.data, '\n', body.len) ||
+	    memchr(body.data, '\r', body.len) || strlen(body.data) != body.len) {
+		if (status == 200)
+			si_err_set(err, SI_ERR_INVALID, "IMDS token: malformed");
+		else
+			s_status_err(status, "IMDS token", err);
+		goto out;
+	}
+	s_slist_free(hdrs);
+	hdrs = NULL;
+	if (si_buf_printf(&hv, err, "X-aws-ec2-metadata-token: %s", body.data) != 0)
+		goto out;
+	n = curl_slist_append(NULL, hv.data);
+	if (n == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	hdrs = n;
+	/* 2. role name */
+	k = snprintf(url, sizeof(url), "%s" S_IMDS_PATH, m->endpoint);
+	if (k < 0 || (size_t)k >= sizeof(url)) {
+		si_err_set(err, SI_ERR_LIMIT, "IMDS URL too long");
+		goto out;
+	}
+	if (s_http(&m->cfg, "GET", url, hdrs, &body, &status, "IMDS role", err) != 0)
+		goto out;
+	if (status != 200) {
+		s_status_err(status, "IMDS role", err);
+		goto out;
+	}
+	if (s_role_name(&body, role, sizeof(role), err) != 0)
+		goto out;
+	/* 3. the role's credentials */
+	k = snprintf(url, sizeof(url), "%s" S_IMDS_PATH "%s", m->endpoint, role);
+	if (k < 0 || (size_t)k >= sizeof(url)) {
+		si_err_set(err, SI_ERR_LIMIT, "IMDS URL too long");
+		goto out;
+	}
+	if (s_http(&m->cfg, "GET", url, hdrs, &body, &status, "IMDS credentials", err) != 0)
+		goto out;
+	if (status != 200) {
+		s_status_err(status, "IMDS credentials", err);
+		goto out;
+	}
+	rc = s_parse_doc(&body, "imds", "IMDS credentials", out, err);
+out:
+	s_slist_free(hdrs);
+	si_buf_free(&body, 1);
+	si_buf_free(&hv, 1);
+	return rc;
+}
+
+static void s_imds_destroy(void *impl)
+{
+	struct s_imds *m = impl;
+
+	if (m == NULL)
+		return;
+	free(m->endpoint);
+	free(m);
+}
+
+static const struct aws_creds_provider_vtable s_imds_vt = {s_imds_get, s_imds_destroy};
+
+struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
+						       const struct aws_creds_http_opts *opts,
+						       struct si_err *err)
+{
+	struct s_imds *m = calloc(1, sizeof(*m));
+	const char *dis = aws_creds_env_get(envp, "AWS_EC2_METADATA_DISABLED");
+	const char *ep = aws_creds_env_get(envp, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = aws_creds_env_get(envp, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	size_t len;
+
+	if (m == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	/* botocore: only the word "true" (any case) disables. */
+	m->disabled = dis != NULL && strcasecmp(dis, "true") == 0;
+	if (s_http_cfg(envp, opts, &m->cfg, err) != 0)
+		goto fail;
+	if (ep == NULL || ep[0] == '\0') {
+		if (mode != NULL && mode[0] != '\0' && strcasecmp(mode, "IPv4") != 0 &&
+		    strcasecmp(mode, "IPv6") != 0) {
+			si_err_set(err, SI_ERR_INVALID, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6");
+			goto fail;
+		}
+		ep = mode != NULL && strcasecmp(mode, "IPv6") == 0 ? S_IMDS_V6 : S_IMDS_V4;
+	}
+	len = strnlen(ep, S_MAX_URL);
+	if (len >= S_MAX_URL - 128 || !s_url_is_http(ep)) {
+		si_err_set(err, SI_ERR_INVALID, "AWS_EC2_METADATA_SERVICE_ENDPOINT must be an http(s) URL");
+		goto fail;
+	}
+	while (len > 0 && ep[len - 1] == '/')
+		len--;
+	m->endpoint = strndup(ep, len);
+	if (m->endpoint == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	return aws_creds_provider_new(&s_imds_vt, m, err);
+fail:
+	s_imds_destroy(m);
+	return NULL;
+}

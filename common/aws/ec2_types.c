@@ -1,0 +1,135 @@
+#include "aws/ec2_types.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+static void s_free_tags(struct ec2_tag *tags, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(tags[i].key);
+		free(tags[i].value);
+	}
+	free(tags);
+}
+
+static void s_free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void ec2_eni_clear(struct ec2_eni *e)
+{
+	if (e == NULL)
+		return;
+	free(e->eni_id);
+	free(e->description);
+	free(e->interface_type);
+	free(e->requester_id);
+	free(e->status);
+	free(e->vpc_id);
+	free(e->subnet_id);
+	free(e->az);
+	free(e->owner_id);
+	free(e->attached_instance_id);
+	free(e->mac);
+	for (size_t i = 0; i < e->n_ips; i++) {
+		free(e->ips[i].private_ip);
+		free(e->ips[i].private_dns);
+		free(e->ips[i].public_ip);
+		free(e->ips[i].public_dns);
+	}
+	free(e->ips);
+	s_free_strv(e->ipv6, e->n_ipv6);
+	s_free_tags(e->tags, e->n_tags);
+	memset(e, 0, sizeof(*e));
+}
+
+void ec2_instance_clear(struct ec2_instance *in)
+{
+	if (in == NULL)
+		return;
+	free(in->instance_id);
+	free(in->instance_type);
+	free(in->state);
+	free(in->az);
+	free(in->launch_time);
+	free(in->image_id);
+	free(in->vpc_id);
+	free(in->subnet_id);
+	free(in->private_ip);
+	free(in->private_dns);
+	free(in->public_ip);
+	free(in->public_dns);
+	free(in->key_name);
+	free(in->platform);
+	free(in->owner_id);
+	for (size_t i = 0; i < in->n_enis; i++)
+		ec2_eni_clear(&in->enis[i]);
+	free(in->enis);
+	s_free_strv(in->ipv6, in->n_ipv6);
+	s_free_tags(in->tags, in->n_tags);
+	memset(in, 0, sizeof(*in));
+}
+
+void ec2_instance_list_free(struct ec2_instance_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		ec2_instance_clear(&l->items[i]);
+	free(l->items);
+	free(l->next_token);
+	memset(l, 0, sizeof(*l));
+}
+
+void ec2_eni_list_free(struct ec2_eni_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		ec2_eni_clear(&l->items[i]);
+	free(l->items);
+	free(l->next_token);
+	memset(l, 0, sizeof(*l));
+}
+
+static void s_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+void sts_credentials_clear(struct sts_credentials *c)
+{
+	if (c == NULL)
+		return;
+	free(c->access_key_id);
+	s_free_secret(c->secret_access_key);
+	s_free_secret(c->session_token);
+	free(c->assumed_role_arn);
+	memset(c, 0, sizeof(*c));
+}
+
+void aws_error_clear(struct aws_error *e)
+{
+	if (e == NULL)
+		return;
+	free(e->code);
+	free(e->message);
+	free(e->request_id);
+	memset(e, 0, sizeof(*e));
+}
+
+const char *ec2_tag_get(const struct ec2_tag *tags, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tags[i].key != NULL && strcmp(tags[i].key, key) == 0)
+			return tags[i].value;
+	return NULL;
+}

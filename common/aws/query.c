@@ -1,0 +1,409 @@
+/*
+ * aws_query.c - signed AWS query-protocol requests (form POST + SigV4).
+ *
+ * The body is encoded with sigv4_uri_encode rather than curl_easy_escape:
+ * the two agree on modern curl (unreserved set kept, %XX upper-case), but
+ * using the signer's own encoder keeps this module free of libcurl and
+ * guarantees the body bytes are encoded exactly as the signer expects.
+ */
+#include "aws/query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+/* An environment with more entries than this is not one we were started
+ * with; the bound keeps the scan finite even on a corrupt array. */
+#define S_MAX_ENV 65536
+
+/* "AWS_ENDPOINT_URL_" + an upper-cased service id. */
+#define S_ENV_NAME_MAX 96
+
+/* STS's global endpoint is served from, and signed for, us-east-1. */
+#define S_STS_GLOBAL_URL "https://sts.amazonaws.com"
+#define S_STS_GLOBAL_REGION "us-east-1"
+
+/* ---- form body -------------------------------------------------------- */
+
+static int s_put_pair(struct si_buf *out, int first, const char *k,
+		      const char *v, struct si_err *err)
+{
+	if ((!first && si_buf_append(out, "&", 1, err) != 0) ||
+	    sigv4_uri_encode(out, k, strlen(k), 0, err) != 0 ||
+	    si_buf_append(out, "=", 1, err) != 0 ||
+	    sigv4_uri_encode(out, v, strlen(v), 0, err) != 0)
+		return -1;
+	return 0;
+}
+
+int aws_query_form_body(struct si_buf *out, const char *action,
+			const char *version,
+			const struct aws_query_param *params, size_t n_params,
+			struct si_err *err)
+{
+	size_t i;
+
+	if (action == NULL || action[0] == '\0' || version == NULL ||
+	    version[0] == '\0')
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: Action and Version are required");
+	if (n_params > AWS_QUERY_MAX_PARAMS)
+		return si_err_set(err, SI_ERR_LIMIT, "aws_query: more than %d parameters",
+				  AWS_QUERY_MAX_PARAMS);
+	if (n_params > 0 && params == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: NULL params");
+	for (i = 0; i < n_params; i++) {
+		const char *k = params[i].name;
+
+		if (k == NULL || k[0] == '\0' || params[i].value == NULL)
+			return si_err_set(err, SI_ERR_INVALID,
+					  "aws_query: parameter %zu has no name or value", i);
+		/* A second Action/Version would make the call ambiguous. */
+		if (strcmp(k, "Action") == 0 || strcmp(k, "Version") == 0)
+			return si_err_set(err, SI_ERR_INVALID,
+					  "aws_query: %s given as a parameter", k);
+	}
+	if (s_put_pair(out, 1, "Action", action, err) != 0 ||
+	    s_put_pair(out, 0, "Version", version, err) != 0)
+		return -1;
+	for (i = 0; i < n_params; i++)
+		if (s_put_pair(out, 0, params[i].name, params[i].value, err) != 0)
+			return -1;
+	return 0;
+}
+
+/* ---- endpoint URL ----------------------------------------------------- */
+
+struct s_url {
+	char *url;  /* scheme://hostport + path */
+	char *host; /* Host header value */
+	char *path; /* "/" or the endpoint's path */
+};
+
+static void s_url_free(struct s_url *u)
+{
+	free(u->url);
+	free(u->host);
+	free(u->path);
+	memset(u, 0, sizeof(*u));
+}
+
+static char *s_strndup_checked(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static int s_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+/* Split "scheme://host[:port][/path]" and derive the Host header: the port
+ * is kept only when it is not the scheme's default, as curl and the SDKs
+ * send it, because the Host header is signed and must match. Userinfo,
+ * queries and fragments are refused: an endpoint never has them. */
+static int s_parse_url(const char *url, struct s_url *u, struct si_err *err)
+{
+	const char *p, *hend, *host_end, *port = NULL, *path;
+	long def_port, portnum = 0;
+	size_t hostlen, i;
+	int n;
+
+	memset(u, 0, sizeof(*u));
+	if (url == NULL || strlen(url) > AWS_QUERY_MAX_URL)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint missing or too long");
+	if (strncasecmp(url, "https://", 8) == 0) {
+		p = url + 8;
+		def_port = 443;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		p = url + 7;
+		def_port = 80;
+	} else {
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint must be http(s)://");
+	}
+	hend = p + strcspn(p, "/?#");
+	if (*hend == '?' || *hend == '#' || memchr(p, '@', (size_t)(hend - p)))
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint has userinfo, query or fragment");
+	if (*p == '[') { /* IPv6 literal, e.g. [::1]:4566 */
+		const char *rb = memchr(p, ']', (size_t)(hend - p));
+
+		if (rb == NULL)
+			return si_err_set(err, SI_ERR_INVALID, "aws_query: bad IPv6 endpoint");
+		for (i = 1; p + i < rb; i++)
+			if (!(s_host_char(p[i]) || p[i] == ':'))
+				return si_err_set(err, SI_ERR_INVALID, "aws_query: bad IPv6 endpoint");
+		host_end = rb + 1;
+	} else {
+		host_end = p;
+		while (host_end < hend && s_host_char(*host_end))
+			host_end++;
+	}
+	if (host_end < hend && *host_end == ':')
+		port = host_end + 1;
+	else if (host_end != hend)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad character in endpoint host");
+	if (host_end == p || (*p == '[' && host_end == p + 2))
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint has no host");
+	if (port != NULL) {
+		char *end;
+
+		if (port == hend || port[0] < '0' || port[0] > '9')
+			return si_err_set(err, SI_ERR_INVALID, "aws_query: bad endpoint port");
+		portnum = strtol(port, &end, 10);
+		if (end != hend || portnum < 1 || portnum > 65535)
+			return si_err_set(err, SI_ERR_INVALID, "aws_query: bad endpoint port");
+	}
+	path = *hend == '/' ? hend : "/";
+	/* The path is signed as given; allow only characters that need no
+	 * encoding so the URL we send and the path we sign cannot differ. */
+	for (i = 0; path[i] != '\0'; i++)
+		if (!(s_host_char(path[i]) || path[i] == '/' || path[i] == '~'))
+			return si_err_set(err, SI_ERR_INVALID, "aws_query: unsupported character in endpoint path");
+	hostlen = (size_t)(host_end - p);
+	u->path = strdup(path);
+	if (port != NULL && portnum != def_port)
+		u->host = s_strndup_checked(p, (size_t)(hend - p));
+	else
+		u->host = s_strndup_checked(p, hostlen);
+	if (u->path == NULL || u->host == NULL)
+		goto nomem;
+	n = snprintf(NULL, 0, "%.*s%s%s", (int)(p - url), url, u->host, u->path);
+	if (n < 0)
+		goto nomem;
+	u->url = malloc((size_t)n + 1);
+	if (u->url == NULL ||
+	    snprintf(u->url, (size_t)n + 1, "%.*s%s%s", (int)(p - url), url,
+		     u->host, u->path) != n)
+		goto nomem;
+	return 0;
+nomem:
+	s_url_free(u);
+	return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+}
+
+/* ---- build ------------------------------------------------------------ */
+
+void aws_query_request_free(struct aws_query_request *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n_headers; i++) {
+		/* Authorization and the session token are credentials. */
+		OPENSSL_cleanse(r->headers[i], strlen(r->headers[i]));
+		free(r->headers[i]);
+	}
+	free(r->headers);
+	free(r->url);
+	free(r->host);
+	free(r->body);
+	free(r);
+}
+
+static int s_add_line(struct aws_query_request *r, const char *name,
+		      const char *value, struct si_err *err)
+{
+	int n = snprintf(NULL, 0, "%s: %s", name, value);
+	char *line;
+
+	if (n < 0)
+		return si_err_set(err, SI_ERR_INTERNAL, "aws_query: snprintf failed");
+	line = malloc((size_t)n + 1);
+	if (line == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (snprintf(line, (size_t)n + 1, "%s: %s", name, value) != n) {
+		free(line);
+		return si_err_set(err, SI_ERR_INTERNAL, "aws_query: snprintf failed");
+	}
+	r->headers[r->n_headers++] = line;
+	return 0;
+}
+
+int aws_query_build(const struct aws_query_input *in,
+		    struct aws_query_request **out, struct si_err *err)
+{
+	struct aws_query_request *r = NULL;
+	struct sigv4_result sig;
+	struct sigv4_header hdrs[2];
+	struct sigv4_request req;
+	struct sigv4_credentials creds;
+	struct sigv4_params params;
+	struct s_url u;
+	struct si_buf body;
+	size_t i;
+	int rc = -1;
+
+	memset(&sig, 0, sizeof(sig));
+	memset(&u, 0, sizeof(u));
+	si_buf_init(&body, AWS_QUERY_MAX_BODY);
+	if (out == NULL || in == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: NULL argument");
+	*out = NULL;
+	if (aws_query_form_body(&body, in->action, in->version, in->params,
+				in->n_params, err) != 0 ||
+	    s_parse_url(in->endpoint, &u, err) != 0)
+		goto out;
+
+	hdrs[0] = (struct sigv4_header){"Content-Type", AWS_QUERY_CONTENT_TYPE};
+	hdrs[1] = (struct sigv4_header){"Host", u.host};
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.path = u.path;
+	req.headers = hdrs;
+	req.n_headers = 2;
+	req.body = body.data;
+	req.body_len = body.len;
+	creds.access_key_id = in->access_key_id;
+	creds.secret_access_key = in->secret_access_key;
+	creds.session_token = in->session_token;
+	memset(&params, 0, sizeof(params));
+	params.region = in->region;
+	params.service = in->service;
+	params.now = in->now;
+	params.normalize_path = 1;
+	params.mode = SIGV4_MODE_HEADER;
+	params.cache = in->cache;
+	if (sigv4_sign(&req, &creds, &params, &sig, err) != 0)
+		goto out;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->headers = calloc(2 + sig.n_add, sizeof(char *))) == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (s_add_line(r, hdrs[0].name, hdrs[0].value, err) != 0 ||
+	    s_add_line(r, hdrs[1].name, hdrs[1].value, err) != 0)
+		goto out;
+	for (i = 0; i < sig.n_add; i++)
+		if (s_add_line(r, sig.add[i].name, sig.add[i].value, err) != 0)
+			goto out;
+	r->body_len = body.len;
+	r->body = si_buf_steal(&body);
+	r->url = u.url;
+	r->host = u.host;
+	u.url = NULL;
+	u.host = NULL;
+	if (r->body == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+	rc = 0;
+out:
+	aws_query_request_free(r);
+	sigv4_result_free(&sig);
+	s_url_free(&u);
+	si_buf_free(&body, 0);
+	return rc;
+}
+
+/* ---- endpoint resolution ---------------------------------------------- */
+
+static const char *s_env(char *const envp[], const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (envp == NULL)
+		return NULL;
+	for (i = 0; i < S_MAX_ENV && envp[i] != NULL; i++) {
+		if (strncmp(envp[i], name, n) == 0 && envp[i][n] == '=')
+			return envp[i][n + 1] != '\0' ? envp[i] + n + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Region names are DNS labels ("us-east-1"); anything else could redirect
+ * the default endpoint to another host. */
+static int s_valid_region(const char *r)
+{
+	size_t i;
+
+	if (r == NULL || r[0] == '\0' || strlen(r) > SIGV4_MAX_NAME)
+		return 0;
+	for (i = 0; r[i] != '\0'; i++)
+		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') ||
+		      r[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int s_dup2(const char *url, const char *region, char **out_url,
+		  char **out_region, struct si_err *err)
+{
+	*out_url = strdup(url);
+	*out_region = strdup(region);
+	if (*out_url == NULL || *out_region == NULL) {
+		free(*out_url);
+		free(*out_region);
+		*out_url = NULL;
+		*out_region = NULL;
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int aws_query_resolve_endpoint(const char *service, const char *region,
+			       char *const envp[], char **url,
+			       char **signing_region, struct si_err *err)
+{
+	char envname[S_ENV_NAME_MAX];
+	char def[AWS_QUERY_MAX_URL];
+	const char *override, *mode;
+	size_t i, plen = strlen("AWS_ENDPOINT_URL_");
+	int is_sts, n;
+
+	if (url == NULL || signing_region == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: NULL argument");
+	*url = NULL;
+	*signing_region = NULL;
+	if (service == NULL || service[0] == '\0' ||
+	    strlen(service) + plen >= sizeof(envname) || !s_valid_region(service))
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad service name");
+	if (region != NULL && !s_valid_region(region))
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad region name");
+	is_sts = strcmp(service, "sts") == 0;
+
+	/* AWS_ENDPOINT_URL_<SERVICE>: upper case, '-' and ' ' become '_'. */
+	memcpy(envname, "AWS_ENDPOINT_URL_", plen);
+	for (i = 0; service[i] != '\0'; i++) {
+		char c = service[i];
+
+		envname[plen + i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') :
+				    (c == '-' ? '_' : c);
+	}
+	envname[plen + i] = '\0';
+	override = s_env(envp, envname);
+	if (override == NULL)
+		override = s_env(envp, "AWS_ENDPOINT_URL");
+	if (override != NULL) {
+		if (region == NULL && !is_sts)
+			return si_err_set(err, SI_ERR_INVALID, "aws_query: %s needs a region", service);
+		return s_dup2(override, region ? region : S_STS_GLOBAL_REGION, url,
+			      signing_region, err);
+	}
+	mode = s_env(envp, "AWS_STS_REGIONAL_ENDPOINTS");
+	if (is_sts && (mode == NULL || strcasecmp(mode, "regional") != 0) &&
+	    (region == NULL || strncmp(region, "cn-", 3) != 0))
+		return s_dup2(S_STS_GLOBAL_URL, S_STS_GLOBAL_REGION, url,
+			      signing_region, err);
+	if (region == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: %s needs a region", service);
+	/* China partition regions live under amazonaws.com.cn and have no
+	 * global STS endpoint. */
+	n = snprintf(def, sizeof(def), "https://%s.%s.amazonaws.com%s", service,
+		     region, strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+	if (n <= 0 || (size_t)n >= sizeof(def))
+		return si_err_set(err, SI_ERR_INTERNAL, "aws_query: snprintf failed");
+	return s_dup2(def, region, url, signing_region, err);
+}

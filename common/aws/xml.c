@@ -1,0 +1,929 @@
+#include "aws/xml.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+/*
+ * Limits. A hostile or broken answer must not make us allocate without
+ * bound; each cap sits above what AWS documents so real answers never hit
+ * it, and going over is an error (SI_ERR_LIMIT), never a silent truncation
+ * that would make search results quietly incomplete.
+ */
+
+/* Longest single text value. STS session tokens are the longest values we
+ * read (a few KiB with session tags); everything else is under 1 KiB. */
+#define S_MAX_VALUE ((size_t)64 * 1024)
+/* Instances per DescribeInstances page: EC2's MaxResults tops out at 1000. */
+#define S_MAX_INSTANCES 1000
+/* ENIs per DescribeNetworkInterfaces page: same MaxResults ceiling. Callers
+ * must paginate (an unpaginated call may list every ENI of the region). */
+#define S_MAX_ENIS_PAGE 1000
+/* ENIs per instance: the largest instance types allow a few dozen. */
+#define S_MAX_ENIS_PER_INSTANCE 128
+/* Tags per resource: 50 user tags plus "aws:" system tags, which do not
+ * count against the 50. */
+#define S_MAX_TAGS 128
+/* Private IPv4 and IPv6 addresses per ENI: EC2 allows at most 50 of each
+ * per interface on the largest types. */
+#define S_MAX_IPS 256
+/* IPv6 addresses per instance (the union over its ENIs). */
+#define S_MAX_INSTANCE_IPV6 1024
+/* Regions: AWS has a few dozen. */
+#define S_MAX_REGIONS 256
+/* Region names end up in host names (ec2.<region>.amazonaws.com), so they
+ * are checked; the longest today is ~14 characters. */
+#define S_MAX_REGION_NAME 32
+
+/* No XML_PARSE_NOENT / DTDLOAD / DTDATTR: entities are never expanded and
+ * no external subset is ever fetched; NONET forbids network access outright.
+ * NOERROR/NOWARNING keep libxml2 from printing to stderr: errors are read
+ * back from the context instead. NOBLANKS and COMPACT shrink the tree of the
+ * indented answers AWS sends. */
+#define S_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | \
+		       XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS | \
+		       XML_PARSE_COMPACT)
+
+/* Per-parse state reached from SAX callbacks via ctxt->_private. */
+struct s_parse_state {
+	int saw_dtd;
+};
+
+/* ---- document loading ------------------------------------------------ */
+
+/* SAX hook run at <!DOCTYPE, before any entity declaration is read: AWS never
+ * sends a DTD, so a DTD means a hostile or foreign document (billion laughs,
+ * external entities). Stop right there. */
+static void s_on_subset(void *ctx, const xmlChar *name,
+			const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct s_parse_state *st = ctxt->_private;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	if (st != NULL)
+		st->saw_dtd = 1;
+	xmlStopParser(ctxt);
+}
+
+/* libxml2 messages end with a newline; copy without it. */
+static int s_set_xml_err(struct si_err *err, xmlParserCtxtPtr ctxt)
+{
+	const xmlError *xe = xmlCtxtGetLastError(ctxt);
+	char msg[160];
+	size_t n;
+
+	if (xe == NULL || xe->message == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "malformed XML answer");
+	n = strlen(xe->message);
+	if (n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	memcpy(msg, xe->message, n);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		n--;
+	msg[n] = '\0';
+	return si_err_set(err, SI_ERR_INVALID, "malformed XML answer (line %d): %s",
+			  xe->line, msg);
+}
+
+/* Parse xml into a tree; the caller frees it with xmlFreeDoc. */
+static xmlDocPtr s_read(const char *xml, size_t len, struct si_err *err)
+{
+	struct s_parse_state st = { 0 };
+	xmlParserCtxtPtr ctxt = NULL;
+	xmlDocPtr doc = NULL;
+
+	if (xml == NULL || len == 0) {
+		si_err_set(err, SI_ERR_INVALID, "empty XML answer");
+		return NULL;
+	}
+	/* The cap also keeps len within the int libxml2 takes. */
+	if (len > AWS_XML_MAX_DOC) {
+		si_err_set(err, SI_ERR_LIMIT, "XML answer of %zu bytes exceeds %zu",
+			   len, AWS_XML_MAX_DOC);
+		return NULL;
+	}
+	ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
+	if (ctxt == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "cannot create XML parser");
+		return NULL;
+	}
+	/* ctxt->sax is this context's own copy, so the hooks stay per call. */
+	ctxt->_private = &st;
+	ctxt->sax->internalSubset = s_on_subset;
+	ctxt->sax->externalSubset = s_on_subset;
+	(void)xmlCtxtUseOptions(ctxt, S_XML_OPTIONS);
+	(void)xmlParseDocument(ctxt);
+
+	doc = ctxt->myDoc;
+	ctxt->myDoc = NULL;
+	if (st.saw_dtd ||
+	    (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
+		si_err_set(err, SI_ERR_INVALID,
+			   "XML answer has a DTD (refused: AWS never sends one)");
+		goto fail;
+	}
+	if (!ctxt->wellFormed || doc == NULL) {
+		s_set_xml_err(err, ctxt);
+		goto fail;
+	}
+	if (xmlDocGetRootElement(doc) == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "XML answer has no root element");
+		goto fail;
+	}
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+fail:
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return NULL;
+}
+
+/* ---- tree helpers ---------------------------------------------------- */
+
+/* Element test by local name: AWS puts everything in a versioned default
+ * namespace, which we do not pin. */
+static int s_is(const xmlNode *n, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->name != NULL &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+/* First child element called name, or NULL (parent may be NULL). */
+static xmlNode *s_child(const xmlNode *parent, const char *name)
+{
+	if (parent == NULL)
+		return NULL;
+	for (xmlNode *c = parent->children; c != NULL; c = c->next)
+		if (s_is(c, name))
+			return c;
+	return NULL;
+}
+
+/* Next sibling element after n called name, or NULL. */
+static xmlNode *s_next(const xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n->next; c != NULL; c = c->next)
+		if (s_is(c, name))
+			return c;
+	return NULL;
+}
+
+static size_t s_count(const xmlNode *parent, const char *name)
+{
+	size_t k = 0;
+
+	for (xmlNode *c = s_child(parent, name); c != NULL; c = s_next(c, name))
+		k++;
+	return k;
+}
+
+static int s_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Text of element n (its direct text and CDATA children only), trimmed of
+ * surrounding XML whitespace, into a new string. Absent n or empty text
+ * gives *out = NULL. */
+static int s_text(const xmlNode *n, char **out, struct si_err *err)
+{
+	size_t total = 0, a, b;
+	char *s;
+
+	*out = NULL;
+	if (n == NULL)
+		return 0;
+	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+			continue;
+		if (c->content == NULL)
+			continue;
+		total += strlen((const char *)c->content);
+		if (total > S_MAX_VALUE)
+			return si_err_set(err, SI_ERR_LIMIT,
+					  "<%s> value longer than %zu bytes",
+					  (const char *)n->name, S_MAX_VALUE);
+	}
+	s = malloc(total + 1);
+	if (s == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	total = 0;
+	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+		size_t k;
+
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+			continue;
+		if (c->content == NULL)
+			continue;
+		k = strlen((const char *)c->content);
+		memcpy(s + total, c->content, k);
+		total += k;
+	}
+	/* The STS documentation sample wraps its token in newlines and
+	 * indentation; real answers have none, either way the value is the
+	 * trimmed text. */
+	a = 0;
+	b = total;
+	while (a < b && s_ws(s[a]))
+		a++;
+	while (b > a && s_ws(s[b - 1]))
+		b--;
+	if (a == b) {
+		free(s);
+		return 0;
+	}
+	memmove(s, s + a, b - a);
+	s[b - a] = '\0';
+	*out = s;
+	return 0;
+}
+
+static int s_child_text(const xmlNode *parent, const char *name, char **out,
+			struct si_err *err)
+{
+	return s_text(s_child(parent, name), out, err);
+}
+
+/* "true" (any surrounding space) is 1; anything else, or absent, is 0. */
+static int s_child_bool(const xmlNode *parent, const char *name, int *out,
+			struct si_err *err)
+{
+	char *v = NULL;
+
+	if (s_child_text(parent, name, &v, err) != 0)
+		return -1;
+	*out = v != NULL && strcmp(v, "true") == 0;
+	free(v);
+	return 0;
+}
+
+static int s_strdup(const char *s, char **out, struct si_err *err)
+{
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	*out = strdup(s);
+	if (*out == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Zeroed array of n elements of size sz; n == 0 gives NULL. */
+static int s_calloc(size_t n, size_t sz, void *out, struct si_err *err)
+{
+	void *p = NULL;
+
+	if (n > 0) {
+		p = calloc(n, sz);
+		if (p == NULL)
+			return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	}
+	memcpy(out, &p, sizeof(p));
+	return 0;
+}
+
+/* A string field of a struct, found by offset: lets each element list be a
+ * table instead of a wall of calls. */
+struct s_field {
+	const char *elem;
+	size_t off;
+};
+
+static int s_fields(const xmlNode *parent, void *obj, const struct s_field *f,
+		    size_t n, struct si_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char **slot = (char **)((char *)obj + f[i].off);
+
+		if (s_child_text(parent, f[i].elem, slot, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Count the <item> children of set (NULL set: 0), failing past max. */
+static int s_items(const xmlNode *set, size_t max, const char *what,
+		   size_t *n, struct si_err *err)
+{
+	*n = s_count(set, "item");
+	if (*n > max)
+		return si_err_set(err, SI_ERR_LIMIT, "%zu %s exceed the limit of %zu",
+				  *n, what, max);
+	return 0;
+}
+
+/* ---- error envelopes ------------------------------------------------- */
+
+static int s_is_error_root(const xmlNode *root)
+{
+	return s_is(root, "Response") || s_is(root, "ErrorResponse") ||
+	       s_is(root, "Error");
+}
+
+/* EC2 says RequestID, STS says RequestId. */
+static int s_request_id(const xmlNode *n, char **out, struct si_err *err)
+{
+	const xmlNode *r = s_child(n, "RequestID");
+
+	if (r == NULL)
+		r = s_child(n, "RequestId");
+	return s_text(r, out, err);
+}
+
+static int s_error_from_root(const xmlNode *root, struct aws_error *out,
+			     struct si_err *err)
+{
+	const xmlNode *e;
+
+	if (s_is(root, "Response"))
+		e = s_child(s_child(root, "Errors"), "Error");
+	else if (s_is(root, "ErrorResponse"))
+		e = s_child(root, "Error");
+	else if (s_is(root, "Error"))
+		e = root;
+	else
+		return si_err_set(err, SI_ERR_INVALID,
+				  "<%s> is not an AWS error answer",
+				  (const char *)root->name);
+	if (s_child_text(e, "Code", &out->code, err) != 0 ||
+	    s_child_text(e, "Message", &out->message, err) != 0)
+		return -1;
+	if (s_request_id(root, &out->request_id, err) != 0)
+		return -1;
+	if (out->request_id == NULL && e != NULL && e != root &&
+	    s_request_id(e, &out->request_id, err) != 0)
+		return -1;
+	if (out->code == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "AWS error answer without Code");
+	return 0;
+}
+
+/* Check the root is `want`; an error envelope instead becomes SI_ERR_REMOTE
+ * carrying the AWS code, so callers see why without a second parse. */
+static int s_expect_root(const xmlNode *root, const char *want,
+			 struct si_err *err)
+{
+	struct aws_error ae = { 0 };
+	struct si_err sub = { 0 };
+
+	if (s_is(root, want))
+		return 0;
+	if (!s_is_error_root(root))
+		return si_err_set(err, SI_ERR_INVALID,
+				  "unexpected XML root <%s>, expected <%s>",
+				  (const char *)root->name, want);
+	if (s_error_from_root(root, &ae, &sub) != 0) {
+		aws_error_clear(&ae);
+		return si_err_set(err, SI_ERR_REMOTE, "AWS error answer (%s)", sub.msg);
+	}
+	si_err_set(err, SI_ERR_REMOTE, "AWS error %s: %s", ae.code,
+		   ae.message != NULL ? ae.message : "");
+	aws_error_clear(&ae);
+	return -1;
+}
+
+int aws_xml_parse_error(const char *xml, size_t len, struct aws_error *out,
+			struct si_err *err)
+{
+	xmlDocPtr doc;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	doc = s_read(xml, len, err);
+	if (doc == NULL)
+		return -1;
+	rc = s_error_from_root(xmlDocGetRootElement(doc), out, err);
+	if (rc != 0)
+		aws_error_clear(out);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- time ------------------------------------------------------------ */
+
+/* n decimal digits at s, or -1. */
+static int s_digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): pure arithmetic, so no TZ, locale or libc state. */
+static int64_t s_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int s_days_in_month(int y, int m)
+{
+	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return dm[m - 1] + (m == 2 && leap);
+}
+
+int aws_xml_parse_time(const char *s, time_t *out, struct si_err *err)
+{
+	int y, mo, d, h, mi, sec, off = 0;
+	const char *p;
+	int64_t t;
+
+	if (s == NULL || strlen(s) < 20)
+		return si_err_set(err, SI_ERR_INVALID, "bad timestamp");
+	y = s_digits(s, 4);
+	mo = s_digits(s + 5, 2);
+	d = s_digits(s + 8, 2);
+	h = s_digits(s + 11, 2);
+	mi = s_digits(s + 14, 2);
+	sec = s_digits(s + 17, 2);
+	if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 ||
+	    s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':')
+		return si_err_set(err, SI_ERR_INVALID, "bad timestamp");
+	if (mo < 1 || mo > 12 || d < 1 || d > s_days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 60)
+		return si_err_set(err, SI_ERR_INVALID, "timestamp out of range");
+	p = s + 19;
+	if (*p == '.') {
+		const char *q = ++p;
+
+		while (*p >= '0' && *p <= '9' && p - q < 9)
+			p++;
+		if (p == q)
+			return si_err_set(err, SI_ERR_INVALID, "bad timestamp fraction");
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh = s_digits(p + 1, 2), om = -1;
+
+		if (oh >= 0 && p[3] == ':')
+			om = s_digits(p + 4, 2);
+		if (oh < 0 || om < 0 || oh > 23 || om > 59)
+			return si_err_set(err, SI_ERR_INVALID, "bad timestamp offset");
+		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return si_err_set(err, SI_ERR_INVALID, "timestamp without zone");
+	}
+	if (*p != '\0')
+		return si_err_set(err, SI_ERR_INVALID, "trailing bytes in timestamp");
+	t = s_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	*out = (time_t)t;
+	return 0;
+}
+
+/* ---- STS ------------------------------------------------------------- */
+
+/* STS actions whose answers carry Credentials in <Action>Result. */
+static const char *const s_sts_actions[] = {
+	"AssumeRole", "GetSessionToken", "AssumeRoleWithWebIdentity",
+	"AssumeRoleWithSAML",
+};
+
+static int s_sts_result(const xmlNode *root, const xmlNode **result,
+			struct si_err *err)
+{
+	char name[64];
+
+	for (size_t i = 0; i < sizeof(s_sts_actions) / sizeof(s_sts_actions[0]); i++) {
+		int k = snprintf(name, sizeof(name), "%sResponse", s_sts_actions[i]);
+
+		if (k < 0 || (size_t)k >= sizeof(name))
+			return si_err_set(err, SI_ERR_INTERNAL, "action name too long");
+		if (!s_is(root, name))
+			continue;
+		k = snprintf(name, sizeof(name), "%sResult", s_sts_actions[i]);
+		if (k < 0 || (size_t)k >= sizeof(name))
+			return si_err_set(err, SI_ERR_INTERNAL, "action name too long");
+		*result = s_child(root, name);
+		if (*result == NULL)
+			return si_err_set(err, SI_ERR_INVALID, "STS answer without <%s>", name);
+		return 0;
+	}
+	return s_expect_root(root, "AssumeRoleResponse", err);
+}
+
+int aws_xml_parse_assume_role(const char *xml, size_t len,
+			      struct sts_credentials *out, struct si_err *err)
+{
+	const xmlNode *result = NULL, *cred;
+	char *exp = NULL;
+	xmlDocPtr doc;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	doc = s_read(xml, len, err);
+	if (doc == NULL)
+		return -1;
+	if (s_sts_result(xmlDocGetRootElement(doc), &result, err) != 0)
+		goto out;
+	cred = s_child(result, "Credentials");
+	if (cred == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "STS answer without <Credentials>");
+		goto out;
+	}
+	if (s_child_text(cred, "AccessKeyId", &out->access_key_id, err) != 0 ||
+	    s_child_text(cred, "SecretAccessKey", &out->secret_access_key, err) != 0 ||
+	    s_child_text(cred, "SessionToken", &out->session_token, err) != 0 ||
+	    s_child_text(cred, "Expiration", &exp, err) != 0 ||
+	    s_child_text(s_child(result, "AssumedRoleUser"), "Arn",
+			 &out->assumed_role_arn, err) != 0)
+		goto out;
+	if (out->access_key_id == NULL || out->secret_access_key == NULL ||
+	    out->session_token == NULL || exp == NULL) {
+		si_err_set(err, SI_ERR_INVALID, "STS credentials incomplete");
+		goto out;
+	}
+	if (aws_xml_parse_time(exp, &out->expiration, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		sts_credentials_clear(out);
+	free(exp);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- EC2 pieces ------------------------------------------------------ */
+
+static int s_parse_tags(const xmlNode *set, struct ec2_tag **tags, size_t *n,
+			struct si_err *err)
+{
+	size_t cnt;
+
+	if (s_items(set, S_MAX_TAGS, "tags", &cnt, err) != 0 ||
+	    s_calloc(cnt, sizeof(**tags), tags, err) != 0)
+		return -1;
+	for (xmlNode *it = s_child(set, "item"); it != NULL; it = s_next(it, "item")) {
+		struct ec2_tag *t = &(*tags)[*n];
+
+		if (s_child_text(it, "key", &t->key, err) != 0)
+			return -1;
+		if (t->key == NULL)
+			continue; /* a tag without a key is no tag */
+		(*n)++;
+		if (s_child_text(it, "value", &t->value, err) != 0)
+			return -1;
+		/* The tag exists, so its empty value is "", not absent. */
+		if (t->value == NULL && s_strdup("", &t->value, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ipv6AddressesSet/item/ipv6Address into a string list. */
+static int s_parse_ipv6(const xmlNode *set, char ***v, size_t *n,
+			struct si_err *err)
+{
+	size_t cnt;
+
+	if (s_items(set, S_MAX_IPS, "IPv6 addresses", &cnt, err) != 0 ||
+	    s_calloc(cnt, sizeof(**v), v, err) != 0)
+		return -1;
+	for (xmlNode *it = s_child(set, "item"); it != NULL; it = s_next(it, "item")) {
+		if (s_child_text(it, "ipv6Address", &(*v)[*n], err) != 0)
+			return -1;
+		if ((*v)[*n] != NULL)
+			(*n)++;
+	}
+	return 0;
+}
+
+static int s_parse_private_ips(const xmlNode *set, struct ec2_eni *e,
+			       struct si_err *err)
+{
+	size_t cnt;
+
+	if (s_items(set, S_MAX_IPS, "private IPs", &cnt, err) != 0 ||
+	    s_calloc(cnt, sizeof(*e->ips), &e->ips, err) != 0)
+		return -1;
+	for (xmlNode *it = s_child(set, "item"); it != NULL; it = s_next(it, "item")) {
+		struct ec2_private_ip *ip = &e->ips[e->n_ips++];
+		const xmlNode *assoc = s_child(it, "association");
+
+		if (s_child_text(it, "privateIpAddress", &ip->private_ip, err) != 0 ||
+		    s_child_text(it, "privateDnsName", &ip->private_dns, err) != 0 ||
+		    s_child_bool(it, "primary", &ip->primary, err) != 0 ||
+		    s_child_text(assoc, "publicIp", &ip->public_ip, err) != 0 ||
+		    s_child_text(assoc, "publicDnsName", &ip->public_dns, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The ENI-level <association> describes the primary address; use it when
+ * the primary's own item carries none. */
+static int s_eni_assoc_fallback(const xmlNode *item, struct ec2_eni *e,
+				struct si_err *err)
+{
+	const xmlNode *assoc = s_child(item, "association");
+
+	if (assoc == NULL)
+		return 0;
+	for (size_t i = 0; i < e->n_ips; i++) {
+		struct ec2_private_ip *ip = &e->ips[i];
+
+		if (!ip->primary || ip->public_ip != NULL)
+			continue;
+		if (s_child_text(assoc, "publicIp", &ip->public_ip, err) != 0)
+			return -1;
+		if (ip->public_dns == NULL &&
+		    s_child_text(assoc, "publicDnsName", &ip->public_dns, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct s_field s_eni_fields[] = {
+	{ "networkInterfaceId", offsetof(struct ec2_eni, eni_id) },
+	{ "description", offsetof(struct ec2_eni, description) },
+	{ "interfaceType", offsetof(struct ec2_eni, interface_type) },
+	{ "requesterId", offsetof(struct ec2_eni, requester_id) },
+	{ "status", offsetof(struct ec2_eni, status) },
+	{ "vpcId", offsetof(struct ec2_eni, vpc_id) },
+	{ "subnetId", offsetof(struct ec2_eni, subnet_id) },
+	{ "availabilityZone", offsetof(struct ec2_eni, az) },
+	{ "ownerId", offsetof(struct ec2_eni, owner_id) },
+	{ "macAddress", offsetof(struct ec2_eni, mac) },
+};
+
+/* One networkInterfaceSet item; the same shape serves an instance's ENIs
+ * and DescribeNetworkInterfaces. e must be zeroed and is filled in place,
+ * so on failure ec2_eni_clear(e) frees what was set. */
+static int s_parse_eni(const xmlNode *item, struct ec2_eni *e,
+		       struct si_err *err)
+{
+	if (s_fields(item, e, s_eni_fields,
+		     sizeof(s_eni_fields) / sizeof(s_eni_fields[0]), err) != 0 ||
+	    s_child_bool(item, "requesterManaged", &e->requester_managed, err) != 0 ||
+	    s_child_text(s_child(item, "attachment"), "instanceId",
+			 &e->attached_instance_id, err) != 0 ||
+	    s_parse_private_ips(s_child(item, "privateIpAddressesSet"), e, err) != 0 ||
+	    s_eni_assoc_fallback(item, e, err) != 0 ||
+	    s_parse_ipv6(s_child(item, "ipv6AddressesSet"), &e->ipv6, &e->n_ipv6,
+			 err) != 0 ||
+	    s_parse_tags(s_child(item, "tagSet"), &e->tags, &e->n_tags, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- DescribeInstances ----------------------------------------------- */
+
+/* Direct children of the instance item only: <ipAddress>, <dnsName> and
+ * <privateIpAddress> also occur inside networkInterfaceSet, so a subtree
+ * search would pick the wrong one. */
+static const struct s_field s_instance_fields[] = {
+	{ "instanceId", offsetof(struct ec2_instance, instance_id) },
+	{ "instanceType", offsetof(struct ec2_instance, instance_type) },
+	{ "launchTime", offsetof(struct ec2_instance, launch_time) },
+	{ "imageId", offsetof(struct ec2_instance, image_id) },
+	{ "vpcId", offsetof(struct ec2_instance, vpc_id) },
+	{ "subnetId", offsetof(struct ec2_instance, subnet_id) },
+	{ "privateIpAddress", offsetof(struct ec2_instance, private_ip) },
+	{ "privateDnsName", offsetof(struct ec2_instance, private_dns) },
+	{ "ipAddress", offsetof(struct ec2_instance, public_ip) },
+	{ "dnsName", offsetof(struct ec2_instance, public_dns) },
+	{ "keyName", offsetof(struct ec2_instance, key_name) },
+	{ "platform", offsetof(struct ec2_instance, platform) },
+};
+
+/* Instance IPv6 list: the union over its ENIs, without duplicates. */
+static int s_instance_ipv6(struct ec2_instance *in, struct si_err *err)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < in->n_enis; i++)
+		total += in->enis[i].n_ipv6;
+	if (total > S_MAX_INSTANCE_IPV6)
+		return si_err_set(err, SI_ERR_LIMIT,
+				  "%zu IPv6 addresses on one instance exceed %d",
+				  total, S_MAX_INSTANCE_IPV6);
+	if (s_calloc(total, sizeof(*in->ipv6), &in->ipv6, err) != 0)
+		return -1;
+	for (size_t i = 0; i < in->n_enis; i++) {
+		for (size_t j = 0; j < in->enis[i].n_ipv6; j++) {
+			const char *a = in->enis[i].ipv6[j];
+			int dup = 0;
+
+			for (size_t k = 0; k < in->n_ipv6 && !dup; k++)
+				dup = strcmp(in->ipv6[k], a) == 0;
+			if (dup)
+				continue;
+			if (s_strdup(a, &in->ipv6[in->n_ipv6], err) != 0)
+				return -1;
+			in->n_ipv6++;
+		}
+	}
+	return 0;
+}
+
+static int s_parse_instance(const xmlNode *item, const char *owner,
+			    struct ec2_instance *in, struct si_err *err)
+{
+	const xmlNode *set = s_child(item, "networkInterfaceSet");
+	size_t cnt;
+
+	if (s_fields(item, in, s_instance_fields,
+		     sizeof(s_instance_fields) / sizeof(s_instance_fields[0]),
+		     err) != 0 ||
+	    s_child_text(s_child(item, "instanceState"), "name", &in->state, err) != 0 ||
+	    s_child_text(s_child(item, "placement"), "availabilityZone", &in->az,
+			 err) != 0 ||
+	    s_strdup(owner, &in->owner_id, err) != 0 ||
+	    s_parse_tags(s_child(item, "tagSet"), &in->tags, &in->n_tags, err) != 0)
+		return -1;
+	if (s_items(set, S_MAX_ENIS_PER_INSTANCE, "network interfaces", &cnt, err) != 0 ||
+	    s_calloc(cnt, sizeof(*in->enis), &in->enis, err) != 0)
+		return -1;
+	for (xmlNode *it = s_child(set, "item"); it != NULL; it = s_next(it, "item"))
+		if (s_parse_eni(it, &in->enis[in->n_enis++], err) != 0)
+			return -1;
+	return s_instance_ipv6(in, err);
+}
+
+static int s_count_instances(const xmlNode *rset, size_t *total,
+			     struct si_err *err)
+{
+	*total = 0;
+	for (xmlNode *r = s_child(rset, "item"); r != NULL; r = s_next(r, "item")) {
+		*total += s_count(s_child(r, "instancesSet"), "item");
+		if (*total > S_MAX_INSTANCES)
+			return si_err_set(err, SI_ERR_LIMIT,
+					  "more than %d instances in one page",
+					  S_MAX_INSTANCES);
+	}
+	return 0;
+}
+
+int aws_xml_parse_describe_instances(const char *xml, size_t len,
+				     struct ec2_instance_list *out,
+				     struct si_err *err)
+{
+	const xmlNode *root, *rset;
+	size_t total;
+	xmlDocPtr doc;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	doc = s_read(xml, len, err);
+	if (doc == NULL)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if (s_expect_root(root, "DescribeInstancesResponse", err) != 0)
+		goto out;
+	rset = s_child(root, "reservationSet");
+	if (s_count_instances(rset, &total, err) != 0 ||
+	    s_calloc(total, sizeof(*out->items), &out->items, err) != 0)
+		goto out;
+	for (xmlNode *r = s_child(rset, "item"); r != NULL; r = s_next(r, "item")) {
+		const xmlNode *iset = s_child(r, "instancesSet");
+		char *owner = NULL;
+		int bad = 0;
+
+		if (s_child_text(r, "ownerId", &owner, err) != 0)
+			goto out;
+		for (xmlNode *it = s_child(iset, "item"); it != NULL && !bad;
+		     it = s_next(it, "item"))
+			bad = s_parse_instance(it, owner, &out->items[out->n++], err);
+		free(owner);
+		if (bad)
+			goto out;
+	}
+	if (s_child_text(root, "nextToken", &out->next_token, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		ec2_instance_list_free(out);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- DescribeNetworkInterfaces --------------------------------------- */
+
+int aws_xml_parse_describe_network_interfaces(const char *xml, size_t len,
+					      struct ec2_eni_list *out,
+					      struct si_err *err)
+{
+	const xmlNode *root, *set;
+	size_t cnt;
+	xmlDocPtr doc;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	doc = s_read(xml, len, err);
+	if (doc == NULL)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if (s_expect_root(root, "DescribeNetworkInterfacesResponse", err) != 0)
+		goto out;
+	set = s_child(root, "networkInterfaceSet");
+	if (s_items(set, S_MAX_ENIS_PAGE, "network interfaces", &cnt, err) != 0 ||
+	    s_calloc(cnt, sizeof(*out->items), &out->items, err) != 0)
+		goto out;
+	for (xmlNode *it = s_child(set, "item"); it != NULL; it = s_next(it, "item"))
+		if (s_parse_eni(it, &out->items[out->n++], err) != 0)
+			goto out;
+	if (s_child_text(root, "nextToken", &out->next_token, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		ec2_eni_list_free(out);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- DescribeRegions ------------------------------------------------- */
+
+void aws_xml_regions_free(char **regions, size_t n)
+{
+	if (regions == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(regions[i]);
+	free(regions);
+}
+
+/* Lower-case letters, digits and '-' only: the name becomes part of a host
+ * name, so anything else could point our signed requests elsewhere. */
+static int s_region_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > S_MAX_REGION_NAME)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int aws_xml_parse_describe_regions(const char *xml, size_t len,
+				   char ***regions, size_t *n,
+				   struct si_err *err)
+{
+	const xmlNode *root, *set;
+	char **v = NULL;
+	size_t cnt, k = 0;
+	xmlDocPtr doc;
+	int rc = -1;
+
+	*regions = NULL;
+	*n = 0;
+	doc = s_read(xml, len, err);
+	if (doc == NULL)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if (s_expect_root(root, "DescribeRegionsResponse", err) != 0)
+		goto out;
+	set = s_child(root, "regionInfo");
+	if (s_items(set, S_MAX_REGIONS, "regions", &cnt, err) != 0 ||
+	    s_calloc(cnt, sizeof(*v), &v, err) != 0)
+		goto out;
+	for (xmlNode *it = s_child(set, "item"); it != NULL; it = s_next(it, "item")) {
+		if (s_child_text(it, "regionName", &v[k], err) != 0)
+			goto out;
+		if (v[k] == NULL)
+			continue;
+		if (!s_region_ok(v[k++])) {
+			si_err_set(err, SI_ERR_INVALID, "implausible region name in answer");
+			goto out;
+		}
+	}
+	*regions = v;
+	*n = k;
+	v = NULL;
+	rc = 0;
+out:
+	aws_xml_regions_free(v, k);
+	xmlFreeDoc(doc);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/*
+ * search.h - one search across accounts x regions, all AWS calls at once.
+ *
+ * A search runs in the calling thread on that thread's struct search_ctx
+ * (one libcurl multi handle kept alive across searches, so connections to
+ * STS and EC2 endpoints are reused). For each account it gets temporary
+ * credentials (STS AssumeRole, cached across searches in the engine), then
+ * runs every describe call of every target concurrently, bounded by
+ * [search] max_inflight, each with the [aws] timeouts and retries, the whole
+ * search bounded by one deadline. Failed targets are reported, never fatal.
+ */
+#ifndef SI_SEARCH_H
+#define SI_SEARCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "aws/creds.h"
+#include "config.h"
+#include "util/err.h"
+#include "search/types.h"
+
+enum search_term_kind {
+	SEARCH_TERM_INSTANCE_ID,  /* i-... exact */
+	SEARCH_TERM_IPV4,
+	SEARCH_TERM_IPV6,
+	SEARCH_TERM_PRIVATE_DNS,  /* ip-10-1-2-3.eu-west-2.compute.internal */
+	SEARCH_TERM_PUBLIC_DNS,   /* ec2-3-8-1-2.compute-1.amazonaws.com */
+	SEARCH_TERM_ENI_ID,       /* eni-... exact */
+	SEARCH_TERM_NAME          /* value is a tag:Name filter, e.g. "*web*" */
+};
+
+struct search_term {
+	enum search_term_kind kind;
+	const char *value;       /* normalised term */
+	const char *region;      /* search only this region, or NULL */
+	const char *account_id;  /* search only this account id, or NULL */
+};
+
+/* What to search. Everything is borrowed for the duration of the call. */
+struct search_spec {
+	const struct search_term *terms;
+	size_t n_terms;
+	const char *const *accounts;  /* alias filter (account:), empty = all */
+	size_t n_accounts;
+	const char *const *regions;   /* region filter (region:), empty = all */
+	size_t n_regions;
+	const char *text;             /* the user's text, for the result */
+	int deadline_ms;              /* 0 = [search] deadline_ms */
+};
+
+struct search_engine;
+struct search_ctx;
+struct org_discovery;
+
+/* The accounts a search sees: the configured ones, then those discovered
+ * through AWS Organizations (an alias configured explicitly wins). Valid
+ * until search_accounts_release(). */
+struct search_accounts {
+	const struct si_account **v;
+	size_t n;
+	void *priv;                   /* the discovery snapshot held */
+};
+int search_engine_accounts(const struct search_engine *e, struct search_accounts *out,
+			   struct si_err *err);
+void search_accounts_release(struct search_accounts *a);
+
+/* Discovered accounts come from org (borrowed; NULL: none). Set before
+ * searches start; org must outlive the engine's use of it. */
+void search_engine_set_org(struct search_engine *e, struct org_discovery *org);
+
+/* The engine's base credential provider, for modules that need the same
+ * identity (discovery). Borrowed. */
+struct aws_creds_provider *search_engine_base(struct search_engine *e);
+
+/* The long-lived part shared by all threads: configuration (borrowed, must
+ * outlive the engine), the base credential provider (owned: taken over
+ * even on failure), the STS credential cache and the endpoints resolved
+ * from envp (copied). */
+struct search_engine *search_engine_new(const struct si_config *cfg, char *const *envp,
+					struct aws_creds_provider *base, struct si_err *err);
+void search_engine_free(struct search_engine *e);
+
+/* Per-thread state: a multi handle and a random seed for backoff jitter. */
+struct search_ctx *search_ctx_new(unsigned int seed, struct si_err *err);
+void search_ctx_free(struct search_ctx *ctx);
+
+/* Count the account x region targets spec selects (for "Searching N
+ * accounts in M regions"). n_accounts / n_regions may be NULL. */
+size_t search_count_targets(const struct search_engine *e, const struct search_spec *spec,
+			    size_t *n_accounts, size_t *n_regions);
+
+/* Run the search; fills *out (free with search_result_free). Returns -1
+ * only when the search could not start at all (bad spec, no memory); AWS
+ * failures are per-target entries in out->failures. */
+int search_run(struct search_engine *e, struct search_ctx *ctx,
+	       const struct search_spec *spec, struct search_result *out,
+	       struct si_err *err);
+
+/* Check every account x region: assume the role and make one cheap EC2 call,
+ * printing one line per target to f. Returns the number of failed targets. */
+size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE *f);
+
+#endif

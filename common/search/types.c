@@ -1,0 +1,28 @@
+#include "search/types.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void search_result_free(struct search_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->query_text);
+	for (size_t i = 0; i < r->n_matches; i++) {
+		struct search_match *m = &r->matches[i];
+		free(m->account_alias);
+		free(m->account_id);
+		free(m->region);
+		ec2_instance_clear(&m->instance);
+		ec2_eni_clear(&m->eni);
+	}
+	free(r->matches);
+	for (size_t i = 0; i < r->n_failures; i++) {
+		free(r->failures[i].account_alias);
+		free(r->failures[i].region);
+		free(r->failures[i].code);
+		free(r->failures[i].message);
+	}
+	free(r->failures);
+	memset(r, 0, sizeof(*r));
+}
