@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Loopback stand-in for the AWS credential endpoints, for common/aws_creds tests.
+"""Loopback stand-in for the AWS credential endpoints, for common/aws/creds tests.
 
   python3 creds_standin.py --port 0 --port-file F [--mode imds|container]
                            [--token T] [--role R] [--lifetime S]
