@@ -123,6 +123,10 @@ static size_t s_names_len(const struct access_accounts *a)
 	return len;
 }
 
+/* Contract in access.h. Why a count fallback rather than truncation: a
+ * half-cut list of account names would misstate what was skipped, while
+ * "12 accounts were skipped" stays true. Assumes out_len is the real size
+ * of out; every snprintf result is checked. */
 size_t access_skipped_note(const struct access_accounts *a, char *out,
 			   size_t out_len)
 {

@@ -76,7 +76,8 @@ static int s_put(struct logfmt *l, const char *key, const char *value,
 	if (l->len + overhead + keep + AUDIT_CUT_MARK_LEN > AUDIT_LINE_ROOM)
 		return 0;
 	avail = AUDIT_LINE_ROOM - l->len - overhead - keep;
-	while (value[n] != '\0' && n < cap && used + s_esc_width((unsigned char)value[n]) <= avail) {
+	while (value[n] != '\0' && n < cap &&
+	       used + s_esc_width((unsigned char)value[n]) <= avail) {
 		used += s_esc_width((unsigned char)value[n]);
 		n++;
 	}

@@ -31,6 +31,9 @@
 #include <ini.h>
 #include <openssl/crypto.h>
 
+#include "aws/region.h"
+#include "util/strutil.h"
+
 #define S_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A real config is a few KiB; the cap only stops a wrong path (a log file,
@@ -55,9 +58,8 @@
  * formats while refusing something that is clearly not a secret. */
 #define S_MAX_SECRET 256
 
-/* Environment entries we look at; getenv() has no limit, but an envp of a
- * million entries is a bug, not a configuration. */
-#define S_MAX_ENV 65536
+/* Environment entries we look at: SI_ENV_MAX (util/strutil.h). */
+#define S_MAX_ENV SI_ENV_MAX
 
 /* Room for "SLASH_INFRA_<SECTION>_<KEY>" built from the table. */
 #define S_ENV_NAME_MAX 96
@@ -104,7 +106,7 @@ struct s_setting {
 	const char *key;
 	enum s_type type;
 	unsigned flags;
-	long long min, max;              /* S_INT, S_SIZE */
+	long min, max;                   /* S_INT, S_SIZE */
 	bool (*check)(const char *);     /* S_STR value, S_LIST item */
 	const char *expect;              /* for messages: what check() wants */
 	size_t off;                      /* field offset in the base struct */
@@ -116,7 +118,6 @@ static bool s_valid_secret(const char *s);
 static bool s_valid_arn(const char *s);
 static bool s_valid_role_name(const char *s);
 static bool s_valid_external_id(const char *s);
-static bool s_valid_region(const char *s);
 static bool s_valid_org_region(const char *s);
 static bool s_valid_slack_id(const char *s);
 static bool s_valid_url_prefix(const char *s);
@@ -184,7 +185,7 @@ static const struct s_setting s_settings[] = {
 static const struct s_setting s_account_settings[] = {
 	{ "account", "role_arn", S_STR, 0, 0, 0, s_valid_arn, S_EXP_ARN,
 	  AF(role_arn), 0, NULL },
-	{ "account", "regions", S_LIST, 0, 0, 0, s_valid_region, S_EXP_REGION,
+	{ "account", "regions", S_LIST, 0, 0, 0, aws_region_valid, S_EXP_REGION,
 	  AF(regions), AF(n_regions), NULL },
 	{ "account", "external_id", S_STR, 0, 0, 0, s_valid_external_id,
 	  "2-1224 characters of [A-Za-z0-9+=,.@:/_-]", AF(external_id), 0,
@@ -225,11 +226,6 @@ struct s_load {
 
 /* ---- small string helpers ---------------------------------------------- */
 
-static bool s_has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static bool s_all_chars(const char *s, size_t lo, size_t hi, const char *extra)
 {
 	size_t n = strlen(s);
@@ -250,8 +246,9 @@ static void s_free_str(char **p, bool wipe)
 	if (*p == NULL)
 		return;
 	if (wipe)
-		OPENSSL_cleanse(*p, strlen(*p));
-	free(*p);
+		si_secret_free(*p);
+	else
+		free(*p);
 	*p = NULL;
 }
 
@@ -278,43 +275,10 @@ static bool s_valid_secret(const char *s)
 	return true;
 }
 
-/* A run of at least min lower-case letters; advances *p past it. */
-static bool s_letters(const char **p, size_t min)
-{
-	size_t n = 0;
-
-	while (**p >= 'a' && **p <= 'z') {
-		(*p)++;
-		n++;
-	}
-	return n >= min;
-}
-
 /* Discovery may also search every region each account has enabled. */
 static bool s_valid_org_region(const char *s)
 {
-	return strcmp(s, "all") == 0 || s_valid_region(s);
-}
-
-/* Region names look like eu-west-2, us-gov-west-1, ap-southeast-3,
- * us-isob-east-1: letters, one or more -letters groups, then -digits. */
-static bool s_valid_region(const char *s)
-{
-	const char *p = s;
-	size_t groups = 0, digits = 0;
-
-	if (strlen(s) > 32 || !s_letters(&p, 2))
-		return false;
-	while (*p == '-' && p[1] >= 'a' && p[1] <= 'z') {
-		p++;
-		(void)s_letters(&p, 1);
-		groups++;
-	}
-	if (groups == 0 || *p != '-')
-		return false;
-	for (p++; *p >= '0' && *p <= '9'; p++)
-		digits++;
-	return *p == '\0' && digits >= 1 && digits <= 2;
+	return strcmp(s, "all") == 0 || aws_region_valid(s);
 }
 
 /* IAM name characters: alphanumerics and +=,.@_- (IAM User Guide,
@@ -331,18 +295,18 @@ static bool s_valid_arn(const char *s)
 	static const char role[] = ":role/";
 	const char *p = s, *name;
 
-	if (strlen(s) > 2048 || !s_has_prefix(p, "arn:aws"))
+	if (strlen(s) > 2048 || !SI_HAS_PREFIX(p, "arn:aws"))
 		return false;
 	p += strlen("arn:aws");
 	while ((*p >= 'a' && *p <= 'z') || *p == '-')
 		p++;
-	if (!s_has_prefix(p, ":iam::"))
+	if (!SI_HAS_PREFIX(p, ":iam::"))
 		return false;
 	p += strlen(":iam::");
 	for (int i = 0; i < 12; i++, p++)
 		if (*p < '0' || *p > '9')
 			return false;
-	if (!s_has_prefix(p, role))
+	if (!si_str_has_prefix(p, role))
 		return false;
 	p += strlen(role);
 	/* path segments, each non-empty, then the role name */
@@ -390,7 +354,7 @@ static bool s_valid_url_prefix(const char *s)
 		"127.0.0.1", "[::1]", "localhost"
 	};
 	const char *host, *slash;
-	bool https = s_has_prefix(s, "https://");
+	bool https = SI_HAS_PREFIX(s, "https://");
 	size_t hlen;
 
 	if (strlen(s) > 512)
@@ -398,9 +362,9 @@ static bool s_valid_url_prefix(const char *s)
 	for (const char *q = s; *q != '\0'; q++)
 		if (!isascii((unsigned char)*q) || !isgraph((unsigned char)*q))
 			return false;
-	if (!https && !s_has_prefix(s, "http://"))
+	if (!https && !SI_HAS_PREFIX(s, "http://"))
 		return false;
-	host = strstr(s, "//") + 2;
+	host = https ? s + SI_LITLEN("https://") : s + SI_LITLEN("http://");
 	slash = strchr(host, '/');
 	if (slash == NULL || slash == host)
 		return false;
@@ -423,32 +387,20 @@ static bool s_valid_url_prefix(const char *s)
 /* Lower-case an alias in place and check it: [a-z0-9_-], 1..64. */
 static bool s_alias_normalise(char *a)
 {
-	for (char *p = a; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	si_ascii_lower(a);
 	return s_all_chars(a, 1, S_MAX_ALIAS, "_-");
 }
 
 /* ---- applying one value ---------------------------------------------------- */
 
 static int s_parse_integer(const struct s_setting *s, const char *value,
-                           long long *out, const char *label,
+                           long *out, const char *label,
                            struct si_err *err)
 {
-	char *end = NULL;
-	long long v;
-
-	errno = 0;
-	if (value[0] != '-' && !(value[0] >= '0' && value[0] <= '9'))
-		goto bad;
-	v = strtoll(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || v < s->min ||
-	    v > s->max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
+	if (si_parse_long(value, s->min, s->max, out) == 0)
+		return 0;
 	return si_err_set(err, SI_ERR_INVALID,
-	                  "%s: expected an integer from %lld to %lld, got '%.32s'",
+	                  "%s: expected an integer from %ld to %ld, got '%.32s'",
 	                  label, s->min, s->max, value);
 }
 
@@ -467,9 +419,9 @@ static int s_list_append(const struct s_setting *s, const char *value,
 		const char *b = p, *e = end;
 		char *item, **grown;
 
-		while (b < e && isspace((unsigned char)*b))
+		while (b < e && si_ascii_space((unsigned char)*b))
 			b++;
-		while (e > b && isspace((unsigned char)e[-1]))
+		while (e > b && si_ascii_space((unsigned char)e[-1]))
 			e--;
 		if (b == e)
 			return si_err_set(err, SI_ERR_INVALID,
@@ -517,7 +469,7 @@ static int s_apply(const struct s_setting *s, void *base, const char *value,
 {
 	char *field = (char *)base + s->off;
 	bool secret = (s->flags & S_SECRET) != 0;
-	long long v;
+	long v;
 
 	if (strlen(value) > S_MAX_VALUE)
 		return si_err_set(err, SI_ERR_LIMIT, "%s: value longer than %d",
@@ -763,6 +715,10 @@ static int s_ini_set(struct s_load *ld, const struct s_setting *s, void *base,
 	return 0;
 }
 
+/* One key of an [account NAME] section. Aliases are normalised to lower
+ * case before lookup, so [account Prod] and [account prod] are the same
+ * account, and an alias seen in an earlier, separate section is an error
+ * (a copy-paste duplicate) rather than a silent merge. */
 static int s_ini_account(struct s_load *ld, const char *alias_text,
                          const char *section, const char *name,
                          const char *value)
@@ -822,7 +778,7 @@ static int s_on_entry(void *user, const char *section, const char *name,
 		                ld->path, ld->lineno);
 		goto out;
 	}
-	if (s_has_prefix(sec, "account") &&
+	if (SI_HAS_PREFIX(sec, "account") &&
 	    (sec[7] == ' ' || sec[7] == '\t')) {
 		rc = s_ini_account(ld, sec + 8 + strspn(sec + 8, " \t"), sec, name,
 		                   value);
@@ -866,11 +822,17 @@ static int s_check_ini_accounts(struct s_load *ld)
 	return 0;
 }
 
+/* Read the INI file at path into ld->cfg. Why the ceremony: the file can
+ * hold the Slack signing secret, so it is opened O_CLOEXEC|O_NOCTTY,
+ * checked on the descriptor actually read (no TOCTOU), must be a regular file,
+ * refused when others can write it, and read through our own stdio buffer
+ * that is wiped afterwards. Assumes ld->err is set; errors carry path:line. */
 static int s_load_file(struct s_load *ld, const char *path)
 {
 	/* our own stdio buffer, so the file's bytes (the secret among them)
 	 * can be wiped after reading instead of lingering in freed memory */
 	char iobuf[4096];
+	char ebuf[SI_STRERROR_MAX];
 	struct stat st;
 	int fd, rc = -1, prc;
 
@@ -878,10 +840,11 @@ static int s_load_file(struct s_load *ld, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return si_err_set(ld->err, SI_ERR_IO, "cannot open config file %s: %s",
-		                  path, strerror(errno));
+		                  path, si_strerror(errno, ebuf, sizeof(ebuf)));
 	/* fstat the descriptor we read, so the file checked is the file read */
 	if (fstat(fd, &st) != 0) {
-		si_err_set(ld->err, SI_ERR_IO, "%s: fstat: %s", path, strerror(errno));
+		si_err_set(ld->err, SI_ERR_IO, "%s: fstat: %s", path,
+		           si_strerror(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -899,7 +862,7 @@ static int s_load_file(struct s_load *ld, const char *path)
 	ld->f = fdopen(fd, "r");
 	if (ld->f == NULL) {
 		si_err_set(ld->err, SI_ERR_IO, "%s: fdopen: %s", path,
-		           strerror(errno));
+		           si_strerror(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	fd = -1;
@@ -933,17 +896,6 @@ out:
 
 /* ---- the environment ------------------------------------------------------- */
 
-/* Value of NAME in envp (first match, as getenv), or NULL. */
-static const char *s_env_get(char *const *envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; envp != NULL && envp[i] != NULL && i < S_MAX_ENV; i++)
-		if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
-			return envp[i] + len + 1;
-	return NULL;
-}
-
 static bool s_is_sdk_var(const char *name, size_t len)
 {
 	for (size_t i = 0; i < S_ARRAY_LEN(s_aws_sdk_vars); i++)
@@ -973,12 +925,12 @@ static int s_load_env_settings(struct s_load *ld, char *const *envp)
 		const char *v;
 
 		if (s->legacy_env != NULL &&
-		    (v = s_env_get(envp, s->legacy_env)) != NULL &&
+		    (v = si_env_get(envp, s->legacy_env)) != NULL &&
 		    s_apply(s, ld->cfg, v, false, s->legacy_env, ld->err) != 0)
 			return -1;
 		if (!s_env_name(s, name, sizeof(name)))
 			return si_err_set(ld->err, SI_ERR_INTERNAL, "env name too long");
-		v = s_env_get(envp, name);
+		v = si_env_get(envp, name);
 		if (v != NULL && s_apply(s, ld->cfg, v, false, name, ld->err) != 0)
 			return -1;
 	}
@@ -997,7 +949,7 @@ static int s_check_env_typos(struct s_load *ld, char *const *envp)
 		bool section_known = false, key_known = false;
 		size_t len;
 
-		if (!s_has_prefix(e, s_env_prefix) || eq == NULL)
+		if (!si_str_has_prefix(e, s_env_prefix) || eq == NULL)
 			continue;
 		len = (size_t)(eq - e);
 		for (size_t j = 0; j < S_ARRAY_LEN(s_settings) && !key_known; j++) {
@@ -1015,7 +967,8 @@ static int s_check_env_typos(struct s_load *ld, char *const *envp)
 		if (section_known && !key_known)
 			return si_err_set(ld->err, SI_ERR_INVALID,
 			                  "%.*s: unknown setting (see "
-			                  "slash-infra.ini.example)", (int)(len > 80 ? 80 : len), e);
+			                  "slash-infra.ini.example)",
+			                  (int)(len > 80 ? 80 : len), e);
 	}
 	return 0;
 }
@@ -1110,7 +1063,7 @@ static int s_load_env_accounts(struct s_load *ld, char *const *envp)
 			const char *e = envp[i], *eq = strchr(e, '=');
 			size_t len;
 
-			if (eq == NULL || !s_has_prefix(e, prefix))
+			if (eq == NULL || !si_str_has_prefix(e, prefix))
 				continue;
 			len = (size_t)(eq - e);
 			if (s_is_sdk_var(e, len))
@@ -1131,6 +1084,9 @@ static int s_account_cmp(const void *a, const void *b)
 	              ((const struct si_account *)b)->alias);
 }
 
+/* Cross-field rules that no single setting can check, applied once every
+ * source (defaults, file, environment) has been read, then the defaults that
+ * depend on them (each account's region list, the response_url prefixes). */
 static int s_finish(struct si_config *cfg, struct si_err *err)
 {
 	if (cfg->signing_secret == NULL)
@@ -1173,7 +1129,7 @@ const char *si_config_path(const char *cli_path, char *const *envp)
 
 	if (cli_path != NULL)
 		return cli_path;
-	v = s_env_get(envp, "SLASH_INFRA_CONFIG");
+	v = si_env_get(envp, "SLASH_INFRA_CONFIG");
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
@@ -1256,6 +1212,10 @@ static void s_print_list(FILE *out, char *const *items, size_t n,
 		fprintf(out, "%s%s", i > 0 ? ", " : "", items[i]);
 }
 
+/* Contract in config.h. Exists for --check-config, so an operator sees
+ * what the service will do before deploying it. Assumes cfg went through
+ * si_config_load (or is zeroed); secrets and external IDs are never printed,
+ * only whether they are set. */
 int si_config_describe(const struct si_config *cfg, FILE *out)
 {
 	fprintf(out, "slack: signing secret %s; response URL prefixes: ",

@@ -30,24 +30,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "aws/account.h"
 #include "util/err.h"
 
 /* How a search answer is shown in Slack (the "response_type" field). */
 enum si_response_type {
 	SI_RESPONSE_IN_CHANNEL = 0,
 	SI_RESPONSE_EPHEMERAL
-};
-
-/* One AWS account to search: a role to assume and the regions to search. */
-struct si_account {
-	char *alias;               /* lower-case, [a-z0-9_-], e.g. "production" */
-	char *role_arn;            /* arn:aws...:iam::<12 digits>:role/<name> */
-	char *external_id;         /* sts:ExternalId, NULL when not configured */
-	char **regions;            /* at least one; default {"us-east-1"} */
-	size_t n_regions;
-	char **allowed_channels;   /* Slack channel IDs allowed to search this
-	                              account; empty = every allowed channel */
-	size_t n_allowed_channels;
 };
 
 struct si_config {

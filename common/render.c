@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "util/buf.h"
+#include "util/strutil.h"
 #include "util/utf8.h"
 
 /* A text is built in full, then cut to its Slack limit; 64 KiB is far
@@ -309,6 +310,16 @@ static void s_field(struct s_ctx *c, json_object *fields, const char *label,
 	si_buf_free(&b, 0);
 }
 
+/* Attach the fields array to a block, or drop it when it stayed empty
+ * (Block Kit rejects "fields": []). */
+static void s_set_fields(struct s_ctx *c, json_object *o, json_object *fields)
+{
+	if (fields != NULL && json_object_array_length(fields) > 0)
+		s_set(c, o, "fields", fields);
+	else
+		json_object_put(fields);
+}
+
 /* Field whose value is our own (already escaped) text in b. */
 static void s_field_buf(struct s_ctx *c, json_object *fields, const char *label,
 			struct si_buf *val)
@@ -433,6 +444,10 @@ static void s_region(struct s_ctx *c, struct si_buf *b, const char *region,
 	s_puts(c, b, ")");
 }
 
+/* The headline of an instance block: its Name (or id) linked to the EC2
+ * console, the id, and links to Config and Session Manager. Links are only
+ * made when region and id are URL-safe, because they go into Slack's
+ * <url|text> syntax unescaped. */
 static void s_instance_text(struct s_ctx *c, struct si_buf *t, const struct search_match *m)
 {
 	const struct ec2_instance *in = &m->instance;
@@ -468,6 +483,9 @@ static void s_instance_text(struct s_ctx *c, struct si_buf *t, const struct sear
 	}
 }
 
+/* One Block Kit section for a matched instance: headline text plus up to
+ * RENDER_MAX_FIELDS fields. Assumes c->failed short-circuits every helper,
+ * so a failed allocation ends in one error, not a half-built block. */
 static json_object *s_instance_block(struct s_ctx *c, const struct search_match *m)
 {
 	const struct ec2_instance *in = &m->instance;
@@ -498,10 +516,7 @@ static json_object *s_instance_block(struct s_ctx *c, const struct search_match 
 	s_field(c, fields, "Launched", in->launch_time);
 	s_field(c, fields, "Environment", ec2_tag_get(in->tags, in->n_tags, "Environment"));
 	s_field(c, fields, "Role", ec2_tag_get(in->tags, in->n_tags, "Role"));
-	if (fields != NULL && json_object_array_length(fields) > 0)
-		s_set(c, o, "fields", fields);
-	else
-		json_object_put(fields);
+	s_set_fields(c, o, fields);
 	si_buf_free(&t, 0);
 	si_buf_free(&v, 0);
 	return o;
@@ -560,7 +575,7 @@ static int s_rule_matches(const struct s_owner_rule *r, const struct ec2_eni *e)
 		return 0;
 	if (r->desc_prefix != NULL &&
 	    (e->description == NULL ||
-	     strncmp(e->description, r->desc_prefix, strlen(r->desc_prefix)) != 0))
+	     !si_str_has_prefix(e->description, r->desc_prefix)))
 		return 0;
 	if (r->requester_id != NULL &&
 	    (e->requester_id == NULL || strcmp(r->requester_id, e->requester_id) != 0))
@@ -620,6 +635,9 @@ static void s_eni_ips(struct s_ctx *c, struct si_buf *b, const struct ec2_eni *e
 	}
 }
 
+/* One Block Kit section for a matched network interface: who owns it
+ * (render_eni_owner's guess from type, description and requester), its
+ * addresses and where it lives. Same failure rule as s_instance_block. */
 static json_object *s_eni_block(struct s_ctx *c, const struct search_match *m)
 {
 	const struct ec2_eni *e = &m->eni;
@@ -665,10 +683,7 @@ static json_object *s_eni_block(struct s_ctx *c, const struct search_match *m)
 	}
 	s_field(c, fields, "Description", e->description);
 	s_field(c, fields, "Attached to", e->attached_instance_id);
-	if (fields != NULL && json_object_array_length(fields) > 0)
-		s_set(c, o, "fields", fields);
-	else
-		json_object_put(fields);
+	s_set_fields(c, o, fields);
 	si_buf_free(&t, 0);
 	si_buf_free(&v, 0);
 	return o;
@@ -1046,6 +1061,11 @@ static void s_summary_text(struct s_ctx *c, struct si_buf *t, const struct searc
 		 r->elapsed_s);
 }
 
+/* Contract in render.h. Why the block budget arithmetic: Slack rejects a
+ * message over its block limit outright, so the summary, the failure line
+ * and (when matches are cut) the counts line are reserved first and the
+ * matches get what is left. Assumes c.failed stops all further building
+ * after the first allocation failure. */
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err)
 {
@@ -1161,6 +1181,9 @@ static const char *const s_examples[] = {
 	"web account:production region:eu-west-2",
 };
 
+/* Contract in render.h. The help lists the configured accounts and
+ * regions, because the most common mistake is asking for an account or
+ * region the service does not know. The arrays are borrowed. */
 char *render_help(const char *command, const char *const *aliases, size_t n_aliases,
 		  const char *const *regions, size_t n_regions, struct si_err *err)
 {
@@ -1247,6 +1270,9 @@ static void s_cell(char *cell, const char *s)
 	cell[i] = '\0';
 }
 
+/* One row of render_text's plain table; instances and interfaces share the
+ * columns, so the ENI row puts its owner where an instance has its Name.
+ * Cells are cut to S_CELL_MAX by s_cell. */
 static void s_row(const struct search_match *m, char cells[S_COLS][S_CELL_MAX + 1])
 {
 	char owner[S_CELL_MAX + 1];
@@ -1308,6 +1334,10 @@ static int s_text_failures(const struct search_result *r, FILE *fp, struct si_er
 	return rc;
 }
 
+/* Contract in render.h. The command-line form of a result: fixed-width
+ * columns sized to the widest cell (each cut to S_CELL_MAX), control
+ * characters replaced so that AWS-supplied text cannot drive the terminal.
+ * Assumes fp is open for writing; a failed write is reported as SI_ERR_IO. */
 int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 {
 	char cells[S_COLS][S_CELL_MAX + 1], q[S_CELL_MAX + 1];

@@ -5,7 +5,6 @@
  */
 #include "aws/creds.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,9 +13,9 @@
 
 #include <openssl/crypto.h>
 
-/* An environment longer than this is broken or hostile; a bound keeps the
- * lookup loop finite even if envp lacks its NULL. */
-#define S_MAX_ENV 4096
+#include "util/iso8601.h"
+#include "util/strutil.h"
+
 /* AWS access key ids are 16-128 characters, secrets 40, session tokens
  * well under 4 KiB today; 8 KiB refuses garbage without refusing growth. */
 #define S_MAX_CRED_LEN 8192
@@ -30,42 +29,24 @@ struct aws_creds_provider {
 
 /* ---- struct aws_creds ------------------------------------------------- */
 
-static void s_wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
 void aws_creds_clear(struct aws_creds *c)
 {
 	if (c == NULL)
 		return;
 	/* The access key id is not secret but identifies the principal;
 	 * wiping it too costs nothing. */
-	s_wipe_free(c->access_key_id);
-	s_wipe_free(c->secret_access_key);
-	s_wipe_free(c->session_token);
+	si_secret_free(c->access_key_id);
+	si_secret_free(c->secret_access_key);
+	si_secret_free(c->session_token);
 	OPENSSL_cleanse(c, sizeof(*c));
 	memset(c, 0, sizeof(*c));
 }
 
-static char *s_dup_bounded(const char *s)
-{
-	size_t n = strnlen(s, S_MAX_CRED_LEN + 1);
-	char *p;
-
-	if (n > S_MAX_CRED_LEN)
-		return NULL;
-	p = malloc(n + 1);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
+/* The one way credentials enter a struct aws_creds: every provider calls it,
+ * so the size limits and the "wipe what we held" rule live in one place.
+ * Clears *out first (wiping the old secrets); on failure *out is left
+ * cleared, never half-filled. source is a short provider name and is copied,
+ * refused rather than truncated when too long. */
 int aws_creds_set(struct aws_creds *out, const char *access_key_id, const char *secret_access_key,
 		  const char *session_token, time_t expiration, const char *source,
 		  struct si_err *err)
@@ -75,15 +56,17 @@ int aws_creds_set(struct aws_creds *out, const char *access_key_id, const char *
 	aws_creds_clear(out);
 	if (access_key_id == NULL || access_key_id[0] == '\0' || secret_access_key == NULL ||
 	    secret_access_key[0] == '\0')
-		return si_err_set(err, SI_ERR_INVALID, "access key id or secret access key missing");
+		return si_err_set(err, SI_ERR_INVALID,
+				  "access key id or secret access key missing");
 	if (strnlen(access_key_id, S_MAX_CRED_LEN + 1) > S_MAX_CRED_LEN ||
 	    strnlen(secret_access_key, S_MAX_CRED_LEN + 1) > S_MAX_CRED_LEN ||
 	    (session_token != NULL && strnlen(session_token, S_MAX_CRED_LEN + 1) > S_MAX_CRED_LEN))
-		return si_err_set(err, SI_ERR_LIMIT, "credential longer than %d bytes", S_MAX_CRED_LEN);
-	out->access_key_id = s_dup_bounded(access_key_id);
-	out->secret_access_key = s_dup_bounded(secret_access_key);
+		return si_err_set(err, SI_ERR_LIMIT, "credential longer than %d bytes",
+				  S_MAX_CRED_LEN);
+	out->access_key_id = si_strndup(access_key_id, S_MAX_CRED_LEN);
+	out->secret_access_key = si_strndup(secret_access_key, S_MAX_CRED_LEN);
 	if (session_token != NULL && session_token[0] != '\0')
-		out->session_token = s_dup_bounded(session_token);
+		out->session_token = si_strndup(session_token, S_MAX_CRED_LEN);
 	if (out->access_key_id == NULL || out->secret_access_key == NULL ||
 	    (session_token != NULL && session_token[0] != '\0' && out->session_token == NULL)) {
 		aws_creds_clear(out);
@@ -106,70 +89,18 @@ int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src, struct si
 
 const char *aws_creds_env_get(char *const *envp, const char *name)
 {
-	size_t len = strlen(name);
-
-	for (size_t i = 0; envp != NULL && i < S_MAX_ENV && envp[i] != NULL; i++)
-		if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
-			return envp[i] + len + 1;
-	return NULL;
+	return si_env_get(envp, name);
 }
 
-/* Two digits at p, in [lo, hi]. */
-static int s_digits(const char *p, size_t n, int lo, int hi, int *out)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	if (v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
+/* AWS writes credential expiry in UTC ("2026-11-24T12:00:00Z", sometimes with
+ * a fraction or "+00:00"); any other zone would mean a peer we do not
+ * understand, so the UTC-only form of the one parser is used. A garbled
+ * answer is an error rather than a credential that "expires" in 1970. */
 int aws_creds_parse_time(const char *s, time_t *out, struct si_err *err)
 {
-	struct tm tm;
-	const char *p;
-	int y, mo, d, h, mi, se;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	/* Fixed layout YYYY-MM-DDTHH:MM:SS; strict so that a garbled answer is
-	 * an error rather than a credential that "expires" in 1970. */
-	if (s == NULL || strnlen(s, 20) < 19 || s[4] != '-' || s[7] != '-' ||
-	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' ||
-	    s_digits(s, 4, 1970, 9999, &y) || s_digits(s + 5, 2, 1, 12, &mo) ||
-	    s_digits(s + 8, 2, 1, 31, &d) || s_digits(s + 11, 2, 0, 23, &h) ||
-	    s_digits(s + 14, 2, 0, 59, &mi) || s_digits(s + 17, 2, 0, 60, &se))
+	if (s == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "bad ISO 8601 time");
-	p = s + 19;
-	if (*p == '.') {
-		size_t k = 0;
-
-		for (p++; isdigit((unsigned char)*p) && k < 9; p++)
-			k++;
-		if (k == 0)
-			return si_err_set(err, SI_ERR_INVALID, "bad ISO 8601 fraction");
-	}
-	/* Only UTC: AWS always writes Z; other offsets would mean a peer we
-	 * do not understand. */
-	if (!((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') && strcmp(p, "+00:00") != 0)
-		return si_err_set(err, SI_ERR_INVALID, "ISO 8601 time not in UTC");
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != d)
-		return si_err_set(err, SI_ERR_INVALID, "ISO 8601 date out of range");
-	*out = t;
-	return 0;
+	return si_iso8601_parse_utc(s, strlen(s), out, err);
 }
 
 /* ---- the provider object ------------------------------------------------ */
@@ -272,9 +203,11 @@ struct aws_creds_provider *aws_creds_provider_env_new(char *const *envp, struct 
 	if (akid == NULL && secret == NULL)
 		(void)snprintf(e->why, sizeof(e->why), "AWS_ACCESS_KEY_ID not set");
 	else if (akid == NULL)
-		(void)snprintf(e->why, sizeof(e->why), "AWS_SECRET_ACCESS_KEY set without AWS_ACCESS_KEY_ID");
+		(void)snprintf(e->why, sizeof(e->why),
+			       "AWS_SECRET_ACCESS_KEY set without AWS_ACCESS_KEY_ID");
 	else if (secret == NULL)
-		(void)snprintf(e->why, sizeof(e->why), "AWS_ACCESS_KEY_ID set without AWS_SECRET_ACCESS_KEY");
+		(void)snprintf(e->why, sizeof(e->why),
+			       "AWS_ACCESS_KEY_ID set without AWS_SECRET_ACCESS_KEY");
 	else if (aws_creds_set(&e->creds, akid, secret, token, 0, "env", err) != 0) {
 		s_env_destroy(e);
 		return NULL;
@@ -352,7 +285,8 @@ struct aws_creds_provider *aws_creds_provider_chain_new(struct aws_creds_provide
 	struct s_chain *c = NULL;
 
 	if (n == 0 || n > S_MAX_CHAIN) {
-		si_err_set(err, SI_ERR_LIMIT, "credential chain needs 1..%d providers", S_MAX_CHAIN);
+		si_err_set(err, SI_ERR_LIMIT, "credential chain needs 1..%d providers",
+			   S_MAX_CHAIN);
 		goto fail;
 	}
 	c = calloc(1, sizeof(*c));
@@ -377,9 +311,9 @@ fail:
 	return NULL;
 }
 
-struct aws_creds_provider *aws_creds_provider_chain_default_new(char *const *envp,
-								const struct aws_creds_http_opts *opts,
-								struct si_err *err)
+struct aws_creds_provider *
+aws_creds_provider_chain_default_new(char *const *envp, const struct aws_creds_http_opts *opts,
+				     struct si_err *err)
 {
 	struct aws_creds_provider *p[4] = {NULL, NULL, NULL, NULL};
 
@@ -417,6 +351,11 @@ static int s_fresh(const struct aws_creds *c, time_t now, int margin)
 	       (c->expiration == 0 || now < c->expiration - (time_t)margin);
 }
 
+/* The cache provider's get: serve the held credentials until they come
+ * within margin of expiry, then ask the inner provider under the lock (one
+ * refresh at a time, so a burst of searches does not stampede IMDS or STS).
+ * Assumes now is the caller's clock, the same one expiration is compared in;
+ * a failed refresh keeps serving credentials that have not yet expired. */
 static int s_cached_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
 {
 	struct s_cached *c = impl;
@@ -471,7 +410,8 @@ struct aws_creds_provider *aws_creds_provider_cached_new(struct aws_creds_provid
 	 * every call; negative makes no sense. */
 	if (inner == NULL || refresh_margin_s < 0 || refresh_margin_s > 43200) {
 		aws_creds_provider_free(inner);
-		si_err_set(err, SI_ERR_INVALID, "credential cache needs a provider and a margin in 0..43200 s");
+		si_err_set(err, SI_ERR_INVALID,
+			   "credential cache needs a provider and a margin in 0..43200 s");
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));

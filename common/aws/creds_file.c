@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 
 #include "util/buf.h"
+#include "util/strutil.h"
 
 /* Real credentials files hold a handful of profiles (~2 KiB each with a
  * token); 1 MiB is generous and keeps a wrong path (a log, a device) from
@@ -57,11 +58,6 @@ struct s_parse {
 	char *akid, *secret, *token;   /* owned; wiped on free */
 	int oom;
 };
-
-static int s_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
 
 /* inih's reader: one physical line per call, long values swapped for a
  * marker (see the top of the file). */
@@ -116,18 +112,19 @@ static char *s_value_dup(struct s_parse *ps, const char *value)
 			return NULL;
 		p = stop + 1;
 		len = strtoull(p, &stop, 10);
-		if (errno != 0 || stop == p || *stop != '\0' || off > ps->len || len > ps->len - off)
+		if (errno != 0 || stop == p || *stop != '\0' || off > ps->len ||
+		    len > ps->len - off)
 			return NULL;
 		v = ps->text + off;
 		end = v + len;
-		while (v < end && s_is_space(*v))
+		while (v < end && si_ascii_space((unsigned char)*v))
 			v++;
 		for (const char *q = v + 1; q < end; q++)
-			if (*q == ';' && s_is_space(q[-1])) {
+			if (*q == ';' && si_ascii_space((unsigned char)q[-1])) {
 				end = q;
 				break;
 			}
-		while (end > v && s_is_space(end[-1]))
+		while (end > v && si_ascii_space((unsigned char)end[-1]))
 			end--;
 		return strndup(v, (size_t)(end - v));
 	}
@@ -157,10 +154,7 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
 		ps->oom = 1;
 		return 0;
 	}
-	if (*slot != NULL) {
-		OPENSSL_cleanse(*slot, strlen(*slot));
-		free(*slot);
-	}
+	si_secret_free(*slot);
 	*slot = v;
 	return 1;
 }
@@ -169,6 +163,7 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
 static int s_slurp(const char *path, struct si_buf *b, struct si_err *err)
 {
 	char chunk[4096];
+	char ebuf[SI_STRERROR_MAX];
 	struct stat st;
 	ssize_t r;
 	int fd, rc = -1;
@@ -176,7 +171,7 @@ static int s_slurp(const char *path, struct si_buf *b, struct si_err *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return si_err_set(err, errno == ENOENT ? SI_ERR_NOTFOUND : SI_ERR_IO,
-				  "%s: %s", path, strerror(errno));
+				  "%s: %s", path, si_strerror(errno, ebuf, sizeof(ebuf)));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		si_err_set(err, SI_ERR_IO, "%s: not a regular file", path);
 		goto out;
@@ -186,7 +181,8 @@ static int s_slurp(const char *path, struct si_buf *b, struct si_err *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			si_err_set(err, SI_ERR_IO, "%s: %s", path, strerror(errno));
+			si_err_set(err, SI_ERR_IO, "%s: %s", path,
+				   si_strerror(errno, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		if (r == 0) {
@@ -197,7 +193,8 @@ static int s_slurp(const char *path, struct si_buf *b, struct si_err *err)
 			unsigned char c = (unsigned char)chunk[i];
 
 			if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
-				si_err_set(err, SI_ERR_INVALID, "%s: control character in file", path);
+				si_err_set(err, SI_ERR_INVALID, "%s: control character in file",
+					   path);
 				goto out;
 			}
 		}
@@ -220,15 +217,16 @@ static void s_parse_free(struct s_parse *ps)
 {
 	char **slots[3] = {&ps->akid, &ps->secret, &ps->token};
 
-	for (size_t i = 0; i < 3; i++) {
-		if (*slots[i] != NULL) {
-			OPENSSL_cleanse(*slots[i], strlen(*slots[i]));
-			free(*slots[i]);
-			*slots[i] = NULL;
-		}
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		si_secret_free(*slots[i]);
+		*slots[i] = NULL;
 	}
 }
 
+/* The shared-file provider's get: read the whole file (bounded, regular
+ * files only), parse it with inih through s_read_line and pick the profile.
+ * Re-reads on every call because the chain's cache sits in front of it; a
+ * missing file, HOME or profile is NOTFOUND so the chain moves on. */
 static int s_profile_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
 {
 	struct s_profile *pr = impl;
@@ -240,7 +238,8 @@ static int s_profile_get(void *impl, time_t now, struct aws_creds *out, struct s
 	memset(&ps, 0, sizeof(ps));
 	si_buf_init(&b, S_MAX_FILE_BYTES);
 	if (pr->path == NULL)
-		return si_err_set(err, SI_ERR_NOTFOUND, "neither AWS_SHARED_CREDENTIALS_FILE nor HOME set");
+		return si_err_set(err, SI_ERR_NOTFOUND,
+				  "neither AWS_SHARED_CREDENTIALS_FILE nor HOME set");
 	if (s_slurp(pr->path, &b, err) != 0)
 		goto out;
 	ps.text = b.data != NULL ? b.data : "";
@@ -305,7 +304,7 @@ static char *s_path(char *const *envp, int *bad, struct si_err *err)
 	if (home != NULL && home[0] == '\0')
 		home = NULL;
 	if (f != NULL && f[0] != '\0') {
-		if (strncmp(f, "~/", 2) != 0)
+		if (!SI_HAS_PREFIX(f, "~/"))
 			n = snprintf(buf, sizeof(buf), "%s", f);
 		else if (home == NULL)
 			return NULL;
@@ -338,7 +337,8 @@ struct aws_creds_provider *aws_creds_provider_profile_new(char *const *envp, str
 	if (profile == NULL || profile[0] == '\0')
 		profile = "default";
 	if (strlen(profile) > S_MAX_PROFILE) {
-		si_err_set(err, SI_ERR_LIMIT, "AWS_PROFILE longer than %d characters", S_MAX_PROFILE);
+		si_err_set(err, SI_ERR_LIMIT, "AWS_PROFILE longer than %d characters",
+			   S_MAX_PROFILE);
 		return NULL;
 	}
 	pr = calloc(1, sizeof(*pr));

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
+#include "util/strutil.h"
 
 static void s_free_tags(struct ec2_tag *tags, size_t n)
 {
@@ -97,21 +97,13 @@ void ec2_eni_list_free(struct ec2_eni_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void s_free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
 void sts_credentials_clear(struct sts_credentials *c)
 {
 	if (c == NULL)
 		return;
 	free(c->access_key_id);
-	s_free_secret(c->secret_access_key);
-	s_free_secret(c->session_token);
+	si_secret_free(c->secret_access_key);
+	si_secret_free(c->session_token);
 	free(c->assumed_role_arn);
 	memset(c, 0, sizeof(*c));
 }

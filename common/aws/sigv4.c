@@ -16,7 +16,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+
+#include "util/hmac.h"
+#include "util/iso8601.h"
+#include "util/strutil.h"
 
 /* AWS secret access keys are 40 characters; 256 leaves room for any future
  * format while keeping the "AWS4"+secret buffer on the stack. */
@@ -25,12 +28,23 @@
 /* X-Amz-Expires must be at most seven days (SigV4 presigned URL rule). */
 #define S_MAX_EXPIRES 604800L
 
+/* The signing key chain (AWS IAM User Guide, "Create a signed AWS API
+ * request", step 4): HMAC("AWS4" + secret, date), then region, service,
+ * and the terminator. */
+#define S_KEY_PREFIX "AWS4"
+#define S_TERMINATOR "aws4_request"
+/* The credential-scope date is YYYYMMDD. */
+#define S_DATE_LEN 8
+
+_Static_assert(SIGV4_AMZ_DATE_LEN == SI_ISO8601_BASIC_LEN,
+	       "X-Amz-Date is the basic ISO 8601 form");
+_Static_assert(SIGV4_KEY_LEN == SI_HMAC_SHA256_LEN, "SigV4 keys are HMAC-SHA256 tags");
+
 /* Extra pairs query mode adds: Algorithm, Credential, Date, Expires,
  * Security-Token, SignedHeaders. */
 #define S_QUERY_MODE_PARAMS 6
 
 static const char s_hex_upper[] = "0123456789ABCDEF";
-static const char s_hex_lower[] = "0123456789abcdef";
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -39,27 +53,6 @@ static int s_is_unreserved(unsigned char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
 	       c == '~';
-}
-
-static int s_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static char s_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static void s_hex(const unsigned char *in, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = s_hex_lower[in[i] >> 4];
-		out[2 * i + 1] = s_hex_lower[in[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
 }
 
 static int s_sha256(const void *data, size_t n, unsigned char md[SIGV4_KEY_LEN],
@@ -73,15 +66,10 @@ static int s_sha256(const void *data, size_t n, unsigned char md[SIGV4_KEY_LEN],
 	return 0;
 }
 
-static int s_hmac(const unsigned char *key, size_t klen, const void *data,
-		  size_t n, unsigned char out[SIGV4_KEY_LEN], struct si_err *err)
+static int s_hmac(const void *key, size_t klen, const void *data, size_t n,
+		  unsigned char out[SIGV4_KEY_LEN], struct si_err *err)
 {
-	unsigned int len = 0;
-
-	if (HMAC(EVP_sha256(), key, (int)klen, data, n, out, &len) == NULL ||
-	    len != SIGV4_KEY_LEN)
-		return si_err_set(err, SI_ERR_INTERNAL, "HMAC-SHA256 failed");
-	return 0;
+	return si_hmac_sha256(key, klen, data, n, out, SIGV4_KEY_LEN, err);
 }
 
 /* A short identifier that ends up inside the credential scope: bounded and
@@ -146,17 +134,6 @@ int sigv4_uri_encode(struct si_buf *out, const char *s, size_t n,
 	return 0;
 }
 
-static int s_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0..n) into out. A '%' not followed by two hex digits is
  * kept literally (it will then be re-encoded as %25), which is what the
  * SDKs do with such URLs rather than failing the call. */
@@ -168,9 +145,9 @@ static int s_pct_decode(const char *s, size_t n, struct si_buf *out,
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
-		if (c == '%' && n - i >= 3 && s_hexval(s[i + 1]) >= 0 &&
-		    s_hexval(s[i + 2]) >= 0) {
-			c = (char)(s_hexval(s[i + 1]) * 16 + s_hexval(s[i + 2]));
+		if (c == '%' && n - i >= 3 && si_hexval(s[i + 1]) >= 0 &&
+		    si_hexval(s[i + 2]) >= 0) {
+			c = (char)(si_hexval(s[i + 1]) * 16 + si_hexval(s[i + 2]));
 			i += 2;
 		}
 		if (si_buf_append(out, &c, 1, err) != 0)
@@ -181,61 +158,19 @@ static int s_pct_decode(const char *s, size_t n, struct si_buf *out,
 
 /* ---- time ------------------------------------------------------------- */
 
-static int s_digits(const char *s, size_t n, int *out)
-{
-	size_t i;
-	int v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
+/* Both forms come from the one parser in util/iso8601.c; SigV4 keeps its
+ * historical strictness (UTC only) for the timestamps its tests supply. */
 int sigv4_parse_iso8601(const char *s, time_t *out, struct si_err *err)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, se;
-	time_t t;
-
-	/* Exactly "YYYY-MM-DDTHH:MM:SSZ": 20 characters, UTC only. */
-	if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[7] != '-' ||
-	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-		return si_err_set(err, SI_ERR_INVALID, "sigv4: time is not YYYY-MM-DDTHH:MM:SSZ");
-	if (s_digits(s, 4, &y) || s_digits(s + 5, 2, &mo) ||
-	    s_digits(s + 8, 2, &d) || s_digits(s + 11, 2, &h) ||
-	    s_digits(s + 14, 2, &mi) || s_digits(s + 17, 2, &se))
-		return si_err_set(err, SI_ERR_INVALID, "sigv4: non-digit in time");
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 60)
-		return si_err_set(err, SI_ERR_INVALID, "sigv4: time field out of range");
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return si_err_set(err, SI_ERR_INVALID, "sigv4: time not representable");
-	*out = t;
-	return 0;
+	if (s == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "sigv4: no time given");
+	return si_iso8601_parse_utc(s, strlen(s), out, err);
 }
 
 int sigv4_format_amz_date(time_t t, char out[SIGV4_AMZ_DATE_LEN],
 			  struct si_err *err)
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, SIGV4_AMZ_DATE_LEN, "%Y%m%dT%H%M%SZ", &tm) !=
-		    SIGV4_AMZ_DATE_LEN - 1)
-		return si_err_set(err, SI_ERR_INVALID, "sigv4: time cannot be formatted");
-	return 0;
+	return si_iso8601_format_basic(t, out, err);
 }
 
 /* ---- key derivation and cache ----------------------------------------- */
@@ -244,7 +179,7 @@ struct s_cache_entry {
 	int used;
 	unsigned long last_use;
 	unsigned char fp[SIGV4_KEY_LEN]; /* SHA-256 of the secret */
-	char date[9];
+	char date[S_DATE_LEN + 1];
 	char region[SIGV4_MAX_NAME + 1];
 	char service[SIGV4_MAX_NAME + 1];
 	unsigned char key[SIGV4_KEY_LEN];
@@ -320,16 +255,16 @@ static int s_derive(const char *secret, const char *date8, const char *region,
 		    struct si_err *err)
 {
 	unsigned char k[SIGV4_KEY_LEN];
-	char seed[4 + S_MAX_SECRET];
+	char seed[SI_LITLEN(S_KEY_PREFIX) + S_MAX_SECRET];
 	size_t slen = strlen(secret);
 	int rc = -1;
 
-	memcpy(seed, "AWS4", 4);
-	memcpy(seed + 4, secret, slen);
-	if (s_hmac((unsigned char *)seed, 4 + slen, date8, strlen(date8), k, err) ||
+	memcpy(seed, S_KEY_PREFIX, SI_LITLEN(S_KEY_PREFIX));
+	memcpy(seed + SI_LITLEN(S_KEY_PREFIX), secret, slen);
+	if (s_hmac(seed, SI_LITLEN(S_KEY_PREFIX) + slen, date8, strlen(date8), k, err) ||
 	    s_hmac(k, sizeof(k), region, strlen(region), k, err) ||
 	    s_hmac(k, sizeof(k), service, strlen(service), k, err) ||
-	    s_hmac(k, sizeof(k), "aws4_request", 12, key, err))
+	    s_hmac(k, sizeof(k), S_TERMINATOR, SI_LITLEN(S_TERMINATOR), key, err))
 		goto out;
 	rc = 0;
 out:
@@ -370,6 +305,11 @@ static struct s_cache_entry *s_cache_victim(struct sigv4_key_cache *c)
 	return v;
 }
 
+/* The SigV4 signing key for (secret, date, region, service), through the
+ * cache when one is given. Why a cache: the key changes once a day per
+ * scope, and every request would otherwise run four HMACs. Entries are
+ * found by a SHA-256 fingerprint of the secret, never the secret itself, so
+ * the cache holds no copy of it; evicted and freed keys are wiped. */
 int sigv4_derive_key(struct sigv4_key_cache *cache, const char *secret,
 		     const char *date8, const char *region, const char *service,
 		     unsigned char key[SIGV4_KEY_LEN], struct si_err *err)
@@ -382,7 +322,8 @@ int sigv4_derive_key(struct sigv4_key_cache *cache, const char *secret,
 		return si_err_set(err, SI_ERR_INVALID, "sigv4: empty secret key");
 	if (strlen(secret) > S_MAX_SECRET)
 		return si_err_set(err, SI_ERR_LIMIT, "sigv4: secret key too long");
-	if (date8 == NULL || strlen(date8) != 8 || s_digits(date8, 8, &d) != 0)
+	if (date8 == NULL || strlen(date8) != S_DATE_LEN ||
+	    si_parse_digits(date8, S_DATE_LEN, &d) != 0)
 		return si_err_set(err, SI_ERR_INVALID, "sigv4: date must be YYYYMMDD");
 	if (s_check_name("region", region, err) ||
 	    s_check_name("service", service, err))
@@ -412,7 +353,7 @@ int sigv4_derive_key(struct sigv4_key_cache *cache, const char *secret,
 	e->used = 1;
 	e->last_use = cache->tick;
 	memcpy(e->fp, fp, SIGV4_KEY_LEN);
-	memcpy(e->date, date8, 9);
+	memcpy(e->date, date8, S_DATE_LEN + 1);
 	memcpy(e->region, region, strlen(region) + 1);
 	memcpy(e->service, service, strlen(service) + 1);
 	memcpy(e->key, key, SIGV4_KEY_LEN);
@@ -643,6 +584,10 @@ static int s_valid_name(const char *s)
 	return 1;
 }
 
+/* Add one header in canonical form: name lower-cased, value trimmed with
+ * inner runs of white space collapsed to one space ("Trimall" in the SigV4
+ * spec; white space as aws-c-auth counts it, si_ascii_space). Assumes the
+ * caller sorts afterwards; idx keeps duplicates in their original order. */
 static int s_hdr_add(struct s_hdrlist *l, const char *name, const char *value,
 		     struct si_err *err)
 {
@@ -658,16 +603,12 @@ static int s_hdr_add(struct s_hdrlist *l, const char *name, const char *value,
 		return si_err_set(err, SI_ERR_INVALID, "sigv4: bad header name");
 	si_buf_init(&bn, SIGV4_MAX_CANONICAL);
 	si_buf_init(&bv, SIGV4_MAX_CANONICAL);
-	for (; *name != '\0'; name++) {
-		char c = s_lower(*name);
-
-		if (si_buf_append(&bn, &c, 1, err) != 0)
-			goto out;
-	}
+	if (si_buf_append(&bn, name, strlen(name), err) != 0)
+		goto out;
 	/* Trim, and collapse every run of whitespace (folded continuation
 	 * lines included) into one space, as SigV4 requires. */
 	for (v = value; *v != '\0'; v++) {
-		if (s_is_space(*v)) {
+		if (si_ascii_space((unsigned char)*v)) {
 			pending = 1;
 			continue;
 		}
@@ -680,6 +621,7 @@ static int s_hdr_add(struct s_hdrlist *l, const char *name, const char *value,
 	l->items[l->n].name = si_buf_steal(&bn);
 	l->items[l->n].value = si_buf_steal(&bv);
 	l->items[l->n].idx = l->n;
+	si_ascii_lower(l->items[l->n].name); /* header names compare lower-case */
 	if (l->items[l->n].name == NULL || l->items[l->n].value == NULL) {
 		free(l->items[l->n].name);
 		free(l->items[l->n].value);
@@ -757,6 +699,11 @@ void sigv4_result_free(struct sigv4_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Refuse, before any work, what would make a signature ambiguous or a
+ * request line forgeable: NULL parts, a bad method, control characters or
+ * scope separators in the access key id and token, an unknown mode, a
+ * presign expiry outside SigV4's 1 s - 7 days, headers the signer sets
+ * itself, and no Host header. Everything later assumes these hold. */
 static int s_check_inputs(const struct sigv4_request *req,
 			  const struct sigv4_credentials *creds,
 			  const struct sigv4_params *params, struct si_err *err)
@@ -837,6 +784,10 @@ static int s_build_headers(struct s_work *w, const struct sigv4_request *req,
 	return 0;
 }
 
+/* The canonical query: the request's own parameters plus, in query
+ * (presigned) mode, the X-Amz-* parameters that carry the signature's
+ * inputs. Assumes w->scope and the signed-header list are already built,
+ * since query mode must sign them as parameters. */
 static int s_build_query(struct s_work *w, const struct sigv4_request *req,
 			 const struct sigv4_credentials *creds,
 			 const struct sigv4_params *params, const char *token,
@@ -875,6 +826,10 @@ static int s_build_query(struct s_work *w, const struct sigv4_request *req,
 	return 0;
 }
 
+/* Turn the signature into what the caller sends: an Authorization header
+ * plus X-Amz-Date (and the token) in header mode, or the final query string
+ * in query mode. Assumes out->signature is set; on failure out holds only
+ * what sigv4_result_free frees. */
 static int s_finish(struct s_work *w, const struct sigv4_credentials *creds,
 		    const struct sigv4_params *params, const char *token,
 		    struct sigv4_result *out, struct si_err *err)
@@ -884,7 +839,8 @@ static int s_finish(struct s_work *w, const struct sigv4_credentials *creds,
 	si_buf_init(&b, SIGV4_MAX_CANONICAL);
 	if (params->mode == SIGV4_MODE_HEADER) {
 		if (si_buf_printf(&b, err,
-				  SIGV4_ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+				  SIGV4_ALGORITHM
+				  " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
 				  creds->access_key_id, w->scope.data,
 				  w->signed_hdrs.data, out->signature) != 0)
 			goto fail;
@@ -926,6 +882,12 @@ fail:
 	return -1;
 }
 
+/* The whole SigV4 pipeline (AWS IAM User Guide, "Create a signed AWS API
+ * request"): canonical request, string to sign, derived key, signature.
+ * Every intermediate lives in w so one out: label frees it all; the
+ * canonical request and string to sign are returned for debugging and for
+ * the aws-c-auth suite's comparisons. Assumes params->now is the caller's
+ * clock (tests pin it). */
 int sigv4_sign(const struct sigv4_request *req,
 	       const struct sigv4_credentials *creds,
 	       const struct sigv4_params *params, struct sigv4_result *out,
@@ -934,7 +896,7 @@ int sigv4_sign(const struct sigv4_request *req,
 	struct s_work w;
 	unsigned char md[SIGV4_KEY_LEN];
 	char hexhash[SIGV4_HEX_LEN];
-	char date8[9];
+	char date8[S_DATE_LEN + 1];
 	const char *token;
 	int rc = -1;
 
@@ -954,12 +916,12 @@ int sigv4_sign(const struct sigv4_request *req,
 		goto out;
 	token = (creds->session_token && creds->session_token[0]) ?
 			creds->session_token : NULL;
-	memcpy(date8, out->amz_date, 8);
-	date8[8] = '\0';
+	memcpy(date8, out->amz_date, S_DATE_LEN);
+	date8[S_DATE_LEN] = '\0';
 	if (s_sha256(req->body ? req->body : "", req->body_len, md, err) != 0)
 		goto out;
-	s_hex(md, sizeof(md), out->payload_hash);
-	if (si_buf_printf(&w.scope, err, "%s/%s/%s/aws4_request", date8,
+	si_hex_encode(md, sizeof(md), out->payload_hash);
+	if (si_buf_printf(&w.scope, err, "%s/%s/%s/" S_TERMINATOR, date8,
 			  params->region, params->service) != 0)
 		goto out;
 
@@ -990,7 +952,7 @@ int sigv4_sign(const struct sigv4_request *req,
 	/* StringToSign = Algorithm \n AmzDate \n Scope \n hex(SHA256(creq)) */
 	if (s_sha256(w.creq.data, w.creq.len, md, err) != 0)
 		goto out;
-	s_hex(md, sizeof(md), hexhash);
+	si_hex_encode(md, sizeof(md), hexhash);
 	if (si_buf_printf(&w.sts, err, SIGV4_ALGORITHM "\n%s\n%s\n%s",
 			  out->amz_date, w.scope.data, hexhash) != 0)
 		goto out;
@@ -998,7 +960,7 @@ int sigv4_sign(const struct sigv4_request *req,
 			     params->region, params->service, w.key, err) != 0 ||
 	    s_hmac(w.key, sizeof(w.key), w.sts.data, w.sts.len, md, err) != 0)
 		goto out;
-	s_hex(md, sizeof(md), out->signature);
+	si_hex_encode(md, sizeof(md), out->signature);
 	if (s_finish(&w, creds, params, token, out, err) != 0)
 		goto out;
 	out->canonical_request = si_buf_steal(&w.creq);

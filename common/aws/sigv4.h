@@ -39,7 +39,8 @@
 #define SIGV4_KEY_LEN 32
 #define SIGV4_HEX_LEN 65
 
-/* "20150830T123600Z" plus NUL. */
+/* "20150830T123600Z" plus NUL: the basic ISO 8601 form of util/iso8601.h
+ * (sigv4.c asserts the two agree). */
 #define SIGV4_AMZ_DATE_LEN 17
 
 /* Real AWS requests carry a dozen headers; 64 leaves room for anything we
@@ -144,10 +145,11 @@ int sigv4_sign(const struct sigv4_request *req,
 void sigv4_result_free(struct sigv4_result *r);
 
 /* Parse an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SSZ" (the form AWS uses in
- * tests and in STS Expiration) into *out. */
+ * tests and in STS Expiration) into *out: si_iso8601_parse_utc's rules (an
+ * optional fraction, "Z" or "+00:00", fields range-checked). */
 int sigv4_parse_iso8601(const char *s, time_t *out, struct si_err *err);
 
-/* Format t as the X-Amz-Date value "YYYYMMDDTHHMMSSZ". */
+/* Format t as the X-Amz-Date value "YYYYMMDDTHHMMSSZ" (years 1970-9999). */
 int sigv4_format_amz_date(time_t t, char out[SIGV4_AMZ_DATE_LEN],
 			  struct si_err *err);
 

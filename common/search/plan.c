@@ -7,6 +7,10 @@ static const char *s_or_null(const char *s)
 	return s[0] != '\0' ? s : NULL;
 }
 
+/* Contract in plan.h. Why a separate plan: the classifier speaks in what
+ * the user typed (ARNs, DNS names), the engine in what EC2 can filter on;
+ * this maps one to the other, e.g. an EC2 DNS name becomes an address
+ * search pinned to the region the name encodes. Borrows from q and text. */
 void plan_from_query(struct plan *p, const struct query *q, const char *text)
 {
 	size_t n = 0;

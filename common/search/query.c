@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/region.h"
+#include "util/strutil.h"
 #include "util/utf8.h"
 
 /* How much of a bad term is quoted back to the user: enough to recognise
@@ -18,29 +20,17 @@
 
 #define S_US_EAST_1 "us-east-1"
 
-/* ---- small helpers ---------------------------------------------------- */
+/* Spellings the classifier looks for at the start of a term. */
+#define S_ARN_INSTANCE "instance/"
+#define S_IP_PREFIX "ip-"
+#define S_MOD_ACCOUNT "account:"
+#define S_MOD_REGION "region:"
 
-static char s_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
+/* ---- small helpers ---------------------------------------------------- */
 
 static int s_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int s_is_hex(char c)
-{
-	return s_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int s_prefix_ci(const char *s, const char *prefix)
-{
-	for (; *prefix != '\0'; s++, prefix++)
-		if (s_lower(*s) != *prefix)
-			return 0;
-	return 1;
 }
 
 static int s_suffix(const char *s, size_t n, const char *suffix, size_t *cut)
@@ -53,25 +43,20 @@ static int s_suffix(const char *s, size_t n, const char *suffix, size_t *cut)
 	return 1;
 }
 
-/* Copy n bytes of src lower-cased into dst (size cap), NUL-terminated.
- * Callers guarantee n < cap. */
-static void s_copy_lower(char *dst, size_t cap, const char *src, size_t n)
-{
-	size_t i;
-
-	if (n >= cap)
-		n = cap - 1;
-	for (i = 0; i < n; i++)
-		dst[i] = s_lower(src[i]);
-	dst[n] = '\0';
-}
-
 static void s_copy(char *dst, size_t cap, const char *src, size_t n)
 {
 	if (n >= cap)
 		n = cap - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+/* Copy n bytes of src lower-cased into dst (size cap), NUL-terminated.
+ * Callers guarantee n < cap. */
+static void s_copy_lower(char *dst, size_t cap, const char *src, size_t n)
+{
+	s_copy(dst, cap, src, n);
+	si_ascii_lower(dst);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -108,42 +93,6 @@ static long s_text_chars(const char *s, size_t n)
 }
 
 /* ---- shapes shared by several matchers -------------------------------- */
-
-/* Every group of a region name but the first and last: letters only. */
-static int s_letters(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z'))
-			return 0;
-	return 1;
-}
-
-int query_region_valid(const char *region)
-{
-	const char *p, *dash, *last;
-	size_t groups = 0, n;
-
-	if (region == NULL || strlen(region) > QUERY_MAX_REGION_LEN)
-		return 0;
-	/* Shape: 2 letters, 1..3 letter groups, a 1..2 digit number, e.g.
-	 * eu-west-2, us-gov-west-1, us-isob-east-1, ap-southeast-4. */
-	last = strrchr(region, '-');
-	if (last == NULL || strlen(last + 1) < 1 || strlen(last + 1) > 2 ||
-	    !s_is_digit(last[1]) || (last[2] != '\0' && !s_is_digit(last[2])))
-		return 0;
-	for (p = region; p < last; p = dash + 1) {
-		dash = strchr(p, '-');
-		n = (size_t)(dash - p);
-		if (groups == 0 ? n != 2 : (n < 2 || n > 12))
-			return 0;
-		if (!s_letters(p, n))
-			return 0;
-		groups++;
-	}
-	return groups >= 2 && groups <= 4;
-}
 
 /*
  * Strict IPv4: four decimal numbers 0..255 separated by sep, no leading
@@ -215,7 +164,7 @@ static int s_resource_id(const char *s, const char *prefix, const char *what,
 				   "after it, e.g. %s0123456789abcdef0", term, what,
 				   prefix), -1;
 	for (i = plen; i < n; i++)
-		if (!s_is_hex(s[i]))
+		if (si_hexval((unsigned char)s[i]) < 0)
 			return s_malformed(out, "'" S_QUOTE "' is not a valid %s: '%c' "
 					   "is not a hex digit", term, what,
 					   s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?'), -1;
@@ -240,14 +189,19 @@ struct s_matcher {
 	int (*match)(const char *term, size_t n, struct query_term *out);
 };
 
+/* An EC2 instance ARN, arn:PARTITION:ec2:REGION:ACCOUNT:instance/i-...: the
+ * most precise term there is, since it names the account and region to ask.
+ * Claims every term starting "arn:" so that a wrong ARN gets a reason that
+ * names the bad field instead of falling through to a Name search. */
 static int s_match_arn(const char *term, size_t n, struct query_term *out)
 {
 	char lower[QUERY_MAX_TERM_LEN + 1];
 	char *field[6];
+	const char *part, *res;
 	char *p;
 	size_t nf = 0, i;
 
-	if (!s_prefix_ci(term, "arn:"))
+	if (!SI_HAS_PREFIX_CI(term, "arn:"))
 		return 0;
 	s_copy_lower(lower, sizeof(lower), term, n);
 	/* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
@@ -262,15 +216,16 @@ static int s_match_arn(const char *term, size_t n, struct query_term *out)
 	if (nf != 6 || p != NULL)
 		return s_malformed(out, "'" S_QUOTE "' is not an ARN of the form "
 				   "arn:aws:ec2:REGION:ACCOUNT:instance/i-...", term), 1;
-	if (strncmp(field[1], "aws", 3) != 0 ||
-	    (field[1][3] != '\0' && field[1][3] != '-'))
+	part = SI_AFTER_PREFIX(field[1], "aws");
+	if (part == NULL || (*part != '\0' && *part != '-'))
 		return s_malformed(out, "'" S_QUOTE "' has an unknown partition "
 				   "(expected aws, aws-cn, aws-us-gov, ...)", term), 1;
-	if (strcmp(field[2], "ec2") != 0 || strncmp(field[5], "instance/", 9) != 0)
+	res = SI_AFTER_PREFIX(field[5], S_ARN_INSTANCE);
+	if (strcmp(field[2], "ec2") != 0 || res == NULL)
 		return s_malformed(out, "only EC2 instance ARNs can be searched "
 				   "(arn:aws:ec2:REGION:ACCOUNT:instance/i-...), not '"
 				   S_QUOTE "'", term), 1;
-	if (!query_region_valid(field[3]))
+	if (!aws_region_valid(field[3]))
 		return s_malformed(out, "'%.32s' in the ARN is not a region name "
 				   "like eu-west-2", field[3]), 1;
 	for (i = 0; field[4][i] != '\0'; i++)
@@ -279,7 +234,7 @@ static int s_match_arn(const char *term, size_t n, struct query_term *out)
 	if (i != 12 || field[4][i] != '\0')
 		return s_malformed(out, "the account in ARN '" S_QUOTE "' must be "
 				   "12 digits", term), 1;
-	if (s_resource_id(field[5] + 9, "i-", "instance ID", field[5] + 9,
+	if (s_resource_id(res, "i-", "instance ID", res,
 			  out->instance_id, sizeof(out->instance_id), out) != 0)
 		return 1;
 	out->kind = QUERY_INSTANCE_ARN;
@@ -316,7 +271,7 @@ static int s_dns_host(const char *host, size_t hn, const struct s_dns_suffix *sx
 	size_t wl = strlen(want);
 
 	s_copy(label, sizeof(label), host, hn);
-	if (sx->kind == QUERY_PRIVATE_DNS && strncmp(label, "i-", 2) == 0)
+	if (sx->kind == QUERY_PRIVATE_DNS && SI_HAS_PREFIX(label, "i-"))
 		return s_resource_id(label, "i-", "instance ID", term,
 				     out->instance_id, sizeof(out->instance_id), out);
 	if (hn <= wl || strncmp(label, want, wl) != 0) {
@@ -327,6 +282,10 @@ static int s_dns_host(const char *host, size_t hn, const struct s_dns_suffix *sx
 	return s_ipv4_strict(label + wl, hn - wl, '-', out->ip, term, out);
 }
 
+/* An EC2 DNS name (ip-10-1-2-3.eu-west-2.compute.internal,
+ * ec2-203-0-113-5.compute-1.amazonaws.com, ...): the suffix table says
+ * public or private and where the region is; the host label carries the
+ * address or instance id. Assumes term is at most QUERY_MAX_TERM_LEN. */
 static int s_match_dns(const char *term, size_t n, struct query_term *out)
 {
 	char name[QUERY_MAX_TERM_LEN + 1];
@@ -356,7 +315,7 @@ static int s_match_dns(const char *term, size_t n, struct query_term *out)
 		hn = cut;
 	} else {
 		if (dot == NULL || strchr(dot + 1, '.') != NULL ||
-		    !query_region_valid(dot + 1))
+		    !aws_region_valid(dot + 1))
 			return s_malformed(out, "'" S_QUOTE "' is not an EC2 DNS name: "
 					   "expected HOST.REGION%s", term, sx->suffix), 1;
 		s_copy(out->region, sizeof(out->region), dot + 1, strlen(dot + 1));
@@ -376,9 +335,9 @@ static int s_match_bare_host(const char *term, size_t n, struct query_term *out)
 {
 	size_t i, dashes = 0;
 
-	if (!s_prefix_ci(term, "ip-") || n < 10)
+	if (!SI_HAS_PREFIX_CI(term, S_IP_PREFIX) || n < SI_LITLEN("ip-0-0-0-0"))
 		return 0;
-	for (i = 3; i < n; i++) {
+	for (i = SI_LITLEN(S_IP_PREFIX); i < n; i++) {
 		if (term[i] == '-')
 			dashes++;
 		else if (!s_is_digit(term[i]))
@@ -386,7 +345,8 @@ static int s_match_bare_host(const char *term, size_t n, struct query_term *out)
 	}
 	if (dashes != 3)
 		return 0;
-	if (s_ipv4_strict(term + 3, n - 3, '-', out->ip, term, out) != 0)
+	if (s_ipv4_strict(term + SI_LITLEN(S_IP_PREFIX), n - SI_LITLEN(S_IP_PREFIX), '-',
+			  out->ip, term, out) != 0)
 		return 1;
 	out->kind = QUERY_PRIVATE_DNS;
 	s_copy_lower(out->value, sizeof(out->value), term, n);
@@ -401,7 +361,7 @@ static int s_match_ipv6(const char *term, size_t n, struct query_term *out)
 	if (memchr(term, ':', n) == NULL)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!s_is_hex(term[i]) && term[i] != ':' && term[i] != '.')
+		if (si_hexval((unsigned char)term[i]) < 0 && term[i] != ':' && term[i] != '.')
 			return 0;
 	if (inet_pton(AF_INET6, term, bin) != 1)
 		return s_malformed(out, "'" S_QUOTE "' is not a valid IPv6 address",
@@ -432,7 +392,7 @@ static int s_match_ipv4(const char *term, size_t n, struct query_term *out)
 static int s_match_instance_id(const char *term, size_t n, struct query_term *out)
 {
 	(void)n;
-	if (!s_prefix_ci(term, "i-"))
+	if (!SI_HAS_PREFIX_CI(term, "i-"))
 		return 0;
 	if (s_resource_id(term, "i-", "instance ID", term, out->value,
 			  sizeof(out->value), out) != 0)
@@ -446,7 +406,7 @@ static int s_match_instance_id(const char *term, size_t n, struct query_term *ou
 static int s_match_eni_id(const char *term, size_t n, struct query_term *out)
 {
 	(void)n;
-	if (!s_prefix_ci(term, "eni-"))
+	if (!SI_HAS_PREFIX_CI(term, "eni-"))
 		return 0;
 	if (s_resource_id(term, "eni-", "network interface ID", term, out->value,
 			  sizeof(out->value), out) != 0)
@@ -589,11 +549,13 @@ static int s_modifier(struct query *q, const char *tok, size_t tn, int *rc,
 		      struct si_err *err)
 {
 	char v[QUERY_MAX_TERM_LEN + 1];
+	size_t n;
 
 	*rc = 0;
-	if (s_prefix_ci(tok, "account:") && tn >= 8) {
-		s_copy_lower(v, sizeof(v), tok + 8, tn - 8);
-		if (tn - 8 > QUERY_MAX_ALIAS_LEN || !s_alias_valid(v))
+	if (SI_HAS_PREFIX_CI(tok, S_MOD_ACCOUNT) && tn >= SI_LITLEN(S_MOD_ACCOUNT)) {
+		n = tn - SI_LITLEN(S_MOD_ACCOUNT);
+		s_copy_lower(v, sizeof(v), tok + SI_LITLEN(S_MOD_ACCOUNT), n);
+		if (n > QUERY_MAX_ALIAS_LEN || !s_alias_valid(v))
 			*rc = si_err_set(err, SI_ERR_INVALID, "'account:%.40s' needs an "
 					 "account alias of letters, digits, _ and -, "
 					 "e.g. account:production", v);
@@ -602,9 +564,10 @@ static int s_modifier(struct query *q, const char *tok, size_t tn, int *rc,
 					     sizeof(q->accounts[0]), v, err);
 		return 1;
 	}
-	if (s_prefix_ci(tok, "region:") && tn >= 7) {
-		s_copy_lower(v, sizeof(v), tok + 7, tn - 7);
-		if (tn - 7 > QUERY_MAX_REGION_LEN || !query_region_valid(v))
+	if (SI_HAS_PREFIX_CI(tok, S_MOD_REGION) && tn >= SI_LITLEN(S_MOD_REGION)) {
+		n = tn - SI_LITLEN(S_MOD_REGION);
+		s_copy_lower(v, sizeof(v), tok + SI_LITLEN(S_MOD_REGION), n);
+		if (n > QUERY_MAX_REGION_LEN || !aws_region_valid(v))
 			*rc = si_err_set(err, SI_ERR_INVALID, "'region:%.40s' needs a "
 					 "region name, e.g. region:eu-west-2", v);
 		else
@@ -644,6 +607,11 @@ static int s_add_term(struct query *q, const char *tok, size_t tn,
 	return 0;
 }
 
+/* Contract in query.h. Untrusted text from Slack: checked for length and
+ * UTF-8 first, then split on white space into at most QUERY_MAX_TERMS terms
+ * and QUERY_MAX_MODIFIERS modifiers, each classified on its own (kcgi's
+ * habit: small parsers with explicit limits, apart from the code that acts).
+ * Every failure leaves out->kind == QUERY_MALFORMED and a message for the user. */
 int query_parse(const char *text, struct query *out, struct si_err *err)
 {
 	const char *tok = NULL;
@@ -675,7 +643,7 @@ int query_parse(const char *text, struct query *out, struct si_err *err)
 	}
 	while (rc == 0 && s_next_token(text, len, &pos, &tok, &tn)) {
 		n_tok++;
-		if (n_tok == 1 && tn == 4 && s_prefix_ci(tok, "help")) {
+		if (n_tok == 1 && tn == 4 && SI_HAS_PREFIX_CI(tok, "help")) {
 			size_t p2 = pos;
 			const char *t2;
 			size_t n2;
@@ -710,6 +678,9 @@ fail:
 
 /* ---- checks against the configuration --------------------------------- */
 
+/* account:/region: modifiers must name something configured; the error
+ * lists what is, so the user can correct the command without reading the
+ * config. The list is cut to fit the error message rather than failing. */
 static int s_check_known(const char *list, size_t n, size_t width,
 			 const char *const *known, size_t n_known,
 			 const char *what, struct si_err *err)

@@ -48,6 +48,7 @@
 
 #include <stddef.h>
 
+#include "aws/region.h"
 #include "util/err.h"
 
 /* Slack allows long texts, but no useful query is longer than a few IDs;
@@ -67,9 +68,8 @@
 /* Aliases are [a-z0-9_-]; 64 matches the config's practical length. */
 #define QUERY_MAX_ALIAS_LEN 64
 
-/* Longest region name is 14 ("ap-southeast-4", "us-gov-west-1"); 32
- * leaves room for new partitions' longer names. */
-#define QUERY_MAX_REGION_LEN 32
+/* The longest region name aws_region_valid() accepts (aws/region.h). */
+#define QUERY_MAX_REGION_LEN AWS_REGION_MAX_LEN
 
 /* Room for a friendly reason that quotes part of the term. */
 #define QUERY_REASON_MAX 200
@@ -140,10 +140,6 @@ int query_check_accounts(const struct query *q, const char *const *aliases,
 /* The same for region:REGION against the configured regions. */
 int query_check_regions(const struct query *q, const char *const *regions,
 			size_t n, struct si_err *err);
-
-/* Shape check for a region name such as "eu-west-2" or "us-gov-west-1"
- * (lower case expected). Returns 1 if it looks like a region. */
-int query_region_valid(const char *region);
 
 /* A short fixed name, e.g. "instance-id", "ipv4", "name". */
 const char *query_kind_name(enum query_kind kind);

@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "slack/form.h"
+#include "util/strutil.h"
+
+/* Between a URL's scheme and its authority (RFC 3986 3). */
+#define S_SCHEME_SEP "://"
 
 /* The string fields, as a table so adding one Slack field is one line. */
 static const struct {
@@ -129,7 +133,8 @@ static int s_has_dot_segment(const char *path, size_t len)
 	size_t i = 0, n;
 
 	for (n = 0; n + 2 < len; n++) {
-		if (path[n] == '%' && path[n + 1] == '2' && (path[n + 2] == 'e' || path[n + 2] == 'E'))
+		if (path[n] == '%' && path[n + 1] == '2' &&
+		    (path[n + 2] == 'e' || path[n + 2] == 'E'))
 			return 1;
 	}
 	while (i < len) {
@@ -147,6 +152,10 @@ static int s_has_dot_segment(const char *path, size_t len)
 	return 0;
 }
 
+/* Contract in cmd.h. response_url comes from the request body and our
+ * answer (search results) is POSTed to it, so the check is by exact
+ * authority, never by string prefix alone: control bytes, userinfo and dot
+ * segments are refused before any prefix is compared. */
 int slack_cmd_response_url_allowed(const char *url, const char *const *prefixes,
 				   size_t n_prefixes)
 {
@@ -159,10 +168,10 @@ int slack_cmd_response_url_allowed(const char *url, const char *const *prefixes,
 		if (s_bad_url_byte((unsigned char)url[i]))
 			return 0;
 	}
-	sep = strstr(url, "://");
+	sep = strstr(url, S_SCHEME_SEP);
 	if (sep == NULL || sep == url)
 		return 0;
-	auth = sep + 3;
+	auth = sep + SI_LITLEN(S_SCHEME_SEP);
 	auth_end = (size_t)(auth - url) + strcspn(auth, "/?#");
 	/* userinfo ("user@host") is how "https://hooks.slack.com@evil" hides
 	 * the real host behind an allowed-looking prefix. */

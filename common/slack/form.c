@@ -3,16 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/strutil.h"
 
 /* base is in's offset within the whole body, so messages point at the
  * offending byte of what the client sent. */
@@ -37,8 +28,8 @@ static int s_decode(const char *in, size_t len, size_t base, char **out,
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			hi = i + 1 < len ? s_hexval(p[i + 1]) : -1;
-			lo = i + 2 < len ? s_hexval(p[i + 2]) : -1;
+			hi = i + 1 < len ? si_hexval(p[i + 1]) : -1;
+			lo = i + 2 < len ? si_hexval(p[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				free(buf);
 				return si_err_set(err, SI_ERR_INVALID,

@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hmac.h"
+#include "util/strutil.h"
+
 /* "v0=" + 64 lower-case hex digits, the only form slack_sig.h accepts. */
 #define S_SIG_PREFIX "v0="
-#define S_SIG_PREFIX_LEN 3
-#define S_MAC_LEN 32
+#define S_SIG_PREFIX_LEN SI_LITLEN(S_SIG_PREFIX)
+#define S_MAC_LEN SI_HMAC_SHA256_LEN
 #define S_SIG_LEN (S_SIG_PREFIX_LEN + 2 * S_MAC_LEN)
 
 /*
@@ -48,6 +51,10 @@ const char *replay_status_name(enum replay_status s)
 	return "unknown";
 }
 
+/* Contract in replay.h. Everything is allocated here, once: the table never
+ * grows, so a flood of requests costs no allocation and the lookup cost is
+ * bounded by REPLAY_PROBE_MAX. The limits are checked here, whatever the
+ * caller validated. */
 struct replay_cache *replay_cache_new(size_t capacity, int window_s,
 				      struct si_err *err)
 {
@@ -103,28 +110,19 @@ void replay_cache_free(struct replay_cache *c)
 	free(c);
 }
 
-static int s_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* Decode "v0=" + 64 lower-case hex into 32 bytes; -1 on anything else.
  * Keying on the raw MAC (not the text) leaves no second spelling of one
  * signature that could slip past the cache. */
 static int s_parse_sig(const char *hdr, uint8_t mac[S_MAC_LEN])
 {
-	if (hdr == NULL || strncmp(hdr, S_SIG_PREFIX, S_SIG_PREFIX_LEN) != 0)
+	if (hdr == NULL || !SI_HAS_PREFIX(hdr, S_SIG_PREFIX))
 		return -1;
 	if (strnlen(hdr, S_SIG_LEN + 1) != S_SIG_LEN)
 		return -1;
 	hdr += S_SIG_PREFIX_LEN;
 	for (size_t i = 0; i < S_MAC_LEN; i++) {
-		int hi = s_hexval(hdr[2 * i]);
-		int lo = s_hexval(hdr[2 * i + 1]);
+		int hi = si_hexval_lower((unsigned char)hdr[2 * i]);
+		int lo = si_hexval_lower((unsigned char)hdr[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -164,6 +162,9 @@ static size_t s_home(const struct replay_cache *c, const uint8_t mac[S_MAC_LEN])
 	return (size_t)(h & (uint64_t)(c->n_slots - 1));
 }
 
+/* Contract in replay.h. One lock around probe and insert, so two threads
+ * seeing one signature at once cannot both get REPLAY_NEW. Assumes now is
+ * the same clock the signature verifier used (tests pin it). */
 enum replay_status replay_check(struct replay_cache *c,
 				const char *signature_hdr, int is_retry,
 				time_t now)

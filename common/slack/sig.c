@@ -2,21 +2,18 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+
+#include "util/hmac.h"
+#include "util/strutil.h"
 
 /* Slack's signing version; it prefixes both the basestring and the header. */
 #define S_VERSION "v0"
 #define S_PREFIX S_VERSION "="
-#define S_PREFIX_LEN 3
-#define S_SHA256_LEN 32
+#define S_PREFIX_LEN SI_LITLEN(S_PREFIX)
 
-static int s_is_lower_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
+_Static_assert(SLACK_SIG_HEADER_LEN == S_PREFIX_LEN + 2 * SI_HMAC_SHA256_LEN,
+	       "the header is v0= and the hex of one HMAC-SHA256 tag");
 
 /* Strict parse of the timestamp header: digits only, bounded length. */
 static int s_parse_ts(const char *s, long long *out)
@@ -39,10 +36,10 @@ static int s_sig_well_formed(const char *s)
 {
 	size_t i;
 
-	if (strncmp(s, S_PREFIX, S_PREFIX_LEN) != 0)
+	if (!SI_HAS_PREFIX(s, S_PREFIX))
 		return 0;
 	for (i = S_PREFIX_LEN; i < SLACK_SIG_HEADER_LEN; i++) {
-		if (!s_is_lower_hex(s[i]))
+		if (si_hexval_lower((unsigned char)s[i]) < 0)
 			return 0;
 	}
 	/* The loop stopped at the first NUL, so this also rejects short ones. */
@@ -57,55 +54,28 @@ static int s_is_fresh(long long ts, time_t now)
 	return n >= ts - SLACK_SIG_MAX_SKEW && n <= ts + SLACK_SIG_MAX_SKEW;
 }
 
+/* HMAC-SHA256 over the basestring "v0:{timestamp}:{body}", streamed in
+ * parts so that no copy of the body has to be built (and wiped). */
 static int s_hmac(const char *secret, const char *timestamp,
 		  const void *body, size_t body_len,
-		  unsigned char mac[S_SHA256_LEN], struct si_err *err)
+		  unsigned char mac[SI_HMAC_SHA256_LEN], struct si_err *err)
 {
-	EVP_MAC *m = NULL;
-	EVP_MAC_CTX *ctx = NULL;
-	OSSL_PARAM params[2];
-	size_t mac_len = 0;
-	int rc = -1;
+	const struct si_hmac_part parts[] = {
+		{ S_VERSION ":", SI_LITLEN(S_VERSION ":") },
+		{ timestamp, strlen(timestamp) },
+		{ ":", SI_LITLEN(":") },
+		{ body, body_len },
+	};
 
-	m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (m == NULL) {
-		si_err_set(err, SI_ERR_INTERNAL, "HMAC unavailable in OpenSSL");
-		goto out;
-	}
-	ctx = EVP_MAC_CTX_new(m);
-	if (ctx == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory for HMAC context");
-		goto out;
-	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	/* Streaming the four parts avoids building (and wiping) a copy of
-	 * the basestring "v0:{timestamp}:{body}". */
-	if (EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)S_VERSION ":", 3) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)timestamp, strlen(timestamp)) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)":", 1) != 1 ||
-	    (body_len > 0 && EVP_MAC_update(ctx, body, body_len) != 1) ||
-	    EVP_MAC_final(ctx, mac, &mac_len, S_SHA256_LEN) != 1 ||
-	    mac_len != S_SHA256_LEN) {
-		si_err_set(err, SI_ERR_INTERNAL, "HMAC-SHA256 computation failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(m);
-	return rc;
+	return si_hmac_sha256_parts(secret, strlen(secret), parts, sizeof(parts) / sizeof(parts[0]),
+				    mac, SI_HMAC_SHA256_LEN, err);
 }
 
 int slack_sig_compute(const char *secret, const char *timestamp,
 		      const void *body, size_t body_len,
 		      char out[SLACK_SIG_HEADER_LEN + 1], struct si_err *err)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char mac[S_SHA256_LEN];
-	size_t i;
+	unsigned char mac[SI_HMAC_SHA256_LEN];
 
 	if (secret == NULL || secret[0] == '\0')
 		return si_err_set(err, SI_ERR_INVALID, "no signing secret given");
@@ -116,11 +86,7 @@ int slack_sig_compute(const char *secret, const char *timestamp,
 	if (s_hmac(secret, timestamp, body, body_len, mac, err) != 0)
 		return -1;
 	memcpy(out, S_PREFIX, S_PREFIX_LEN);
-	for (i = 0; i < S_SHA256_LEN; i++) {
-		out[S_PREFIX_LEN + 2 * i] = hex[mac[i] >> 4];
-		out[S_PREFIX_LEN + 2 * i + 1] = hex[mac[i] & 0x0f];
-	}
-	out[SLACK_SIG_HEADER_LEN] = '\0';
+	si_hex_encode(mac, sizeof(mac), out + S_PREFIX_LEN);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int si_err_set(struct si_err *err, enum si_err_code code, const char *fmt, ...)
 {
@@ -40,4 +41,24 @@ const char *si_err_code_name(enum si_err_code code)
 	case SI_ERR_INTERNAL: return "internal";
 	}
 	return "unknown";
+}
+
+const char *si_strerror(int errnum, char *buf, size_t size)
+{
+	if (buf == NULL || size == 0)
+		return "unknown error";
+	buf[0] = '\0';
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	/* The GNU variant returns the text, in buf or in static storage. */
+	{
+		const char *s = strerror_r(errnum, buf, size);
+
+		return s != NULL ? s : "unknown error";
+	}
+#else
+	/* The XSI variant fills buf and returns 0 or an error number. */
+	if (strerror_r(errnum, buf, size) != 0 || buf[0] == '\0')
+		(void)snprintf(buf, size, "error %d", errnum);
+	return buf;
+#endif
 }

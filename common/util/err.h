@@ -48,4 +48,12 @@ void si_err_clear(struct si_err *err);
 /* A short fixed name for a code, e.g. "invalid". */
 const char *si_err_code_name(enum si_err_code code);
 
+/* Room for any strerror text glibc or musl produce. */
+#define SI_STRERROR_MAX 128
+
+/* The text for the errno value errnum, by strerror_r (strerror is not
+ * thread-safe, and the worker has threads). Writes into buf[0..size) when
+ * the C library needs the room; returns the text, never NULL. */
+const char *si_strerror(int errnum, char *buf, size_t size);
+
 #endif

@@ -22,21 +22,23 @@ static void s_puts(struct logfmt *l, const char *s)
 
 void logfmt_begin(struct logfmt *l, const char *level)
 {
-	struct timespec ts;
+	struct timespec ts = { 0, 0 };
 	struct tm tm;
 	char when[40];
 
 	l->len = 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+	(void)clock_gettime(CLOCK_REALTIME, &ts); /* cannot fail for REALTIME */
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		when[0] = '\0';
 	s_puts(l, "time=");
 	s_puts(l, when);
 	{
 		char frac[32];
-		snprintf(frac, sizeof(frac), ".%06ldZ", (long)(ts.tv_nsec / 1000) % 1000000);
-		s_puts(l, frac);
+		int n = snprintf(frac, sizeof(frac), ".%06ldZ",
+				 (long)(ts.tv_nsec / 1000) % 1000000);
+
+		s_puts(l, n > 0 && (size_t)n < sizeof(frac) ? frac : "Z");
 	}
 	logfmt_str(l, "level", level);
 }

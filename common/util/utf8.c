@@ -1,5 +1,9 @@
 #include "util/utf8.h"
 
+/* Contract in utf8.h (RFC 3629 section 4, table 3). Why by hand rather
+ * than mbrtowc: it must not depend on the process locale, and it must
+ * refuse overlongs and surrogates that some decoders let through, since
+ * its callers bound user text by characters and escape it for Slack. */
 size_t utf8_seq(const unsigned char *s, size_t n, unsigned int *cp_out)
 {
 	size_t len, i;

@@ -22,7 +22,7 @@ static void s_check_term(const struct query_term *t)
 		abort();
 	if (t->kind == QUERY_HELP)
 		abort();
-	if (t->region[0] != '\0' && !query_region_valid(t->region))
+	if (t->region[0] != '\0' && !aws_region_valid(t->region))
 		abort();
 }
 
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		for (i = 0; i < q.n_regions; i++)
-			if (!query_region_valid(q.regions[i]))
+			if (!aws_region_valid(q.regions[i]))
 				abort();
 		(void)query_check_accounts(&q, known, 2, &err);
 		(void)query_check_regions(&q, known, 2, &err);

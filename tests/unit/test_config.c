@@ -150,11 +150,13 @@ static void test_org_regions_all(void **state)
 {
 	char *ok[] = { "SLACK_SIGNING_SECRET=" SECRET,
 		"SLASH_INFRA_ORGANIZATION_ROLE_NAME=SlashInfraInspection",
-		"SLASH_INFRA_ORGANIZATION_MANAGEMENT_ROLE_ARN=arn:aws:iam::123456789012:role/OrgReader",
+		"SLASH_INFRA_ORGANIZATION_MANAGEMENT_ROLE_ARN="
+		"arn:aws:iam::123456789012:role/OrgReader",
 		"SLASH_INFRA_ORGANIZATION_REGIONS=all", NULL };
 	char *mixed[] = { "SLACK_SIGNING_SECRET=" SECRET,
 		"SLASH_INFRA_ORGANIZATION_ROLE_NAME=SlashInfraInspection",
-		"SLASH_INFRA_ORGANIZATION_MANAGEMENT_ROLE_ARN=arn:aws:iam::123456789012:role/OrgReader",
+		"SLASH_INFRA_ORGANIZATION_MANAGEMENT_ROLE_ARN="
+		"arn:aws:iam::123456789012:role/OrgReader",
 		"SLASH_INFRA_ORGANIZATION_REGIONS=all,eu-west-2", NULL };
 	struct si_config cfg;
 	struct si_err err;

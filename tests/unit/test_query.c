@@ -29,7 +29,8 @@ struct qcase {
 #define M QUERY_MALFORMED
 static const struct qcase s_cases[] = {
 	/* instance IDs */
-	{ "i-0123456789abcdef0", QUERY_INSTANCE_ID, "i-0123456789abcdef0", "", "", "i-0123456789abcdef0", "" },
+	{ "i-0123456789abcdef0", QUERY_INSTANCE_ID, "i-0123456789abcdef0", "", "",
+	  "i-0123456789abcdef0", "" },
 	{ "i-12345678", QUERY_INSTANCE_ID, "i-12345678", "", "", NULL, NULL },
 	{ "I-0123456789ABCDEF0", QUERY_INSTANCE_ID, "i-0123456789abcdef0", NULL, NULL, NULL, NULL },
 	{ "i-DEADBEEF", QUERY_INSTANCE_ID, "i-deadbeef", NULL, NULL, NULL, NULL },
@@ -49,16 +50,27 @@ static const struct qcase s_cases[] = {
 	  "arn:aws:ec2:eu-west-2:123456789012:instance/i-0123456789abcdef0", "", "eu-west-2",
 	  "i-0123456789abcdef0", "123456789012" },
 	{ "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/i-0123456789ABCDEF0",
-	  QUERY_INSTANCE_ARN, "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/i-0123456789abcdef0",
+	  QUERY_INSTANCE_ARN,
+	  	"arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/i-0123456789abcdef0",
 	  "", "us-gov-west-1", "i-0123456789abcdef0", "123456789012" },
-	{ "arn:aws:ec2:eu-west-2:12345678901:instance/i-0123456789abcdef0", M, "12 digits", NULL, NULL, NULL, NULL },
-	{ "arn:aws:ec2:eu-west-2:12345678901a:instance/i-0123456789abcdef0", M, "12 digits", NULL, NULL, NULL, NULL },
-	{ "arn:aws:ec2:eu-west:123456789012:instance/i-0123456789abcdef0", M, "not a region", NULL, NULL, NULL, NULL },
-	{ "arn:aws:ec2:eu-west-2:123456789012:instance/i-123", M, "3 hex digits", NULL, NULL, NULL, NULL },
+	{ "arn:aws:ec2:eu-west-2:12345678901:instance/i-0123456789abcdef0", M, "12 digits", NULL,
+	  NULL,
+	  NULL, NULL },
+	{ "arn:aws:ec2:eu-west-2:12345678901a:instance/i-0123456789abcdef0", M, "12 digits", NULL,
+	  NULL,
+	  NULL, NULL },
+	{ "arn:aws:ec2:eu-west:123456789012:instance/i-0123456789abcdef0", M, "not a region", NULL,
+	  NULL, NULL, NULL },
+	{ "arn:aws:ec2:eu-west-2:123456789012:instance/i-123", M, "3 hex digits", NULL, NULL, NULL,
+	  NULL },
 	{ "arn:aws:s3:::bucket", M, "only EC2 instance ARNs", NULL, NULL, NULL, NULL },
-	{ "arn:aws:ec2:eu-west-2:123456789012:volume/vol-12345678", M, "only EC2 instance ARNs", NULL, NULL, NULL, NULL },
+	{ "arn:aws:ec2:eu-west-2:123456789012:volume/vol-12345678", M, "only EC2 instance ARNs",
+	  NULL,
+	  NULL, NULL, NULL },
 	{ "arn:aws:ec2:eu-west-2", M, "not an ARN", NULL, NULL, NULL, NULL },
-	{ "arn:foo:ec2:eu-west-2:123456789012:instance/i-12345678", M, "partition", NULL, NULL, NULL, NULL },
+	{ "arn:foo:ec2:eu-west-2:123456789012:instance/i-12345678", M, "partition", NULL, NULL,
+	  NULL,
+	  NULL },
 	/* IPv4 */
 	{ "10.4.2.17", QUERY_IPV4, "10.4.2.17", "10.4.2.17", "", "", "" },
 	{ "0.0.0.0", QUERY_IPV4, "0.0.0.0", "0.0.0.0", NULL, NULL, NULL },
@@ -74,19 +86,23 @@ static const struct qcase s_cases[] = {
 	/* IPv6 */
 	{ "2001:db8::1", QUERY_IPV6, "2001:db8::1", "2001:db8::1", "", "", "" },
 	{ "2001:DB8:0:0:0:0:0:1", QUERY_IPV6, "2001:db8::1", "2001:db8::1", NULL, NULL, NULL },
-	{ "2001:0db8:0000:0000:0001:0000:0000:0001", QUERY_IPV6, "2001:db8::1:0:0:1", NULL, NULL, NULL, NULL },
+	{ "2001:0db8:0000:0000:0001:0000:0000:0001", QUERY_IPV6, "2001:db8::1:0:0:1", NULL, NULL,
+	  NULL,
+	  NULL },
 	{ "::ffff:10.0.0.1", QUERY_IPV6, "::ffff:10.0.0.1", "::ffff:10.0.0.1", NULL, NULL, NULL },
 	{ "::FFFF:10.0.0.1", QUERY_IPV6, "::ffff:10.0.0.1", NULL, NULL, NULL, NULL },
 	{ "::1", QUERY_IPV6, "::1", NULL, NULL, NULL, NULL },
 	{ "2001:db8::1::2", M, "not a valid IPv6", NULL, NULL, NULL, NULL },
 	{ "2001:db8:::1", M, "not a valid IPv6", NULL, NULL, NULL, NULL },
 	/* EC2 DNS names */
-	{ "ip-10-1-2-3.ec2.internal", QUERY_PRIVATE_DNS, "ip-10-1-2-3.ec2.internal", "10.1.2.3", "us-east-1", "", "" },
+	{ "ip-10-1-2-3.ec2.internal", QUERY_PRIVATE_DNS, "ip-10-1-2-3.ec2.internal", "10.1.2.3",
+	  "us-east-1", "", "" },
 	{ "ip-10-1-2-3.eu-west-2.compute.internal", QUERY_PRIVATE_DNS,
 	  "ip-10-1-2-3.eu-west-2.compute.internal", "10.1.2.3", "eu-west-2", "", "" },
 	{ "IP-10-1-2-3.EU-WEST-2.COMPUTE.INTERNAL.", QUERY_PRIVATE_DNS,
 	  "ip-10-1-2-3.eu-west-2.compute.internal", "10.1.2.3", "eu-west-2", NULL, NULL },
-	{ "ip-10-1-2-3.ec2.internal.", QUERY_PRIVATE_DNS, "ip-10-1-2-3.ec2.internal", "10.1.2.3", "us-east-1", NULL, NULL },
+	{ "ip-10-1-2-3.ec2.internal.", QUERY_PRIVATE_DNS, "ip-10-1-2-3.ec2.internal", "10.1.2.3",
+	  "us-east-1", NULL, NULL },
 	{ "ec2-3-8-1-2.compute-1.amazonaws.com", QUERY_PUBLIC_DNS,
 	  "ec2-3-8-1-2.compute-1.amazonaws.com", "3.8.1.2", "us-east-1", "", "" },
 	{ "ec2-3-8-1-2.eu-west-2.compute.amazonaws.com", QUERY_PUBLIC_DNS,
@@ -94,7 +110,8 @@ static const struct qcase s_cases[] = {
 	{ "EC2-3-8-1-2.Compute-1.AmazonAWS.com", QUERY_PUBLIC_DNS,
 	  "ec2-3-8-1-2.compute-1.amazonaws.com", "3.8.1.2", "us-east-1", NULL, NULL },
 	{ "i-0123456789abcdef0.eu-west-2.compute.internal", QUERY_PRIVATE_DNS,
-	  "i-0123456789abcdef0.eu-west-2.compute.internal", "", "eu-west-2", "i-0123456789abcdef0", NULL },
+	  "i-0123456789abcdef0.eu-west-2.compute.internal", "", "eu-west-2", "i-0123456789abcdef0",
+	  	NULL },
 	{ "ip-10-1-2-3", QUERY_PRIVATE_DNS, "ip-10-1-2-3", "10.1.2.3", "", NULL, NULL },
 	{ "ip-10-1-2-300.ec2.internal", M, "0 to 255", NULL, NULL, NULL, NULL },
 	{ "ip-10-1-2.ec2.internal", M, "four numbers", NULL, NULL, NULL, NULL },
@@ -199,22 +216,22 @@ static void test_malformed_reason_quotes_input(void **state)
 static void test_region_shapes(void **state)
 {
 	(void)state;
-	assert_true(query_region_valid("eu-west-2"));
-	assert_true(query_region_valid("us-east-1"));
-	assert_true(query_region_valid("ap-southeast-4"));
-	assert_true(query_region_valid("us-gov-west-1"));
-	assert_true(query_region_valid("us-isob-east-1"));
-	assert_true(query_region_valid("cn-north-1"));
-	assert_false(query_region_valid("eu-west"));
-	assert_false(query_region_valid("eu-west-123"));
-	assert_false(query_region_valid("EU-WEST-2"));
-	assert_false(query_region_valid("e-west-2"));
-	assert_false(query_region_valid("eu--2"));
-	assert_false(query_region_valid("eu-1-2"));
-	assert_false(query_region_valid("-west-2"));
-	assert_false(query_region_valid("eu-west-2-"));
-	assert_false(query_region_valid(""));
-	assert_false(query_region_valid(NULL));
+	assert_true(aws_region_valid("eu-west-2"));
+	assert_true(aws_region_valid("us-east-1"));
+	assert_true(aws_region_valid("ap-southeast-4"));
+	assert_true(aws_region_valid("us-gov-west-1"));
+	assert_true(aws_region_valid("us-isob-east-1"));
+	assert_true(aws_region_valid("cn-north-1"));
+	assert_false(aws_region_valid("eu-west"));
+	assert_false(aws_region_valid("eu-west-123"));
+	assert_false(aws_region_valid("EU-WEST-2"));
+	assert_false(aws_region_valid("e-west-2"));
+	assert_false(aws_region_valid("eu--2"));
+	assert_false(aws_region_valid("eu-1-2"));
+	assert_false(aws_region_valid("-west-2"));
+	assert_false(aws_region_valid("eu-west-2-"));
+	assert_false(aws_region_valid(""));
+	assert_false(aws_region_valid(NULL));
 }
 
 /* ---- whole-text parsing ---- */

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "render.h"
+#include "util/strutil.h"
 
 /* ---- building results by hand ---- */
 
@@ -309,7 +310,7 @@ static void s_no_injection(const char *text)
 	const char *p = text;
 
 	while ((p = strchr(p, '<')) != NULL) {
-		if (strncmp(p, "<https://", 9) != 0 || strchr(p, '>') == NULL)
+		if (!SI_HAS_PREFIX(p, "<https://") || strchr(p, '>') == NULL)
 			fail_msg("raw '<' not from our links in: %s", text);
 		p++;
 	}
@@ -488,7 +489,7 @@ static size_t s_count_matches(json_object *root)
 	for (i = 0; i < s_n_blocks(root); i++) {
 		const char *t = s_block_text(root, i);
 
-		if (t != NULL && strncmp(t, "*<https://", 10) == 0)
+		if (t != NULL && SI_HAS_PREFIX(t, "*<https://"))
 			n++;
 	}
 	return n;
@@ -629,7 +630,7 @@ static void test_cut_never_splits_entity(void **state)
 	t = s_block_text(root, 1);
 	/* Every '&' begins a whole "&amp;". */
 	for (; (t = strchr(t, '&')) != NULL; t++)
-		if (strncmp(t, "&amp;", 5) != 0)
+		if (!SI_HAS_PREFIX(t, "&amp;"))
 			fail_msg("split entity at: %.20s", t);
 	json_object_put(root);
 	free(js);
@@ -767,23 +768,30 @@ struct owner_case {
 static void test_eni_owner_labels(void **state)
 {
 	static const struct owner_case t[] = {
-		{ "nat_gateway", "Interface for NAT Gateway nat-0123", "123", "in-use", NULL, 1, "NAT gateway" },
-		{ "interface", "Interface for NAT Gateway nat-0123", NULL, NULL, NULL, 0, "NAT gateway" },
+		{ "nat_gateway", "Interface for NAT Gateway nat-0123", "123", "in-use", NULL, 1,
+		  "NAT gateway" },
+		{ "interface", "Interface for NAT Gateway nat-0123", NULL, NULL, NULL, 0,
+		  "NAT gateway" },
 		{ "interface", "ELB app/web/50dc6c495c0c9188", "amazon-elb", NULL, NULL, 1,
 		  "Application load balancer app/web/50dc6c495c0c9188" },
 		{ "network_load_balancer", "ELB net/nlb/abc", "amazon-elb", NULL, NULL, 1,
 		  "Network load balancer net/nlb/abc" },
-		{ "interface", "ELB my-classic", "amazon-elb", NULL, NULL, 1, "Classic load balancer my-classic" },
+		{ "interface", "ELB my-classic", "amazon-elb", NULL, NULL, 1,
+		  "Classic load balancer my-classic" },
 		{ "interface", "ELB ", "amazon-elb", NULL, NULL, 1, "Classic load balancer" },
 		{ "interface", NULL, "amazon-elb", NULL, NULL, 1, "Load balancer" },
-		{ "lambda", "AWS Lambda VPC ENI-fn-1234", "AROA:x", NULL, NULL, 1, "Lambda function" },
-		{ "vpc_endpoint", "VPC Endpoint Interface vpce-1", NULL, NULL, NULL, 1, "VPC endpoint" },
+		{ "lambda", "AWS Lambda VPC ENI-fn-1234", "AROA:x", NULL, NULL, 1,
+		  "Lambda function" },
+		{ "vpc_endpoint", "VPC Endpoint Interface vpce-1", NULL, NULL, NULL, 1,
+		  "VPC endpoint" },
 		{ "interface", "RDSNetworkInterface", "amazon-rds", NULL, NULL, 1, "RDS database" },
 		{ "efs", "EFS mount target for fs-1", NULL, NULL, NULL, 1, "EFS mount target" },
-		{ "interface", "arn:aws:ecs:eu-west-2:1:attachment/x", NULL, NULL, NULL, 1, "ECS task" },
-		{ "interface", "Primary network interface", NULL, "in-use", "i-0123456789abcdef0", 0,
-		  "Instance i-0123456789abcdef0" },
-		{ "interface", "", "some-service", "in-use", NULL, 1, "AWS service (some-service)" },
+		{ "interface", "arn:aws:ecs:eu-west-2:1:attachment/x", NULL, NULL, NULL, 1,
+		  "ECS task" },
+		{ "interface", "Primary network interface", NULL, "in-use",
+		  "i-0123456789abcdef0", 0, "Instance i-0123456789abcdef0" },
+		{ "interface", "", "some-service", "in-use", NULL, 1,
+		  "AWS service (some-service)" },
 		{ "interface", NULL, NULL, "available", NULL, 0, "Unattached interface" },
 		{ NULL, NULL, NULL, NULL, NULL, 0, "Network interface" },
 	};
@@ -1041,7 +1049,7 @@ static void test_many_codes_bounded(void **state)
 	js = render_nothing_found(&r, NULL, NULL);
 	root = s_check_message(js);
 	t = s_context_text(root);
-	assert_true(strncmp(t, "55 of 100 targets failed: Code0: a/r-0-0, ", 42) == 0);
+	assert_true(SI_HAS_PREFIX(t, "55 of 100 targets failed: Code0: a/r-0-0, "));
 	assert_true(strstr(t, "Code4:") < strstr(t, "Code5:"));
 	assert_null(strstr(t, "Code6"));
 	/* Code5 shows all 5; 4+3+2+1 left over in four codes. */
@@ -1076,11 +1084,11 @@ static void test_failure_summary_hostile_names_fit(void **state)
 	js = render_nothing_found(&r, NULL, NULL);
 	root = s_check_message(js);
 	t = s_context_text(root);
-	assert_true(strncmp(t, "400 of 400 targets failed: ", 27) == 0);
+	assert_true(SI_HAS_PREFIX(t, "400 of 400 targets failed: "));
 	assert_true(s_chars(t) <= RENDER_MAX_SECTION_TEXT);
 	for (; (t = strchr(t, '&')) != NULL; t++)
-		if (strncmp(t, "&amp;", 5) != 0 && strncmp(t, "&lt;", 4) != 0 &&
-		    strncmp(t, "&gt;", 4) != 0)
+		if (!SI_HAS_PREFIX(t, "&amp;") && !SI_HAS_PREFIX(t, "&lt;") &&
+		    !SI_HAS_PREFIX(t, "&gt;"))
 			fail_msg("split entity at: %.20s", t);
 	json_object_put(root);
 	free(js);
@@ -1190,8 +1198,8 @@ static void test_counts_bounded_and_thousands(void **state)
 	json_object_put(root);
 	free(js);
 	out = s_text_output(&r);
-	assert_true(strncmp(out, "1,420 matches for web in 1,000 account-regions, 0.00 s\n"
-			    "ACCOUNT", 62) == 0);
+	assert_true(SI_HAS_PREFIX(out, "1,420 matches for web in 1,000 account-regions, 0.00 s\n"
+				  "ACCOUNT"));
 	free(out);
 	search_result_free(&r);
 
@@ -1251,7 +1259,8 @@ static void test_render_text_table(void **state)
 	assert_non_null(strstr(out, "m5?[2J"));
 	assert_null(strchr(out, '\x1b'));
 	assert_non_null(strstr(out, "eni-0a1b2c3d4e5f60718  Application load balancer"));
-	assert_non_null(strstr(out, "failed: staging/eu-west-1: AccessDenied (User is not authorized)\n"));
+	assert_non_null(strstr(out, "failed: staging/eu-west-1: AccessDenied "
+				    "(User is not authorized)\n"));
 	assert_non_null(strstr(out, "failed: dev/us-east-1: Timeout\n"));
 	free(out);
 	search_result_free(&r);

@@ -308,17 +308,21 @@ static void test_key_cache_reuse_and_date_change(void **state)
 
 	(void)state;
 	assert_non_null(c);
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "service", k1, NULL), 0);
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "service", k2, NULL), 0);
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "service", k1,
+					  NULL), 0);
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "service", k2,
+					  NULL), 0);
 	assert_memory_equal(k1, k2, SIGV4_KEY_LEN);
 	sigv4_key_cache_stats(c, &hits, &misses);
 	assert_int_equal(hits, 1);
 	assert_int_equal(misses, 1);
 	/* The cached key equals an uncached derivation. */
-	assert_int_equal(sigv4_derive_key(NULL, s_secret, "20150830", "us-east-1", "service", plain, NULL), 0);
+	assert_int_equal(sigv4_derive_key(NULL, s_secret, "20150830", "us-east-1", "service", plain,
+					  NULL), 0);
 	assert_memory_equal(k1, plain, SIGV4_KEY_LEN);
 	/* Next day: a new key, computed (miss), not served from the cache. */
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150831", "us-east-1", "service", k3, NULL), 0);
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150831", "us-east-1", "service", k3,
+					  NULL), 0);
 	assert_memory_not_equal(k1, k3, SIGV4_KEY_LEN);
 	sigv4_key_cache_stats(c, &hits, &misses);
 	assert_int_equal(hits, 1);
@@ -333,12 +337,14 @@ static void test_key_cache_distinguishes_tuple(void **state)
 
 	(void)state;
 	assert_non_null(c);
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "ec2", base, NULL), 0);
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "ec2", base, NULL),
+			 0);
 	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "eu-west-1", "ec2", k, NULL), 0);
 	assert_memory_not_equal(base, k, SIGV4_KEY_LEN);
 	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "sts", k, NULL), 0);
 	assert_memory_not_equal(base, k, SIGV4_KEY_LEN);
-	assert_int_equal(sigv4_derive_key(c, "otherSecret", "20150830", "us-east-1", "ec2", k, NULL), 0);
+	assert_int_equal(sigv4_derive_key(c, "otherSecret", "20150830", "us-east-1", "ec2", k,
+					  NULL), 0);
 	assert_memory_not_equal(base, k, SIGV4_KEY_LEN);
 	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "us-east-1", "ec2", k, NULL), 0);
 	assert_memory_equal(base, k, SIGV4_KEY_LEN);
@@ -355,10 +361,14 @@ static void test_key_cache_evicts_lru(void **state)
 	assert_non_null(c);
 	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-a", "ec2", k, NULL), 0);
 	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-b", "ec2", k, NULL), 0);
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-a", "ec2", k, NULL), 0); /* hit */
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-c", "ec2", k, NULL), 0); /* evicts r-b */
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-a", "ec2", k, NULL), 0); /* hit */
-	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-b", "ec2", k, NULL), 0); /* miss */
+	/* hit */
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-a", "ec2", k, NULL), 0);
+	/* evicts r-b */
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-c", "ec2", k, NULL), 0);
+	/* hit */
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-a", "ec2", k, NULL), 0);
+	/* miss */
+	assert_int_equal(sigv4_derive_key(c, s_secret, "20150830", "r-b", "ec2", k, NULL), 0);
 	sigv4_key_cache_stats(c, &hits, &misses);
 	assert_int_equal(hits, 2);
 	assert_int_equal(misses, 4);

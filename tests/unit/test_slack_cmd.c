@@ -191,7 +191,8 @@ static void test_signing_example_body(void **state)
 		"https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN");
 	assert_string_equal(c.channel_name, "foobar");
 	assert_string_equal(c.user_name, "roadrunner");
-	assert_string_equal(c.trigger_id, "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c");
+	assert_string_equal(c.trigger_id,
+			    "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c");
 	assert_null(c.enterprise_id);
 	assert_null(c.enterprise_name);
 	slack_cmd_free(&c);
@@ -367,7 +368,8 @@ static void test_url_userinfo_trick_rejected(void **state)
 static void test_url_host_suffix_trick_rejected(void **state)
 {
 	(void)state;
-	assert_false(s_allowed("https://hooks.slack.com.evil.example/commands/1", s_prefix_noslash));
+	assert_false(s_allowed("https://hooks.slack.com.evil.example/commands/1",
+			       s_prefix_noslash));
 	assert_false(s_allowed("https://hooks.slack.community/", s_prefix_noslash));
 	assert_false(s_allowed("https://hooks.slack.com:8443/commands/1", s_prefix_noslash));
 	/* A prefix that ends mid-host never matches. */

@@ -375,7 +375,8 @@ static void test_reasons(void **state)
 	assert_string_equal(slack_sig_reason(SLACK_SIG_STALE), "stale timestamp");
 	assert_string_equal(slack_sig_reason(SLACK_SIG_BAD), "bad signature");
 	assert_string_equal(slack_sig_reason(SLACK_SIG_NO_SECRET), "no signing secret configured");
-	assert_string_equal(slack_sig_reason((enum slack_sig_status)99), "unknown signature status");
+	assert_string_equal(slack_sig_reason((enum slack_sig_status)99),
+			    "unknown signature status");
 }
 
 static void test_compute_rejects_bad_arguments_without_leaking_secret(void **state)
