@@ -122,6 +122,12 @@ static void s_log(const char *rid, const char *method, const struct app_response
 	logfmt_emit(&l, stderr);
 }
 
+/* One accepted FastCGI request, start to finish: route and read the body
+ * through app_* (which owns every decision), write the answer, log one
+ * logfmt line, and finish the FastCGI request before any deferred work so
+ * nginx answers Slack at once. Assumes req came from FCGX_Accept_r on this
+ * thread; the body is read only after app_preflight() has accepted its
+ * announced length, so an oversized body is never buffered. */
 static void s_serve_one(struct worker_shared *w, FCGX_Request *req, unsigned long n)
 {
 	char path[WORKER_PATH_MAX];

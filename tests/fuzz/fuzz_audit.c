@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "util/strutil.h"
 
 #define S_N_FIELDS 7
 
@@ -84,7 +85,7 @@ static void s_check_field(const char *key, const char *val, size_t n,
 		if (n == in_len && memcmp(val, in[k], n) == 0 && n <= s_caps[k])
 			return;
 		/* Cut: a prefix of the input, at most cap bytes, plus "...". */
-		if (n < 3 || memcmp(val + n - 3, "...", 3) != 0 ||
+		if (n < 3 || memcmp(val + n - 3, "...", SI_LITLEN("...")) != 0 ||
 		    n - 3 > s_caps[k] || n - 3 > in_len || memcmp(val, in[k], n - 3) != 0)
 			abort();
 		return;

@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "slack/replay.h"
+#include "util/strutil.h"
 
 static int s_well_formed(const char *s)
 {
-	if (strncmp(s, "v0=", 3) != 0 || strlen(s) != 67)
+	if (!SI_HAS_PREFIX(s, "v0=") || strlen(s) != 67)
 		return 0;
 	for (size_t i = 3; i < 67; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))

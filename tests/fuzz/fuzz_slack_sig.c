@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			memcpy(copy, p, left);
 			copy[left - 1] ^= 1;
-			if (slack_sig_verify(S_SECRET, ts, good, copy, left, S_NOW) != SLACK_SIG_BAD)
+			if (slack_sig_verify(S_SECRET, ts, good, copy, left, S_NOW) !=
+			    SLACK_SIG_BAD)
 				abort();
 			free(copy);
 		}

@@ -126,7 +126,8 @@ static void test_preflight_content_length(void **state)
 	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "-1", &len, &r), 0);
 	assert_int_equal(r.status, 400);
 	app_response_free(&r);
-	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "99999999999999999999", &len, &r), 0);
+	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, "99999999999999999999",
+					 &len, &r), 0);
 	assert_int_equal(r.status, 400);
 	app_response_free(&r);
 	assert_int_equal(app_preflight(f->app, "POST", APP_SLACK_ROUTE, NULL, &len, &r), 1);

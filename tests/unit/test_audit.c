@@ -81,7 +81,8 @@ static int t_parse(const char *s, size_t len, struct t_line *out)
 						f->val[f->val_len++] = s[++i];
 					} else if (s[i + 1] == 'x' && i + 3 < len &&
 						   t_hex(s[i + 2]) >= 0 && t_hex(s[i + 3]) >= 0) {
-						f->val[f->val_len++] = (char)(t_hex(s[i + 2]) << 4 | t_hex(s[i + 3]));
+						f->val[f->val_len++] =
+							(char)(t_hex(s[i + 2]) << 4 | t_hex(s[i + 3]));
 						i += 3;
 					} else {
 						return -1;
