@@ -12,6 +12,8 @@
 #include "util/logfmt.h"
 #include "search/plan.h"
 #include "slack/post.h"
+#include "util/clock.h"
+#include "util/strutil.h"
 
 /* How long a finished deferred job waits for its "Searching..." notice to
  * be posted before sending the answer anyway: the notice has its own
@@ -58,18 +60,6 @@ struct search_pool {
 	int n_threads;
 };
 
-static long long s_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static char *s_dup(const char *s)
-{
-	return s == NULL ? NULL : strdup(s);
-}
 
 static void s_job_free(struct search_job *j)
 {
@@ -173,6 +163,11 @@ char *search_job_render(struct search_job *j, struct si_err *err)
 	return render_result(&j->result, &o, err);
 }
 
+/* Post a deferred job's final answer to response_url. Why it waits: the
+ * "Searching..." notice is posted by the FastCGI thread, and Slack shows
+ * messages in arrival order, so the answer must not overtake it; the wait
+ * is bounded (POOL_PENDING_WAIT_MS) in case that thread never gets there.
+ * Assumes the job is finished and deferred; logs one line either way. */
 static void s_deliver(struct search_job *j)
 {
 	struct slack_post_opts o = {0};
@@ -199,7 +194,7 @@ static void s_deliver(struct search_job *j)
 	json = search_job_render(j, &err);
 	if (json == NULL)
 		json = render_error("slash-infra could not format the answer.", &err);
-	o.seed = (unsigned int)s_now_ms();
+	o.seed = (unsigned int)si_mono_ms();
 	rc = json != NULL ? slack_post_json(j->response_url, json, &o, &attempts, &status, &err) : -1;
 	logfmt_begin(&l, rc == 0 ? "info" : "error");
 	logfmt_str(&l, "msg", "response_url delivery");
@@ -234,13 +229,18 @@ static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct s
 		s_deliver(j);
 }
 
+/* One pool thread: owns its search context (a curl multi handle, so its
+ * connections are reused across jobs) and takes jobs off the queue until
+ * the pool stops and the queue is drained. Assumes pool outlives it (the
+ * pool joins its threads before freeing). A context that could not be
+ * made still answers every job, with an error. */
 static void *s_worker(void *arg)
 {
 	struct search_pool *pool = arg;
 	struct search_ctx *ctx;
 	struct si_err err;
 
-	ctx = search_ctx_new((unsigned int)(s_now_ms() ^ (long long)(uintptr_t)&err), &err);
+	ctx = search_ctx_new((unsigned int)(si_mono_ms() ^ (long long)(uintptr_t)&err), &err);
 	for (;;) {
 		struct search_job *j;
 
@@ -327,14 +327,16 @@ void search_pool_free(struct search_pool *pool)
 static int s_copy_params(struct search_job *j, const struct search_job_params *p)
 {
 	j->q = *p->query;
-	j->text = s_dup(p->text ? p->text : "");
-	j->response_url = s_dup(p->response_url);
+	j->text = strdup(p->text ? p->text : "");
+	/* Optional fields: si_strndup passes NULL through (SIZE_MAX: up to
+	 * the NUL). */
+	j->response_url = si_strndup(p->response_url, SIZE_MAX);
 	j->rtype = p->response_type;
-	j->team_id = s_dup(p->team_id);
-	j->user_id = s_dup(p->user_id);
-	j->user_name = s_dup(p->user_name);
-	j->channel_id = s_dup(p->channel_id);
-	j->channel_name = s_dup(p->channel_name);
+	j->team_id = si_strndup(p->team_id, SIZE_MAX);
+	j->user_id = si_strndup(p->user_id, SIZE_MAX);
+	j->user_name = si_strndup(p->user_name, SIZE_MAX);
+	j->channel_id = si_strndup(p->channel_id, SIZE_MAX);
+	j->channel_name = si_strndup(p->channel_name, SIZE_MAX);
 	j->restrict_accounts = p->restrict_accounts;
 	if (j->text == NULL || (p->response_url != NULL && j->response_url == NULL))
 		return -1;
@@ -343,7 +345,7 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
 		if (j->allowed == NULL)
 			return -1;
 		for (size_t i = 0; i < p->n_allowed; i++) {
-			j->allowed[i] = s_dup(p->allowed_accounts[i]);
+			j->allowed[i] = strdup(p->allowed_accounts[i]);
 			if (j->allowed[i] == NULL)
 				return -1;
 			j->n_allowed++;
@@ -352,6 +354,11 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
 	return 0;
 }
 
+/* Why the copy and the count happen before the lock: the job must not
+ * borrow anything from the request, and the target count is what the
+ * "Searching N accounts" notice shows. Assumes pool is running; a full
+ * queue answers "busy" (SI_ERR_LIMIT) rather than blocking a request
+ * thread. */
 struct search_job *search_pool_submit(struct search_pool *pool,
 				      const struct search_job_params *p,
 				      struct si_err *err)
@@ -367,7 +374,7 @@ struct search_job *search_pool_submit(struct search_pool *pool,
 	pthread_cond_init(&j->cond, NULL);
 	j->pool = pool;
 	j->refs = 2;                 /* the caller's and the queue's */
-	j->submitted_ms = s_now_ms();
+	j->submitted_ms = si_mono_ms();
 	if (s_copy_params(j, p) != 0) {
 		s_job_free(j);
 		si_err_set(err, SI_ERR_NOMEM, "out of memory");
@@ -431,7 +438,7 @@ void search_job_post_pending(struct search_job *j)
 	if (json != NULL) {
 		/* Short timeouts: the notice is a courtesy, the answer matters. */
 		o.timeout_ms = 2000;
-		o.seed = (unsigned int)s_now_ms();
+		o.seed = (unsigned int)si_mono_ms();
 		rc = slack_post_json(j->response_url, json, &o, &attempts, &status, &err);
 		free(json);
 	}

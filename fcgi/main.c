@@ -27,6 +27,7 @@
 #include <libxml/parser.h>
 
 #include "app.h"
+#include "aws/client.h"
 #include "aws/creds.h"
 #include "util/logfmt.h"
 #include "aws/org.h"
@@ -140,51 +141,95 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 	return 0;
 }
 
-/* The base identity: the SDKs' default chain, cached so an IMDS or
- * container lookup happens once per credential lifetime, not per search. */
-static struct search_engine *s_engine_new(const struct si_config *cfg, struct si_err *err)
-{
-	struct aws_creds_provider *chain, *cached;
+/* Everything that talks to AWS, built once and shared: the base identity,
+ * the one client over it (one credential cache for the search and for
+ * discovery), the search engine and, with [organization], discovery. */
+struct s_aws {
+	struct aws_creds_provider *base;
+	struct aws_client *client;
+	struct search_engine *engine;
+	struct org_discovery *org;
+};
 
-	chain = aws_creds_provider_chain_default_new(environ, NULL, err);
-	if (chain == NULL)
-		return NULL;
-	cached = aws_creds_provider_cached_new(chain, AWS_CREDS_REFRESH_MARGIN_S, err);
-	if (cached == NULL)
-		return NULL;
-	return search_engine_new(cfg, environ, cached, err);
+static void s_aws_free(struct s_aws *a)
+{
+	/* Users of the client first, then the client, then its base. */
+	org_discovery_free(a->org);
+	search_engine_free(a->engine);
+	aws_client_free(a->client);
+	aws_creds_provider_free(a->base);
+	memset(a, 0, sizeof(*a));
 }
 
 /* Discovery through AWS Organizations, when [organization] is set. With
  * background set, a thread refreshes the list every refresh_s; otherwise
  * (the command line) one synchronous refresh. A failed refresh is logged
  * and leaves the configured accounts searchable. */
-static struct org_discovery *s_org_start(const struct si_config *cfg,
-					 struct search_engine *engine, int background)
+static void s_org_start(const struct si_config *cfg, struct s_aws *a, int background)
 {
-	struct org_discovery *org;
+	const struct org_settings os = {
+		.role_name = cfg->org_role_name,
+		.management_role_arn = cfg->org_management_role_arn,
+		.regions = cfg->org_regions,
+		.n_regions = cfg->n_org_regions,
+		.refresh_s = cfg->org_refresh_s,
+	};
 	struct si_err err;
 
 	if (cfg->org_role_name == NULL)
-		return NULL;
-	org = org_discovery_new(cfg, environ, search_engine_base(engine), &err);
-	if (org == NULL) {
+		return;
+	a->org = org_discovery_new(&os, a->client, &err);
+	if (a->org == NULL) {
 		fprintf(stderr, "slash-infra: organization discovery: %s\n", err.msg);
-		return NULL;
+		return;
 	}
-	if (background ? org_discovery_start(org, &err) != 0
-		       : org_discovery_refresh(org, time(NULL), &err) != 0)
+	if (background ? org_discovery_start(a->org, &err) != 0
+		       : org_discovery_refresh(a->org, time(NULL), &err) != 0)
 		fprintf(stderr, "slash-infra: organization discovery: %s\n", err.msg);
-	search_engine_set_org(engine, org);
-	return org;
+	search_engine_set_org(a->engine, a->org);
+}
+
+/* The base identity is the SDKs' default chain, cached so an IMDS or
+ * container lookup happens once per credential lifetime, not per search.
+ * Why one function: the command line, --check-config and the server all
+ * need the same wiring. Returns 0, or -1 with err (a is then freed). */
+static int s_aws_new(const struct si_config *cfg, struct s_aws *a, struct si_err *err)
+{
+	const struct aws_client_opts co = {
+		.connect_timeout_ms = cfg->aws_connect_timeout_ms,
+		.timeout_ms = cfg->aws_timeout_ms,
+		.max_attempts = cfg->aws_max_attempts,
+	};
+	const struct search_settings ss = {
+		.accounts = cfg->accounts,
+		.n_accounts = cfg->n_accounts,
+		.deadline_ms = cfg->deadline_ms,
+		.max_inflight = cfg->max_inflight,
+	};
+	struct aws_creds_provider *chain;
+
+	memset(a, 0, sizeof(*a));
+	chain = aws_creds_provider_chain_default_new(environ, NULL, err);
+	if (chain == NULL)
+		return -1;
+	a->base = aws_creds_provider_cached_new(chain, AWS_CREDS_REFRESH_MARGIN_S, err);
+	if (a->base == NULL)
+		return -1;
+	a->client = aws_client_new(&co, environ, a->base, err);
+	if (a->client != NULL)
+		a->engine = search_engine_new(&ss, a->client, err);
+	if (a->engine == NULL) {
+		s_aws_free(a);
+		return -1;
+	}
+	return 0;
 }
 
 /* --check-config: what would be searched, then whether it can be. */
 static int s_check_config(const struct si_config *cfg)
 {
-	struct search_engine *engine = NULL;
+	struct s_aws aws;
 	struct search_ctx *ctx = NULL;
-	struct org_discovery *org = NULL;
 	struct si_err err;
 	size_t failed;
 	int rc = 1;
@@ -195,22 +240,24 @@ static int s_check_config(const struct si_config *cfg)
 		printf("no accounts configured: set AWS_ROLE_<ALIAS> or an [account NAME] section\n");
 		return 1;
 	}
-	engine = s_engine_new(cfg, &err);
-	ctx = engine != NULL ? search_ctx_new(1, &err) : NULL;
+	if (s_aws_new(cfg, &aws, &err) != 0) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		return 1;
+	}
+	ctx = search_ctx_new(1, &err);
 	if (ctx == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
-	org = s_org_start(cfg, engine, 0);
+	s_org_start(cfg, &aws, 0);
 	printf("\nchecking access (AssumeRole + DescribeInstances per account and region):\n");
 	fflush(stdout);
-	failed = search_check_access(engine, ctx, stdout);
+	failed = search_check_access(aws.engine, ctx, stdout);
 	printf("%s\n", failed == 0 ? "all targets ok" : "some targets failed");
 	rc = failed == 0 ? 0 : 1;
 out:
 	search_ctx_free(ctx);
-	search_engine_free(engine);
-	org_discovery_free(org);
+	s_aws_free(&aws);
 	return rc;
 }
 
@@ -219,9 +266,8 @@ out:
 static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **argv)
 {
 	char text[QUERY_MAX_TEXT_LEN + 1];
-	struct search_engine *engine = NULL;
+	struct s_aws aws;
 	struct search_ctx *ctx = NULL;
-	struct org_discovery *org = NULL;
 	struct search_result res;
 	struct si_err err;
 	struct query q;
@@ -230,6 +276,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 	int rc = 2;
 
 	memset(&res, 0, sizeof(res));
+	memset(&aws, 0, sizeof(aws));
 	text[0] = '\0';
 	for (int i = 0; i < argc; i++) {
 		int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "", argv[i]);
@@ -248,15 +295,14 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 		fprintf(stderr, "slash-infra: give a query, e.g. slash-infra search 10.4.2.17\n");
 		return 2;
 	}
-	engine = s_engine_new(cfg, &err);
-	ctx = engine != NULL ? search_ctx_new(1, &err) : NULL;
+	ctx = s_aws_new(cfg, &aws, &err) == 0 ? search_ctx_new(1, &err) : NULL;
 	if (ctx == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
-	org = s_org_start(cfg, engine, 0);
+	s_org_start(cfg, &aws, 0);
 	plan_from_query(&plan, &q, text);
-	if (search_run(engine, ctx, &plan.spec, &res, &err) != 0) {
+	if (search_run(aws.engine, ctx, &plan.spec, &res, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
@@ -290,8 +336,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 out:
 	search_result_free(&res);
 	search_ctx_free(ctx);
-	search_engine_free(engine);
-	org_discovery_free(org);
+	s_aws_free(&aws);
 	return rc;
 }
 
@@ -386,15 +431,18 @@ static void s_stop_acceptors(pthread_t *threads, struct worker_shared *shared, l
 	free(joined);
 }
 
+/* Why main owns everything: process-wide state (configuration, the AWS
+ * client and its caches, the pool, the threads) is created here in order
+ * and freed here in reverse, so no module needs globals. Assumes nothing
+ * was started before it; setup failures exit 2, a clean stop exits 0. */
 int main(int argc, char **argv)
 {
 	struct main_opts opts = {0};
 	struct si_config cfg;
 	struct si_err err;
 	struct app *app = NULL;
-	struct search_engine *engine = NULL;
+	struct s_aws aws;
 	struct search_pool *pool = NULL;
-	struct org_discovery *org = NULL;
 	struct worker_shared *shared = NULL;
 	pthread_t *threads = NULL;
 	sigset_t stopset;
@@ -405,6 +453,7 @@ int main(int argc, char **argv)
 	const char *config_path;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&aws, 0, sizeof(aws));
 	/* glibc gives busy threads their own malloc arenas (up to 8 per core);
 	 * with dozens of request and search threads the arenas fragment and
 	 * RSS creeps (seen in the soak test). Four arenas keep contention low
@@ -447,13 +496,12 @@ int main(int argc, char **argv)
 	sa.sa_handler = s_noop_handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR2, &sa, NULL);
-	engine = s_engine_new(&cfg, &err);
-	if (engine == NULL) {
+	if (s_aws_new(&cfg, &aws, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
-	org = s_org_start(&cfg, engine, 1);
-	pool = search_pool_new(engine, cfg.search_workers, cfg.queue_size, &err);
+	s_org_start(&cfg, &aws, 1);
+	pool = search_pool_new(aws.engine, cfg.search_workers, cfg.queue_size, &err);
 	if (pool == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
@@ -512,8 +560,7 @@ out:
 	free(shared);
 	app_free(app);
 	search_pool_free(pool);
-	org_discovery_free(org);
-	search_engine_free(engine);
+	s_aws_free(&aws);
 	si_config_free(&cfg);
 	return rc;
 }

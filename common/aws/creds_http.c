@@ -24,7 +24,11 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "aws/private/creds.h"
+#include "aws/private/json.h"
 #include "util/buf.h"
+#include "util/http.h"
+#include "util/strutil.h"
 
 /* ECS task-role agent (AWS docs: "Task IAM role"). */
 #define S_ECS_HOST "http://169.254.170.2"
@@ -58,14 +62,11 @@ static int s_env_long(char *const *envp, const char *name, long lo, long hi, lon
 		      struct si_err *err)
 {
 	const char *v = aws_creds_env_get(envp, name);
-	char *end = NULL;
 	long x;
 
 	if (v == NULL || v[0] == '\0')
 		return 0;
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || x < lo || x > hi)
+	if (si_parse_long(v, lo, hi, &x) != 0)
 		return si_err_set(err, SI_ERR_INVALID, "%s must be an integer in %ld..%ld", name, lo, hi);
 	*out = x;
 	return 0;
@@ -93,22 +94,6 @@ static int s_http_cfg(char *const *envp, const struct aws_creds_http_opts *o, st
 
 /* ---- one HTTP exchange ------------------------------------------------- */
 
-struct s_sink {
-	struct si_buf *b;
-	int over;   /* the cap was hit */
-};
-
-static size_t s_write(char *p, size_t size, size_t n, void *user)
-{
-	struct s_sink *s = user;
-
-	if (si_buf_append(s->b, p, size * n, NULL) != 0) {
-		s->over = 1;
-		return 0;   /* makes curl stop with CURLE_WRITE_ERROR */
-	}
-	return size * n;
-}
-
 /* Free a header list after wiping it: it may carry a token. */
 static void s_slist_free(struct curl_slist *h)
 {
@@ -117,26 +102,23 @@ static void s_slist_free(struct curl_slist *h)
 	curl_slist_free_all(h);
 }
 
-#define S_SETOPT(h, opt, val)                                                              \
-	do {                                                                               \
-		CURLcode s_cc = curl_easy_setopt((h), (opt), (val));                        \
-		if (s_cc != CURLE_OK) {                                                    \
-			si_err_set(err, SI_ERR_INTERNAL, "curl option %s: %s", #opt,        \
-				   curl_easy_strerror(s_cc));                              \
-			goto out;                                                          \
-		}                                                                          \
-	} while (0)
-
 /* One request, tried up to cfg->attempts times on transport errors and 5xx.
- * body receives the answer (capped); *status the HTTP code. what names the
- * request in errors (never the headers: they carry tokens). */
+ * resp receives the answer (capped by its own limit); *status the HTTP
+ * code. what names the request in errors (never the headers: they carry
+ * tokens). Proxies are off: a proxy must never see a request to a
+ * link-local credentials endpoint (libcurl would read http_proxy from the
+ * environment behind our back). A fresh handle per attempt: these
+ * providers run rarely and keep no shared mutable state. */
 static int s_http(const struct s_http_cfg *cfg, const char *method, const char *url,
-		  struct curl_slist *hdrs, struct si_buf *body, long *status, const char *what,
+		  struct curl_slist *hdrs, struct si_http_resp *resp, long *status, const char *what,
 		  struct si_err *err)
 {
+	const struct si_http_opts ho = {
+		.connect_timeout_ms = cfg->connect_ms,
+		.timeout_ms = cfg->total_ms,
+		.no_proxy = 1,
+	};
 	CURL *h = NULL;
-	struct s_sink sink = {body, 0};
-	CURLcode cc = CURLE_OK;
 	int rc = -1;
 
 	*status = 0;
@@ -147,42 +129,19 @@ static int s_http(const struct s_http_cfg *cfg, const char *method, const char *
 			si_err_set(err, SI_ERR_NOMEM, "curl_easy_init failed");
 			goto out;
 		}
-		si_buf_reset(body);
-		sink.over = 0;
-		S_SETOPT(h, CURLOPT_URL, url);
-		S_SETOPT(h, CURLOPT_CUSTOMREQUEST, method);
-		S_SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
-		S_SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
-		S_SETOPT(h, CURLOPT_PROXY, "");
-		S_SETOPT(h, CURLOPT_NOPROXY, "*");
-		S_SETOPT(h, CURLOPT_NOSIGNAL, 1L);   /* threads: no SIGALRM timeouts */
-		S_SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
-		S_SETOPT(h, CURLOPT_TIMEOUT_MS, cfg->total_ms);
-		S_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
-		S_SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
-		S_SETOPT(h, CURLOPT_WRITEFUNCTION, s_write);
-		S_SETOPT(h, CURLOPT_WRITEDATA, &sink);
-		cc = curl_easy_perform(h);
-		if (cc == CURLE_OK) {
-			cc = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-			if (cc != CURLE_OK) {
-				si_err_set(err, SI_ERR_INTERNAL, "%s: %s", what, curl_easy_strerror(cc));
-				goto out;
-			}
-			if (*status < 500)
-				break;
+		if (si_http_setup(h, &ho, resp, err) != 0)
+			goto out;
+		if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+		    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
+		    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK) {
+			si_err_set(err, SI_ERR_INTERNAL, "%s: curl_easy_setopt failed", what);
+			goto out;
 		}
+		rc = si_http_perform(h, resp, what, status, err);
+		/* An over-size answer will not shrink on a retry. */
+		if ((rc == 0 && *status < 500) || resp->too_big)
+			break;
 	}
-	if (sink.over || cc == CURLE_FILESIZE_EXCEEDED) {
-		si_err_set(err, SI_ERR_LIMIT, "%s: answer over %zu bytes", what, cfg->max_body);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		si_err_set(err, cc == CURLE_OPERATION_TIMEDOUT ? SI_ERR_TIMEOUT : SI_ERR_IO, "%s: %s",
-			   what, curl_easy_strerror(cc));
-		goto out;
-	}
-	rc = 0;
 out:
 	curl_easy_cleanup(h);
 	return rc;
@@ -202,14 +161,6 @@ static int s_status_err(long status, const char *what, struct si_err *err)
 
 /* ---- the credentials document ------------------------------------------ */
 
-static const char *s_json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* Wipe a secret string inside a json-c tree before the tree is freed. */
 static void s_json_wipe(struct json_object *o, const char *key)
@@ -227,7 +178,7 @@ static int s_parse_doc(const struct si_buf *body, const char *source, const char
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *o = NULL;
-	const char *code, *exp_s;
+	const char *code, *exp_s, *akid, *secret;
 	time_t exp = 0;
 	int rc = -1;
 
@@ -245,22 +196,23 @@ static int s_parse_doc(const struct si_buf *body, const char *source, const char
 	}
 	/* IMDS says "Code": "Success"; anything else is a failure it reports
 	 * in-band (e.g. the role's trust policy broke). */
-	code = s_json_str(o, "Code");
+	code = aws_json_str(o, "Code", NULL);
 	if (code != NULL && strcmp(code, "Success") != 0) {
 		si_err_set(err, SI_ERR_REMOTE, "%s: Code %.40s", what, code);
 		goto out;
 	}
-	exp_s = s_json_str(o, "Expiration");
+	exp_s = aws_json_str(o, "Expiration", NULL);
 	if (exp_s != NULL && aws_creds_parse_time(exp_s, &exp, err) != 0) {
 		si_err_set(err, SI_ERR_INVALID, "%s: bad Expiration", what);
 		goto out;
 	}
-	if (s_json_str(o, "AccessKeyId") == NULL || s_json_str(o, "SecretAccessKey") == NULL) {
+	akid = aws_json_str(o, "AccessKeyId", NULL);
+	secret = aws_json_str(o, "SecretAccessKey", NULL);
+	if (akid == NULL || secret == NULL) {
 		si_err_set(err, SI_ERR_INVALID, "%s: AccessKeyId or SecretAccessKey missing", what);
 		goto out;
 	}
-	rc = aws_creds_set(out, s_json_str(o, "AccessKeyId"), s_json_str(o, "SecretAccessKey"),
-			   s_json_str(o, "Token"), exp, source, err);
+	rc = aws_creds_set(out, akid, secret, aws_json_str(o, "Token", NULL), exp, source, err);
 out:
 	if (o != NULL) {
 		s_json_wipe(o, "SecretAccessKey");
@@ -344,7 +296,7 @@ struct s_container {
 static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, struct si_err *err)
 {
 	struct si_buf b, v;
-	char chunk[1024];
+	char chunk[1024], ebuf[128];
 	ssize_t r;
 	int fd = -1, rc = -1;
 	struct curl_slist *n;
@@ -354,7 +306,8 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 	if (c->token_file != NULL) {
 		fd = open(c->token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
-			si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s", strerror(errno));
+			si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
+				   strerror_r(errno, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		for (int guard = 0; guard <= S_MAX_AUTH_TOKEN / (int)sizeof(chunk) + 1; guard++) {
@@ -363,7 +316,7 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 				continue;
 			if (r < 0) {
 				si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
-					   strerror(errno));
+					   strerror_r(errno, ebuf, sizeof(ebuf)));
 				goto out;
 			}
 			if (r == 0)
@@ -406,26 +359,26 @@ static int s_container_get(void *impl, time_t now, struct aws_creds *out, struct
 {
 	struct s_container *c = impl;
 	struct curl_slist *hdrs = NULL;
-	struct si_buf body;
+	struct si_http_resp resp;
 	long status = 0;
 	int rc = -1;
 
 	(void)now;
-	si_buf_init(&body, c->cfg.max_body);
+	si_http_resp_init(&resp, c->cfg.max_body);
 	if (c->url == NULL)
 		return si_err_set(err, SI_ERR_NOTFOUND, "AWS_CONTAINER_CREDENTIALS_*_URI not set");
 	if (s_auth_header(c, &hdrs, err) != 0)
 		goto out;
-	if (s_http(&c->cfg, "GET", c->url, hdrs, &body, &status, "container credentials", err) != 0)
+	if (s_http(&c->cfg, "GET", c->url, hdrs, &resp, &status, "container credentials", err) != 0)
 		goto out;
 	if (status != 200) {
 		s_status_err(status, "container credentials", err);
 		goto out;
 	}
-	rc = s_parse_doc(&body, "container", "container credentials", out, err);
+	rc = s_parse_doc(&resp.body, "container", "container credentials", out, err);
 out:
 	s_slist_free(hdrs);
-	si_buf_free(&body, 1);
+	si_http_resp_free(&resp, 1);
 	return rc;
 }
 
@@ -444,7 +397,8 @@ static void s_container_destroy(void *impl)
 	free(c);
 }
 
-static const struct aws_creds_provider_vtable s_container_vt = {s_container_get, s_container_destroy};
+static const struct aws_creds_provider_vtable s_container_vt = {s_container_get,
+								 s_container_destroy};
 
 static int s_container_url(struct s_container *c, char *const *envp, struct si_err *err)
 {
@@ -540,17 +494,23 @@ static int s_role_name(const struct si_buf *b, char *role, size_t cap, struct si
 	return 0;
 }
 
+/* IMDSv2, in its three steps: a session token (PUT), the instance role's
+ * name, then that role's credentials, each with the token. Why no IMDSv1
+ * fallback: instances should require v2, and a silent v1 request would
+ * hide a misconfiguration. Assumes m was checked at construction; the
+ * token is a secret and is wiped with the header list. */
 static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_err *err)
 {
 	struct s_imds *m = impl;
 	struct curl_slist *hdrs = NULL, *n;
-	struct si_buf body, hv;
+	struct si_http_resp resp;
+	struct si_buf hv;
 	char url[S_MAX_URL], role[S_MAX_ROLE + 1];
 	long status = 0;
 	int k, rc = -1;
 
 	(void)now;
-	si_buf_init(&body, m->cfg.max_body);
+	si_http_resp_init(&resp, m->cfg.max_body);
 	si_buf_init(&hv, m->cfg.max_body + 64);
 	if (m->disabled)
 		return si_err_set(err, SI_ERR_NOTFOUND, "IMDS disabled by AWS_EC2_METADATA_DISABLED");
@@ -565,10 +525,11 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 		si_err_set(err, SI_ERR_LIMIT, "IMDS URL too long");
 		goto out;
 	}
-	if (s_http(&m->cfg, "PUT", url, hdrs, &body, &status, "IMDS token", err) != 0)
+	if (s_http(&m->cfg, "PUT", url, hdrs, &resp, &status, "IMDS token", err) != 0)
 		goto out;
-	if (status != 200 || body.len == 0 || memchr(body.data, '\n', body.len) ||
-	    memchr(body.data, '\r', body.len) || strlen(body.data) != body.len) {
+	if (status != 200 || resp.body.len == 0 || memchr(resp.body.data, '\n', resp.body.len) ||
+	    memchr(resp.body.data, '\r', resp.body.len) ||
+	    strlen(resp.body.data) != resp.body.len) {
 		if (status == 200)
 			si_err_set(err, SI_ERR_INVALID, "IMDS token: malformed");
 		else
@@ -577,7 +538,7 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 	}
 	s_slist_free(hdrs);
 	hdrs = NULL;
-	if (si_buf_printf(&hv, err, "X-aws-ec2-metadata-token: %s", body.data) != 0)
+	if (si_buf_printf(&hv, err, "X-aws-ec2-metadata-token: %s", resp.body.data) != 0)
 		goto out;
 	n = curl_slist_append(NULL, hv.data);
 	if (n == NULL) {
@@ -591,13 +552,13 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 		si_err_set(err, SI_ERR_LIMIT, "IMDS URL too long");
 		goto out;
 	}
-	if (s_http(&m->cfg, "GET", url, hdrs, &body, &status, "IMDS role", err) != 0)
+	if (s_http(&m->cfg, "GET", url, hdrs, &resp, &status, "IMDS role", err) != 0)
 		goto out;
 	if (status != 200) {
 		s_status_err(status, "IMDS role", err);
 		goto out;
 	}
-	if (s_role_name(&body, role, sizeof(role), err) != 0)
+	if (s_role_name(&resp.body, role, sizeof(role), err) != 0)
 		goto out;
 	/* 3. the role's credentials */
 	k = snprintf(url, sizeof(url), "%s" S_IMDS_PATH "%s", m->endpoint, role);
@@ -605,16 +566,16 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 		si_err_set(err, SI_ERR_LIMIT, "IMDS URL too long");
 		goto out;
 	}
-	if (s_http(&m->cfg, "GET", url, hdrs, &body, &status, "IMDS credentials", err) != 0)
+	if (s_http(&m->cfg, "GET", url, hdrs, &resp, &status, "IMDS credentials", err) != 0)
 		goto out;
 	if (status != 200) {
 		s_status_err(status, "IMDS credentials", err);
 		goto out;
 	}
-	rc = s_parse_doc(&body, "imds", "IMDS credentials", out, err);
+	rc = s_parse_doc(&resp.body, "imds", "IMDS credentials", out, err);
 out:
 	s_slist_free(hdrs);
-	si_buf_free(&body, 1);
+	si_http_resp_free(&resp, 1);
 	si_buf_free(&hv, 1);
 	return rc;
 }
@@ -631,6 +592,9 @@ static void s_imds_destroy(void *impl)
 
 static const struct aws_creds_provider_vtable s_imds_vt = {s_imds_get, s_imds_destroy};
 
+/* Why the checks here and not at get time: a bad endpoint or mode is an
+ * operator's mistake and should fail start-up, not every credential
+ * lookup. Assumes envp is the process environment (or a test's). */
 struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
 						       const struct aws_creds_http_opts *opts,
 						       struct si_err *err)
@@ -664,7 +628,7 @@ struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
 	}
 	while (len > 0 && ep[len - 1] == '/')
 		len--;
-	m->endpoint = strndup(ep, len);
+	m->endpoint = si_strndup(ep, len);
 	if (m->endpoint == NULL) {
 		si_err_set(err, SI_ERR_NOMEM, "out of memory");
 		goto fail;

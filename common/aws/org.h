@@ -21,19 +21,20 @@
  * and swaps it in under a mutex, so readers never see a half-built list
  * and a failed refresh leaves the last good snapshot in place.
  *
- * Network calls use libcurl (curl_global_init must have been called once
- * by the program). Endpoints follow the SDK rules in envp:
- * AWS_ENDPOINT_URL_STS / _EC2 / _ORGANIZATIONS, then AWS_ENDPOINT_URL.
+ * Every AWS call goes through the shared struct aws_client (aws/client.h):
+ * its endpoints (AWS_ENDPOINT_URL_STS / _EC2 / _ORGANIZATIONS, then
+ * AWS_ENDPOINT_URL), timeouts, retries and, above all, its one cache of
+ * assumed-role credentials, so a role assumed here serves the search too.
  */
-#ifndef SI_ORG_H
-#define SI_ORG_H
+#ifndef SI_AWS_ORG_H
+#define SI_AWS_ORG_H
 
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "aws/creds.h"
-#include "config.h"
+#include "aws/account.h"
+#include "aws/client.h"
 #include "util/err.h"
 
 /* AWS lets an organisation grow to a few thousand accounts only on request
@@ -134,15 +135,24 @@ void org_snapshot_unref(struct org_snapshot *s);
 
 struct org_discovery;
 
-/* Set up discovery from cfg's [organization] settings (and its [aws]
- * timeouts and attempts). cfg and envp are copied (they may be freed
- * afterwards); base is borrowed and must outlive the discovery. With
- * n_org_regions == 1 and org_regions[0] == "all" each account's regions
- * are discovered. Fails (SI_ERR_INVALID) when discovery is not configured.
- * Free with org_discovery_free. No network I/O happens here. */
-struct org_discovery *org_discovery_new(const struct si_config *cfg,
-					char *const *envp,
-					struct aws_creds_provider *base,
+/* What discovery needs of the [organization] section. Borrowed by
+ * org_discovery_new, which copies it. */
+struct org_settings {
+	const char *role_name;            /* role assumed in each member account */
+	const char *management_role_arn;  /* role in the management account */
+	char *const *regions;             /* {"all"}: each account's own */
+	size_t n_regions;
+	int refresh_s;                    /* > 0 */
+};
+
+/* Set up discovery from s (copied; it may be freed afterwards) over
+ * client (borrowed: its timeouts, attempts and credential cache; it must
+ * outlive the discovery). With n_regions == 1 and regions[0] == "all" each
+ * account's regions are discovered. Fails (SI_ERR_INVALID) when discovery
+ * is not configured. Free with org_discovery_free. No network I/O happens
+ * here. */
+struct org_discovery *org_discovery_new(const struct org_settings *s,
+					struct aws_client *client,
 					struct si_err *err);
 
 /* Where the background thread (and partial-failure warnings of a refresh)

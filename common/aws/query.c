@@ -15,9 +15,8 @@
 
 #include <openssl/crypto.h>
 
-/* An environment with more entries than this is not one we were started
- * with; the bound keeps the scan finite even on a corrupt array. */
-#define S_MAX_ENV 65536
+#include "aws/region.h"
+#include "util/strutil.h"
 
 /* "AWS_ENDPOINT_URL_" + an upper-cased service id. */
 #define S_ENV_NAME_MAX 96
@@ -90,17 +89,6 @@ static void s_url_free(struct s_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
-static char *s_strndup_checked(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int s_host_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -121,11 +109,11 @@ static int s_parse_url(const char *url, struct s_url *u, struct si_err *err)
 	memset(u, 0, sizeof(*u));
 	if (url == NULL || strlen(url) > AWS_QUERY_MAX_URL)
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint missing or too long");
-	if (strncasecmp(url, "https://", 8) == 0) {
-		p = url + 8;
+	if (SI_HAS_PREFIX_CI(url, "https://")) {
+		p = url + SI_LITLEN("https://");
 		def_port = 443;
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		p = url + 7;
+	} else if (SI_HAS_PREFIX_CI(url, "http://")) {
+		p = url + SI_LITLEN("http://");
 		def_port = 80;
 	} else {
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint must be http(s)://");
@@ -171,9 +159,9 @@ static int s_parse_url(const char *url, struct s_url *u, struct si_err *err)
 	hostlen = (size_t)(host_end - p);
 	u->path = strdup(path);
 	if (port != NULL && portnum != def_port)
-		u->host = s_strndup_checked(p, (size_t)(hend - p));
+		u->host = si_strndup(p, (size_t)(hend - p));
 	else
-		u->host = s_strndup_checked(p, hostlen);
+		u->host = si_strndup(p, hostlen);
 	if (u->path == NULL || u->host == NULL)
 		goto nomem;
 	n = snprintf(NULL, 0, "%.*s%s%s", (int)(p - url), url, u->host, u->path);
@@ -310,22 +298,18 @@ out:
 
 /* ---- endpoint resolution ---------------------------------------------- */
 
+/* Value of name in envp; empty counts as unset (the SDK rule). */
 static const char *s_env(char *const envp[], const char *name)
 {
-	size_t n = strlen(name), i;
+	const char *v = si_env_get(envp, name);
 
-	if (envp == NULL)
-		return NULL;
-	for (i = 0; i < S_MAX_ENV && envp[i] != NULL; i++) {
-		if (strncmp(envp[i], name, n) == 0 && envp[i][n] == '=')
-			return envp[i][n + 1] != '\0' ? envp[i] + n + 1 : NULL;
-	}
-	return NULL;
+	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* Region names are DNS labels ("us-east-1"); anything else could redirect
- * the default endpoint to another host. */
-static int s_valid_region(const char *r)
+/* Service names go into a host name and an environment variable name:
+ * lower-case DNS-label characters only, so none can redirect the default
+ * endpoint to another host. */
+static int s_valid_service(const char *r)
 {
 	size_t i;
 
@@ -353,6 +337,10 @@ static int s_dup2(const char *url, const char *region, char **out_url,
 	return 0;
 }
 
+/* Why the SDKs' order and nothing more: an operator who points the AWS CLI
+ * at a stand-in or a VPC endpoint with AWS_ENDPOINT_URL* expects this
+ * service to follow. Assumes envp is the copy the client keeps (only the
+ * endpoint variables); names are checked before they go into a URL. */
 int aws_query_resolve_endpoint(const char *service, const char *region,
 			       char *const envp[], char **url,
 			       char **signing_region, struct si_err *err)
@@ -360,7 +348,7 @@ int aws_query_resolve_endpoint(const char *service, const char *region,
 	char envname[S_ENV_NAME_MAX];
 	char def[AWS_QUERY_MAX_URL];
 	const char *override, *mode;
-	size_t i, plen = strlen("AWS_ENDPOINT_URL_");
+	size_t i, plen = SI_LITLEN("AWS_ENDPOINT_URL_");
 	int is_sts, n;
 
 	if (url == NULL || signing_region == NULL)
@@ -368,9 +356,11 @@ int aws_query_resolve_endpoint(const char *service, const char *region,
 	*url = NULL;
 	*signing_region = NULL;
 	if (service == NULL || service[0] == '\0' ||
-	    strlen(service) + plen >= sizeof(envname) || !s_valid_region(service))
+	    strlen(service) + plen >= sizeof(envname) || !s_valid_service(service))
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad service name");
-	if (region != NULL && !s_valid_region(region))
+	/* Regions by the one shape rule (aws/region.h): anything else could
+	 * redirect the default endpoint to another host. */
+	if (region != NULL && !aws_region_valid(region))
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad region name");
 	is_sts = strcmp(service, "sts") == 0;
 
@@ -394,7 +384,7 @@ int aws_query_resolve_endpoint(const char *service, const char *region,
 	}
 	mode = s_env(envp, "AWS_STS_REGIONAL_ENDPOINTS");
 	if (is_sts && (mode == NULL || strcasecmp(mode, "regional") != 0) &&
-	    (region == NULL || strncmp(region, "cn-", 3) != 0))
+	    (region == NULL || !SI_HAS_PREFIX(region, "cn-")))
 		return s_dup2(S_STS_GLOBAL_URL, S_STS_GLOBAL_REGION, url,
 			      signing_region, err);
 	if (region == NULL)
@@ -402,7 +392,7 @@ int aws_query_resolve_endpoint(const char *service, const char *region,
 	/* China partition regions live under amazonaws.com.cn and have no
 	 * global STS endpoint. */
 	n = snprintf(def, sizeof(def), "https://%s.%s.amazonaws.com%s", service,
-		     region, strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+		     region, SI_HAS_PREFIX(region, "cn-") ? ".cn" : "");
 	if (n <= 0 || (size_t)n >= sizeof(def))
 		return si_err_set(err, SI_ERR_INTERNAL, "aws_query: snprintf failed");
 	return s_dup2(def, region, url, signing_region, err);

@@ -1,10 +1,11 @@
 /*
- * aws_retry.c - retry decisions for AWS calls (see aws_retry.h).
+ * retry.c - retry decisions for AWS calls (see retry.h).
  */
 #include "aws/retry.h"
 
-#include <limits.h>
 #include <string.h>
+
+#include "util/http.h"
 
 /* Throttling codes, from botocore retries/standard.py (_THROTTLED_ERROR_CODES)
  * plus EC2's RequestLimitExceeded, which EC2 returns with HTTP 503. */
@@ -89,38 +90,30 @@ int aws_retry_should_retry(long http_status, const char *aws_error_code,
 	if (transport_error)
 		return 1;
 	/* 429 is throttling by status; 500/502/503/504 are the SDKs'
-	 * transient statuses. 501 (Not Implemented) and 505 will not change
-	 * on a retry. */
-	return http_status == 429 || http_status == 500 || http_status == 502 ||
-	       http_status == 503 || http_status == 504;
+	 * transient statuses (the rule every HTTP caller here shares). */
+	return si_http_status_transient(http_status);
 }
 
-long aws_retry_backoff_ms(int attempt, long base_ms, long cap_ms, uint32_t random)
-{
-	unsigned long ceiling;
-	int i;
+/* Expired temporary credentials, as STS, Organizations and EC2 say it. */
+static const char *const s_expired[] = {
+	"ExpiredToken",
+	"ExpiredTokenException",
+	"RequestExpired",
+};
 
-	if (base_ms <= 0 || cap_ms <= 0)
-		return 0;
-	if (attempt < 0)
-		attempt = 0;
-	/* Double step by step and stop at cap: at most 63 doublings of a
-	 * positive long reach any cap, so the loop is short and can never
-	 * overflow (the check precedes each doubling). */
-	ceiling = (unsigned long)(base_ms < cap_ms ? base_ms : cap_ms);
-	for (i = 0; i < attempt && ceiling < (unsigned long)cap_ms; i++) {
-		if (ceiling > (unsigned long)cap_ms / 2) {
-			ceiling = (unsigned long)cap_ms;
-			break;
-		}
-		ceiling *= 2;
-	}
-	if (ceiling > (unsigned long)cap_ms)
-		ceiling = (unsigned long)cap_ms;
-	/* Uniform over [0, ceiling] (modulo bias is irrelevant at these
-	 * sizes). A ceiling >= 2^32 ms (49 days) is only reached through the
-	 * 32-bit random value, which is plenty for a sleep. */
-	if (ceiling >= (unsigned long)UINT32_MAX)
-		return (long)random;
-	return (long)(random % (ceiling + 1));
+/* Credentials refused as such; see retry.h. */
+static const char *const s_refused[] = {
+	"InvalidClientTokenId",
+	"UnrecognizedClientException",
+	"AuthFailure",
+};
+
+int aws_retry_creds_expired(const char *code)
+{
+	return S_IN(code, s_expired);
+}
+
+int aws_retry_creds_refused(const char *code)
+{
+	return S_IN(code, s_expired) || S_IN(code, s_refused);
 }

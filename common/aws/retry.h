@@ -1,9 +1,8 @@
 /*
- * aws_retry.h - when to retry an AWS call, and how long to wait.
+ * retry.h - whether a failed AWS call is worth another try.
  *
- * Pure decision functions: no clock, no sleeping, no randomness of their
- * own. The caller passes the attempt number and a random value, so tests
- * pin both.
+ * Pure decision functions: no clock, no sleeping, no randomness. How long
+ * to wait is util/backoff.h's job (aws/client.c calls both).
  *
  * Follows the AWS SDKs' "standard" retry mode (botocore retries/standard.py,
  * aws-sdk-go-v2 aws/retry): throttling error codes, transient HTTP statuses
@@ -14,8 +13,6 @@
  */
 #ifndef SI_AWS_RETRY_H
 #define SI_AWS_RETRY_H
-
-#include <stdint.h>
 
 /*
  * Return 1 if the failed attempt should be retried, 0 if not.
@@ -37,15 +34,15 @@ int aws_retry_should_retry(long http_status, const char *aws_error_code,
  * "RequestLimitExceeded"); callers may count these separately. */
 int aws_retry_is_throttle(const char *code);
 
-/*
- * Full-jitter exponential backoff ("Exponential Backoff and Jitter", AWS
- * Architecture Blog, 2015): sleep = random_between(0, min(cap, base *
- * 2^attempt)), both ends included. attempt is 0 for the wait after the
- * first failure. random is a uniformly random 32-bit value from the caller.
- * Never overflows: once base * 2^attempt would pass cap the ceiling is cap.
- * Returns 0 when base_ms or cap_ms is <= 0; a negative attempt counts as 0.
- */
-long aws_retry_backoff_ms(int attempt, long base_ms, long cap_ms,
-			  uint32_t random);
+/* 1 if code says the temporary credentials have expired ("ExpiredToken",
+ * "ExpiredTokenException", EC2's "RequestExpired"): assuming the role again
+ * can cure it, so callers drop the cached credentials and go again. */
+int aws_retry_creds_expired(const char *code);
+
+/* 1 if code says the credentials themselves were refused (expired, unknown
+ * or invalid: the expired codes plus "InvalidClientTokenId",
+ * "UnrecognizedClientException", "AuthFailure"), as opposed to the caller
+ * lacking a permission: cached credentials that earn one are dropped. */
+int aws_retry_creds_refused(const char *code);
 
 #endif

@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "util/strutil.h"
 
 struct s_entry {
 	char *role_arn;
@@ -62,18 +65,15 @@ static struct s_entry *s_find(struct sts_cache *c, const char *role, const char 
 	return NULL;
 }
 
-static char *s_dup(const char *s)
-{
-	return s == NULL ? NULL : strdup(s);
-}
-
 int sts_credentials_copy(struct sts_credentials *dst, const struct sts_credentials *src)
 {
 	sts_credentials_clear(dst);
-	dst->access_key_id = s_dup(src->access_key_id);
-	dst->secret_access_key = s_dup(src->secret_access_key);
-	dst->session_token = s_dup(src->session_token);
-	dst->assumed_role_arn = s_dup(src->assumed_role_arn);
+	/* Fields may be NULL: si_strndup passes NULL through (SIZE_MAX: up
+	 * to the NUL). */
+	dst->access_key_id = si_strndup(src->access_key_id, SIZE_MAX);
+	dst->secret_access_key = si_strndup(src->secret_access_key, SIZE_MAX);
+	dst->session_token = si_strndup(src->session_token, SIZE_MAX);
+	dst->assumed_role_arn = si_strndup(src->assumed_role_arn, SIZE_MAX);
 	dst->expiration = src->expiration;
 	if ((src->access_key_id && !dst->access_key_id) ||
 	    (src->secret_access_key && !dst->secret_access_key) ||
@@ -99,6 +99,10 @@ int sts_cache_get(struct sts_cache *c, const char *role_arn, const char *externa
 	return rc;
 }
 
+/* Why eviction by earliest expiry: the entry that expires first is the
+ * one a caller would have to refresh soonest anyway. Assumes creds is a
+ * complete set; the copy is made under the lock, so readers never see a
+ * half-written entry. */
 int sts_cache_put(struct sts_cache *c, const char *role_arn, const char *external_id,
 		  const struct sts_credentials *creds, struct si_err *err)
 {
@@ -122,8 +126,8 @@ int sts_cache_put(struct sts_cache *c, const char *role_arn, const char *externa
 		} else {
 			e = &c->entries[c->n++];
 		}
-		e->role_arn = s_dup(role_arn);
-		e->external_id = s_dup(external_id);
+		e->role_arn = si_strndup(role_arn, SIZE_MAX);
+		e->external_id = si_strndup(external_id, SIZE_MAX);
 		if (e->role_arn == NULL || (external_id != NULL && e->external_id == NULL)) {
 			si_err_set(err, SI_ERR_NOMEM, "out of memory");
 			goto out;

@@ -1,29 +1,30 @@
+/*
+ * engine.c - one search across accounts x regions (see engine.h): every
+ * call of every target on one curl multi handle, built, signed, set up,
+ * classified and retried through the shared aws/client.
+ */
 #include "search/engine.h"
 
-#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
-#include "aws/query.h"
-#include "aws/retry.h"
-#include "aws/xml.h"
-#include "util/buf.h"
-#include "util/logfmt.h"
 #include "aws/org.h"
-#include "aws/sigv4.h"
-#include "aws/sts_cache.h"
+#include "aws/query.h"
+#include "aws/xml.h"
+#include "util/backoff.h"
+#include "util/clock.h"
+#include "util/http.h"
+#include "util/strutil.h"
 
 /* The EC2 and STS API versions whose XML shapes aws_xml parses. */
 #define S_EC2_VERSION "2016-11-15"
 #define S_STS_VERSION "2011-06-15"
-/* AWS answers are small; a describe page of 1000 instances is ~2 MiB. The
- * cap is aws_xml's own limit so nothing larger is ever buffered. */
-#define S_MAX_RESPONSE AWS_XML_MAX_DOC
 /* Follow nextToken at most this many pages per call: 10 x 1000 results is
  * more than any Slack message can show, and it bounds a runaway paginator. */
 #define S_MAX_PAGES 10
@@ -31,30 +32,18 @@
 #define S_PAGE_SIZE "1000"
 /* Parameters in one call: Action, Version, up to 4 filters x 2 or ids. */
 #define S_MAX_PARAMS 32
-/* Backoff base and cap for retries (AWS SDK defaults are 100 ms / 20 s; a
- * Slack search cannot wait 20 s, so the cap is the per-call timeout). */
-#define S_BACKOFF_BASE_MS 100
-/* Accounts whose STS credentials are cached. */
-#define S_STS_CACHE_CAP 4096
 /* Instance ids of attached ENIs looked up per follow-up call. */
 #define S_MAX_IDS_PER_CALL 50
-/* Role session duration: the STS minimum is 900 s, the default 3600 s. */
-#define S_SESSION_SECONDS "3600"
 
 struct search_engine {
-	const struct si_config *cfg;         /* borrowed */
-	struct aws_creds_provider *base;     /* owned */
-	struct sts_cache *sts;               /* owned */
-	struct sigv4_key_cache *keys;        /* owned */
-	char **envp;                         /* owned copy: endpoint overrides */
-	char *ca_bundle;                     /* AWS_CA_BUNDLE, or NULL */
-	char session_name[64];               /* slash-infra-<host> */
+	struct search_settings set;          /* accounts borrowed */
+	struct aws_client *client;           /* borrowed, shared with discovery */
 	struct org_discovery *org;           /* borrowed, may be NULL */
 };
 
 struct search_ctx {
 	CURLM *multi;
-	unsigned int rng;
+	uint32_t rng;                        /* backoff jitter */
 };
 
 enum s_action {
@@ -82,10 +71,8 @@ struct s_call {
 	unsigned cred_gen;          /* the account's gen when this call was signed */
 	long long not_before_ms;    /* retry time, monotonic */
 	CURL *easy;
-	struct curl_slist *headers;
-	struct aws_query_request *req;      /* owned, NULL until started */
-	struct si_buf resp;
-	char curl_err[CURL_ERROR_SIZE];
+	struct aws_request req;     /* owned, empty until started */
+	struct si_http_resp resp;
 	struct s_call *next;        /* in one of the job's lists */
 };
 
@@ -129,106 +116,34 @@ struct s_job {
 	int oom;
 };
 
-static long long s_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static unsigned int s_rand(struct search_ctx *ctx)
-{
-	/* xorshift32: backoff jitter only needs to spread retries, not secrecy. */
-	unsigned int x = ctx->rng ? ctx->rng : 2463534242u;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	ctx->rng = x;
-	return x;
-}
-
 /* ------------------------------------------------------------------ */
 /* engine and ctx                                                      */
 
-/* Keep the environment the endpoints are resolved from (AWS_ENDPOINT_URL*,
- * AWS_STS_REGIONAL_ENDPOINTS) and the CA bundle path. */
-static int s_copy_env(struct search_engine *e, char *const *envp)
+struct search_engine *search_engine_new(const struct search_settings *set,
+					struct aws_client *client, struct si_err *err)
 {
-	size_t n = 0, k = 0;
+	struct search_engine *e;
 
-	while (envp != NULL && envp[n] != NULL)
-		n++;
-	e->envp = calloc(n + 1, sizeof(*e->envp));
-	if (e->envp == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (strncmp(envp[i], "AWS_ENDPOINT_URL", 16) != 0 &&
-		    strncmp(envp[i], "AWS_STS_REGIONAL_ENDPOINTS=", 27) != 0)
-			continue;
-		e->envp[k] = strdup(envp[i]);
-		if (e->envp[k++] == NULL)
-			return -1;
+	if (set == NULL || client == NULL || (set->accounts == NULL && set->n_accounts > 0)) {
+		si_err_set(err, SI_ERR_INVALID, "search: NULL argument");
+		return NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "AWS_CA_BUNDLE=", 14) == 0 && envp[i][14] != '\0') {
-			e->ca_bundle = strdup(envp[i] + 14);
-			if (e->ca_bundle == NULL)
-				return -1;
-		}
-	return 0;
-}
-
-struct search_engine *search_engine_new(const struct si_config *cfg, char *const *envp,
-					struct aws_creds_provider *base, struct si_err *err)
-{
-	struct search_engine *e = calloc(1, sizeof(*e));
-	char host[48];
-
+	e = calloc(1, sizeof(*e));
 	if (e == NULL) {
-		aws_creds_provider_free(base);
 		si_err_set(err, SI_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	e->cfg = cfg;
-	e->base = base;
-	e->sts = sts_cache_new(S_STS_CACHE_CAP);
-	e->keys = sigv4_key_cache_new(64, err);
-	if (e->sts == NULL || e->keys == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	if (s_copy_env(e, envp) != 0) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	/* RoleSessionName shows in CloudTrail: name the host we run on. Only
-	 * [\w+=,.@-] is allowed, at most 64 characters. */
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
-	for (char *p = host; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("+=,.@-_", *p) == NULL)
-			*p = '-';
-	snprintf(e->session_name, sizeof(e->session_name), "slash-infra-%s", host);
+	e->set = *set;
+	if (e->set.deadline_ms <= 0)
+		e->set.deadline_ms = SEARCH_DEFAULT_DEADLINE_MS;
+	if (e->set.max_inflight <= 0)
+		e->set.max_inflight = 1;
+	e->client = client;
 	return e;
-fail:
-	search_engine_free(e);
-	return NULL;
 }
 
 void search_engine_free(struct search_engine *e)
 {
-	if (e == NULL)
-		return;
-	aws_creds_provider_free(e->base);
-	sts_cache_free(e->sts);
-	sigv4_key_cache_free(e->keys);
-	for (size_t i = 0; e->envp != NULL && e->envp[i] != NULL; i++)
-		free(e->envp[i]);
-	free(e->envp);
-	free(e->ca_bundle);
 	free(e);
 }
 
@@ -249,7 +164,7 @@ struct search_ctx *search_ctx_new(unsigned int seed, struct si_err *err)
 	/* Reuse connections per endpoint: keep a few idle ones per host. */
 	curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
 	curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, 256L);
-	ctx->rng = seed ? seed : 0x9e3779b9u;
+	ctx->rng = seed ? (uint32_t)seed : 0x9e3779b9u;
 	return ctx;
 }
 
@@ -269,15 +184,10 @@ void search_engine_set_org(struct search_engine *e, struct org_discovery *org)
 	e->org = org;
 }
 
-struct aws_creds_provider *search_engine_base(struct search_engine *e)
-{
-	return e->base;
-}
-
 int search_engine_accounts(const struct search_engine *e, struct search_accounts *out,
 			   struct si_err *err)
 {
-	const struct si_config *cfg = e->cfg;
+	const struct search_settings *cfg = &e->set;
 	struct org_snapshot *snap = e->org != NULL ? org_discovery_get(e->org) : NULL;
 	size_t cap = cfg->n_accounts + (snap != NULL ? snap->n : 0);
 
@@ -451,9 +361,9 @@ static void s_call_free(struct s_call *c)
 	free(c->next_token);
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
-	curl_slist_free_all(c->headers);
-	aws_query_request_free(c->req);
-	si_buf_free(&c->resp, 0);
+	aws_request_clear(&c->req);
+	/* AssumeRole answers carried secrets. */
+	si_http_resp_free(&c->resp, c->action == S_ASSUME_ROLE);
 	free(c);
 }
 
@@ -478,7 +388,8 @@ static int s_param(struct s_call *c, const char *name, const char *value)
 	return 0;
 }
 
-static struct s_call *s_call_new(struct s_job *j, enum s_action action, size_t target, size_t account)
+static struct s_call *s_call_new(struct s_job *j, enum s_action action, size_t target,
+				 size_t account)
 {
 	struct s_call *c = calloc(1, sizeof(*c));
 
@@ -490,7 +401,7 @@ static struct s_call *s_call_new(struct s_job *j, enum s_action action, size_t t
 	c->action = action;
 	c->target = target;
 	c->account = account;
-	si_buf_init(&c->resp, S_MAX_RESPONSE);
+	si_http_resp_init(&c->resp, AWS_CLIENT_MAX_RESPONSE);
 	return c;
 }
 
@@ -559,11 +470,6 @@ static void s_plan_term(struct s_job *j, size_t target, const struct search_term
 /* ------------------------------------------------------------------ */
 /* failures and matches                                                */
 
-static char *s_dup(const char *s)
-{
-	return s == NULL ? NULL : strdup(s);
-}
-
 /* Remember that a target failed; the first reason wins, later ones for the
  * same target add nothing for the reader. */
 static void s_fail_target(struct s_job *j, size_t target, const char *code, const char *msg)
@@ -587,10 +493,12 @@ static void s_fail_target(struct s_job *j, size_t target, const char *code, cons
 	}
 	f = &r->failures[r->n_failures++];
 	memset(f, 0, sizeof(*f));
-	f->account_alias = s_dup(j->accts[t->account].a->alias);
-	f->region = s_dup(t->region);
-	f->code = s_dup(code);
-	f->message = s_dup(msg);
+	f->account_alias = strdup(j->accts[t->account].a->alias);
+	f->region = strdup(t->region);
+	/* code and msg may be NULL: si_strndup passes NULL through, and
+	 * SIZE_MAX means "up to the NUL". */
+	f->code = si_strndup(code, SIZE_MAX);
+	f->message = si_strndup(msg, SIZE_MAX);
 }
 
 static struct search_match *s_new_match(struct s_job *j, size_t target, enum search_match_kind kind)
@@ -612,9 +520,10 @@ static struct search_match *s_new_match(struct s_job *j, size_t target, enum sea
 	m = &r->matches[r->n_matches++];
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
-	m->account_alias = s_dup(j->accts[t->account].a->alias);
-	m->account_id = j->accts[t->account].account_id[0] ? s_dup(j->accts[t->account].account_id) : NULL;
-	m->region = s_dup(t->region);
+	m->account_alias = strdup(j->accts[t->account].a->alias);
+	m->account_id = j->accts[t->account].account_id[0]
+			? strdup(j->accts[t->account].account_id) : NULL;
+	m->region = strdup(t->region);
 	return m;
 }
 
@@ -706,6 +615,23 @@ static void s_take_enis(struct s_job *j, struct s_call *from, struct ec2_eni_lis
 /* ------------------------------------------------------------------ */
 /* credentials                                                         */
 
+/* The client's AssumeRole parameters, copied into the call. */
+static int s_assume_params(struct s_job *j, struct s_call *ar, const struct s_acct *a)
+{
+	struct aws_query_param p[AWS_CLIENT_ASSUME_PARAMS];
+	size_t n = aws_client_assume_params(j->e->client, a->a->role_arn, a->a->external_id,
+					    NULL, p);
+
+	for (size_t i = 0; i < n; i++)
+		if (s_param(ar, p[i].name, p[i].value) != 0)
+			return -1;
+	return 0;
+}
+
+/* Why: a call can only go once its account has credentials, and the
+ * first call of an account is what triggers its AssumeRole (through the
+ * client's shared cache first). Assumes c is on no list; the call ends on
+ * the ready list, the waiting list, or is failed with its account. */
 static void s_enqueue(struct s_job *j, struct s_call *c)
 {
 	struct s_acct *a = &j->accts[c->account];
@@ -730,17 +656,15 @@ static void s_enqueue(struct s_job *j, struct s_call *c)
 	case CRED_NONE:
 		break;
 	}
-	hit = sts_cache_get(j->e->sts, a->a->role_arn, a->a->external_id, time(NULL), &a->creds);
+	hit = aws_client_cached_role(j->e->client, a->a->role_arn, a->a->external_id, time(NULL),
+				     &a->creds);
 	if (hit == 1) {
 		a->st = CRED_OK;
 		s_push(&j->ready, c);
 		return;
 	}
 	ar = s_call_new(j, S_ASSUME_ROLE, c->target, c->account);
-	if (ar == NULL || s_param(ar, "RoleArn", a->a->role_arn) != 0 ||
-	    s_param(ar, "RoleSessionName", j->e->session_name) != 0 ||
-	    s_param(ar, "DurationSeconds", S_SESSION_SECONDS) != 0 ||
-	    (a->a->external_id != NULL && s_param(ar, "ExternalId", a->a->external_id) != 0)) {
+	if (ar == NULL || s_assume_params(j, ar, a) != 0) {
 		j->oom = 1;
 		s_call_free(ar);
 		s_fail_target(j, c->target, "InternalError", "out of memory");
@@ -777,25 +701,13 @@ static void s_account_failed(struct s_job *j, size_t account, const char *code, 
 	a->st = CRED_FAILED;
 	free(a->fail_code);
 	free(a->fail_msg);
-	a->fail_code = s_dup(code);
-	a->fail_msg = s_dup(msg);
+	a->fail_code = si_strndup(code, SIZE_MAX);
+	a->fail_msg = si_strndup(msg, SIZE_MAX);
 	s_release_waiters(j, account);
 }
 
 /* ------------------------------------------------------------------ */
 /* transfers                                                           */
-
-static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct s_call *c = userdata;
-	size_t n = size * nmemb;
-
-	/* Returning less than n makes libcurl abort the transfer: that is how
-	 * an over-size answer is cut off without buffering it. */
-	if (si_buf_append(&c->resp, ptr, n, NULL) != 0)
-		return 0;
-	return n;
-}
 
 static const char *s_action_name(enum s_action a)
 {
@@ -808,127 +720,91 @@ static const char *s_action_name(enum s_action a)
 	return "?";
 }
 
-/* Build, sign and hand one call to the multi handle. On failure the call
- * has been consumed (its target failed). */
+/* The aws_call a search call makes; params point into qp, which the
+ * caller provides (S_MAX_PARAMS + 2 entries) and keeps while building. */
+static void s_describe(const struct s_job *j, const struct s_call *c, struct aws_query_param *qp,
+		       struct aws_call *call)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_params; i++)
+		qp[n++] = (struct aws_query_param){ c->params[i].name, c->params[i].value };
+	if (c->action == S_DESCRIBE_INSTANCES || c->action == S_DESCRIBE_ENIS) {
+		/* MaxResults cannot be combined with InstanceId.N. */
+		if (c->n_params == 0 || !SI_HAS_PREFIX(c->params[0].name, "InstanceId."))
+			qp[n++] = (struct aws_query_param){ "MaxResults", S_PAGE_SIZE };
+		if (c->next_token != NULL)
+			qp[n++] = (struct aws_query_param){ "NextToken", c->next_token };
+	} else if (c->action == S_CHECK) {
+		qp[n++] = (struct aws_query_param){ "MaxResults", "5" };
+	}
+	memset(call, 0, sizeof(*call));
+	call->proto = AWS_PROTO_QUERY;
+	call->service = c->action == S_ASSUME_ROLE ? "sts" : "ec2";
+	call->region = j->targets[c->target].region;
+	call->action = s_action_name(c->action);
+	call->version = c->action == S_ASSUME_ROLE ? S_STS_VERSION : S_EC2_VERSION;
+	call->params = qp;
+	call->n_params = n;
+}
+
+/* The call failed before it could be sent: its account (AssumeRole) or
+ * target (everything else) carries the reason. */
+static void s_start_failed(struct s_job *j, struct s_call *c, const char *code, const char *msg)
+{
+	if (c->action == S_ASSUME_ROLE)
+		s_account_failed(j, c->account, code, msg);
+	else
+		s_fail_target(j, c->target, code, msg);
+}
+
+/* Build, sign and hand one call to the multi handle. Why here and not in
+ * the client: the multi loop owns the transfers, the client owns what a
+ * request looks like. Assumes the account has credentials unless the call
+ * is an AssumeRole (signed with the base identity). On failure the call
+ * has been consumed (its account or target failed). */
 static int s_start(struct s_job *j, struct s_call *c)
 {
-	const struct search_engine *e = j->e;
-	const struct si_config *cfg = e->cfg;
+	struct search_engine *e = j->e;
 	struct s_acct *a = &j->accts[c->account];
 	struct aws_creds base;
 	struct aws_query_param qp[S_MAX_PARAMS + 2];
-	struct sigv4_credentials sc;
-	struct aws_query_input qi;
+	struct aws_keys k;
+	struct aws_call call;
 	struct si_err err;
-	char *url = NULL, *signing_region = NULL;
-	const char *service = c->action == S_ASSUME_ROLE ? "sts" : "ec2";
-	size_t n = 0;
 	int rc = -1;
 
 	memset(&base, 0, sizeof(base));
 	if (c->action == S_ASSUME_ROLE) {
-		if (aws_creds_provider_get(e->base, time(NULL), &base, &err) != 0) {
+		if (aws_creds_provider_get(aws_client_base(e->client), time(NULL), &base,
+					   &err) != 0) {
 			s_account_failed(j, c->account, "NoCredentials", err.msg);
 			goto out;
 		}
-		sc.access_key_id = base.access_key_id;
-		sc.secret_access_key = base.secret_access_key;
-		sc.session_token = base.session_token;
+		k = (struct aws_keys){ base.access_key_id, base.secret_access_key,
+				       base.session_token };
 	} else {
-		sc.access_key_id = a->creds.access_key_id;
-		sc.secret_access_key = a->creds.secret_access_key;
-		sc.session_token = a->creds.session_token;
+		k = (struct aws_keys){ a->creds.access_key_id, a->creds.secret_access_key,
+				       a->creds.session_token };
 		c->cred_gen = a->gen;
 	}
-	for (size_t i = 0; i < c->n_params; i++) {
-		qp[n].name = c->params[i].name;
-		qp[n].value = c->params[i].value;
-		n++;
-	}
-	if (c->action == S_DESCRIBE_INSTANCES || c->action == S_DESCRIBE_ENIS) {
-		/* MaxResults cannot be combined with InstanceId.N. */
-		if (c->n_params == 0 || strncmp(c->params[0].name, "InstanceId.", 11) != 0) {
-			qp[n].name = "MaxResults";
-			qp[n].value = S_PAGE_SIZE;
-			n++;
-		}
-		if (c->next_token != NULL) {
-			qp[n].name = "NextToken";
-			qp[n].value = c->next_token;
-			n++;
-		}
-	} else if (c->action == S_CHECK) {
-		qp[n].name = "MaxResults";
-		qp[n].value = "5";
-		n++;
-	}
-	memset(&qi, 0, sizeof(qi));
-	if (aws_query_resolve_endpoint(service, j->targets[c->target].region, e->envp,
-				       &url, &signing_region, &err) == 0) {
-		qi.action = s_action_name(c->action);
-		qi.version = c->action == S_ASSUME_ROLE ? S_STS_VERSION : S_EC2_VERSION;
-		qi.params = qp;
-		qi.n_params = n;
-		qi.access_key_id = sc.access_key_id;
-		qi.secret_access_key = sc.secret_access_key;
-		qi.session_token = sc.session_token;
-		qi.region = signing_region;
-		qi.service = service;
-		qi.endpoint = url;
-		qi.now = time(NULL);
-		qi.cache = e->keys;
-	}
-	if (url == NULL || aws_query_build(&qi, &c->req, &err) != 0) {
-		if (c->action == S_ASSUME_ROLE)
-			s_account_failed(j, c->account, "InvalidRequest", err.msg);
-		else
-			s_fail_target(j, c->target, "InvalidRequest", err.msg);
+	s_describe(j, c, qp, &call);
+	if (aws_client_build(e->client, &call, &k, time(NULL), &c->req, &err) != 0) {
+		s_start_failed(j, c, "InvalidRequest", err.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < c->req->n_headers; i++) {
-		struct curl_slist *h = curl_slist_append(c->headers, c->req->headers[i]);
-		if (h == NULL)
-			goto oom;
-		c->headers = h;
-	}
-	/* libcurl would add "Expect: 100-continue" for larger bodies. */
-	c->headers = curl_slist_append(c->headers, "Expect:");
 	c->easy = curl_easy_init();
-	if (c->easy == NULL || c->headers == NULL)
-		goto oom;
-	si_buf_reset(&c->resp);
-	c->curl_err[0] = '\0';
-	if (curl_easy_setopt(c->easy, CURLOPT_URL, c->req->url) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req->body) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->req->body_len) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, s_write_cb) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
+	if (c->easy == NULL ||
+	    aws_client_prepare(e->client, c->easy, &c->req, &c->resp, NULL, &err) != 0 ||
 	    curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->curl_err) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)cfg->aws_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->aws_connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK)
-		goto oom;
-	if (e->ca_bundle != NULL &&
-	    curl_easy_setopt(c->easy, CURLOPT_CAINFO, e->ca_bundle) != CURLE_OK)
-		goto oom;
-	if (curl_multi_add_handle(j->ctx->multi, c->easy) != CURLM_OK)
-		goto oom;
+	    curl_multi_add_handle(j->ctx->multi, c->easy) != CURLM_OK) {
+		s_start_failed(j, c, "InternalError", "cannot start request");
+		goto out;
+	}
 	s_push(&j->running, c);
 	j->in_flight++;
 	rc = 0;
-	goto out;
-oom:
-	if (c->action == S_ASSUME_ROLE)
-		s_account_failed(j, c->account, "InternalError", "cannot start request");
-	else
-		s_fail_target(j, c->target, "InternalError", "cannot start request");
 out:
-	free(url);
-	free(signing_region);
 	aws_creds_clear(&base);
 	if (rc != 0)
 		s_call_free(c);
@@ -944,20 +820,8 @@ static void s_reset_transfer(struct s_call *c)
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
 	c->easy = NULL;
-	curl_slist_free_all(c->headers);
-	c->headers = NULL;
-	aws_query_request_free(c->req);
-	c->req = NULL;
-	si_buf_reset(&c->resp);
-}
-
-/* AWS says the temporary credentials have expired: assume the role again
- * (once per account and search) instead of failing the target. */
-static int s_is_expired(const char *code)
-{
-	return code != NULL && (strcmp(code, "ExpiredToken") == 0 ||
-				strcmp(code, "ExpiredTokenException") == 0 ||
-				strcmp(code, "RequestExpired") == 0);
+	aws_request_clear(&c->req);
+	si_buf_reset(&c->resp.body);
 }
 
 static void s_next_page(struct s_job *j, struct s_call *c, const char *token)
@@ -972,7 +836,7 @@ static void s_next_page(struct s_job *j, struct s_call *c, const char *token)
 	for (size_t i = 0; i < c->n_params; i++)
 		if (s_param(n, c->params[i].name, c->params[i].value) != 0)
 			j->oom = 1;
-	n->next_token = s_dup(token);
+	n->next_token = strdup(token);
 	n->page = c->page + 1;
 	s_enqueue(j, n);
 }
@@ -988,12 +852,12 @@ static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 		struct sts_credentials cr;
 
 		memset(&cr, 0, sizeof(cr));
-		if (aws_xml_parse_assume_role(c->resp.data, c->resp.len, &cr, err) != 0)
+		if (aws_xml_parse_assume_role(c->resp.body.data, c->resp.body.len, &cr, err) != 0)
 			break;
 		sts_credentials_clear(&a->creds);
 		a->creds = cr;
 		a->st = CRED_OK;
-		(void)sts_cache_put(j->e->sts, a->a->role_arn, a->a->external_id, &a->creds, NULL);
+		aws_client_remember_role(j->e->client, a->a->role_arn, a->a->external_id, &a->creds);
 		s_release_waiters(j, c->account);
 		rc = 0;
 		break;
@@ -1003,7 +867,8 @@ static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 		struct ec2_instance_list l;
 
 		memset(&l, 0, sizeof(l));
-		if (aws_xml_parse_describe_instances(c->resp.data, c->resp.len, &l, err) != 0)
+		if (aws_xml_parse_describe_instances(c->resp.body.data, c->resp.body.len, &l,
+						     err) != 0)
 			break;
 		if (c->action == S_DESCRIBE_INSTANCES) {
 			s_take_instances(j, c->target, &l);
@@ -1017,7 +882,8 @@ static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 		struct ec2_eni_list l;
 
 		memset(&l, 0, sizeof(l));
-		if (aws_xml_parse_describe_network_interfaces(c->resp.data, c->resp.len, &l, err) != 0)
+		if (aws_xml_parse_describe_network_interfaces(c->resp.body.data, c->resp.body.len,
+							      &l, err) != 0)
 			break;
 		s_take_enis(j, c, &l);
 		s_next_page(j, c, l.next_token);
@@ -1029,52 +895,44 @@ static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 	return rc;
 }
 
-/* Returns 1 when the call was queued again (retry or re-credential), 0
- * when it is finished and may be freed. */
+/* Why: every finished transfer ends here, and this is where the search
+ * decides between done, retry later, assume the role again, or fail. The
+ * classification and the retry and backoff rules are the client's (the
+ * same as discovery's); only "credentials expired: re-assume once per
+ * account and search" is the engine's own. Assumes c was removed from the
+ * multi handle and its status can still be read from c->easy. Returns 1
+ * when the call was queued again, 0 when it is finished and may be freed. */
 static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 {
-	const struct si_config *cfg = j->e->cfg;
+	struct search_engine *e = j->e;
 	struct s_acct *a = &j->accts[c->account];
-	struct aws_error ae;
+	struct aws_query_param qp[S_MAX_PARAMS + 2];
+	struct aws_outcome o;
+	struct aws_call call;
 	struct si_err err;
 	long status = 0;
-	char code[64];
-	const char *msg = NULL;
-	int transport = cc != CURLE_OK;
 
-	memset(&ae, 0, sizeof(ae));
-	code[0] = '\0';
-	if (!transport)
+	if (cc == CURLE_OK)
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (!transport && status == 200) {
+	s_describe(j, c, qp, &call);
+	aws_client_classify(e->client, &call, cc, status, &c->resp, c->attempt + 1, &o);
+	if (o.ok) {
 		if (s_parse_ok(j, c, &err) == 0)
 			return 0;
-		snprintf(code, sizeof(code), "MalformedResponse");
-		msg = err.msg;
-	} else if (transport) {
-		snprintf(code, sizeof(code), "%s",
-			 cc == CURLE_OPERATION_TIMEDOUT ? "Timeout" : "ConnectionError");
-		msg = c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc);
-	} else if (aws_xml_parse_error(c->resp.data, c->resp.len, &ae, &err) == 0 && ae.code != NULL) {
-		snprintf(code, sizeof(code), "%s", ae.code);
-		msg = ae.message;
-	} else {
-		snprintf(code, sizeof(code), "HTTP%ld", status);
-	}
+		/* A 200 that does not parse will not parse on a retry either. */
+		snprintf(o.label, sizeof(o.label), "MalformedResponse");
+		snprintf(o.message, sizeof(o.message), "%s", err.msg);
+	} else if (o.retry) {
+		long wait = aws_client_backoff_ms(e->client, c->attempt + 1,
+						  si_backoff_rand(&j->ctx->rng));
 
-	if (aws_retry_should_retry(transport ? 0 : status, code[0] ? code : NULL, transport,
-				   c->attempt + 1, cfg->aws_max_attempts)) {
-		long wait = aws_retry_backoff_ms(c->attempt, S_BACKOFF_BASE_MS,
-						 cfg->aws_timeout_ms, s_rand(j->ctx));
 		c->attempt++;
 		s_reset_transfer(c);
-		c->not_before_ms = s_now_ms() + wait;
+		c->not_before_ms = si_mono_ms() + wait;
 		s_push(&j->delayed, c);
-		aws_error_clear(&ae);
 		return 1;
-	}
-	if (c->action != S_ASSUME_ROLE && s_is_expired(code) &&
-	    (c->cred_gen != a->gen || !a->refreshed)) {
+	} else if (c->action != S_ASSUME_ROLE && o.creds_expired &&
+		   (c->cred_gen != a->gen || !a->refreshed)) {
 		/* Signed with credentials that have since been replaced (or are
 		 * being replaced): just go again behind the new ones. Otherwise
 		 * replace them, once per account and search. */
@@ -1083,19 +941,14 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 			a->gen++;
 			a->st = CRED_NONE;
 			sts_credentials_clear(&a->creds);
-			sts_cache_drop(j->e->sts, a->a->role_arn, a->a->external_id);
+			aws_client_forget_role(e->client, a->a->role_arn, a->a->external_id);
 		}
 		s_reset_transfer(c);
 		c->attempt = 0;
 		s_enqueue(j, c);
-		aws_error_clear(&ae);
 		return 1;
 	}
-	if (c->action == S_ASSUME_ROLE)
-		s_account_failed(j, c->account, code, msg);
-	else
-		s_fail_target(j, c->target, code, msg);
-	aws_error_clear(&ae);
+	s_start_failed(j, c, o.label, o.message[0] ? o.message : NULL);
 	return 0;
 }
 
@@ -1190,12 +1043,18 @@ static void s_abort_running(struct s_job *j)
 	}
 }
 
+/* The multi loop: start what is ready (at most max_inflight at once),
+ * wake delayed retries, let libcurl work, collect what finished, and wait
+ * on the sockets for at most a second or until the next retry. Why one
+ * thread: per-transfer state hangs off CURLOPT_PRIVATE, so nothing here is
+ * shared. Assumes j is set up; at the deadline everything still owed an
+ * answer is failed as "Timeout". */
 static void s_loop(struct s_job *j)
 {
-	const int max_inflight = j->e->cfg->max_inflight > 0 ? j->e->cfg->max_inflight : 1;
+	const int max_inflight = j->e->set.max_inflight;
 
 	for (;;) {
-		long long now = s_now_ms(), next_delay;
+		long long now = si_mono_ms(), next_delay;
 		long long timeout;
 		int running = 0;
 		struct s_call *c;
@@ -1287,13 +1146,17 @@ static void s_job_free(struct s_job *j)
 	s_list_free(j->running);
 }
 
+/* Why the two passes (targets, then terms per target): a term may narrow
+ * the targets (an ARN to one account and region), and each target's calls
+ * are planned only for the terms that want it. Assumes ctx belongs to the
+ * calling thread; AWS failures end up in out->failures, never in rc. */
 int search_run(struct search_engine *e, struct search_ctx *ctx,
 	       const struct search_spec *spec, struct search_result *out,
 	       struct si_err *err)
 {
 	struct s_job j;
-	long long t0 = s_now_ms();
-	int deadline = spec->deadline_ms > 0 ? spec->deadline_ms : e->cfg->deadline_ms;
+	long long t0 = si_mono_ms();
+	int deadline = spec->deadline_ms > 0 ? spec->deadline_ms : e->set.deadline_ms;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -1303,7 +1166,7 @@ int search_run(struct search_engine *e, struct search_ctx *ctx,
 	j.spec = spec;
 	j.out = out;
 	j.deadline_ms = t0 + deadline;
-	out->query_text = s_dup(spec->text ? spec->text : "");
+	out->query_text = strdup(spec->text ? spec->text : "");
 	if (s_build_targets(&j, err) != 0)
 		goto out;
 	out->n_targets = j.n_targets;
@@ -1324,13 +1187,17 @@ int search_run(struct search_engine *e, struct search_ctx *ctx,
 		qsort(out->failures, out->n_failures, sizeof(*out->failures), s_cmp_failure);
 	rc = 0;
 out:
-	out->elapsed_s = (double)(s_now_ms() - t0) / 1000.0;
+	out->elapsed_s = (double)(si_mono_ms() - t0) / 1000.0;
 	s_job_free(&j);
 	if (rc != 0)
 		search_result_free(out);
 	return rc;
 }
 
+/* --check-config: one cheap call per target through the same loop as a
+ * search, so it proves exactly what a search needs (AssumeRole in every
+ * account, EC2 in every region). Assumes f is writable; the deadline is
+ * the search deadline. */
 size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE *f)
 {
 	struct search_spec spec;
@@ -1346,7 +1213,7 @@ size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE
 	j.ctx = ctx;
 	j.spec = &spec;
 	j.out = &out;
-	j.deadline_ms = s_now_ms() + e->cfg->deadline_ms;
+	j.deadline_ms = si_mono_ms() + e->set.deadline_ms;
 	if (s_build_targets(&j, &err) != 0) {
 		fprintf(f, "error: %s\n", err.msg);
 		s_job_free(&j);

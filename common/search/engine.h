@@ -1,24 +1,28 @@
 /*
- * search.h - one search across accounts x regions, all AWS calls at once.
+ * engine.h - one search across accounts x regions, all AWS calls at once.
  *
  * A search runs in the calling thread on that thread's struct search_ctx
  * (one libcurl multi handle kept alive across searches, so connections to
  * STS and EC2 endpoints are reused). For each account it gets temporary
- * credentials (STS AssumeRole, cached across searches in the engine), then
+ * credentials (STS AssumeRole, cached across searches and shared with
+ * account discovery in the struct aws_client, aws/client.h), then
  * runs every describe call of every target concurrently, bounded by
  * [search] max_inflight, each with the [aws] timeouts and retries, the whole
  * search bounded by one deadline. Failed targets are reported, never fatal.
  */
-#ifndef SI_SEARCH_H
-#define SI_SEARCH_H
+#ifndef SI_SEARCH_ENGINE_H
+#define SI_SEARCH_ENGINE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "aws/creds.h"
-#include "config.h"
-#include "util/err.h"
+#include "aws/account.h"
+#include "aws/client.h"
 #include "search/types.h"
+#include "util/err.h"
+
+/* The [search] deadline_ms default, used when the settings leave it 0. */
+#define SEARCH_DEFAULT_DEADLINE_MS 10000
 
 enum search_term_kind {
 	SEARCH_TERM_INSTANCE_ID,  /* i-... exact */
@@ -69,16 +73,24 @@ void search_accounts_release(struct search_accounts *a);
  * searches start; org must outlive the engine's use of it. */
 void search_engine_set_org(struct search_engine *e, struct org_discovery *org);
 
-/* The engine's base credential provider, for modules that need the same
- * identity (discovery). Borrowed. */
-struct aws_creds_provider *search_engine_base(struct search_engine *e);
+/* What the engine needs of the configuration. */
+struct search_settings {
+	const struct si_account *accounts; /* the configured accounts: borrowed,
+	                                      must outlive the engine */
+	size_t n_accounts;
+	int deadline_ms;                   /* whole search; 0: the default */
+	int max_inflight;                  /* concurrent AWS requests; 0: 1 */
+};
 
-/* The long-lived part shared by all threads: configuration (borrowed, must
- * outlive the engine), the base credential provider (owned: taken over
- * even on failure), the STS credential cache and the endpoints resolved
- * from envp (copied). */
-struct search_engine *search_engine_new(const struct si_config *cfg, char *const *envp,
-					struct aws_creds_provider *base, struct si_err *err);
+/* The long-lived part shared by all threads: the settings (copied; the
+ * accounts they point to stay borrowed) and client (borrowed: its
+ * timeouts, retries and credential cache; it must outlive the engine).
+ * Returns an engine the caller frees with search_engine_free, or NULL with
+ * err set. */
+struct search_engine *search_engine_new(const struct search_settings *set,
+					struct aws_client *client, struct si_err *err);
+
+/* NULL is fine. */
 void search_engine_free(struct search_engine *e);
 
 /* Per-thread state: a multi handle and a random seed for backoff jitter. */

@@ -1,78 +1,57 @@
+/*
+ * post.c - response_url delivery (see post.h): libcurl easy through
+ * util/http, the retry rule of every HTTP caller (transport errors, 429 and
+ * transient 5xx), full-jitter backoff from util/backoff.
+ */
 #include "slack/post.h"
 
+#include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
-#include "aws/retry.h"
+#include "util/backoff.h"
+#include "util/clock.h"
+#include "util/http.h"
 
-/* We do not read Slack's answer beyond its status; discard the body. */
-static size_t s_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
+/* One POST on h (reset first). Returns 0 on an HTTP answer (*status set),
+ * -1 with err when there was none (or the handle could not be set up). */
+static int s_post_once(CURL *h, const char *url, const char *json,
+		       const struct slack_post_opts *o, struct curl_slist *hdrs,
+		       struct si_http_resp *resp, long *status, struct si_err *err)
 {
-	(void)ptr;
-	(void)userdata;
-	return size * nmemb;
-}
-
-static void s_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-static unsigned int s_next(unsigned int *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
-
-/* One POST. Returns the CURLcode; *status gets the HTTP status. */
-static CURLcode s_post_once(CURL *h, const char *url, const char *json,
-			    const struct slack_post_opts *o, struct curl_slist *hdrs,
-			    long *status, char *errbuf)
-{
-	CURLcode cc;
+	const struct si_http_opts ho = {
+		.connect_timeout_ms = o->connect_timeout_ms,
+		.timeout_ms = o->timeout_ms,
+	};
 
 	curl_easy_reset(h);
 	*status = 0;
-	errbuf[0] = '\0';
-	if ((cc = curl_easy_setopt(h, CURLOPT_URL, url)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, json)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_discard)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK)
-		return cc;
-	cc = curl_easy_perform(h);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	return cc;
+	if (si_http_setup(h, &ho, resp, err) != 0)
+		return -1;
+	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK)
+		return si_err_set(err, SI_ERR_INTERNAL, "response_url: curl_easy_setopt failed");
+	return si_http_perform(h, resp, "response_url", status, err);
 }
 
+/* Why: Slack may drop a connection or answer 5xx for a moment, and a lost
+ * final answer is the worst outcome for a user, so a few tries with jitter
+ * are worth a short delay. Assumes url already passed the front door's
+ * prefix check; never retries a 4xx (an expired or unknown URL). */
 int slack_post_json(const char *url, const char *json, const struct slack_post_opts *opts,
 		    int *attempts_out, long *status_out, struct si_err *err)
 {
 	struct slack_post_opts o = {0};
 	struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE];
+	struct si_http_resp resp;
 	CURL *h = NULL;
 	long status = 0;
 	int attempt = 0, rc = -1;
-	unsigned int rng;
+	uint32_t rng;
 
+	si_http_resp_init(&resp, SI_HTTP_DISCARD);
 	if (opts != NULL)
 		o = *opts;
 	if (o.connect_timeout_ms <= 0)
@@ -91,25 +70,20 @@ int slack_post_json(const char *url, const char *json, const struct slack_post_o
 		goto out;
 	}
 	for (attempt = 1; attempt <= o.attempts; attempt++) {
-		CURLcode cc = s_post_once(h, url, json, &o, hdrs, &status, errbuf);
-		int transport = cc != CURLE_OK;
+		int transport = s_post_once(h, url, json, &o, hdrs, &resp, &status, err) != 0;
 
 		if (!transport && status >= 200 && status < 300) {
 			rc = 0;
 			break;
 		}
-		if (transport)
-			si_err_set(err, SI_ERR_IO, "response_url: %s",
-				   errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		else
+		if (!transport)
 			si_err_set(err, SI_ERR_REMOTE, "response_url answered HTTP %ld", status);
-		/* Same policy as AWS calls: connection errors and 5xx are worth
-		 * another try; a 4xx (expired or unknown URL) never is. */
-		if (!aws_retry_should_retry(transport ? 0 : status, NULL, transport,
-					    attempt, o.attempts))
+		/* Connection errors and transient statuses are worth another
+		 * try; a 4xx (expired or unknown URL) never is. */
+		if (attempt >= o.attempts || (!transport && !si_http_status_transient(status)))
 			break;
-		s_sleep_ms(aws_retry_backoff_ms(attempt - 1, o.backoff_base_ms, o.timeout_ms,
-						s_next(&rng)));
+		si_sleep_ms(si_backoff_ms(attempt - 1, o.backoff_base_ms, o.timeout_ms,
+					  si_backoff_rand(&rng)));
 	}
 out:
 	if (attempts_out != NULL)
@@ -119,5 +93,6 @@ out:
 	curl_slist_free_all(hdrs);
 	if (h != NULL)
 		curl_easy_cleanup(h);
+	si_http_resp_free(&resp, 0);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "aws/creds.h"
+#include "aws/private/creds.h"
 
 #define AUTH_TOKEN "test-container-auth-token"
 /* Python starts in ~100 ms; 10 s is a generous bound on a loaded CI box. */

@@ -1,5 +1,5 @@
 /*
- * test_aws_retry.c - retry decisions and full-jitter backoff, table-driven.
+ * test_aws_retry.c - retry decisions, table-driven (backoff: test_backoff.c).
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -124,76 +124,6 @@ static void test_attempt_budget(void **state)
 	s_run(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-struct backoff_row {
-	int attempt;
-	long base;
-	long cap;
-	uint32_t random;
-	long want;
-};
-
-static void test_backoff_table(void **state)
-{
-	/* Ceiling = min(cap, base * 2^attempt); result = random % (ceiling + 1). */
-	static const struct backoff_row rows[] = {
-		{0, 100, 20000, 0, 0},
-		{0, 100, 20000, 100, 100},          /* ceiling 100, inclusive */
-		{0, 100, 20000, 101, 0},            /* 101 % 101 */
-		{1, 100, 20000, 200, 200},
-		{3, 100, 20000, 800, 800},          /* 100 * 8 */
-		{3, 100, 20000, 801, 0},
-		{7, 100, 20000, 12800, 12800},      /* 100 * 128 */
-		{8, 100, 20000, 20000, 20000},      /* 25600 capped at 20000 */
-		{8, 100, 20000, 20001, 0},
-		{0, 500, 200, 200, 200},            /* base above cap: cap */
-		{0, 500, 200, 201, 0},
-		{-5, 100, 20000, 100, 100},         /* negative attempt = 0 */
-		{2, 0, 20000, 12345, 0},            /* no base: no sleep */
-		{2, 100, 0, 12345, 0},
-		{2, -1, 20000, 12345, 0},
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const struct backoff_row *r = &rows[i];
-		long got = aws_retry_backoff_ms(r->attempt, r->base, r->cap, r->random);
-
-		if (got != r->want)
-			fail_msg("row %zu: attempt %d base %ld cap %ld random %u: got %ld want %ld",
-				 i, r->attempt, r->base, r->cap, (unsigned)r->random, got, r->want);
-	}
-}
-
-/* Large attempts must neither overflow nor exceed cap; the ceiling is then
- * exactly cap, so random = cap yields cap and cap + 1 wraps to 0. */
-static void test_backoff_overflow_safe(void **state)
-{
-	static const int attempts[] = {31, 32, 62, 63, 64, 100, 1000, INT_MAX};
-	size_t i;
-	uint32_t r;
-
-	(void)state;
-	for (i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
-		assert_int_equal(aws_retry_backoff_ms(attempts[i], 100, 20000, 20000), 20000);
-		assert_int_equal(aws_retry_backoff_ms(attempts[i], 100, 20000, 20001), 0);
-		assert_int_equal(aws_retry_backoff_ms(attempts[i], LONG_MAX, LONG_MAX, 7), 7);
-		/* From 2^32 on the ceiling exceeds any 32-bit random value. */
-		if (attempts[i] >= 32)
-			assert_int_equal(aws_retry_backoff_ms(attempts[i], 1, LONG_MAX, UINT32_MAX),
-					 (long)UINT32_MAX);
-		for (r = 0; r < 4000000000u; r += 123456789u) {
-			long v = aws_retry_backoff_ms(attempts[i], 100, 20000, r);
-
-			assert_true(v >= 0 && v <= 20000);
-		}
-	}
-	/* 2^31 is the ceiling at attempt 31: 0xffffffff % (2^31 + 1). */
-	assert_int_equal(aws_retry_backoff_ms(31, 1, LONG_MAX, UINT32_MAX), 0x7ffffffeL);
-	/* Large base with a small attempt: no overflow of base * 2^attempt. */
-	assert_int_equal(aws_retry_backoff_ms(2, LONG_MAX / 2, LONG_MAX, 5), 5);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,8 +131,6 @@ int main(void)
 		cmocka_unit_test(test_status_and_transport),
 		cmocka_unit_test(test_auth_errors_never_retry),
 		cmocka_unit_test(test_attempt_budget),
-		cmocka_unit_test(test_backoff_table),
-		cmocka_unit_test(test_backoff_overflow_safe),
 	};
 
 	return cmocka_run_group_tests_name("aws_retry", tests, NULL, NULL);

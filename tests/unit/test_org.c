@@ -23,9 +23,10 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "aws/client.h"
 #include "aws/creds.h"
-#include "config.h"
 #include "aws/org.h"
+#include "search/engine.h"
 
 /* Python starts in ~100-300 ms; 10 s bounds a loaded CI box. */
 #define STANDIN_WAIT_STEPS 400
@@ -50,6 +51,11 @@ struct fixture {
 	char env_store[3][256];
 	char *envp[4];
 	struct aws_creds_provider *base;
+	/* One client per discovery (each starts with an empty credential
+	 * cache, as each test expects); freed at group teardown, after the
+	 * discoveries that borrowed them. */
+	struct aws_client *clients[32];
+	size_t n_clients;
 };
 
 static void sleep_ms(long ms)
@@ -70,7 +76,8 @@ static double mono_s(void)
 /* ---- ListAccounts parsing ----------------------------------------------- */
 
 static const char PAGE1[] =
-	"{\"Accounts\":[{\"Id\":\"111111111111\",\"Arn\":\"arn:aws:organizations::1:account/o-x/111111111111\","
+	"{\"Accounts\":[{\"Id\":\"111111111111\","
+	"\"Arn\":\"arn:aws:organizations::1:account/o-x/111111111111\","
 	"\"Email\":\"a@example.com\",\"Name\":\"Production\",\"Status\":\"ACTIVE\","
 	"\"JoinedMethod\":\"INVITED\",\"JoinedTimestamp\":1.5E9},"
 	"{\"Id\":\"222222222222\",\"Name\":\"Old\",\"Status\":\"SUSPENDED\"}],"
@@ -517,36 +524,54 @@ static int group_teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	for (size_t i = 0; i < fx->n_clients; i++)
+		aws_client_free(fx->clients[i]);
 	aws_creds_provider_free(fx->base);
 	standin_stop(fx);
 	free(fx);
 	return 0;
 }
 
-/* A configuration with only what discovery reads. regions: "all" or a
- * list; strings point at static storage, so no si_config_free. */
-static void make_cfg(struct si_config *cfg, char **regions, size_t n_regions, int refresh_s)
+/* The settings discovery reads. regions: "all" or a list; strings point
+ * at static storage. */
+static void make_settings(struct org_settings *os, char **regions, size_t n_regions,
+			  int refresh_s)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->org_role_name = ROLE_NAME;
-	cfg->org_management_role_arn = MGMT_ROLE;
-	cfg->org_regions = regions;
-	cfg->n_org_regions = n_regions;
-	cfg->org_refresh_s = refresh_s;
-	cfg->aws_connect_timeout_ms = 2000;
-	cfg->aws_timeout_ms = 30000;
-	cfg->aws_max_attempts = 3;
+	memset(os, 0, sizeof(*os));
+	os->role_name = ROLE_NAME;
+	os->management_role_arn = MGMT_ROLE;
+	os->regions = regions;
+	os->n_regions = n_regions;
+	os->refresh_s = refresh_s;
+}
+
+/* A fresh client with the [aws] values the tests used to configure. */
+static struct aws_client *new_client(struct fixture *fx)
+{
+	const struct aws_client_opts co = {
+		.connect_timeout_ms = 2000, .timeout_ms = 30000, .max_attempts = 3,
+	};
+	struct aws_client *c;
+	struct si_err err;
+
+	if (fx->n_clients == sizeof(fx->clients) / sizeof(fx->clients[0]))
+		fail_msg("too many clients");
+	c = aws_client_new(&co, fx->envp, fx->base, &err);
+	if (c == NULL)
+		fail_msg("aws_client_new: %s", err.msg);
+	fx->clients[fx->n_clients++] = c;
+	return c;
 }
 
 static struct org_discovery *new_discovery(struct fixture *fx, char **regions, size_t n,
 					   int refresh_s)
 {
-	struct si_config cfg;
+	struct org_settings os;
 	struct si_err err;
 	struct org_discovery *d;
 
-	make_cfg(&cfg, regions, n, refresh_s);
-	d = org_discovery_new(&cfg, fx->envp, fx->base, &err);
+	make_settings(&os, regions, n, refresh_s);
+	d = org_discovery_new(&os, new_client(fx), &err);
 	if (d == NULL)
 		fail_msg("org_discovery_new: %s", err.msg);
 	return d;
@@ -556,16 +581,18 @@ static void test_new_refuses_unconfigured(void **state)
 {
 	struct fixture *fx = *state;
 	char *regions[] = { "us-east-1" };
-	struct si_config cfg;
+	struct org_settings os;
+	struct aws_client *c = new_client(fx);
 	struct si_err err;
 
-	make_cfg(&cfg, regions, 1, 900);
-	cfg.org_role_name = NULL;
-	assert_null(org_discovery_new(&cfg, fx->envp, fx->base, &err));
+	make_settings(&os, regions, 1, 900);
+	os.role_name = NULL;
+	assert_null(org_discovery_new(&os, c, &err));
 	assert_int_equal(err.code, SI_ERR_INVALID);
-	make_cfg(&cfg, regions, 1, 900);
-	cfg.org_management_role_arn = "arn:nope:iam::400000000000:role/X";
-	assert_null(org_discovery_new(&cfg, fx->envp, fx->base, &err));
+	make_settings(&os, regions, 1, 900);
+	os.management_role_arn = "arn:nope:iam::400000000000:role/X";
+	assert_null(org_discovery_new(&os, c, &err));
+	assert_null(org_discovery_new(&os, NULL, &err));
 	org_discovery_free(NULL);
 	org_snapshot_unref(NULL);
 	assert_null(org_snapshot_ref(NULL));
@@ -650,6 +677,55 @@ static void test_discovery_all_regions_asks_each_account(void **state)
 		fail_msg("refresh: %s", err.msg);
 	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), N_ACCOUNTS);
 	assert_int_equal(stat_of(fx, "by_action", "DescribeRegions"), 2 * N_ACCOUNTS);
+	org_discovery_free(d);
+}
+
+/* One client, one credential cache: the roles discovery assumed (regions =
+ * all assumes every account's role) serve a search on the same client
+ * without another AssumeRole, and the search's own calls go out with them
+ * (the stand-in accepts EC2 calls only from credentials it issued). */
+static void test_search_reuses_discovery_credentials(void **state)
+{
+	struct fixture *fx = *state;
+	char *regions[] = { "all" };
+	const struct search_settings ss = { .deadline_ms = 20000, .max_inflight = 16 };
+	const struct search_term term = { SEARCH_TERM_NAME, "*", NULL, NULL };
+	struct search_spec spec;
+	struct search_result res;
+	struct search_engine *e;
+	struct search_ctx *ctx;
+	struct org_settings os;
+	struct org_discovery *d;
+	struct aws_client *c = new_client(fx);
+	struct si_err err;
+
+	reset_standin(fx);
+	make_settings(&os, regions, 1, 900);
+	d = org_discovery_new(&os, c, &err);
+	assert_non_null(d);
+	if (org_discovery_refresh(d, time(NULL), &err) != 0)
+		fail_msg("refresh: %s", err.msg);
+	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), N_ACCOUNTS);
+
+	e = search_engine_new(&ss, c, &err);
+	assert_non_null(e);
+	search_engine_set_org(e, d);
+	ctx = search_ctx_new(7, &err);
+	assert_non_null(ctx);
+	memset(&spec, 0, sizeof(spec));
+	spec.terms = &term;
+	spec.n_terms = 1;
+	spec.text = "name:*";
+	if (search_run(e, ctx, &spec, &res, &err) != 0)
+		fail_msg("search: %s", err.msg);
+	assert_int_equal(res.n_targets, N_ACCOUNTS * 3);
+	assert_int_equal(res.n_failures, 0);
+	assert_true(res.n_matches > 0);
+	/* Not one more AssumeRole: the search found every role cached. */
+	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), N_ACCOUNTS);
+	search_result_free(&res);
+	search_ctx_free(ctx);
+	search_engine_free(e);
 	org_discovery_free(d);
 }
 
@@ -895,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_new_refuses_unconfigured),
 		cmocka_unit_test(test_discovery_lists_every_active_account),
 		cmocka_unit_test(test_discovery_all_regions_asks_each_account),
+		cmocka_unit_test(test_search_reuses_discovery_credentials),
 		cmocka_unit_test(test_region_failure_keeps_previous_regions),
 		cmocka_unit_test(test_refresh_failure_keeps_last_snapshot),
 		cmocka_unit_test(test_background_thread_refreshes_and_stops),

@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 #include <libxml/parser.h>
 
+#include "aws/client.h"
 #include "aws/creds.h"
 #include "config.h"
 #include "search/query.h"
@@ -64,6 +65,8 @@ struct fixture {
 	char env_store[4][256];
 	char *envp[5];
 	struct si_config cfg;
+	struct aws_creds_provider *base;
+	struct aws_client *client;
 	struct search_engine *engine;
 };
 
@@ -97,6 +100,8 @@ static int wait_messages(const struct fixture *fx, const char *path, int n)
 static void fixture_free(struct fixture *fx)
 {
 	search_engine_free(fx->engine);
+	aws_client_free(fx->client);
+	aws_creds_provider_free(fx->base);
 	si_config_free(&fx->cfg);
 	if (fx->ini[0])
 		(void)unlink(fx->ini);
@@ -110,7 +115,8 @@ static int group_setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	const char *src = getenv("SI_SRCDIR");
 	char *cfg_env[3], *eng_env[4];
-	struct aws_creds_provider *base;
+	struct aws_client_opts co;
+	struct search_settings ss;
 	struct si_err err;
 	FILE *f;
 	int fd;
@@ -157,12 +163,28 @@ static int group_setup(void **state)
 	eng_env[1] = fx->env_store[3];
 	eng_env[2] = "AWS_SECRET_ACCESS_KEY=" BASE_SECRET;
 	eng_env[3] = NULL;
-	base = aws_creds_provider_env_new(eng_env, &err);
-	if (base == NULL) {
+	fx->base = aws_creds_provider_env_new(eng_env, &err);
+	if (fx->base == NULL) {
 		fprintf(stderr, "base credentials: %s\n", err.msg);
 		goto fail;
 	}
-	fx->engine = search_engine_new(&fx->cfg, eng_env, base, &err);
+	co = (struct aws_client_opts){
+		.connect_timeout_ms = fx->cfg.aws_connect_timeout_ms,
+		.timeout_ms = fx->cfg.aws_timeout_ms,
+		.max_attempts = fx->cfg.aws_max_attempts,
+	};
+	fx->client = aws_client_new(&co, eng_env, fx->base, &err);
+	if (fx->client == NULL) {
+		fprintf(stderr, "aws_client_new: %s\n", err.msg);
+		goto fail;
+	}
+	ss = (struct search_settings){
+		.accounts = fx->cfg.accounts,
+		.n_accounts = fx->cfg.n_accounts,
+		.deadline_ms = fx->cfg.deadline_ms,
+		.max_inflight = fx->cfg.max_inflight,
+	};
+	fx->engine = search_engine_new(&ss, fx->client, &err);
 	if (fx->engine == NULL) {
 		fprintf(stderr, "search_engine_new: %s\n", err.msg);
 		goto fail;
