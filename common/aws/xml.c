@@ -1,8 +1,7 @@
 #include "aws/xml.h"
 
-#include <limits.h>
 #include <stddef.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +9,10 @@
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+
+#include "aws/json_error.h"
+#include "util/iso8601.h"
+#include "util/strutil.h"
 
 /*
  * Limits. A hostile or broken answer must not make us allocate without
@@ -324,13 +327,30 @@ static int s_items(const xmlNode *set, size_t max, const char *what,
 
 /* ---- error envelopes ------------------------------------------------- */
 
-static int s_is_error_root(const xmlNode *root)
+/*
+ * The <Error> element of an AWS error answer, found the way botocore's
+ * parsers find it (QueryParser, EC2QueryParser and RestXMLParser
+ * _do_error_parse): the root element's name is not looked at, so EC2's
+ * <Response><Errors><Error>, the Query services' <ErrorResponse><Error>,
+ * S3's bare <Error> root and mixtures such as <ErrorResponse><Errors><Error>
+ * (sent by AWS-compatible endpoints) all work. botocore folds an "Errors"
+ * wrapper into the top level, so an Error inside Errors wins over a sibling
+ * one; a root named Error is the error itself (RestXMLParser's S3 case).
+ * NULL when the document is no error answer.
+ */
+static const xmlNode *s_error_elem(const xmlNode *root)
 {
-	return s_is(root, "Response") || s_is(root, "ErrorResponse") ||
-	       s_is(root, "Error");
+	const xmlNode *e = s_child(s_child(root, "Errors"), "Error");
+
+	if (e == NULL)
+		e = s_child(root, "Error");
+	if (e == NULL && s_is(root, "Error"))
+		e = root;
+	return e;
 }
 
-/* EC2 says RequestID, STS says RequestId. */
+/* EC2 says RequestID, the Query services and rest-xml say RequestId;
+ * botocore's EC2 parser lets RequestID win when both are present. */
 static int s_request_id(const xmlNode *n, char **out, struct si_err *err)
 {
 	const xmlNode *r = s_child(n, "RequestID");
@@ -340,31 +360,28 @@ static int s_request_id(const xmlNode *n, char **out, struct si_err *err)
 	return s_text(r, out, err);
 }
 
-static int s_error_from_root(const xmlNode *root, struct aws_error *out,
-			     struct si_err *err)
+/* Code, Message and request id of the error answer rooted at root, into a
+ * zeroed out; a missing field stays NULL (the code too: callers say "no
+ * error code"). The request id is a child of the root (botocore); S3 puts it
+ * in its <Error> root, and an id inside a wrapped <Error> is taken when the
+ * root has none. -1 when root is no error answer or a value is over a
+ * limit; the caller clears out. */
+static int s_error_fields(const xmlNode *root, struct aws_error *out,
+			  struct si_err *err)
 {
-	const xmlNode *e;
+	const xmlNode *e = s_error_elem(root);
 
-	if (s_is(root, "Response"))
-		e = s_child(s_child(root, "Errors"), "Error");
-	else if (s_is(root, "ErrorResponse"))
-		e = s_child(root, "Error");
-	else if (s_is(root, "Error"))
-		e = root;
-	else
+	if (e == NULL)
 		return si_err_set(err, SI_ERR_INVALID,
 				  "<%s> is not an AWS error answer",
 				  (const char *)root->name);
 	if (s_child_text(e, "Code", &out->code, err) != 0 ||
-	    s_child_text(e, "Message", &out->message, err) != 0)
+	    s_child_text(e, "Message", &out->message, err) != 0 ||
+	    s_request_id(root, &out->request_id, err) != 0)
 		return -1;
-	if (s_request_id(root, &out->request_id, err) != 0)
-		return -1;
-	if (out->request_id == NULL && e != NULL && e != root &&
+	if (out->request_id == NULL && e != root &&
 	    s_request_id(e, &out->request_id, err) != 0)
 		return -1;
-	if (out->code == NULL)
-		return si_err_set(err, SI_ERR_INVALID, "AWS error answer without Code");
 	return 0;
 }
 
@@ -378,15 +395,16 @@ static int s_expect_root(const xmlNode *root, const char *want,
 
 	if (s_is(root, want))
 		return 0;
-	if (!s_is_error_root(root))
+	if (s_error_elem(root) == NULL)
 		return si_err_set(err, SI_ERR_INVALID,
 				  "unexpected XML root <%s>, expected <%s>",
 				  (const char *)root->name, want);
-	if (s_error_from_root(root, &ae, &sub) != 0) {
+	if (s_error_fields(root, &ae, &sub) != 0) {
 		aws_error_clear(&ae);
 		return si_err_set(err, SI_ERR_REMOTE, "AWS error answer (%s)", sub.msg);
 	}
-	si_err_set(err, SI_ERR_REMOTE, "AWS error %s: %s", ae.code,
+	si_err_set(err, SI_ERR_REMOTE, "AWS error %s: %s",
+		   ae.code != NULL ? ae.code : "with no error code",
 		   ae.message != NULL ? ae.message : "");
 	aws_error_clear(&ae);
 	return -1;
@@ -402,99 +420,130 @@ int aws_xml_parse_error(const char *xml, size_t len, struct aws_error *out,
 	doc = s_read(xml, len, err);
 	if (doc == NULL)
 		return -1;
-	rc = s_error_from_root(xmlDocGetRootElement(doc), out, err);
+	rc = s_error_fields(xmlDocGetRootElement(doc), out, err);
 	if (rc != 0)
 		aws_error_clear(out);
 	xmlFreeDoc(doc);
 	return rc;
 }
 
-/* ---- time ------------------------------------------------------------ */
-
-/* n decimal digits at s, or -1. */
-static int s_digits(const char *s, int n)
+/* What a body that starts with '<' says (nothing when it is not an XML
+ * error answer). Only running out of memory is an error: a failed call's
+ * answer being unreadable is itself the answer. */
+static int s_describe_xml(const char *body, size_t len, struct aws_error *got,
+			  struct si_err *err)
 {
-	int v = 0;
+	struct si_err sub = { 0 };
 
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
+	if (aws_xml_parse_error(body, len, got, &sub) == 0)
+		return 0;
+	if (sub.code != SI_ERR_NOMEM)
+		return 0;
+	if (err != NULL)
+		*err = sub;
+	return -1;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): pure arithmetic, so no TZ, locale or libc state. */
-static int64_t s_days_from_civil(int64_t y, int m, int d)
+static int s_describe_json(const char *body, size_t len, const char *errortype,
+			   struct aws_error *got, struct si_err *err)
 {
-	int64_t era, yoe, doy, doe;
+	struct si_err sub = { 0 };
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	if (aws_json_parse_error(body, len, errortype, got, &sub) == 0)
+		return 0;
+	if (sub.code != SI_ERR_NOMEM)
+		return 0;
+	if (err != NULL)
+		*err = sub;
+	return -1;
 }
 
-static int s_days_in_month(int y, int m)
+/* Some proxies and SDK stand-ins put a byte order mark before a body. */
+#define S_UTF8_BOM "\xEF\xBB\xBF"
+
+/* "HTTP 403, no error code" and, when the answer had a message, ": " and
+ * that message, into a new string. */
+static int s_no_code_message(long status, const char *msg, char **out,
+			     struct si_err *err)
 {
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	const char *sep = msg != NULL ? ": " : "";
+	int n;
 
-	return dm[m - 1] + (m == 2 && leap);
-}
-
-int aws_xml_parse_time(const char *s, time_t *out, struct si_err *err)
-{
-	int y, mo, d, h, mi, sec, off = 0;
-	const char *p;
-	int64_t t;
-
-	if (s == NULL || strlen(s) < 20)
-		return si_err_set(err, SI_ERR_INVALID, "bad timestamp");
-	y = s_digits(s, 4);
-	mo = s_digits(s + 5, 2);
-	d = s_digits(s + 8, 2);
-	h = s_digits(s + 11, 2);
-	mi = s_digits(s + 14, 2);
-	sec = s_digits(s + 17, 2);
-	if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 ||
-	    s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':')
-		return si_err_set(err, SI_ERR_INVALID, "bad timestamp");
-	if (mo < 1 || mo > 12 || d < 1 || d > s_days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 60)
-		return si_err_set(err, SI_ERR_INVALID, "timestamp out of range");
-	p = s + 19;
-	if (*p == '.') {
-		const char *q = ++p;
-
-		while (*p >= '0' && *p <= '9' && p - q < 9)
-			p++;
-		if (p == q)
-			return si_err_set(err, SI_ERR_INVALID, "bad timestamp fraction");
+	if (msg == NULL)
+		msg = "";
+	n = snprintf(NULL, 0, "HTTP %ld, no error code%s%s", status, sep, msg);
+	if (n < 0)
+		return si_err_set(err, SI_ERR_INTERNAL, "cannot format error message");
+	*out = malloc((size_t)n + 1);
+	if (*out == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (snprintf(*out, (size_t)n + 1, "HTTP %ld, no error code%s%s", status, sep,
+		     msg) != n) {
+		free(*out);
+		*out = NULL;
+		return si_err_set(err, SI_ERR_INTERNAL, "cannot format error message");
 	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh = s_digits(p + 1, 2), om = -1;
-
-		if (oh >= 0 && p[3] == ':')
-			om = s_digits(p + 4, 2);
-		if (oh < 0 || om < 0 || oh > 23 || om > 59)
-			return si_err_set(err, SI_ERR_INVALID, "bad timestamp offset");
-		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return si_err_set(err, SI_ERR_INVALID, "timestamp without zone");
-	}
-	if (*p != '\0')
-		return si_err_set(err, SI_ERR_INVALID, "trailing bytes in timestamp");
-	t = s_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-	*out = (time_t)t;
 	return 0;
+}
+
+/*
+ * One answer for every failed AWS call, whatever its protocol: the body is
+ * read as XML when it starts with '<' (EC2, Query, rest-xml), as JSON when
+ * it starts with '{' or the caller has an X-Amzn-ErrorType header (JSON
+ * protocols), and as nothing otherwise (an HTML page from a proxy, an empty
+ * 5xx). Assumes status is the HTTP status the call got. The message is
+ * never NULL so callers can print it as is; when there is no code it says
+ * so, because an empty code in a log line reads as a bug of ours.
+ */
+int aws_error_describe(long status, const char *body, size_t len,
+		       const char *errortype, struct aws_error *out,
+		       struct si_err *err)
+{
+	struct aws_error got = { 0 };
+	size_t i = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL)
+		len = 0;
+	/* A UTF-8 byte order mark, then XML whitespace, may precede either. */
+	if (len >= SI_LITLEN(S_UTF8_BOM) && memcmp(body, S_UTF8_BOM, SI_LITLEN(S_UTF8_BOM)) == 0)
+		i = SI_LITLEN(S_UTF8_BOM);
+	while (i < len && s_ws(body[i]))
+		i++;
+	if (i < len && body[i] == '<')
+		rc = s_describe_xml(body, len, &got, err);
+	else if (i < len && body[i] == '{')
+		rc = s_describe_json(body + i, len - i, errortype, &got, err);
+	else if (errortype != NULL)
+		rc = s_describe_json(NULL, 0, errortype, &got, err);
+	else
+		rc = 0;
+	if (rc != 0)
+		goto out;
+	if (got.code == NULL) {
+		rc = s_no_code_message(status, got.message, &out->message, err);
+		if (rc != 0)
+			goto out;
+		free(got.message);
+		got.message = NULL;
+	} else if (got.message == NULL) {
+		got.message = strdup("");
+		if (got.message == NULL) {
+			rc = si_err_set(err, SI_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	out->code = got.code;
+	out->request_id = got.request_id;
+	if (got.message != NULL)
+		out->message = got.message;
+	memset(&got, 0, sizeof(got));
+out:
+	aws_error_clear(&got);
+	if (rc != 0)
+		aws_error_clear(out);
+	return rc;
 }
 
 /* ---- STS ------------------------------------------------------------- */
@@ -528,6 +577,9 @@ static int s_sts_result(const xmlNode *root, const xmlNode **result,
 	return s_expect_root(root, "AssumeRoleResponse", err);
 }
 
+/* The STS credentials answer. Credentials are cached until their
+ * Expiration, so a missing or unreadable Expiration fails the parse rather
+ * than produce credentials with no known lifetime. */
 int aws_xml_parse_assume_role(const char *xml, size_t len,
 			      struct sts_credentials *out, struct si_err *err)
 {
@@ -559,7 +611,7 @@ int aws_xml_parse_assume_role(const char *xml, size_t len,
 		si_err_set(err, SI_ERR_INVALID, "STS credentials incomplete");
 		goto out;
 	}
-	if (aws_xml_parse_time(exp, &out->expiration, err) != 0)
+	if (si_iso8601_parse(exp, strlen(exp), &out->expiration, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -781,6 +833,10 @@ static int s_count_instances(const xmlNode *rset, size_t *total,
 	return 0;
 }
 
+/* One DescribeInstances page, flattened: every reservation's instances in
+ * one array, each carrying its reservation's ownerId. Counts are checked
+ * before anything is allocated, so a hostile page costs at most the
+ * limits; on failure nothing is left to free. */
 int aws_xml_parse_describe_instances(const char *xml, size_t len,
 				     struct ec2_instance_list *out,
 				     struct si_err *err)
@@ -886,6 +942,9 @@ static int s_region_ok(const char *s)
 	return 1;
 }
 
+/* The region list of DescribeRegions. Region names are spliced into host
+ * names, so each one is checked (s_region_ok) and one bad name fails the
+ * whole answer rather than be skipped quietly. */
 int aws_xml_parse_describe_regions(const char *xml, size_t len,
 				   char ***regions, size_t *n,
 				   struct si_err *err)

@@ -22,9 +22,10 @@
  * no global libxml2 state, so calls may run in many threads at once,
  * provided xmlInitParser() was called once by main before threads start.
  *
- * When a success parser is handed an AWS error envelope it fails with
- * SI_ERR_REMOTE and the AWS error code in err->msg; call aws_xml_parse_error
- * on the same body for the structured fields.
+ * When a success parser is handed an AWS error envelope (any root with an
+ * Error element, see aws_xml_parse_error) it fails with SI_ERR_REMOTE and
+ * the AWS error code in err->msg; call aws_xml_parse_error or
+ * aws_error_describe on the same body for the structured fields.
  */
 #ifndef SI_AWS_XML_H
 #define SI_AWS_XML_H
@@ -67,14 +68,37 @@ int aws_xml_parse_describe_regions(const char *xml, size_t len,
 /* Free a region list from aws_xml_parse_describe_regions (NULL safe). */
 void aws_xml_regions_free(char **regions, size_t n);
 
-/* An AWS error answer: EC2 <Response><Errors><Error>…<RequestID>, STS
- * <ErrorResponse><Error>…<RequestId>, or a bare <Error>. Code is required.
- * Returns -1 (SI_ERR_INVALID) for anything that is not an error envelope. */
+/* An AWS error answer, found the way botocore finds it: the root element's
+ * name does not matter; the <Error> element is the root's Errors/Error
+ * child (EC2's <Response><Errors><Error>, and the <ErrorResponse><Errors>
+ * form AWS-compatible endpoints send), else its Error child (the Query
+ * services' and rest-xml's <ErrorResponse><Error>), else the root itself
+ * when it is named Error (S3). Code and Message are that element's
+ * children; the request id is the root's RequestID or RequestId child (or,
+ * failing that, the Error element's).
+ * Returns 0 for any such answer; out->code is NULL when the answer has no
+ * Code (callers must say so: aws_error_describe does). Returns -1
+ * (SI_ERR_INVALID) for a document with no Error element, e.g. a success
+ * answer, and for anything that is not well-formed XML. */
 int aws_xml_parse_error(const char *xml, size_t len, struct aws_error *out,
 			struct si_err *err);
 
-/* "2011-07-15T23:28:33.359Z" (fraction and zone offset optional, "Z" or
- * "+hh:mm") to UTC seconds since the epoch; strict, locale- and TZ-free. */
-int aws_xml_parse_time(const char *s, time_t *out, struct si_err *err);
+/* What to show for a failed AWS call that got HTTP status with
+ * body[0..len) (any protocol: XML when the body starts with '<', JSON when
+ * it starts with '{', see aws/json_error.h). errortype is the
+ * X-Amzn-ErrorType header value, or NULL.
+ * On 0, *out is filled and owned by the caller (aws_error_clear):
+ *   out->code        the AWS error code, or NULL when the answer has none
+ *                    (an unreadable body, a proxy's HTML page, an envelope
+ *                    without Code): retry logic then goes by status alone;
+ *   out->message     never NULL: the AWS message ("" when it sent none), or,
+ *                    without a code, "HTTP 403, no error code" followed by
+ *                    ": <message>" when the answer had a message;
+ *   out->request_id  from an XML body, else NULL.
+ * An unreadable body is not a failure; -1 (err set, *out zeroed) only when
+ * memory runs out. */
+int aws_error_describe(long status, const char *body, size_t len,
+		       const char *errortype, struct aws_error *out,
+		       struct si_err *err);
 
 #endif

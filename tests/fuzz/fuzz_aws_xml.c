@@ -1,6 +1,7 @@
 /*
- * fuzz_aws_xml.c - libFuzzer target: every aws_xml parser on the same
- * bytes. Each must fail cleanly or return a result that frees cleanly.
+ * fuzz_aws_xml.c - libFuzzer target: every aws_xml parser, the JSON error
+ * parser and aws_error_describe on the same bytes. Each must fail cleanly
+ * or return a result that frees cleanly.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +9,9 @@
 
 #include <libxml/parser.h>
 
+#include "aws/json_error.h"
 #include "aws/xml.h"
+#include "util/iso8601.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,7 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char **regions;
 	size_t n;
 	time_t t;
-	char ts[40];
 
 	if (aws_xml_parse_describe_instances(xml, size, &il, &err) == 0)
 		ec2_instance_list_free(&il);
@@ -43,12 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sts_credentials_clear(&c);
 	if (aws_xml_parse_error(xml, size, &e, &err) == 0)
 		aws_error_clear(&e);
+	if (aws_json_parse_error(xml, size, NULL, &e, &err) == 0)
+		aws_error_clear(&e);
+	if (aws_error_describe(403, xml, size, NULL, &e, &err) == 0)
+		aws_error_clear(&e);
 	if (aws_xml_parse_describe_regions(xml, size, &regions, &n, &err) == 0)
 		aws_xml_regions_free(regions, n);
-	/* The timestamp parser on its own, on a NUL-terminated prefix. */
-	n = size < sizeof(ts) - 1 ? size : sizeof(ts) - 1;
-	memcpy(ts, data, n);
-	ts[n] = '\0';
-	(void)aws_xml_parse_time(ts, &t, &err);
+	/* The shared timestamp parser the STS answer goes through, on the raw
+	 * bytes (it is length-bounded: no NUL needed). */
+	(void)si_iso8601_parse(xml, size, &t, &err);
 	return 0;
 }

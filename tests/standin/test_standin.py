@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Self-test of the AWS stand-in and the Slack receiver (stdlib unittest only).
 
-Run:  python3 tests/standin/test_standin.py      (SI_TESTDATA defaults to /work/shared/testdata)
+Run:  python3 tests/standin/test_standin.py      (SI_TESTDATA defaults to tests/data/shared)
 Last line printed: "N passed, N failed"; exit status non-zero on any failure.
 """
 
@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import aws_standin  # noqa: E402  (server-side canonicalisation is checked against the suite)
 
-TESTDATA = os.environ.get("SI_TESTDATA", "/work/shared/testdata")
+TESTDATA = os.environ.get("SI_TESTDATA",
+                          os.path.join(HERE, "..", "data", "shared"))
 SIGV4_DIR = os.path.join(TESTDATA, "sigv4")
 XML_DIR = os.path.join(TESTDATA, "aws-xml")
 STANDIN = os.path.join(HERE, "aws_standin.py")
