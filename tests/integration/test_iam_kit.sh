@@ -202,9 +202,12 @@ def code_actions():
         # C: JSON protocol targets.
         for svc, a in re.findall(r'"AWS([A-Za-z]+?)V\d{8}\.([A-Za-z]+)"', c):
             found.setdefault('%s:%s' % (svc.lower(), a), set()).add(name + ' (C)')
-        # D: .action = "X"
-        for a in re.findall(r'\.action\s*=\s*' + camel, c):
-            found.setdefault('%s:%s' % (service_of(a), a), set()).add(name + ' (D)')
+        # D: .action = "X", in a call description whose .service = "y"
+        # (set just before it) names the signing service.
+        for m in re.finditer(r'\.action\s*=\s*' + camel, c):
+            a = m.group(1)
+            svc = re.findall(r'\.service\s*=\s*"([a-z0-9-]+)"', c[max(0, m.start() - 400):m.start()])
+            found.setdefault('%s:%s' % (svc[-1] if svc else service_of(a), a), set()).add(name + ' (D)')
     return found
 
 def policy_actions(path):
