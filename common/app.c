@@ -49,11 +49,9 @@ struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 		si_err_set(err, SI_ERR_INVALID, "app_new: no configuration");
 		return NULL;
 	}
-	app = calloc(1, sizeof(*app));
-	if (app == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	app = si_zalloc(sizeof(*app), err);
+	if (app == NULL)
 		return NULL;
-	}
 	app->cfg = cfg;
 	app->pool = pool;
 	/* A timestamp verifies for 300 s either side of our clock, so one
@@ -125,6 +123,18 @@ void app_response_text(struct app_response *resp, int status, const char *text)
 	resp->body_len = n + 1;
 }
 
+/* 200 with no body at all (text/plain, as app_response_text sets it): what
+ * Slack expects for its ssl_check probe and for a retry we already took,
+ * where any text would be shown to the user. */
+static void s_respond_empty(struct app_response *resp, const char *reason)
+{
+	resp->reason = reason;
+	app_response_text(resp, 200, "");
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+}
+
 /* Take ownership of a json-c object, serialise it into resp, drop it. */
 static void s_respond_json(struct app_response *resp, int status, struct json_object *obj)
 {
@@ -135,7 +145,8 @@ static void s_respond_json(struct app_response *resp, int status, struct json_ob
 		app_response_text(resp, 500, "internal error");
 		return;
 	}
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(s);
 	free(resp->body);
 	resp->body = malloc(n + 1);
@@ -190,6 +201,13 @@ static int s_parse_length(const char *s, size_t *out)
 	return 0;
 }
 
+/* Why a separate step: the worker must not read (or buffer) a body it will
+ * refuse, so route, method and length are settled from the FastCGI params
+ * alone. Assumes resp is uninitialised (it is zeroed here) and
+ * content_length is the raw CONTENT_LENGTH param or NULL; an absent length
+ * means an empty body, which app_handle then refuses on its signature.
+ * The health route answers without touching the configuration: if the app
+ * exists, the configuration loaded, and that is all a probe should learn. */
 int app_preflight(const struct app *app, const char *method, const char *path,
 		  const char *content_length, size_t *body_len,
 		  struct app_response *resp)
@@ -328,21 +346,27 @@ static char *s_help(const struct app *app, const char *command, struct si_err *e
 	return json;
 }
 
+/* Who asked, as the audit line names them (pointers into cmd). */
+static void s_who(const struct slack_cmd *cmd, struct audit_who *w)
+{
+	w->team_id = cmd->team_id;
+	w->enterprise_id = cmd->enterprise_id;
+	w->user_id = cmd->user_id;
+	w->user_name = cmd->user_name;
+	w->channel_id = cmd->channel_id;
+	w->channel_name = cmd->channel_name;
+}
+
 /* Refuse politely, only to the asker, and leave an audit line. */
 static void s_refused(struct app_response *resp, const struct slack_cmd *cmd,
 		      const char *log_reason, const char *user_text)
 {
 	struct audit_record r;
+	struct audit_who who;
 	struct si_err err;
 
-	memset(&r, 0, sizeof(r));
-	r.team_id = cmd->team_id;
-	r.enterprise_id = cmd->enterprise_id;
-	r.user_id = cmd->user_id;
-	r.user_name = cmd->user_name;
-	r.channel_id = cmd->channel_id;
-	r.channel_name = cmd->channel_name;
-	r.query = cmd->text;
+	s_who(cmd, &who);
+	audit_record_init(&r, &who, cmd->text);
 	r.delivery = AUDIT_DELIVERY_NONE;
 	r.outcome = AUDIT_OUTCOME_REFUSED;
 	r.reason = log_reason;
@@ -360,6 +384,16 @@ static void s_ephemeral(struct app_response *resp, const char *reason, const cha
 	s_respond_owned(resp, render_error(text, &err));
 }
 
+/* Why the split between inline and deferred: Slack drops a slash-command
+ * response after 3 s, so a job gets inline_budget_ms (at most 2.9 s) to
+ * finish; after that the user sees an acknowledgement and the answer
+ * comes through response_url, which stays valid for 30 minutes. Assumes
+ * cmd passed signature, access and response_url checks and q parsed.
+ * Channel rules are applied here, not in the engine, because they depend
+ * on the request and the engine knows nothing of Slack. On the deferred
+ * path resp->job keeps the job's reference for app_after(), which runs
+ * after the HTTP response is flushed so the acknowledgement is not held
+ * up by the "Searching..." post. */
 static void s_search(struct app *app, const struct slack_cmd *cmd, const struct query *q,
 		     struct app_response *resp)
 {
@@ -382,11 +416,10 @@ static void s_search(struct app *app, const struct slack_cmd *cmd, const struct 
 	p.response_url = cmd->response_url;
 	p.response_type = cfg->response_type == SI_RESPONSE_EPHEMERAL ? RENDER_EPHEMERAL
 								       : RENDER_IN_CHANNEL;
-	p.team_id = cmd->team_id;
-	p.user_id = cmd->user_id;
-	p.user_name = cmd->user_name;
-	p.channel_id = cmd->channel_id;
-	p.channel_name = cmd->channel_name;
+	s_who(cmd, &p.who);
+	/* The search's audit line has never carried enterprise_id (a refusal's
+	 * does): kept so, as this change keeps behaviour; see the closing note. */
+	p.who.enterprise_id = NULL;
 	/* Per-account channel rules: search only what this channel may see. */
 	if (access_accounts_for_channel(cfg, cmd->channel_id, &aa, &err) != 0) {
 		s_ephemeral(resp, "access error", "slash-infra could not check access.");
@@ -395,7 +428,8 @@ static void s_search(struct app *app, const struct slack_cmd *cmd, const struct 
 	if (aa.n_skipped > 0) {
 		if (aa.n_allowed == 0) {
 			s_refused(resp, cmd, "no account allowed from channel",
-				  "None of the configured AWS accounts may be searched from this channel.");
+				  "None of the configured AWS accounts may be searched "
+				  "from this channel.");
 			access_accounts_free(&aa);
 			return;
 		}
@@ -406,10 +440,12 @@ static void s_search(struct app *app, const struct slack_cmd *cmd, const struct 
 	job = search_pool_submit(app->pool, &p, &err);
 	access_accounts_free(&aa);
 	if (job == NULL) {
-		s_ephemeral(resp, err.code == SI_ERR_LIMIT ? "busy" : "submit failed",
-			    err.code == SI_ERR_LIMIT
-			    ? "slash-infra is busy with other searches right now; please try again in a few seconds."
-			    : "slash-infra could not start the search.");
+		if (err.code == SI_ERR_LIMIT)
+			s_ephemeral(resp, "busy", "slash-infra is busy with other searches right "
+				    "now; please try again in a few seconds.");
+		else
+			s_ephemeral(resp, "submit failed",
+				    "slash-infra could not start the search.");
 		return;
 	}
 	if (search_job_wait_inline(job, cfg->inline_budget_ms)) {
@@ -465,6 +501,15 @@ out:
 	return rc;
 }
 
+/* Why this order: everything that trusts the body comes after the
+ * signature check; the replay cache is consulted only then, so forged
+ * requests cannot fill it (replay.h); and nothing reaches AWS before the
+ * response_url, access and query checks have passed. Assumes
+ * app_preflight() returned 1 for this request and the worker read exactly
+ * body_len bytes. Every path fills resp (the worker always has something
+ * to send), and resp->team_id/user_id/channel_id are copied as soon as the
+ * form parses so that the access log names the caller even when the
+ * request is then refused. */
 void app_handle(struct app *app, const struct app_request *req,
 		struct app_response *resp)
 {
@@ -494,11 +539,7 @@ void app_handle(struct app *app, const struct app_request *req,
 		break;
 	case REPLAY_RETRY:
 		/* Slack retried a request we already took: answer, start nothing. */
-		resp->reason = "slack retry";
-		app_response_text(resp, 200, "");
-		free(resp->body);
-		resp->body = NULL;
-		resp->body_len = 0;
+		s_respond_empty(resp, "slack retry");
 		goto out;
 	case REPLAY_DUPLICATE:
 	case REPLAY_INVALID:
@@ -521,11 +562,7 @@ void app_handle(struct app *app, const struct app_request *req,
 	s_copy(resp->channel_id, sizeof(resp->channel_id), cmd.channel_id);
 	if (cmd.ssl_check) {
 		/* Slack checks the certificate with ssl_check=1: answer 200, empty. */
-		resp->reason = "ssl_check";
-		app_response_text(resp, 200, "");
-		free(resp->body);
-		resp->body = NULL;
-		resp->body_len = 0;
+		s_respond_empty(resp, "ssl_check");
 		goto out;
 	}
 	/* The service only ever POSTs to a response_url that passed this check:

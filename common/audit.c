@@ -132,6 +132,20 @@ int audit_line(struct logfmt *l, const struct audit_record *r)
 	return 0;
 }
 
+void audit_record_init(struct audit_record *r, const struct audit_who *who, const char *query)
+{
+	memset(r, 0, sizeof(*r));
+	if (who != NULL) {
+		r->team_id = who->team_id;
+		r->enterprise_id = who->enterprise_id;
+		r->user_id = who->user_id;
+		r->user_name = who->user_name;
+		r->channel_id = who->channel_id;
+		r->channel_name = who->channel_name;
+	}
+	r->query = query;
+}
+
 void audit_emit(const struct audit_record *r, FILE *f)
 {
 	struct logfmt l;

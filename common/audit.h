@@ -74,6 +74,24 @@ struct audit_record {
 				     access.h), or NULL */
 };
 
+/* Who asked, and where: the request fields every audit line starts with,
+ * named once so that a refusal and a search log the same ones. Pointers are
+ * borrowed as in struct audit_record (a holder that owns copies frees them
+ * itself). */
+struct audit_who {
+	const char *team_id;
+	const char *enterprise_id;
+	const char *user_id;
+	const char *user_name;
+	const char *channel_id;
+	const char *channel_name;
+};
+
+/* Zero r, then set who asked (who may be NULL: no identity keys) and the
+ * query as typed. Counts, delivery, outcome and reason are left for the
+ * caller. */
+void audit_record_init(struct audit_record *r, const struct audit_who *who, const char *query);
+
 /* Fill l with the audit line for r (starting it with logfmt_begin), never
  * longer than LOGFMT_LINE_MAX and never cut by logfmt itself. Returns 0, or
  * -1 when l or r is NULL. */

@@ -615,7 +615,11 @@ static void s_fail_line(struct s_load *ld, int line)
 }
 
 /* fgets-style reader for inih that counts lines, refuses NUL bytes and
- * over-long lines, and notes section headers and indentation. */
+ * over-long lines, and notes section headers and indentation. Why our own:
+ * inih's fgets reader hands the rest of a line longer than its buffer back
+ * as a new line, so a long allowed_channels list would be cut and its tail
+ * read as a separate (and wrong) entry; failing with the line number is
+ * the only safe answer. */
 static char *s_read_line(char *str, int num, void *stream)
 {
 	struct s_load *ld = stream;

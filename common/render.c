@@ -1348,6 +1348,8 @@ int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 
 	if (r == NULL || fp == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "render_text: no result or file");
+	/* Two passes over the rows (widths, then printing) rather than keeping
+	 * them: memory stays at one row whatever the number of matches. */
 	for (j = 0; j < S_COLS; j++)
 		w[j] = (int)strlen(s_headers[j]);
 	for (i = 0; i < r->n_matches; i++) {

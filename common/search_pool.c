@@ -39,7 +39,7 @@ struct search_job {
 	char **allowed;
 	size_t n_allowed;
 	int restrict_accounts;
-	char *team_id, *user_id, *user_name, *channel_id, *channel_name;
+	struct audit_who who;     /* owned copies: s_who_copy, s_who_free */
 
 	size_t n_accounts, n_regions;
 	struct search_result result;
@@ -61,6 +61,30 @@ struct search_pool {
 };
 
 
+/* The job outlives the request, so it keeps its own copies of who asked;
+ * the struct's pointers are const for audit_record_init's sake, hence the
+ * casts when freeing. A failed copy leaves that field NULL, and the audit
+ * line then lacks the key (as it would if Slack had not sent it). */
+static void s_who_copy(struct audit_who *dst, const struct audit_who *src)
+{
+	dst->team_id = si_strdup_opt(src->team_id);
+	dst->enterprise_id = si_strdup_opt(src->enterprise_id);
+	dst->user_id = si_strdup_opt(src->user_id);
+	dst->user_name = si_strdup_opt(src->user_name);
+	dst->channel_id = si_strdup_opt(src->channel_id);
+	dst->channel_name = si_strdup_opt(src->channel_name);
+}
+
+static void s_who_free(struct audit_who *w)
+{
+	free((char *)w->team_id);
+	free((char *)w->enterprise_id);
+	free((char *)w->user_id);
+	free((char *)w->user_name);
+	free((char *)w->channel_id);
+	free((char *)w->channel_name);
+}
+
 static void s_job_free(struct search_job *j)
 {
 	free(j->text);
@@ -68,11 +92,7 @@ static void s_job_free(struct search_job *j)
 	for (size_t i = 0; i < j->n_allowed; i++)
 		free(j->allowed[i]);
 	free(j->allowed);
-	free(j->team_id);
-	free(j->user_id);
-	free(j->user_name);
-	free(j->channel_id);
-	free(j->channel_name);
+	s_who_free(&j->who);
 	search_result_free(&j->result);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->cond);
@@ -136,13 +156,7 @@ static void s_audit(const struct search_job *j, enum audit_delivery delivery)
 {
 	struct audit_record r;
 
-	memset(&r, 0, sizeof(r));
-	r.team_id = j->team_id;
-	r.user_id = j->user_id;
-	r.user_name = j->user_name;
-	r.channel_id = j->channel_id;
-	r.channel_name = j->channel_name;
-	r.query = j->text;
+	audit_record_init(&r, &j->who, j->text);
 	r.targets = j->result.n_targets;
 	r.accounts = j->result.n_accounts;
 	r.matches = j->result.n_matches;
@@ -195,7 +209,9 @@ static void s_deliver(struct search_job *j)
 	if (json == NULL)
 		json = render_error("slash-infra could not format the answer.", &err);
 	o.seed = (unsigned int)si_mono_ms();
-	rc = json != NULL ? slack_post_json(j->response_url, json, &o, &attempts, &status, &err) : -1;
+	rc = -1;
+	if (json != NULL)
+		rc = slack_post_json(j->response_url, json, &o, &attempts, &status, &err);
 	logfmt_begin(&l, rc == 0 ? "info" : "error");
 	logfmt_str(&l, "msg", "response_url delivery");
 	logfmt_str(&l, "kind", "final");
@@ -209,16 +225,26 @@ static void s_deliver(struct search_job *j)
 	free(json);
 }
 
+/* Run one job and hand its answer on: to the waiting request thread, or
+ * (deferred) to response_url. ctx is NULL when the thread could not make
+ * its search context; the job then fails, but is answered like any other,
+ * so a deferred asker still hears back. */
 static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct search_job *j)
 {
 	struct plan p;
 	struct si_err err;
 	int deferred;
 
-	s_plan(j, &p);
-	if (search_run(pool->engine, ctx, &p.spec, &j->result, &err) != 0) {
+	if (ctx == NULL) {
 		j->failed = 1;
-		snprintf(j->fail_msg, sizeof(j->fail_msg), "The search failed: %.400s", err.msg);
+		snprintf(j->fail_msg, sizeof(j->fail_msg), "The search could not start.");
+	} else {
+		s_plan(j, &p);
+		if (search_run(pool->engine, ctx, &p.spec, &j->result, &err) != 0) {
+			j->failed = 1;
+			snprintf(j->fail_msg, sizeof(j->fail_msg), "The search failed: %.400s",
+				 err.msg);
+		}
 	}
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_DONE;
@@ -261,16 +287,7 @@ static void *s_worker(void *arg)
 		pthread_mutex_lock(&j->lock);
 		j->state = JOB_RUNNING;
 		pthread_mutex_unlock(&j->lock);
-		if (ctx != NULL) {
-			s_run_job(pool, ctx, j);
-		} else {
-			j->failed = 1;
-			snprintf(j->fail_msg, sizeof(j->fail_msg), "The search could not start.");
-			pthread_mutex_lock(&j->lock);
-			j->state = JOB_DONE;
-			pthread_cond_broadcast(&j->cond);
-			pthread_mutex_unlock(&j->lock);
-		}
+		s_run_job(pool, ctx, j);
 		search_job_release(j);
 	}
 	search_ctx_free(ctx);
@@ -328,15 +345,9 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
 {
 	j->q = *p->query;
 	j->text = strdup(p->text ? p->text : "");
-	/* Optional fields: si_strndup passes NULL through (SIZE_MAX: up to
-	 * the NUL). */
-	j->response_url = si_strndup(p->response_url, SIZE_MAX);
+	j->response_url = si_strdup_opt(p->response_url);
 	j->rtype = p->response_type;
-	j->team_id = si_strndup(p->team_id, SIZE_MAX);
-	j->user_id = si_strndup(p->user_id, SIZE_MAX);
-	j->user_name = si_strndup(p->user_name, SIZE_MAX);
-	j->channel_id = si_strndup(p->channel_id, SIZE_MAX);
-	j->channel_name = si_strndup(p->channel_name, SIZE_MAX);
+	s_who_copy(&j->who, &p->who);
 	j->restrict_accounts = p->restrict_accounts;
 	if (j->text == NULL || (p->response_url != NULL && j->response_url == NULL))
 		return -1;
@@ -363,13 +374,11 @@ struct search_job *search_pool_submit(struct search_pool *pool,
 				      const struct search_job_params *p,
 				      struct si_err *err)
 {
-	struct search_job *j = calloc(1, sizeof(*j));
+	struct search_job *j = si_zalloc(sizeof(*j), err);
 	struct plan plan;
 
-	if (j == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (j == NULL)
 		return NULL;
-	}
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
 	j->pool = pool;

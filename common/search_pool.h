@@ -16,6 +16,7 @@
 
 #include "util/err.h"
 #include "search/query.h"
+#include "audit.h"
 #include "render.h"
 #include "search/engine.h"
 
@@ -33,8 +34,7 @@ struct search_job_params {
 	const char *const *allowed_accounts;
 	size_t n_allowed;
 	int restrict_accounts;        /* 1: only allowed_accounts, even if none */
-	/* For the audit line. */
-	const char *team_id, *user_id, *user_name, *channel_id, *channel_name;
+	struct audit_who who;         /* for the audit line */
 };
 
 /* Start workers threads over engine (borrowed). queue_size bounds the jobs

@@ -103,7 +103,8 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		switch (c) {
 		case 'j':
 			if (!o->search) {
-				fprintf(stderr, "slash-infra: --json goes with the search subcommand\n");
+				fputs("slash-infra: --json goes with the search subcommand\n",
+				      stderr);
 				return -1;
 			}
 			o->json = 1;
@@ -114,8 +115,10 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		case 't':
 			errno = 0;
 			o->threads = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || o->threads < 1 || o->threads > MAIN_THREADS_MAX) {
-				fprintf(stderr, "slash-infra: --threads must be 1..%d\n", MAIN_THREADS_MAX);
+			if (errno != 0 || *end != '\0' || o->threads < 1 ||
+			    o->threads > MAIN_THREADS_MAX) {
+				fprintf(stderr, "slash-infra: --threads must be 1..%d\n",
+					MAIN_THREADS_MAX);
 				return -1;
 			}
 			break;
@@ -237,7 +240,8 @@ static int s_check_config(const struct si_config *cfg)
 	if (si_config_describe(cfg, stdout) != 0)
 		return 1;
 	if (cfg->n_accounts == 0 && cfg->org_role_name == NULL) {
-		printf("no accounts configured: set AWS_ROLE_<ALIAS> or an [account NAME] section\n");
+		printf("no accounts configured: "
+		       "set AWS_ROLE_<ALIAS> or an [account NAME] section\n");
 		return 1;
 	}
 	if (s_aws_new(cfg, &aws, &err) != 0) {
@@ -282,7 +286,8 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 		int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "", argv[i]);
 
 		if (n < 0 || (size_t)n >= sizeof(text) - used) {
-			fprintf(stderr, "slash-infra: query longer than %d characters\n", QUERY_MAX_TEXT_LEN);
+			fprintf(stderr, "slash-infra: query longer than %d characters\n",
+				QUERY_MAX_TEXT_LEN);
 			return 2;
 		}
 		used += (size_t)n;
@@ -419,7 +424,8 @@ static void s_stop_acceptors(pthread_t *threads, struct worker_shared *shared, l
 		}
 		nanosleep(&ts, NULL);
 		for (long i = 0; i < n; i++) {
-			if (joined != NULL && !joined[i] && pthread_tryjoin_np(threads[i], NULL) == 0) {
+			if (joined != NULL && !joined[i] &&
+			    pthread_tryjoin_np(threads[i], NULL) == 0) {
 				joined[i] = 1;
 				left--;
 			}

@@ -125,18 +125,17 @@ struct aws_client *aws_client_new(const struct aws_client_opts *opts, char *cons
 	}
 	if (opts == NULL)
 		opts = &none;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	c = si_zalloc(sizeof(*c), err);
+	if (c == NULL)
 		return NULL;
-	}
 	c->base = base;
 	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
 							     : AWS_CLIENT_CONNECT_TIMEOUT_MS;
 	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : AWS_CLIENT_TIMEOUT_MS;
 	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : AWS_CLIENT_MAX_ATTEMPTS;
 	s_session_name(c, opts->session_name);
-	c->sts = sts_cache_new(opts->sts_cache_cap ? opts->sts_cache_cap : AWS_CLIENT_STS_CACHE_CAP);
+	c->sts = sts_cache_new(opts->sts_cache_cap ? opts->sts_cache_cap
+						   : AWS_CLIENT_STS_CACHE_CAP);
 	c->keys = sigv4_key_cache_new(AWS_CLIENT_KEY_CACHE_CAP, err);
 	if (c->sts == NULL || c->keys == NULL) {
 		si_err_set(err, SI_ERR_NOMEM, "out of memory");
@@ -185,22 +184,13 @@ const char *aws_client_session_name(const struct aws_client *c)
 
 /* ---- building requests -------------------------------------------------- */
 
-/* Free a header list after wiping it: it carries the session token and the
- * signature. */
-static void s_slist_free(struct curl_slist *h)
-{
-	for (struct curl_slist *i = h; i != NULL; i = i->next)
-		OPENSSL_cleanse(i->data, strlen(i->data));
-	curl_slist_free_all(h);
-}
-
 void aws_request_clear(struct aws_request *r)
 {
 	if (r == NULL)
 		return;
 	free(r->url);
 	free(r->body);
-	s_slist_free(r->headers);
+	si_http_headers_free(r->headers);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -392,7 +382,8 @@ int aws_client_prepare(const struct aws_client *c, CURL *easy, const struct aws_
 		return -1;
 	if (curl_easy_setopt(easy, CURLOPT_URL, r->url) != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->body) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len) != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+			     (curl_off_t)r->body_len) != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, r->headers) != CURLE_OK)
 		return si_err_set(err, SI_ERR_INTERNAL, "aws: curl_easy_setopt failed");
 	return 0;
@@ -517,11 +508,9 @@ struct aws_conn *aws_conn_new(struct aws_client *c, const atomic_int *abort, aws
 		si_err_set(err, SI_ERR_INVALID, "aws: NULL argument");
 		return NULL;
 	}
-	conn = calloc(1, sizeof(*conn));
-	if (conn == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	conn = si_zalloc(sizeof(*conn), err);
+	if (conn == NULL)
 		return NULL;
-	}
 	conn->c = c;
 	conn->abort = abort;
 	conn->wait = wait;
@@ -599,9 +588,13 @@ int aws_conn_call(struct aws_conn *conn, const struct aws_call *call, const stru
 		long status = 0;
 		CURLcode cc;
 
+		/* Built and signed again on every attempt: the signature holds
+		 * X-Amz-Date, and after backoff an old one could fall outside
+		 * the 5 minutes of skew AWS allows. */
 		aws_request_clear(&req);
 		if (aws_client_build(conn->c, call, k, time(NULL), &req, err) != 0 ||
-		    aws_client_prepare(conn->c, conn->easy, &req, &conn->resp, conn->abort, err) != 0)
+		    aws_client_prepare(conn->c, conn->easy, &req, &conn->resp, conn->abort,
+				       err) != 0)
 			goto out;
 		cc = curl_easy_perform(conn->easy);
 		if (cc == CURLE_OK)

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "aws/private/creds.h"
 #include "util/iso8601.h"
 #include "util/strutil.h"
 
@@ -114,11 +115,9 @@ struct aws_creds_provider *aws_creds_provider_new(const struct aws_creds_provide
 		si_err_set(err, SI_ERR_INVALID, "credentials provider without get");
 		goto fail;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	p = si_zalloc(sizeof(*p), err);
+	if (p == NULL)
 		goto fail;
-	}
 	p->vt = vt;
 	p->impl = impl;
 	return p;
@@ -188,15 +187,13 @@ static const char *s_nonempty(const char *s)
 
 struct aws_creds_provider *aws_creds_provider_env_new(char *const *envp, struct si_err *err)
 {
-	struct s_env *e = calloc(1, sizeof(*e));
+	struct s_env *e = si_zalloc(sizeof(*e), err);
 	const char *akid = s_nonempty(aws_creds_env_get(envp, "AWS_ACCESS_KEY_ID"));
 	const char *secret = s_nonempty(aws_creds_env_get(envp, "AWS_SECRET_ACCESS_KEY"));
 	const char *token = s_nonempty(aws_creds_env_get(envp, "AWS_SESSION_TOKEN"));
 
-	if (e == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (e == NULL)
 		return NULL;
-	}
 	/* Half a key pair is an operator mistake worth reporting as such
 	 * (INVALID), not as "nothing here". The message names variables only. */
 	e->code = akid == NULL && secret == NULL ? SI_ERR_NOTFOUND : SI_ERR_INVALID;
@@ -289,11 +286,9 @@ struct aws_creds_provider *aws_creds_provider_chain_new(struct aws_creds_provide
 			   S_MAX_CHAIN);
 		goto fail;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	c = si_zalloc(sizeof(*c), err);
+	if (c == NULL)
 		goto fail;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (providers[i] == NULL) {
 			si_err_set(err, SI_ERR_INVALID, "credential chain link %zu is NULL", i);

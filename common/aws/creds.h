@@ -1,10 +1,12 @@
 /*
- * aws_creds.h - where the service's own AWS identity comes from.
+ * aws/creds.h - where the service's own AWS identity comes from.
  *
  * Modelled on awslabs/aws-c-auth: every credential source is a provider
  * behind one small vtable (get, destroy); the chain is a provider holding
  * providers, the cache is a provider wrapping a provider. A new source adds
- * a file and a constructor, never a branch in a switch.
+ * a file and a constructor, never a branch in a switch. The interface a
+ * provider implements (vtable, helpers) is in aws/private/creds.h, for
+ * the provider files and their tests only.
  *
  * Nothing here reads the process environment (no getenv): constructors take
  * an envp array and copy what they need, so tests and callers decide what
@@ -138,9 +140,8 @@ struct aws_creds_provider *aws_creds_provider_chain_new(struct aws_creds_provide
 
 /* The SDKs' default order: env, shared credentials file, container, IMDS.
  * Fails if a source is misconfigured (e.g. a non-loopback http FULL_URI). */
-struct aws_creds_provider *aws_creds_provider_chain_default_new(char *const *envp,
-								const struct aws_creds_http_opts *opts,
-								struct si_err *err);
+struct aws_creds_provider *aws_creds_provider_chain_default_new(
+	char *const *envp, const struct aws_creds_http_opts *opts, struct si_err *err);
 
 /* The SDKs refresh temporary credentials 5 minutes before they expire. */
 #define AWS_CREDS_REFRESH_MARGIN_S 300
@@ -153,12 +154,5 @@ struct aws_creds_provider *aws_creds_provider_chain_default_new(char *const *env
  * wait for one refresh instead of stampeding the metadata service. */
 struct aws_creds_provider *aws_creds_provider_cached_new(struct aws_creds_provider *inner,
 							 int refresh_margin_s, struct si_err *err);
-
-/* Transitional: the provider-implementation API (vtable, constructor
- * helpers) lives in aws/private/creds.h. creds.c and creds_file.c still
- * find it through this include; once they include the private header
- * themselves, this line goes and the public header shows only what
- * callers use. */
-#include "aws/private/creds.h"
 
 #endif

@@ -24,6 +24,7 @@
 #include <ini.h>
 #include <openssl/crypto.h>
 
+#include "aws/private/creds.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -159,7 +160,12 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
 	return 1;
 }
 
-/* Read the whole file into b (capped), refusing control characters. */
+/* Read the whole file into b (capped), refusing control characters. Why
+ * refuse them: the line reader marks over-long values with a US (0x1f)
+ * byte (see the top of this file), so the file itself must not contain
+ * one. Only regular files are read: a FIFO or device could block or never
+ * end. The loop is bounded by the cap even if the file grows while read,
+ * and chunk is wiped because it held keys and tokens. */
 static int s_slurp(const char *path, struct si_buf *b, struct si_err *err)
 {
 	char chunk[4096];
@@ -341,11 +347,9 @@ struct aws_creds_provider *aws_creds_provider_profile_new(char *const *envp, str
 			   S_MAX_PROFILE);
 		return NULL;
 	}
-	pr = calloc(1, sizeof(*pr));
-	if (pr == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	pr = si_zalloc(sizeof(*pr), err);
+	if (pr == NULL)
 		return NULL;
-	}
 	pr->path = s_path(envp, &bad, err);
 	pr->profile = strdup(profile);
 	if (bad || pr->profile == NULL) {

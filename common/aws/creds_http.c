@@ -67,7 +67,8 @@ static int s_env_long(char *const *envp, const char *name, long lo, long hi, lon
 	if (v == NULL || v[0] == '\0')
 		return 0;
 	if (si_parse_long(v, lo, hi, &x) != 0)
-		return si_err_set(err, SI_ERR_INVALID, "%s must be an integer in %ld..%ld", name, lo, hi);
+		return si_err_set(err, SI_ERR_INVALID, "%s must be an integer in %ld..%ld", name,
+				  lo, hi);
 	*out = x;
 	return 0;
 }
@@ -77,8 +78,10 @@ static int s_http_cfg(char *const *envp, const struct aws_creds_http_opts *o, st
 {
 	long tsec = 0, tries = 0;
 
-	if (s_env_long(envp, "AWS_METADATA_SERVICE_TIMEOUT", 1, S_MAX_TIMEOUT_MS / 1000, &tsec, err) ||
-	    s_env_long(envp, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, S_MAX_ATTEMPTS, &tries, err))
+	if (s_env_long(envp, "AWS_METADATA_SERVICE_TIMEOUT", 1, S_MAX_TIMEOUT_MS / 1000, &tsec,
+		       err) != 0 ||
+	    s_env_long(envp, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, S_MAX_ATTEMPTS, &tries,
+		       err) != 0)
 		return -1;
 	c->connect_ms = o && o->connect_timeout_ms ? o->connect_timeout_ms
 			: tsec ? tsec * 1000 : AWS_CREDS_HTTP_TIMEOUT_MS;
@@ -88,19 +91,12 @@ static int s_http_cfg(char *const *envp, const struct aws_creds_http_opts *o, st
 	c->max_body = o && o->max_body ? o->max_body : AWS_CREDS_HTTP_MAX_BODY;
 	if (c->connect_ms < 1 || c->connect_ms > S_MAX_TIMEOUT_MS || c->total_ms < 1 ||
 	    c->total_ms > S_MAX_TIMEOUT_MS || c->attempts < 1 || c->attempts > S_MAX_ATTEMPTS)
-		return si_err_set(err, SI_ERR_INVALID, "credential HTTP timeouts/attempts out of range");
+		return si_err_set(err, SI_ERR_INVALID,
+				  "credential HTTP timeouts/attempts out of range");
 	return 0;
 }
 
 /* ---- one HTTP exchange ------------------------------------------------- */
-
-/* Free a header list after wiping it: it may carry a token. */
-static void s_slist_free(struct curl_slist *h)
-{
-	for (struct curl_slist *i = h; i != NULL; i = i->next)
-		OPENSSL_cleanse(i->data, strlen(i->data));
-	curl_slist_free_all(h);
-}
 
 /* One request, tried up to cfg->attempts times on transport errors and 5xx.
  * resp receives the answer (capped by its own limit); *status the HTTP
@@ -110,8 +106,8 @@ static void s_slist_free(struct curl_slist *h)
  * environment behind our back). A fresh handle per attempt: these
  * providers run rarely and keep no shared mutable state. */
 static int s_http(const struct s_http_cfg *cfg, const char *method, const char *url,
-		  struct curl_slist *hdrs, struct si_http_resp *resp, long *status, const char *what,
-		  struct si_err *err)
+		  struct curl_slist *hdrs, struct si_http_resp *resp, long *status,
+		  const char *what, struct si_err *err)
 {
 	const struct si_http_opts ho = {
 		.connect_timeout_ms = cfg->connect_ms,
@@ -168,7 +164,8 @@ static void s_json_wipe(struct json_object *o, const char *key)
 	struct json_object *v;
 
 	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		OPENSSL_cleanse((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		OPENSSL_cleanse((char *)json_object_get_string(v),
+				(size_t)json_object_get_string_len(v));
 }
 
 /* {AccessKeyId, SecretAccessKey, Token, Expiration[, Code]} -> *out. The
@@ -296,7 +293,7 @@ struct s_container {
 static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, struct si_err *err)
 {
 	struct si_buf b, v;
-	char chunk[1024], ebuf[128];
+	char chunk[1024], ebuf[SI_STRERROR_MAX];
 	ssize_t r;
 	int fd = -1, rc = -1;
 	struct curl_slist *n;
@@ -307,7 +304,7 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 		fd = open(c->token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
 			si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
-				   strerror_r(errno, ebuf, sizeof(ebuf)));
+				   si_strerror(errno, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		for (int guard = 0; guard <= S_MAX_AUTH_TOKEN / (int)sizeof(chunk) + 1; guard++) {
@@ -315,8 +312,9 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0) {
-				si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
-					   strerror_r(errno, ebuf, sizeof(ebuf)));
+				si_err_set(err, SI_ERR_IO,
+					   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
+					   si_strerror(errno, ebuf, sizeof(ebuf)));
 				goto out;
 			}
 			if (r == 0)
@@ -334,7 +332,8 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 		goto out;
 	}
 	if (memchr(b.data, '\r', b.len) || memchr(b.data, '\n', b.len) || strlen(b.data) != b.len) {
-		si_err_set(err, SI_ERR_INVALID, "container authorization token is not a legal header value");
+		si_err_set(err, SI_ERR_INVALID,
+			   "container authorization token is not a legal header value");
 		goto out;
 	}
 	if (si_buf_printf(&v, err, "Authorization: %s", b.data) != 0)
@@ -377,7 +376,7 @@ static int s_container_get(void *impl, time_t now, struct aws_creds *out, struct
 	}
 	rc = s_parse_doc(&resp.body, "container", "container credentials", out, err);
 out:
-	s_slist_free(hdrs);
+	si_http_headers_free(hdrs);
 	si_http_resp_free(&resp, 1);
 	return rc;
 }
@@ -389,10 +388,7 @@ static void s_container_destroy(void *impl)
 	if (c == NULL)
 		return;
 	free(c->url);
-	if (c->token != NULL) {
-		OPENSSL_cleanse(c->token, strlen(c->token));
-		free(c->token);
-	}
+	si_secret_free(c->token);
 	free(c->token_file);
 	free(c);
 }
@@ -400,6 +396,13 @@ static void s_container_destroy(void *impl)
 static const struct aws_creds_provider_vtable s_container_vt = {s_container_get,
 								 s_container_destroy};
 
+/* Where the container agent is, by the SDKs' rules: RELATIVE_URI wins and
+ * is appended to the fixed ECS agent address; FULL_URI must be https or
+ * plain http to a loopback or known agent address (ECS 169.254.170.2,
+ * EKS Pod Identity 169.254.170.23 / fd00:ec2::23), because the request
+ * carries an authorization token and answers with credentials. Neither set
+ * leaves c->url NULL: the provider then reports "not configured" on get
+ * and the chain moves on. Assumes c is freshly zeroed. */
 static int s_container_url(struct s_container *c, char *const *envp, struct si_err *err)
 {
 	const char *rel = aws_creds_env_get(envp, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
@@ -410,11 +413,12 @@ static int s_container_url(struct s_container *c, char *const *envp, struct si_e
 	/* The SDKs prefer RELATIVE_URI: it can only reach the ECS agent. */
 	if (rel != NULL && rel[0] != '\0') {
 		if (rel[0] != '/')
-			return si_err_set(err, SI_ERR_INVALID,
-					  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with /");
+			return si_err_set(err, SI_ERR_INVALID, "%s must start with /",
+					  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 		n = snprintf(buf, sizeof(buf), "%s%s", S_ECS_HOST, rel);
 		if (n < 0 || (size_t)n >= sizeof(buf) || !s_url_is_http(buf))
-			return si_err_set(err, SI_ERR_INVALID, "bad AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+			return si_err_set(err, SI_ERR_INVALID,
+					  "bad AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	} else if (full != NULL && full[0] != '\0') {
 		if (strlen(full) >= sizeof(buf) || !s_full_uri_allowed(full))
 			return si_err_set(err, SI_ERR_INVALID,
@@ -422,7 +426,8 @@ static int s_container_url(struct s_container *c, char *const *envp, struct si_e
 					  "loopback/ECS/EKS agent http URL");
 		n = snprintf(buf, sizeof(buf), "%s", full);
 		if (n < 0 || (size_t)n >= sizeof(buf))
-			return si_err_set(err, SI_ERR_INVALID, "bad AWS_CONTAINER_CREDENTIALS_FULL_URI");
+			return si_err_set(err, SI_ERR_INVALID,
+					  "bad AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	} else {
 		return 0;
 	}
@@ -436,14 +441,12 @@ struct aws_creds_provider *aws_creds_provider_container_new(char *const *envp,
 							    const struct aws_creds_http_opts *opts,
 							    struct si_err *err)
 {
-	struct s_container *c = calloc(1, sizeof(*c));
+	struct s_container *c = si_zalloc(sizeof(*c), err);
 	const char *tok = aws_creds_env_get(envp, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	const char *tf = aws_creds_env_get(envp, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 
-	if (c == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (c == NULL)
 		return NULL;
-	}
 	if (s_http_cfg(envp, opts, &c->cfg, err) != 0 || s_container_url(c, envp, err) != 0)
 		goto fail;
 	if (tf != NULL && tf[0] != '\0' && (c->token_file = strdup(tf)) == NULL)
@@ -513,7 +516,8 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 	si_http_resp_init(&resp, m->cfg.max_body);
 	si_buf_init(&hv, m->cfg.max_body + 64);
 	if (m->disabled)
-		return si_err_set(err, SI_ERR_NOTFOUND, "IMDS disabled by AWS_EC2_METADATA_DISABLED");
+		return si_err_set(err, SI_ERR_NOTFOUND,
+				  "IMDS disabled by AWS_EC2_METADATA_DISABLED");
 	/* 1. session token (IMDSv2) */
 	hdrs = curl_slist_append(NULL, "X-aws-ec2-metadata-token-ttl-seconds: " S_IMDS_TOKEN_TTL);
 	if (hdrs == NULL) {
@@ -527,6 +531,8 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 	}
 	if (s_http(&m->cfg, "PUT", url, hdrs, &resp, &status, "IMDS token", err) != 0)
 		goto out;
+	/* The token goes into a header line next: CR, LF or NUL in it could
+	 * forge or cut headers, so such an answer is refused. */
 	if (status != 200 || resp.body.len == 0 || memchr(resp.body.data, '\n', resp.body.len) ||
 	    memchr(resp.body.data, '\r', resp.body.len) ||
 	    strlen(resp.body.data) != resp.body.len) {
@@ -536,7 +542,7 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 			s_status_err(status, "IMDS token", err);
 		goto out;
 	}
-	s_slist_free(hdrs);
+	si_http_headers_free(hdrs);
 	hdrs = NULL;
 	if (si_buf_printf(&hv, err, "X-aws-ec2-metadata-token: %s", resp.body.data) != 0)
 		goto out;
@@ -574,7 +580,7 @@ static int s_imds_get(void *impl, time_t now, struct aws_creds *out, struct si_e
 	}
 	rc = s_parse_doc(&resp.body, "imds", "IMDS credentials", out, err);
 out:
-	s_slist_free(hdrs);
+	si_http_headers_free(hdrs);
 	si_http_resp_free(&resp, 1);
 	si_buf_free(&hv, 1);
 	return rc;
@@ -599,16 +605,14 @@ struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
 						       const struct aws_creds_http_opts *opts,
 						       struct si_err *err)
 {
-	struct s_imds *m = calloc(1, sizeof(*m));
+	struct s_imds *m = si_zalloc(sizeof(*m), err);
 	const char *dis = aws_creds_env_get(envp, "AWS_EC2_METADATA_DISABLED");
 	const char *ep = aws_creds_env_get(envp, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	const char *mode = aws_creds_env_get(envp, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
 	size_t len;
 
-	if (m == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (m == NULL)
 		return NULL;
-	}
 	/* botocore: only the word "true" (any case) disables. */
 	m->disabled = dis != NULL && strcasecmp(dis, "true") == 0;
 	if (s_http_cfg(envp, opts, &m->cfg, err) != 0)
@@ -616,14 +620,16 @@ struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
 	if (ep == NULL || ep[0] == '\0') {
 		if (mode != NULL && mode[0] != '\0' && strcasecmp(mode, "IPv4") != 0 &&
 		    strcasecmp(mode, "IPv6") != 0) {
-			si_err_set(err, SI_ERR_INVALID, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6");
+			si_err_set(err, SI_ERR_INVALID, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE "
+				   "must be IPv4 or IPv6");
 			goto fail;
 		}
 		ep = mode != NULL && strcasecmp(mode, "IPv6") == 0 ? S_IMDS_V6 : S_IMDS_V4;
 	}
 	len = strnlen(ep, S_MAX_URL);
 	if (len >= S_MAX_URL - 128 || !s_url_is_http(ep)) {
-		si_err_set(err, SI_ERR_INVALID, "AWS_EC2_METADATA_SERVICE_ENDPOINT must be an http(s) URL");
+		si_err_set(err, SI_ERR_INVALID,
+			   "AWS_EC2_METADATA_SERVICE_ENDPOINT must be an http(s) URL");
 		goto fail;
 	}
 	while (len > 0 && ep[len - 1] == '/')

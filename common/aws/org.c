@@ -118,6 +118,13 @@ static int s_parse_entry(struct json_object *e, struct org_account_info *a, stru
 	return 0;
 }
 
+/* The checks on one parsed ListAccounts document, apart from the JSON
+ * tokenising so each can be read (and fuzzed, tests/fuzz/fuzz_org_json.c)
+ * on its own. Assumes out is zeroed; on failure it may hold partial
+ * entries, which the caller frees with org_account_page_clear(). Any
+ * malformed entry fails the whole page: a page we cannot fully trust would
+ * make accounts silently appear and vanish between refreshes. An empty
+ * NextToken is treated as none, as the SDK paginators do. */
 static int s_parse_doc(struct json_object *root, struct org_account_page *out,
 		       struct si_err *err)
 {
@@ -131,7 +138,8 @@ static int s_parse_doc(struct json_object *root, struct org_account_page *out,
 		return si_err_set(err, SI_ERR_INVALID, "ListAccounts: no Accounts array");
 	n = json_object_array_length(arr);
 	if (n > ORG_MAX_PAGE_ACCOUNTS)
-		return si_err_set(err, SI_ERR_LIMIT, "ListAccounts: more than %d accounts in a page",
+		return si_err_set(err, SI_ERR_LIMIT,
+				  "ListAccounts: more than %d accounts in a page",
 				  ORG_MAX_PAGE_ACCOUNTS);
 	if (n > 0) {
 		out->accounts = calloc(n, sizeof(*out->accounts));
@@ -153,6 +161,11 @@ static int s_parse_doc(struct json_object *root, struct org_account_page *out,
 	return 0;
 }
 
+/* Why our own tokener rather than json_tokener_parse(): the body is not
+ * NUL-terminated (it is the HTTP buffer), its length must be capped before
+ * the int cast json-c wants, and the depth is limited to ORG_JSON_DEPTH so
+ * a hostile answer cannot recurse deep. json may be NULL only with len 0.
+ * On every failure *out is left zeroed, so callers have nothing to free. */
 int org_parse_list_accounts(const char *json, size_t len, struct org_account_page *out,
 			    struct si_err *err)
 {
@@ -184,7 +197,8 @@ int org_parse_list_accounts(const char *json, size_t len, struct org_account_pag
 		goto out;
 	}
 	/* One document only: trailing bytes other than whitespace mean the
-	 * body is not what we think it is. */
+	 * body is not what we think it is. strchr also "finds" the NUL
+	 * terminator of its set, hence the explicit test for a NUL byte. */
 	for (end = json_tokener_get_parse_end(tok); end < len; end++)
 		if (strchr(" \t\r\n", json[end]) == NULL || json[end] == '\0') {
 			si_err_set(err, SI_ERR_INVALID, "ListAccounts: trailing data");
@@ -319,6 +333,15 @@ static int s_fill_account(struct si_account *a, const struct s_alias_row *row,
 	return s_strv_copy(&a->regions, &a->n_regions, regions, n_regions, err);
 }
 
+/* Why the aliases are built this way: users type them (account:prod), so
+ * they come from account names, and they must not change from one refresh
+ * to the next just because AWS listed accounts in another order. Every
+ * account whose sanitised name collides gets "-<id>" (not only the second
+ * one), so which account keeps the bare name never depends on order.
+ * Assumes infos came from org_parse_list_accounts (ids still re-checked:
+ * they go into role ARNs) and that partition ("aws", "aws-cn", ...) and
+ * role_name were validated by config.c. On failure nothing is returned
+ * and every partial account is freed (m counts the one being filled). */
 int org_accounts_build(const struct org_account_info *infos, size_t n, const char *partition,
 		       const char *role_name, char *const *regions, size_t n_regions,
 		       struct si_account **out, size_t *n_out, struct si_err *err)
@@ -334,7 +357,8 @@ int org_accounts_build(const struct org_account_info *infos, size_t n, const cha
 	*out = NULL;
 	*n_out = 0;
 	if (n > ORG_MAX_ACCOUNTS)
-		return si_err_set(err, SI_ERR_LIMIT, "org: more than %d accounts", ORG_MAX_ACCOUNTS);
+		return si_err_set(err, SI_ERR_LIMIT, "org: more than %d accounts",
+				  ORG_MAX_ACCOUNTS);
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	accs = calloc(n ? n : 1, sizeof(*accs));
 	if (rows == NULL || accs == NULL) {
@@ -504,11 +528,9 @@ struct org_discovery *org_discovery_new(const struct org_settings *s, struct aws
 		si_err_set(err, SI_ERR_INVALID, "[organization] needs refresh_s > 0 and regions");
 		return NULL;
 	}
-	d = calloc(1, sizeof(*d));
-	if (d == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	d = si_zalloc(sizeof(*d), err);
+	if (d == NULL)
 		return NULL;
-	}
 	if (s_init_sync(d, err) != 0) {
 		free(d);
 		return NULL;

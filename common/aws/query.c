@@ -1,5 +1,5 @@
 /*
- * aws_query.c - signed AWS query-protocol requests (form POST + SigV4).
+ * aws/query.c - signed AWS query-protocol requests (form POST + SigV4).
  *
  * The body is encoded with sigv4_uri_encode rather than curl_easy_escape:
  * the two agree on modern curl (unreserved set kept, %XX upper-case), but
@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <openssl/crypto.h>
 
 #include "aws/region.h"
 #include "util/strutil.h"
@@ -47,7 +45,8 @@ int aws_query_form_body(struct si_buf *out, const char *action,
 
 	if (action == NULL || action[0] == '\0' || version == NULL ||
 	    version[0] == '\0')
-		return si_err_set(err, SI_ERR_INVALID, "aws_query: Action and Version are required");
+		return si_err_set(err, SI_ERR_INVALID,
+				  "aws_query: Action and Version are required");
 	if (n_params > AWS_QUERY_MAX_PARAMS)
 		return si_err_set(err, SI_ERR_LIMIT, "aws_query: more than %d parameters",
 				  AWS_QUERY_MAX_PARAMS);
@@ -120,7 +119,8 @@ static int s_parse_url(const char *url, struct s_url *u, struct si_err *err)
 	}
 	hend = p + strcspn(p, "/?#");
 	if (*hend == '?' || *hend == '#' || memchr(p, '@', (size_t)(hend - p)))
-		return si_err_set(err, SI_ERR_INVALID, "aws_query: endpoint has userinfo, query or fragment");
+		return si_err_set(err, SI_ERR_INVALID,
+				  "aws_query: endpoint has userinfo, query or fragment");
 	if (*p == '[') { /* IPv6 literal, e.g. [::1]:4566 */
 		const char *rb = memchr(p, ']', (size_t)(hend - p));
 
@@ -128,7 +128,8 @@ static int s_parse_url(const char *url, struct s_url *u, struct si_err *err)
 			return si_err_set(err, SI_ERR_INVALID, "aws_query: bad IPv6 endpoint");
 		for (i = 1; p + i < rb; i++)
 			if (!(s_host_char(p[i]) || p[i] == ':'))
-				return si_err_set(err, SI_ERR_INVALID, "aws_query: bad IPv6 endpoint");
+				return si_err_set(err, SI_ERR_INVALID,
+						  "aws_query: bad IPv6 endpoint");
 		host_end = rb + 1;
 	} else {
 		host_end = p;
@@ -155,7 +156,8 @@ static int s_parse_url(const char *url, struct s_url *u, struct si_err *err)
 	 * encoding so the URL we send and the path we sign cannot differ. */
 	for (i = 0; path[i] != '\0'; i++)
 		if (!(s_host_char(path[i]) || path[i] == '/' || path[i] == '~'))
-			return si_err_set(err, SI_ERR_INVALID, "aws_query: unsupported character in endpoint path");
+			return si_err_set(err, SI_ERR_INVALID,
+					  "aws_query: unsupported character in endpoint path");
 	hostlen = (size_t)(host_end - p);
 	u->path = strdup(path);
 	if (port != NULL && portnum != def_port)
@@ -186,11 +188,9 @@ void aws_query_request_free(struct aws_query_request *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->n_headers; i++) {
-		/* Authorization and the session token are credentials. */
-		OPENSSL_cleanse(r->headers[i], strlen(r->headers[i]));
-		free(r->headers[i]);
-	}
+	/* Authorization and the session token are credentials. */
+	for (i = 0; i < r->n_headers; i++)
+		si_secret_free(r->headers[i]);
 	free(r->headers);
 	free(r->url);
 	free(r->host);
@@ -217,6 +217,15 @@ static int s_add_line(struct aws_query_request *r, const char *name,
 	return 0;
 }
 
+/* Why the request is assembled here and not by libcurl: every byte that
+ * SigV4 covers (method, path, Content-Type, Host, body) must be exactly
+ * what goes on the wire, so the body is encoded by the signer's encoder,
+ * the Host value comes from s_parse_url (default port dropped, as curl
+ * sends it), and Content-Type is sent explicitly (curl would otherwise
+ * send its own, unsigned, without the charset botocore uses). Assumes
+ * every pointer in *in is valid for the call and the keys are the ones to
+ * sign with (the caller did any AssumeRole). The result's header lines
+ * hold the session token and the signature, so they are wiped on free. */
 int aws_query_build(const struct aws_query_input *in,
 		    struct aws_query_request **out, struct si_err *err)
 {
@@ -258,6 +267,7 @@ int aws_query_build(const struct aws_query_input *in,
 	params.region = in->region;
 	params.service = in->service;
 	params.now = in->now;
+	/* Every service but S3 signs the normalised path (SigV4 spec). */
 	params.normalize_path = 1;
 	params.mode = SIGV4_MODE_HEADER;
 	params.cache = in->cache;
@@ -378,7 +388,8 @@ int aws_query_resolve_endpoint(const char *service, const char *region,
 		override = s_env(envp, "AWS_ENDPOINT_URL");
 	if (override != NULL) {
 		if (region == NULL && !is_sts)
-			return si_err_set(err, SI_ERR_INVALID, "aws_query: %s needs a region", service);
+			return si_err_set(err, SI_ERR_INVALID, "aws_query: %s needs a region",
+					  service);
 		return s_dup2(override, region ? region : S_STS_GLOBAL_REGION, url,
 			      signing_region, err);
 	}

@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "util/strutil.h"
@@ -60,7 +59,8 @@ static int s_streq(const char *a, const char *b)
 static struct s_entry *s_find(struct sts_cache *c, const char *role, const char *ext)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (s_streq(c->entries[i].role_arn, role) && s_streq(c->entries[i].external_id, ext))
+		if (s_streq(c->entries[i].role_arn, role) &&
+		    s_streq(c->entries[i].external_id, ext))
 			return &c->entries[i];
 	return NULL;
 }
@@ -68,12 +68,11 @@ static struct s_entry *s_find(struct sts_cache *c, const char *role, const char 
 int sts_credentials_copy(struct sts_credentials *dst, const struct sts_credentials *src)
 {
 	sts_credentials_clear(dst);
-	/* Fields may be NULL: si_strndup passes NULL through (SIZE_MAX: up
-	 * to the NUL). */
-	dst->access_key_id = si_strndup(src->access_key_id, SIZE_MAX);
-	dst->secret_access_key = si_strndup(src->secret_access_key, SIZE_MAX);
-	dst->session_token = si_strndup(src->session_token, SIZE_MAX);
-	dst->assumed_role_arn = si_strndup(src->assumed_role_arn, SIZE_MAX);
+	/* Any field may be NULL; only a failed copy of a present one fails. */
+	dst->access_key_id = si_strdup_opt(src->access_key_id);
+	dst->secret_access_key = si_strdup_opt(src->secret_access_key);
+	dst->session_token = si_strdup_opt(src->session_token);
+	dst->assumed_role_arn = si_strdup_opt(src->assumed_role_arn);
 	dst->expiration = src->expiration;
 	if ((src->access_key_id && !dst->access_key_id) ||
 	    (src->secret_access_key && !dst->secret_access_key) ||
@@ -117,7 +116,8 @@ int sts_cache_put(struct sts_cache *c, const char *role_arn, const char *externa
 			 * most likely to need a refresh anyway. */
 			size_t victim = 0;
 			for (size_t i = 1; i < c->n; i++)
-				if (c->entries[i].creds.expiration < c->entries[victim].creds.expiration)
+				if (c->entries[i].creds.expiration <
+				    c->entries[victim].creds.expiration)
 					victim = i;
 			e = &c->entries[victim];
 			free(e->role_arn);
@@ -126,8 +126,8 @@ int sts_cache_put(struct sts_cache *c, const char *role_arn, const char *externa
 		} else {
 			e = &c->entries[c->n++];
 		}
-		e->role_arn = si_strndup(role_arn, SIZE_MAX);
-		e->external_id = si_strndup(external_id, SIZE_MAX);
+		e->role_arn = si_strdup_opt(role_arn);
+		e->external_id = si_strdup_opt(external_id);
 		if (e->role_arn == NULL || (external_id != NULL && e->external_id == NULL)) {
 			si_err_set(err, SI_ERR_NOMEM, "out of memory");
 			goto out;

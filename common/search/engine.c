@@ -128,11 +128,9 @@ struct search_engine *search_engine_new(const struct search_settings *set,
 		si_err_set(err, SI_ERR_INVALID, "search: NULL argument");
 		return NULL;
 	}
-	e = calloc(1, sizeof(*e));
-	if (e == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	e = si_zalloc(sizeof(*e), err);
+	if (e == NULL)
 		return NULL;
-	}
 	e->set = *set;
 	if (e->set.deadline_ms <= 0)
 		e->set.deadline_ms = SEARCH_DEFAULT_DEADLINE_MS;
@@ -149,12 +147,10 @@ void search_engine_free(struct search_engine *e)
 
 struct search_ctx *search_ctx_new(unsigned int seed, struct si_err *err)
 {
-	struct search_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct search_ctx *ctx = si_zalloc(sizeof(*ctx), err);
 
-	if (ctx == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (ctx == NULL)
 		return NULL;
-	}
 	ctx->multi = curl_multi_init();
 	if (ctx->multi == NULL) {
 		free(ctx);
@@ -278,10 +274,19 @@ static int s_spec_wants(const struct search_spec *spec, const char *alias,
 	return spec->n_terms == 0;
 }
 
+/* Why a count apart from s_build_targets: the "Searching N accounts in M
+ * regions" notice is posted from the request thread while the job may not
+ * have started, so the same selection (s_spec_wants) is walked again over
+ * its own snapshot of the accounts. Assumes spec is the parsed query. If
+ * the accounts cannot be read the count is 0; the search itself then
+ * reports the error. Only the notice uses the figures, so regions past
+ * the seen[] bound (far more than any partition has) go uncounted rather
+ * than allocated for. */
 size_t search_count_targets(const struct search_engine *e, const struct search_spec *spec,
 			    size_t *n_accounts, size_t *n_regions)
 {
 	struct search_accounts accs;
+	/* Distinct regions remembered: AWS has about 35 per partition. */
 	const char *seen[256];
 	size_t n_seen = 0, n = 0, na = 0;
 
@@ -315,6 +320,13 @@ size_t search_count_targets(const struct search_engine *e, const struct search_s
 	return n;
 }
 
+/* One target per (account, region) the spec selects, in configuration
+ * order; accounts with no selected region get no s_acct, so no AssumeRole
+ * is made for them. Why the targets borrow: the region strings and
+ * accounts live in j->accounts, the snapshot taken here and held until the
+ * job ends, so a discovery refresh mid-search cannot free them. Arrays are
+ * sized for the worst case (every region of every account) to allocate
+ * once. Assumes j->spec is set and j->accounts is empty. */
 static int s_build_targets(struct s_job *j, struct si_err *err)
 {
 	const struct search_accounts *accs = &j->accounts;
@@ -330,6 +342,8 @@ static int s_build_targets(struct s_job *j, struct si_err *err)
 		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
 	for (size_t a = 0; a < accs->n; a++) {
 		const struct si_account *acc = accs->v[a];
+		/* Filled in place; kept only if a region is used, else the
+		 * next account overwrites it. */
 		struct s_acct *sa = &j->accts[j->n_accts];
 		int used = 0;
 
@@ -423,7 +437,8 @@ static void s_filter_call(struct s_job *j, size_t target, enum s_action action,
 
 	if (c == NULL)
 		return;
-	if (s_param(c, "Filter.1.Name", filter) != 0 || s_param(c, "Filter.1.Value.1", value) != 0) {
+	if (s_param(c, "Filter.1.Name", filter) != 0 ||
+	    s_param(c, "Filter.1.Value.1", value) != 0) {
 		j->oom = 1;
 		s_call_free(c);
 		return;
@@ -495,10 +510,8 @@ static void s_fail_target(struct s_job *j, size_t target, const char *code, cons
 	memset(f, 0, sizeof(*f));
 	f->account_alias = strdup(j->accts[t->account].a->alias);
 	f->region = strdup(t->region);
-	/* code and msg may be NULL: si_strndup passes NULL through, and
-	 * SIZE_MAX means "up to the NUL". */
-	f->code = si_strndup(code, SIZE_MAX);
-	f->message = si_strndup(msg, SIZE_MAX);
+	f->code = si_strdup_opt(code);
+	f->message = si_strdup_opt(msg);
 }
 
 static struct search_match *s_new_match(struct s_job *j, size_t target, enum search_match_kind kind)
@@ -585,12 +598,14 @@ static void s_take_enis(struct s_job *j, struct s_call *from, struct ec2_eni_lis
 		if (eni->attached_instance_id != NULL) {
 			char name[32];
 
-			if (s_have_instance(j, j->targets[from->target].region, eni->attached_instance_id))
+			if (s_have_instance(j, j->targets[from->target].region,
+					    eni->attached_instance_id))
 				continue;
 			if (follow == NULL || n_ids == S_MAX_IDS_PER_CALL) {
 				if (follow != NULL)
 					s_enqueue(j, follow);
-				follow = s_call_new(j, S_DESCRIBE_INSTANCES, from->target, from->account);
+				follow = s_call_new(j, S_DESCRIBE_INSTANCES, from->target,
+						    from->account);
 				n_ids = 0;
 				if (follow == NULL)
 					return;
@@ -701,8 +716,8 @@ static void s_account_failed(struct s_job *j, size_t account, const char *code, 
 	a->st = CRED_FAILED;
 	free(a->fail_code);
 	free(a->fail_msg);
-	a->fail_code = si_strndup(code, SIZE_MAX);
-	a->fail_msg = si_strndup(msg, SIZE_MAX);
+	a->fail_code = si_strdup_opt(code);
+	a->fail_msg = si_strdup_opt(msg);
 	s_release_waiters(j, account);
 }
 
@@ -841,7 +856,11 @@ static void s_next_page(struct s_job *j, struct s_call *c, const char *token)
 	s_enqueue(j, n);
 }
 
-/* A 200 answer: parse it. Returns 0, or -1 when it did not parse. */
+/* A 200 answer: parse it by the call's action and move what it found into
+ * the job. Returns 0, or -1 when it did not parse (s_done then fails the
+ * call without a retry). Assumes c->resp holds the whole body. New
+ * credentials go to the client's shared cache too, so the next search and
+ * discovery skip their own AssumeRole for this role. */
 static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 {
 	struct s_acct *a = &j->accts[c->account];
@@ -857,13 +876,15 @@ static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 		sts_credentials_clear(&a->creds);
 		a->creds = cr;
 		a->st = CRED_OK;
-		aws_client_remember_role(j->e->client, a->a->role_arn, a->a->external_id, &a->creds);
+		aws_client_remember_role(j->e->client, a->a->role_arn, a->a->external_id,
+					 &a->creds);
 		s_release_waiters(j, c->account);
 		rc = 0;
 		break;
 	}
 	case S_DESCRIBE_INSTANCES:
 	case S_CHECK: {
+		/* --check-config only needs to know the answer parses. */
 		struct ec2_instance_list l;
 
 		memset(&l, 0, sizeof(l));
@@ -1068,6 +1089,8 @@ static void s_loop(struct s_job *j)
 			break;          /* everything answered (waiters were released) */
 		curl_multi_perform(j->ctx->multi, &running);
 		s_drain_finished(j);
+		/* Finished calls freed slots and may have queued follow-ups or
+		 * released waiters: start those before sleeping. */
 		if (j->ready != NULL && j->in_flight < (size_t)max_inflight)
 			continue;
 		timeout = j->deadline_ms - now;
@@ -1076,7 +1099,8 @@ static void s_loop(struct s_job *j)
 		if (timeout > 1000)
 			timeout = 1000;
 		if (j->in_flight > 0 || next_delay >= 0)
-			curl_multi_poll(j->ctx->multi, NULL, 0, (int)(timeout > 0 ? timeout : 0), NULL);
+			curl_multi_poll(j->ctx->multi, NULL, 0, (int)(timeout > 0 ? timeout : 0),
+					NULL);
 	}
 	s_abort_running(j);
 	s_give_up(j, &j->ready);
@@ -1106,6 +1130,13 @@ static int s_rank(const struct search_match *m)
 	return m->instance.state != NULL && strcmp(m->instance.state, "running") == 0 ? 0 : 2;
 }
 
+/* strcmp with NULL sorting as "": a failed strdup under OOM leaves a
+ * field NULL, and the sort must still be total. */
+static int s_strcmp0(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
 static int s_cmp_match(const void *pa, const void *pb)
 {
 	const struct search_match *a = pa, *b = pb;
@@ -1113,10 +1144,10 @@ static int s_cmp_match(const void *pa, const void *pb)
 
 	if (d != 0)
 		return d;
-	d = strcmp(a->account_alias ? a->account_alias : "", b->account_alias ? b->account_alias : "");
+	d = s_strcmp0(a->account_alias, b->account_alias);
 	if (d != 0)
 		return d;
-	d = strcmp(a->region ? a->region : "", b->region ? b->region : "");
+	d = s_strcmp0(a->region, b->region);
 	if (d != 0)
 		return d;
 	return strcmp(s_name(a), s_name(b));
@@ -1125,9 +1156,23 @@ static int s_cmp_match(const void *pa, const void *pb)
 static int s_cmp_failure(const void *pa, const void *pb)
 {
 	const struct search_failure *a = pa, *b = pb;
-	int d = strcmp(a->account_alias ? a->account_alias : "", b->account_alias ? b->account_alias : "");
+	int d = s_strcmp0(a->account_alias, b->account_alias);
 
-	return d != 0 ? d : strcmp(a->region ? a->region : "", b->region ? b->region : "");
+	return d != 0 ? d : s_strcmp0(a->region, b->region);
+}
+
+/* Zero the job and the result it fills; deadline_ms is on si_mono_ms(). */
+static void s_job_init(struct s_job *j, struct search_engine *e, struct search_ctx *ctx,
+		       const struct search_spec *spec, struct search_result *out,
+		       long long deadline_ms)
+{
+	memset(out, 0, sizeof(*out));
+	memset(j, 0, sizeof(*j));
+	j->e = e;
+	j->ctx = ctx;
+	j->spec = spec;
+	j->out = out;
+	j->deadline_ms = deadline_ms;
 }
 
 static void s_job_free(struct s_job *j)
@@ -1159,13 +1204,7 @@ int search_run(struct search_engine *e, struct search_ctx *ctx,
 	int deadline = spec->deadline_ms > 0 ? spec->deadline_ms : e->set.deadline_ms;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	memset(&j, 0, sizeof(j));
-	j.e = e;
-	j.ctx = ctx;
-	j.spec = spec;
-	j.out = out;
-	j.deadline_ms = t0 + deadline;
+	s_job_init(&j, e, ctx, spec, out, t0 + deadline);
 	out->query_text = strdup(spec->text ? spec->text : "");
 	if (s_build_targets(&j, err) != 0)
 		goto out;
@@ -1207,13 +1246,7 @@ size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE
 	size_t failed = 0;
 
 	memset(&spec, 0, sizeof(spec));
-	memset(&out, 0, sizeof(out));
-	memset(&j, 0, sizeof(j));
-	j.e = e;
-	j.ctx = ctx;
-	j.spec = &spec;
-	j.out = &out;
-	j.deadline_ms = si_mono_ms() + e->set.deadline_ms;
+	s_job_init(&j, e, ctx, &spec, &out, si_mono_ms() + e->set.deadline_ms);
 	if (s_build_targets(&j, &err) != 0) {
 		fprintf(f, "error: %s\n", err.msg);
 		s_job_free(&j);
@@ -1230,8 +1263,8 @@ size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE
 		const struct search_failure *fl = NULL;
 
 		for (size_t k = 0; k < out.n_failures; k++)
-			if (strcmp(out.failures[k].account_alias, alias) == 0 &&
-			    strcmp(out.failures[k].region, j.targets[t].region) == 0)
+			if (s_strcmp0(out.failures[k].account_alias, alias) == 0 &&
+			    s_strcmp0(out.failures[k].region, j.targets[t].region) == 0)
 				fl = &out.failures[k];
 		if (fl == NULL) {
 			fprintf(f, "%-20s %-16s ok\n", alias, j.targets[t].region);

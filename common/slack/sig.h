@@ -55,8 +55,9 @@ enum slack_sig_status {
  * logged). timestamp_hdr and signature_hdr are the header values or NULL.
  * body may be NULL when body_len is 0. now is the caller's clock in Unix
  * seconds. The secret is checked first, then the request in the order of
- * the enum, so the first problem found is reported; the MAC is computed only for well-formed, fresh requests and
- * compared in constant time (CRYPTO_memcmp).
+ * the enum, so the first problem found is reported; the MAC is computed
+ * only for well-formed, fresh requests and compared in constant time
+ * (CRYPTO_memcmp).
  */
 enum slack_sig_status slack_sig_verify(const char *secret,
 				       const char *timestamp_hdr,

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int si_err_set(struct si_err *err, enum si_err_code code, const char *fmt, ...)
@@ -16,6 +17,15 @@ int si_err_set(struct si_err *err, enum si_err_code code, const char *fmt, ...)
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+void *si_zalloc(size_t size, struct si_err *err)
+{
+	void *p = calloc(1, size);
+
+	if (p == NULL)
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	return p;
 }
 
 void si_err_clear(struct si_err *err)

@@ -42,6 +42,12 @@ struct si_err {
 int si_err_set(struct si_err *err, enum si_err_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* calloc(1, size), or NULL with err set to SI_ERR_NOMEM "out of memory":
+ * the allocate-or-report step every constructor starts with, so the code
+ * and text of an allocation failure are the same everywhere. The caller
+ * frees the result with free() (or the owning type's *_free). */
+void *si_zalloc(size_t size, struct si_err *err);
+
 /* Reset err to SI_OK with an empty message (err may be NULL). */
 void si_err_clear(struct si_err *err);
 

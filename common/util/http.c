@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct si_http_resp *r = userdata;
@@ -47,6 +49,13 @@ void si_http_resp_free(struct si_http_resp *resp, int wipe)
 	si_buf_free(&resp->body, wipe);
 	resp->too_big = 0;
 	resp->curl_err[0] = '\0';
+}
+
+void si_http_headers_free(struct curl_slist *headers)
+{
+	for (struct curl_slist *i = headers; i != NULL; i = i->next)
+		OPENSSL_cleanse(i->data, strlen(i->data));
+	curl_slist_free_all(headers);
 }
 
 /* One setopt, checked; the option's name goes into the error. */

@@ -54,6 +54,11 @@ void si_http_resp_init(struct si_http_resp *resp, size_t max_body);
  * credentials). Safe on NULL and on a zeroed struct. */
 void si_http_resp_free(struct si_http_resp *resp, int wipe);
 
+/* Free a header list after wiping every line: request headers carry
+ * session tokens, SigV4 signatures and metadata tokens, and libcurl's
+ * curl_slist_free_all would leave them in freed memory. NULL is safe. */
+void si_http_headers_free(struct curl_slist *headers);
+
 /* Apply the common options to easy and point its write callback and error
  * buffer at resp (whose body and flags are reset). easy may be fresh or
  * reused (options from an earlier transfer that this does not set stay).

@@ -144,3 +144,8 @@ char *si_strndup(const char *s, size_t n)
 	d[len] = '\0';
 	return d;
 }
+
+char *si_strdup_opt(const char *s)
+{
+	return s == NULL ? NULL : strdup(s);
+}

@@ -4,7 +4,7 @@
  *
  * One copy of each, so that the rules (what counts as a digit, how big a
  * number may be, what a hex digit is) cannot drift between modules. Nothing
- * here allocates except si_strndup().
+ * here allocates except si_strndup() and si_strdup_opt().
  */
 #ifndef SI_UTIL_STRUTIL_H
 #define SI_UTIL_STRUTIL_H
@@ -73,5 +73,10 @@ void si_secret_free(char *s);
 /* malloc'd copy of the first n bytes of s (stopping early at a NUL) with a
  * NUL added, or NULL on OOM; the caller frees it. s may be NULL: NULL. */
 char *si_strndup(const char *s, size_t n);
+
+/* malloc'd copy of an optional string: NULL for NULL, else a copy (or NULL
+ * on OOM); the caller frees it. A caller that must tell OOM from an absent
+ * value tests "s != NULL && copy == NULL". */
+char *si_strdup_opt(const char *s);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aws/org.h"
+#include "util/strutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < n; i++) {
 			s_check_alias(accs[i].alias);
 			s_check(i == 0 || strcmp(accs[i - 1].alias, accs[i].alias) < 0);
-			s_check(strncmp(accs[i].role_arn, "arn:aws:iam::", 13) == 0);
+			s_check(SI_HAS_PREFIX(accs[i].role_arn, "arn:aws:iam::"));
 			s_check(accs[i].n_regions == 1);
 		}
 		org_accounts_free(accs, n);

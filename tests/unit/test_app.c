@@ -227,8 +227,8 @@ static void test_bad_form_400_and_content_type_415(void **state)
 	s_post(f, "text=x1&response_url=" GOOD_URL, "application/json", SECRET, &r);
 	assert_int_equal(r.status, 415);
 	app_response_free(&r);
-	s_post(f, "text=x2&response_url=" GOOD_URL, "application/x-www-form-urlencoded; charset=utf-8",
-	       SECRET, &r);
+	s_post(f, "text=x2&response_url=" GOOD_URL,
+	       "application/x-www-form-urlencoded; charset=utf-8", SECRET, &r);
 	assert_int_equal(r.status, 200);
 	app_response_free(&r);
 }

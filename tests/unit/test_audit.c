@@ -38,6 +38,14 @@ static int t_hex(char c)
 	return -1;
 }
 
+/* The byte written as two lower-case hex digits at p, or -1. */
+static int t_hex2(const char *p)
+{
+	int hi = t_hex(p[0]), lo = hi < 0 ? -1 : t_hex(p[1]);
+
+	return lo < 0 ? -1 : hi << 4 | lo;
+}
+
 /* Parse len bytes of s; 0 on success. */
 static int t_parse(const char *s, size_t len, struct t_line *out)
 {
@@ -80,9 +88,8 @@ static int t_parse(const char *s, size_t len, struct t_line *out)
 					if (s[i + 1] == '"' || s[i + 1] == '\\') {
 						f->val[f->val_len++] = s[++i];
 					} else if (s[i + 1] == 'x' && i + 3 < len &&
-						   t_hex(s[i + 2]) >= 0 && t_hex(s[i + 3]) >= 0) {
-						f->val[f->val_len++] =
-							(char)(t_hex(s[i + 2]) << 4 | t_hex(s[i + 3]));
+						   t_hex2(s + i + 2) >= 0) {
+						f->val[f->val_len++] = (char)t_hex2(s + i + 2);
 						i += 3;
 					} else {
 						return -1;

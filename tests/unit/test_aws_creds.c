@@ -498,7 +498,8 @@ static void test_container_wrong_token_is_auth_error(void **state)
 	struct aws_creds_provider *p;
 	struct si_err err;
 
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds", fx->container.port);
+	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
+		fx->container.port);
 	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token-EXAMPLE");
 	p = aws_creds_provider_container_new(e->v, NULL, &err);
 	assert_non_null(p);
@@ -520,9 +521,11 @@ static void test_container_token_file(void **state)
 
 	assert_true(fd >= 0);
 	/* trailing newline is dropped, as editors add one */
-	assert_int_equal(write(fd, AUTH_TOKEN "\n", sizeof(AUTH_TOKEN)), (ssize_t)sizeof(AUTH_TOKEN));
+	assert_int_equal(write(fd, AUTH_TOKEN "\n", sizeof(AUTH_TOKEN)),
+			 (ssize_t)sizeof(AUTH_TOKEN));
 	close(fd);
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds", fx->container.port);
+	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
+		fx->container.port);
 	/* the file wins over the variable (SDK order) */
 	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token");
 	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s", path);
@@ -568,7 +571,8 @@ static void test_container_full_uri_rule(void **state)
 		si_err_clear(&err);
 		p = aws_creds_provider_container_new(e->v, NULL, &err);
 		if (cases[i].ok != (p != NULL))
-			fail_msg("%s: expected %s", cases[i].uri, cases[i].ok ? "accepted" : "refused");
+			fail_msg("%s: expected %s", cases[i].uri,
+				 cases[i].ok ? "accepted" : "refused");
 		if (p == NULL)
 			assert_int_equal(err.code, SI_ERR_INVALID);
 		aws_creds_provider_free(p);
@@ -663,7 +667,8 @@ static void test_imds_standin_requires_token(void **state)
 	assert_non_null(h);
 	assert_non_null(devnull);
 	(void)snprintf(url, sizeof(url),
-		       "http://127.0.0.1:%d/latest/meta-data/iam/security-credentials/", fx->imds.port);
+		       "http://127.0.0.1:%d/latest/meta-data/iam/security-credentials/",
+		       fx->imds.port);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_URL, url), CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_PROXY, ""), CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_WRITEDATA, devnull), CURLE_OK);
@@ -831,7 +836,8 @@ static void test_chain_error_has_no_secrets(void **state)
 	env_add(e, "AWS_SECRET_ACCESS_KEY=env-secret-EXAMPLE");
 	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", fx->data);
 	env_add(e, "AWS_PROFILE=noid");
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds", fx->container.port);
+	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
+		fx->container.port);
 	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token-EXAMPLE");
 	env_add(e, "AWS_EC2_METADATA_DISABLED=true");
 	p = aws_creds_provider_chain_default_new(e->v, NULL, &err);
@@ -873,12 +879,20 @@ static int counting_get(void *impl, time_t now, struct aws_creds *out, struct si
 
 	t->calls++;
 	if (t->fail)
-		return si_err_set(err, t->fail == 1 ? SI_ERR_NOTFOUND : SI_ERR_IO, "counting fails");
+		return si_err_set(err, t->fail == 1 ? SI_ERR_NOTFOUND : SI_ERR_IO,
+				  "counting fails");
 	return aws_creds_set(out, t->akid, "counting-secret", "counting-token",
 			     t->lifetime ? now + t->lifetime : 0, "test", err);
 }
 
 static const struct aws_creds_provider_vtable counting_vt = {counting_get, NULL};
+
+/* t behind a cache with the SDKs' 300 s refresh margin; NULL on OOM. */
+static struct aws_creds_provider *counting_cached(struct counting *t)
+{
+	return aws_creds_provider_cached_new(aws_creds_provider_new(&counting_vt, t, NULL), 300,
+					     NULL);
+}
 
 static void test_chain_remembers_winner(void **state)
 {
@@ -918,7 +932,7 @@ static void test_cached_refreshes_only_near_expiry(void **state)
 	struct aws_creds c = {0};
 
 	(void)state;
-	p = aws_creds_provider_cached_new(aws_creds_provider_new(&counting_vt, &t, NULL), 300, NULL);
+	p = counting_cached(&t);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 10000, &c, NULL), 0);   /* expires 11000 */
 	assert_int_equal(t.calls, 1);
@@ -942,7 +956,7 @@ static void test_cached_static_never_refreshes(void **state)
 	struct aws_creds c = {0};
 
 	(void)state;
-	p = aws_creds_provider_cached_new(aws_creds_provider_new(&counting_vt, &t, NULL), 300, NULL);
+	p = counting_cached(&t);
 	for (time_t now = 0; now < 10 * 86400; now += 86400)
 		assert_int_equal(aws_creds_provider_get(p, now, &c, NULL), 0);
 	assert_int_equal(t.calls, 1);
@@ -958,7 +972,7 @@ static void test_cached_keeps_unexpired_on_refresh_failure(void **state)
 	struct si_err err;
 
 	(void)state;
-	p = aws_creds_provider_cached_new(aws_creds_provider_new(&counting_vt, &t, NULL), 300, NULL);
+	p = counting_cached(&t);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, NULL), 0);
 	t.fail = 2;
 	/* inside the margin, refresh fails, old ones still valid */
@@ -1006,7 +1020,7 @@ static void test_cached_shared_between_threads(void **state)
 	void *bad;
 
 	(void)state;
-	p = aws_creds_provider_cached_new(aws_creds_provider_new(&counting_vt, &t, NULL), 300, NULL);
+	p = counting_cached(&t);
 	assert_non_null(p);
 	for (int i = 0; i < N_THREADS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, hammer, p), 0);
@@ -1024,7 +1038,8 @@ static void test_constructors_take_ownership_on_failure(void **state)
 
 	(void)state;
 	/* must not leak the env provider (valgrind/ASan check this) */
-	assert_null(aws_creds_provider_cached_new(aws_creds_provider_env_new(NULL, NULL), -1, &err));
+	assert_null(aws_creds_provider_cached_new(aws_creds_provider_env_new(NULL, NULL), -1,
+						  &err));
 	assert_int_equal(err.code, SI_ERR_INVALID);
 	struct aws_creds_provider *l[2] = {aws_creds_provider_env_new(NULL, NULL), NULL};
 	assert_null(aws_creds_provider_chain_new(l, 2, &err));

@@ -56,8 +56,8 @@ static void test_body_encoding(void **state)
 		char want[256];
 		char *got = s_body("DescribeInstances", &p, 1);
 
-		assert_true(snprintf(want, sizeof(want),
-				     "Action=DescribeInstances&Version=2016-11-15&Filter.1.Value.1=%s",
+		assert_true(snprintf(want, sizeof(want), "Action=DescribeInstances&"
+				     "Version=2016-11-15&Filter.1.Value.1=%s",
 				     rows[i].encoded) > 0);
 		assert_string_equal(got, want);
 		free(got);
@@ -236,7 +236,8 @@ static void test_build_session_token_iff_given(void **state)
 	(void)state;
 	assert_int_equal(r->n_headers, 5);
 	assert_string_equal(s_header(r, "X-Amz-Security-Token"), "FQoGZXIvYXdzEXAMPLE/+=");
-	assert_string_equal(r->headers[4], s_header(r, "Authorization") - strlen("Authorization: "));
+	assert_string_equal(r->headers[4],
+			    s_header(r, "Authorization") - strlen("Authorization: "));
 	s_verify(r, "us-east-1", "sts", "/");
 	aws_query_request_free(r);
 	/* An empty token is no token. */
@@ -254,7 +255,8 @@ static void test_build_host_from_endpoint(void **state)
 		{"http://127.0.0.1:4566", "http://127.0.0.1:4566/", "127.0.0.1:4566", "/"},
 		{"http://127.0.0.1:80/", "http://127.0.0.1/", "127.0.0.1", "/"},
 		{"https://localhost:443", "https://localhost/", "localhost", "/"},
-		{"https://localhost:8443/aws/", "https://localhost:8443/aws/", "localhost:8443", "/aws/"},
+		{"https://localhost:8443/aws/", "https://localhost:8443/aws/", "localhost:8443",
+		 "/aws/"},
 		{"http://[::1]:9000", "http://[::1]:9000/", "[::1]:9000", "/"},
 	};
 	size_t i;
@@ -319,7 +321,8 @@ static void test_resolve_endpoint_table(void **state)
 		{"sts", "eu-west-1", {"AWS_STS_REGIONAL_ENDPOINTS=regional"},
 		 "https://sts.eu-west-1.amazonaws.com", "eu-west-1"},
 		{"sts", NULL, {"AWS_STS_REGIONAL_ENDPOINTS=regional"}, NULL, NULL},
-		{"sts", "cn-north-1", {NULL}, "https://sts.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+		{"sts", "cn-north-1", {NULL},
+		 "https://sts.cn-north-1.amazonaws.com.cn", "cn-north-1"},
 		/* Overrides: service-specific beats generic, empty is unset. */
 		{"sts", "eu-west-1", {"AWS_ENDPOINT_URL=http://127.0.0.1:1"},
 		 "http://127.0.0.1:1", "eu-west-1"},
@@ -334,24 +337,30 @@ static void test_resolve_endpoint_table(void **state)
 		{"sts", "eu-west-1",
 		 {"AWS_ENDPOINT_URL_STS=", "AWS_ENDPOINT_URL=http://127.0.0.1:1"},
 		 "http://127.0.0.1:1", "eu-west-1"},
-		{"sts", NULL, {"AWS_ENDPOINT_URL_STS=http://127.0.0.1:2"}, "http://127.0.0.1:2", "us-east-1"},
+		{"sts", NULL, {"AWS_ENDPOINT_URL_STS=http://127.0.0.1:2"},
+		 "http://127.0.0.1:2", "us-east-1"},
 		{"sts", "eu-west-1",
 		 {"AWS_ENDPOINT_URL_STS=http://127.0.0.1:2", "AWS_STS_REGIONAL_ENDPOINTS=regional"},
 		 "http://127.0.0.1:2", "eu-west-1"},
 		{"sts", "eu-west-1", {"AWS_ENDPOINT_URL_EC2=http://127.0.0.1:3"},
 		 "https://sts.amazonaws.com", "us-east-1"},
 		/* EC2 is always regional. */
-		{"ec2", "ap-southeast-2", {NULL}, "https://ec2.ap-southeast-2.amazonaws.com", "ap-southeast-2"},
+		{"ec2", "ap-southeast-2", {NULL},
+		 "https://ec2.ap-southeast-2.amazonaws.com", "ap-southeast-2"},
 		{"ec2", "ap-southeast-2", {"AWS_STS_REGIONAL_ENDPOINTS=regional"},
 		 "https://ec2.ap-southeast-2.amazonaws.com", "ap-southeast-2"},
-		{"ec2", "us-east-1", {"AWS_ENDPOINT_URL=http://127.0.0.1:1"}, "http://127.0.0.1:1", "us-east-1"},
-		{"ec2", "us-east-1", {"AWS_ENDPOINT_URL_EC2=http://127.0.0.1:3"}, "http://127.0.0.1:3", "us-east-1"},
+		{"ec2", "us-east-1", {"AWS_ENDPOINT_URL=http://127.0.0.1:1"},
+		 "http://127.0.0.1:1", "us-east-1"},
+		{"ec2", "us-east-1", {"AWS_ENDPOINT_URL_EC2=http://127.0.0.1:3"},
+		 "http://127.0.0.1:3", "us-east-1"},
 		{"ec2", "us-east-1",
 		 {"AWS_ENDPOINT_URL=http://127.0.0.1:1", "AWS_ENDPOINT_URL_EC2=http://127.0.0.1:3"},
 		 "http://127.0.0.1:3", "us-east-1"},
 		{"ec2", "us-east-1", {"AWS_ENDPOINT_URL_STS=http://127.0.0.1:2"},
 		 "https://ec2.us-east-1.amazonaws.com", "us-east-1"},
-		{"ec2", "us-east-1", {"AWS_ENDPOINT_URL_EC2X=http://127.0.0.1:9", "XAWS_ENDPOINT_URL=http://127.0.0.1:9"},
+		{"ec2", "us-east-1",
+		 {"AWS_ENDPOINT_URL_EC2X=http://127.0.0.1:9",
+		  "XAWS_ENDPOINT_URL=http://127.0.0.1:9"},
 		 "https://ec2.us-east-1.amazonaws.com", "us-east-1"},
 		{"ec2", NULL, {NULL}, NULL, NULL},
 		{"ec2", NULL, {"AWS_ENDPOINT_URL=http://127.0.0.1:1"}, NULL, NULL},

@@ -31,9 +31,9 @@ static void s_run(const struct retry_row *rows, size_t n)
 						 r->attempt, r->max);
 
 		if (got != r->want)
-			fail_msg("row %zu (status %ld, code %s, transport %d, attempt %d/%d): got %d want %d",
-				 i, r->status, r->code ? r->code : "NULL", r->transport,
-				 r->attempt, r->max, got, r->want);
+			fail_msg("row %zu (status %ld, code %s, transport %d, attempt %d/%d): "
+				 "got %d want %d", i, r->status, r->code ? r->code : "NULL",
+				 r->transport, r->attempt, r->max, got, r->want);
 	}
 }
 

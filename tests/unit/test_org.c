@@ -125,7 +125,8 @@ static void test_parse_last_page_has_no_token(void **state)
 
 static void test_parse_missing_name_is_allowed(void **state)
 {
-	static const char doc[] = "{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\"}]}";
+	static const char doc[] =
+		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\"}]}";
 	struct org_account_page p;
 
 	(void)state;
@@ -138,14 +139,19 @@ static void test_parse_missing_name_is_allowed(void **state)
 static void test_parse_rejects_bad_entries(void **state)
 {
 	static const char *docs[] = {
-		"{\"Accounts\":[{\"Status\":\"ACTIVE\",\"Name\":\"x\"}]}",           /* no Id */
-		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Name\":\"x\"}]}",         /* no Status */
-		"{\"Accounts\":[{\"Id\":123456789012,\"Status\":\"ACTIVE\"}]}",      /* Id a number */
-		"{\"Accounts\":[{\"Id\":\"12345678901\",\"Status\":\"ACTIVE\"}]}",   /* 11 digits */
+		/* no Id */
+		"{\"Accounts\":[{\"Status\":\"ACTIVE\",\"Name\":\"x\"}]}",
+		/* no Status */
+		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Name\":\"x\"}]}",
+		/* Id a number */
+		"{\"Accounts\":[{\"Id\":123456789012,\"Status\":\"ACTIVE\"}]}",
+		/* 11 digits, then 12 with a letter, then not digits at all */
+		"{\"Accounts\":[{\"Id\":\"12345678901\",\"Status\":\"ACTIVE\"}]}",
 		"{\"Accounts\":[{\"Id\":\"12345678901x\",\"Status\":\"ACTIVE\"}]}",
 		"{\"Accounts\":[{\"Id\":\"../../etc/pa\",\"Status\":\"ACTIVE\"}]}",
 		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\",\"Name\":7}]}",
-		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\",\"Name\":\"a\\u0000b\"}]}",
+		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\","
+		"\"Name\":\"a\\u0000b\"}]}",
 		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"\"}]}",
 		"{\"Accounts\":[\"123456789012\"]}",
 		"{\"Accounts\":[],\"NextToken\":5}",
@@ -170,7 +176,8 @@ static void test_parse_rejects_garbage(void **state)
 	static const char *docs[] = {
 		"", "{", "[]", "null", "42", "\"Accounts\"", "{\"Accounts\":5}",
 		"{\"accounts\":[]}", "{\"Accounts\":[]} {\"Accounts\":[]}", "{\"Accounts\":[]}x",
-		"<ErrorResponse/>", "{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\"}",
+		"<ErrorResponse/>",
+		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\"}",
 	};
 	struct org_account_page p;
 	struct si_err err;
@@ -283,7 +290,8 @@ static void test_build_filters_inactive_and_builds_arns(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(org_accounts_build(in, 4, "aws-cn", "Reader", regions, 2, &a, &n, NULL), 0);
+	assert_int_equal(org_accounts_build(in, 4, "aws-cn", "Reader", regions, 2, &a, &n, NULL),
+			 0);
 	assert_int_equal(n, 2);
 	/* Sorted by alias. */
 	assert_string_equal(a[0].alias, "dev");
@@ -406,6 +414,26 @@ static long control(const struct fixture *fx, const char *path, const char *body
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	return status;
+}
+
+/* Arm a stand-in fault: POST {"account":..,"kind":..[,"service":..]} to
+ * /_control/fault (no "service" key when service is NULL). Returns the
+ * HTTP status. */
+static long fault(const struct fixture *fx, const char *account, const char *kind,
+		  const char *service)
+{
+	char body[256];
+	int n;
+
+	if (service != NULL)
+		n = snprintf(body, sizeof(body),
+			     "{\"account\":\"%s\",\"kind\":\"%s\",\"service\":\"%s\"}",
+			     account, kind, service);
+	else
+		n = snprintf(body, sizeof(body), "{\"account\":\"%s\",\"kind\":\"%s\"}",
+			     account, kind);
+	assert_true(n > 0 && (size_t)n < sizeof(body));
+	return control(fx, "/_control/fault", body, NULL);
 }
 
 /* stats.<group>.<key> from GET /_control/stats, 0 when absent. */
@@ -746,9 +774,7 @@ static void test_region_failure_keeps_previous_regions(void **state)
 	org_discovery_set_log(d, log);
 	assert_int_equal(org_discovery_refresh(d, 1000, &err), 0);
 	/* Account 5 refuses EC2 now: it keeps the regions it had. */
-	assert_int_equal(control(fx, "/_control/fault",
-				 "{\"account\":\"400000000005\",\"kind\":\"ec2-unauthorized\"}", NULL),
-			 200);
+	assert_int_equal(fault(fx, "400000000005", "ec2-unauthorized", NULL), 200);
 	assert_int_equal(org_discovery_refresh(d, 2000, &err), 0);
 	s = org_discovery_get(d);
 	assert_int_equal(s->fetched_at, 2000);
@@ -796,9 +822,7 @@ static void test_refresh_failure_keeps_last_snapshot(void **state)
 	assert_non_null(good);
 
 	/* Organizations answers 500: retried (max_attempts 3), then failed. */
-	assert_int_equal(control(fx, "/_control/fault",
-				 "{\"account\":\"" MGMT_ACCOUNT "\",\"kind\":\"http500\","
-				 "\"service\":\"organizations\"}", NULL), 200);
+	assert_int_equal(fault(fx, MGMT_ACCOUNT, "http500", "organizations"), 200);
 	assert_int_equal(org_discovery_refresh(d, 2000, &err), -1);
 	assert_int_equal(err.code, SI_ERR_REMOTE);
 	assert_non_null(strstr(err.msg, "ServiceException"));
@@ -813,9 +837,7 @@ static void test_refresh_failure_keeps_last_snapshot(void **state)
 	 * we hold are forgotten by the stand-in. The first refresh fails with
 	 * them (and drops them), the next one at AssumeRole. */
 	assert_int_equal(control(fx, "/_control/reset", "{\"credentials\":true}", NULL), 200);
-	assert_int_equal(control(fx, "/_control/fault",
-				 "{\"account\":\"" MGMT_ACCOUNT "\",\"kind\":\"sts-access-denied\"}",
-				 NULL), 200);
+	assert_int_equal(fault(fx, MGMT_ACCOUNT, "sts-access-denied", NULL), 200);
 	assert_int_equal(org_discovery_refresh(d, 3000, &err), -1);
 	assert_non_null(strstr(err.msg, "UnrecognizedClientException"));
 	assert_int_equal(org_discovery_refresh(d, 4000, &err), -1);
@@ -902,9 +924,7 @@ static void test_background_failure_is_logged(void **state)
 
 	assert_non_null(log);
 	reset_standin(fx);
-	assert_int_equal(control(fx, "/_control/fault",
-				 "{\"account\":\"" MGMT_ACCOUNT "\",\"kind\":\"sts-access-denied\"}",
-				 NULL), 200);
+	assert_int_equal(fault(fx, MGMT_ACCOUNT, "sts-access-denied", NULL), 200);
 	d = new_discovery(fx, regions, 1, 1);
 	org_discovery_set_log(d, log);
 	assert_int_equal(org_discovery_start(d, &err), 0);
@@ -935,9 +955,7 @@ static void test_free_aborts_a_hanging_call(void **state)
 	double t0;
 
 	reset_standin(fx);
-	assert_int_equal(control(fx, "/_control/fault",
-				 "{\"account\":\"*\",\"kind\":\"hang\",\"service\":\"organizations\"}",
-				 NULL), 200);
+	assert_int_equal(fault(fx, "*", "hang", "organizations"), 200);
 	d = new_discovery(fx, regions, 1, 900);
 	org_discovery_set_log(d, stderr);
 	assert_int_equal(org_discovery_start(d, &err), 0);

@@ -245,11 +245,11 @@ static struct search_job *submit(struct search_pool *pool, const struct query *q
 	p.text = INSTANCE;
 	p.response_url = url;
 	p.response_type = RENDER_IN_CHANNEL;
-	p.team_id = "T1";
-	p.user_id = "U1";
-	p.user_name = "tester";
-	p.channel_id = "C1";
-	p.channel_name = "infra";
+	p.who.team_id = "T1";
+	p.who.user_id = "U1";
+	p.who.user_name = "tester";
+	p.who.channel_id = "C1";
+	p.who.channel_name = "infra";
 	return search_pool_submit(pool, &p, err);
 }
 
@@ -420,7 +420,8 @@ static void test_free_finishes_queued_jobs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fast_search_is_answered_inline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_search_is_answered_inline, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_slow_search_posts_notice_then_answer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue_is_busy, setup, teardown),

@@ -204,6 +204,27 @@ static void test_strndup(void **state)
 	assert_null(si_strndup(NULL, 3));
 }
 
+/* An optional string: NULL stays NULL, anything else (even "") is a fresh
+ * copy the caller owns. */
+static void test_strdup_opt(void **state)
+{
+	static const char long_text[] = "a string longer than any small buffer, "
+					 "copied whole: no length limit applies";
+	char *d;
+
+	(void)state;
+	assert_null(si_strdup_opt(NULL));
+	d = si_strdup_opt("");
+	assert_non_null(d);
+	assert_string_equal(d, "");
+	free(d);
+	d = si_strdup_opt(long_text);
+	assert_non_null(d);
+	assert_ptr_not_equal(d, long_text);
+	assert_string_equal(d, long_text);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_strndup),
+		cmocka_unit_test(test_strdup_opt),
 	};
 	return cmocka_run_group_tests_name("strutil", tests, NULL, NULL);
 }

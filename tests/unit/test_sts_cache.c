@@ -32,7 +32,8 @@ static void test_fresh_until_margin(void **state)
 	assert_int_equal(sts_cache_get(c, ROLE_A, NULL, 0, &out), 0);
 	assert_int_equal(sts_cache_put(c, ROLE_A, NULL, &in, NULL), 0);
 	/* one second before the refresh point: fresh */
-	assert_int_equal(sts_cache_get(c, ROLE_A, NULL, exp - STS_CACHE_REFRESH_MARGIN_S - 1, &out), 1);
+	assert_int_equal(sts_cache_get(c, ROLE_A, NULL, exp - STS_CACHE_REFRESH_MARGIN_S - 1,
+				       &out), 1);
 	assert_string_equal(out.access_key_id, "ASIA1");
 	assert_string_equal(out.session_token, "token");
 	sts_credentials_clear(&out);
