@@ -41,16 +41,18 @@ BANNED = {
 # A call, not a longer identifier (snprintf, gmtime_r) nor a member (p->gets).
 BANNED_RE = re.compile(r"(?<![\w.])(?<!->)\b(%s)\s*\(" % "|".join(BANNED))
 
-# Layers (habit 2): util <- aws <- search <- root, util <- slack <- root;
-# fcgi sits on top of common. Tests may include anything.
-LAYERS = ("util", "aws", "slack", "search")
+# Layers (habit 2): util <- aws <- search <- root, util <- slack <- root,
+# util <- store <- root; fcgi sits on top of common. Tests may include
+# anything.
+LAYERS = ("util", "aws", "slack", "search", "store")
 ALLOWED = {
     "util": {"util"},
     "aws": {"util", "aws"},
     "slack": {"util", "slack"},
     "search": {"util", "aws", "search"},
-    "root": {"util", "aws", "slack", "search", "root"},
-    "fcgi": {"util", "aws", "slack", "search", "root", "fcgi"},
+    "store": {"util", "store"},
+    "root": {"util", "aws", "slack", "search", "store", "root"},
+    "fcgi": {"util", "aws", "slack", "search", "store", "root", "fcgi"},
 }
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 COUNTED_RE = re.compile(r"(?<![\w.])\b(strncmp|strncasecmp|memcmp)\s*\(")
@@ -212,7 +214,7 @@ class Checker:
             if theirs not in ALLOWED.get(mine, ()):
                 rep(k, "layer-include",
                     '%s may not include "%s" (%s layer): util <- aws <- search <- root, '
-                    "util <- slack <- root" % (mine, path, theirs))
+                    "util <- slack <- root, util <- store <- root" % (mine, path, theirs))
             elif "/private/" in "/" + canon and theirs != mine:
                 rep(k, "layer-include",
                     '"%s" is private to %s/: not for %s' % (path, theirs, mine))

@@ -1,0 +1,99 @@
+/*
+ * store/private/backend.h - the interface every state-store backend
+ * implements, as aws-c-auth's credential providers do: a small struct of
+ * function pointers. store.c checks arguments, keeps the health record
+ * and calls through the vtable; sqlite.c and pg.c only talk to their
+ * database. A new backend adds a file and an open function, not a branch
+ * in every call.
+ *
+ * Only store/ and the tests include this header.
+ */
+#ifndef SI_STORE_PRIVATE_BACKEND_H
+#define SI_STORE_PRIVATE_BACKEND_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* The journal's columns in the order every backend selects them; the
+ * shared decoder (store_job_from_text) reads them by these positions. */
+#define STORE_JOB_COLUMNS \
+	"id, response_url, text, response_type, team_id, team_name, user_id, " \
+	"user_name, channel_id, channel_name, accounts, created_at, deadline, " \
+	"uses, owner, lease_until, delivered_at"
+#define STORE_JOB_NCOLS 17
+
+/* A job as the backends bind it: every string non-NULL, times resolved. */
+struct store_job_row {
+	const char *id;
+	const char *text[10]; /* response_url .. accounts, column order */
+	int64_t created_at, deadline, lease_until;
+	const char *owner;    /* may be NULL */
+};
+
+/* Each entry returns 0, or -1 with err set (SI_ERR_IO/TIMEOUT/INTERNAL/
+ * NOMEM for database failures, which store.c counts against health;
+ * SI_ERR_NOTFOUND/LIMIT for answers about the data). impl is the
+ * backend's own state. Every entry is thread-safe. */
+struct store_backend_vtable {
+	const char *name;
+	/* Run one constant SQL statement (no parameters, no rows): schema
+	 * changes and tests. */
+	int (*exec)(void *impl, const char *sql, struct si_err *err);
+	/* The schema version stored, 0 when there is none yet. */
+	int (*schema_version)(void *impl, long *version, struct si_err *err);
+	int (*set_schema_version)(void *impl, long version, struct si_err *err);
+	int (*replay_claim)(void *impl, const char *sig, int64_t expires_at, int64_t now,
+			    enum store_replay *status, struct si_err *err);
+	int (*replay_prune)(void *impl, int64_t now, size_t limit, size_t *deleted,
+			    struct si_err *err);
+	int (*journal_add)(void *impl, const struct store_job_row *row, struct si_err *err);
+	/* *changed: rows updated (0 or 1). */
+	int (*journal_lease)(void *impl, const char *id, const char *owner, int64_t until,
+			     size_t *changed, struct si_err *err);
+	/* *uses: the new count, or -1 when the row exists but is at max, or
+	 * -2 when there is no such row. */
+	int (*journal_use)(void *impl, const char *id, int max, int *uses, struct si_err *err);
+	int (*journal_delivered)(void *impl, const char *id, int64_t now, size_t *found,
+				 struct si_err *err);
+	int (*journal_release)(void *impl, const char *owner, size_t *released,
+			       struct si_err *err);
+	int (*journal_claim)(void *impl, const char *owner, int64_t now, int64_t until,
+			     size_t max, int uses_max, struct store_job *out, size_t *n,
+			     struct si_err *err);
+	/* *out zeroed by the caller; *found 0 when there is no such row. */
+	int (*journal_get)(void *impl, const char *id, struct store_job *out, int *found,
+			   struct si_err *err);
+	int (*journal_prune)(void *impl, int64_t before, size_t limit, size_t *deleted,
+			     struct si_err *err);
+	void (*destroy)(void *impl);
+};
+
+/* Backend constructors: connect, then migrate (store_schema_migrate inside
+ * a transaction of the backend's own dialect). On success *vt and *impl
+ * are set; impl is freed by vt->destroy. */
+int store_sqlite_open(const struct store_settings *s, const struct store_backend_vtable **vt,
+		      void **impl, struct si_err *err);
+int store_pg_open(const struct store_settings *s, const struct store_backend_vtable **vt,
+		  void **impl, struct si_err *err);
+
+/* Bring the schema to STORE_SCHEMA_VERSION through vt, inside a
+ * transaction the calling backend opened and commits. Refuses a newer
+ * schema (SI_ERR_INVALID). */
+int store_schema_migrate(const struct store_backend_vtable *vt, void *impl,
+			 struct si_err *err);
+
+/* Fill job from the STORE_JOB_NCOLS text values of one row in
+ * STORE_JOB_COLUMNS order (NULL for SQL NULL). The strings are copied;
+ * on failure job holds nothing to free. */
+int store_job_from_text(struct store_job *job, const char *const col[STORE_JOB_NCOLS],
+			struct si_err *err);
+
+/* Free the strings a store-made job owns and zero it. */
+void store_job_clear(struct store_job *job);
+
+/* For tests: run constant SQL on the store's backend (drop tables, set a
+ * schema version), bypassing the health record. */
+int store_private_exec(struct store *st, const char *sql, struct si_err *err);
+
+#endif
