@@ -32,6 +32,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/region.h"
+#include "util/file.h"
 #include "util/strutil.h"
 
 #define S_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -841,20 +842,14 @@ static int s_load_file(struct s_load *ld, const char *path)
 	int fd, rc = -1, prc;
 
 	ld->path = path;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A FIFO or device must be refused, not waited on: si_open_regular
+	 * never blocks on the file's kind and checks the descriptor read. */
+	fd = si_open_regular(path, &st);
+	if (fd == SI_OPEN_NOT_REGULAR)
+		return si_err_set(ld->err, SI_ERR_INVALID, "%s: not a regular file", path);
 	if (fd < 0)
 		return si_err_set(ld->err, SI_ERR_IO, "cannot open config file %s: %s",
 		                  path, si_strerror(errno, ebuf, sizeof(ebuf)));
-	/* fstat the descriptor we read, so the file checked is the file read */
-	if (fstat(fd, &st) != 0) {
-		si_err_set(ld->err, SI_ERR_IO, "%s: fstat: %s", path,
-		           si_strerror(errno, ebuf, sizeof(ebuf)));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		si_err_set(ld->err, SI_ERR_INVALID, "%s: not a regular file", path);
-		goto out;
-	}
 	/* anyone who can write the file can point us at their own accounts */
 	if (st.st_mode & S_IWOTH) {
 		si_err_set(ld->err, SI_ERR_INVALID, "%s: mode %04o is writable by "

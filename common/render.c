@@ -110,16 +110,82 @@ static void s_printf(struct s_ctx *c, struct si_buf *b, const char *fmt, ...)
 	s_put(c, b, tmp, (size_t)n);
 }
 
+/* An ASCII letter or digit: Slack's mrkdwn only opens or closes *bold*,
+ * _italic_ and ~strike~ at a word boundary, so a marker with one of these
+ * on both sides ("prod_web_1", "2*3") formats nothing and is kept. */
+static int s_word(unsigned int cp)
+{
+	return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+}
+
+/* The first code point of src[i..n) that s_esc would show (invisible
+ * format characters are skipped), or 0 at the end. */
+static unsigned int s_next_shown(const unsigned char *src, size_t i, size_t n)
+{
+	unsigned int cp = 0;
+	size_t k;
+
+	while (i < n) {
+		k = utf8_seq(src + i, n - i, &cp);
+		if (k == 0)
+			return 0xfffd;
+		if (!utf8_is_invisible(cp))
+			return cp;
+		i += k;
+	}
+	return 0;
+}
+
 /*
- * Append untrusted src (may be NULL) to b: bad UTF-8 -> U+FFFD, control
- * characters -> space, & < > -> entities, at most max_chars characters of
- * source text (an ellipsis replaces the rest).
+ * What s_esc writes for a mrkdwn-significant code point, or NULL to copy
+ * it. & < > are the escapes Slack documents. Slack documents none for the
+ * formatting markers (a backslash shows up literally and still formats),
+ * so a marker that could format is replaced by its look-alike, which
+ * Slack's parser cannot take for markup whatever its rules: * -> U+2217,
+ * _ -> U+02CD, ~ -> U+223C, and ` -> U+02CB always (`code` and ```pre```
+ * open anywhere). A '>' that starts the value is U+FF1E: a value can
+ * start a line ("*Label*\nvalue") and "&gt;" there is a block quote.
+ * Markers inside a word are kept, so ordinary names copy back unchanged.
+ */
+static const char *s_mrkdwn_subst(unsigned int cp, int first, int prev_word, int next_word)
+{
+	int inside = prev_word && next_word;
+
+	switch (cp) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return first ? "\xef\xbc\x9e" : "&gt;";
+	case '`':
+		return "\xcb\x8b";
+	case '*':
+		return inside ? NULL : "\xe2\x88\x97";
+	case '_':
+		return inside ? NULL : "\xcb\x8d";
+	case '~':
+		return inside ? NULL : "\xe2\x88\xbc";
+	}
+	return NULL;
+}
+
+/*
+ * Append untrusted src (may be NULL) to b so that Slack shows it as text,
+ * never as markup: bad UTF-8 -> U+FFFD; control characters and the line
+ * and paragraph separators -> space; bidi controls and other invisible
+ * format characters (utf8_is_invisible) dropped, so nothing can reorder or
+ * hide what follows; & < > escaped and formatting markers defused
+ * (s_mrkdwn_subst); at most max_chars characters of source text (an
+ * ellipsis replaces the rest). Bare URLs and #channel or @here text stay
+ * unlinked because every mrkdwn object is verbatim (s_mrkdwn).
  */
 static void s_esc(struct s_ctx *c, struct si_buf *b, const char *src, size_t max_chars)
 {
 	const unsigned char *p = (const unsigned char *)src;
 	size_t n, i = 0, k, used = 0;
-	unsigned int cp = 0;
+	unsigned int cp = 0, prev = 0;
+	const char *sub;
 
 	if (src == NULL)
 		return;
@@ -132,22 +198,24 @@ static void s_esc(struct s_ctx *c, struct si_buf *b, const char *src, size_t max
 		k = utf8_seq(p + i, n - i, &cp);
 		if (k == 0) {
 			s_puts(c, b, S_REPLACEMENT);
+			prev = 0xfffd;
 			i++;
 			used++;
 			continue;
 		}
-		if (cp == '&')
-			s_puts(c, b, "&amp;");
-		else if (cp == '<')
-			s_puts(c, b, "&lt;");
-		else if (cp == '>')
-			s_puts(c, b, "&gt;");
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+		i += k;
+		if (utf8_is_invisible(cp))
+			continue;
+		sub = s_mrkdwn_subst(cp, prev == 0, s_word(prev), s_word(s_next_shown(p, i, n)));
+		if (sub != NULL)
+			s_puts(c, b, sub);
+		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+			 cp == 0x2028 || cp == 0x2029)
 			s_puts(c, b, " ");
 		else
-			s_put(c, b, src + i, k);
+			s_put(c, b, src + i - k, k);
 		used += s_units(cp);
-		i += k;
+		prev = cp;
 	}
 }
 
@@ -261,15 +329,26 @@ static void s_push(struct s_ctx *c, json_object *arr, json_object *val)
 	}
 }
 
-/* {"type":"mrkdwn","text":...}, the buffer's text cut to max. */
+/* {"type":"mrkdwn","text":...,"verbatim":true}, the buffer's text cut to
+ * max. Why verbatim: without it Slack turns bare URLs and host names into
+ * links and parses #channel and @here itself ("automatic parsing"); with
+ * it, Slack's text object reference says it "won't modify any plain-text
+ * content" while still honouring our own <url|label> links and *bold*.
+ * So a tag value "https://evil.example" stays text. */
 static json_object *s_mrkdwn(struct s_ctx *c, struct si_buf *b, size_t max)
 {
-	json_object *o = s_jobj(c);
+	json_object *o = s_jobj(c), *t = NULL;
 
 	if (b->data != NULL)
 		s_fit(c, b, max);
 	s_set(c, o, "type", s_jstr(c, "mrkdwn"));
 	s_set(c, o, "text", s_jstr(c, b->data != NULL ? b->data : ""));
+	if (!c->failed) {
+		t = json_object_new_boolean(1);
+		if (t == NULL)
+			s_fail(c, SI_ERR_NOMEM, "out of memory");
+	}
+	s_set(c, o, "verbatim", t);
 	return o;
 }
 
@@ -1246,10 +1325,11 @@ static const char *const s_headers[S_COLS] = {
 	"ACCOUNT", "REGION", "ID", "NAME", "STATE", "TYPE", "PRIVATE IP", "PUBLIC IP"
 };
 
-/* Copy s into cell, control characters as '?', cut at a UTF-8 boundary. */
+/* Copy s into cell, control and invisible format characters as '?', cut
+ * at a UTF-8 boundary. */
 static void s_cell(char *cell, const char *s)
 {
-	size_t i = 0, k;
+	size_t i = 0, o = 0, k;
 	unsigned int cp;
 
 	if (s == NULL)
@@ -1260,14 +1340,25 @@ static void s_cell(char *cell, const char *s)
 			k = 1;
 			cp = 0;  /* shown as '?' below */
 		}
-		if (i + k > S_CELL_MAX)
-			break;
-		memcpy(cell + i, s + i, k);
-		if (k == 1 && (cp < 0x20 || cp == 0x7f))
-			cell[i] = '?';
+		/* A terminal obeys bidi controls too: each invisible format
+		 * character is shown as '?', never passed through. */
+		if (k == 1 && (cp < 0x20 || cp == 0x7f)) {
+			if (o + 1 > S_CELL_MAX)
+				break;
+			cell[o++] = '?';
+		} else if (utf8_is_invisible(cp)) {
+			if (o + 1 > S_CELL_MAX)
+				break;
+			cell[o++] = '?';
+		} else {
+			if (o + k > S_CELL_MAX)
+				break;
+			memcpy(cell + o, s + i, k);
+			o += k;
+		}
 		i += k;
 	}
-	cell[i] = '\0';
+	cell[o] = '\0';
 }
 
 /* One row of render_text's plain table; instances and interfaces share the

@@ -26,6 +26,7 @@
 
 #include "aws/private/creds.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/strutil.h"
 
 /* Real credentials files hold a handful of profiles (~2 KiB each with a
@@ -174,14 +175,12 @@ static int s_slurp(const char *path, struct si_buf *b, struct si_err *err)
 	ssize_t r;
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = si_open_regular(path, &st);
+	if (fd == SI_OPEN_NOT_REGULAR)
+		return si_err_set(err, SI_ERR_IO, "%s: not a regular file", path);
 	if (fd < 0)
 		return si_err_set(err, errno == ENOENT ? SI_ERR_NOTFOUND : SI_ERR_IO,
 				  "%s: %s", path, si_strerror(errno, ebuf, sizeof(ebuf)));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		si_err_set(err, SI_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
 	for (int guard = 0; guard < (int)(S_MAX_FILE_BYTES / sizeof(chunk)) + 2; guard++) {
 		r = read(fd, chunk, sizeof(chunk));
 		if (r < 0 && errno == EINTR)

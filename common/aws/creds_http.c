@@ -28,6 +28,7 @@
 #include "aws/private/json.h"
 #include "util/buf.h"
 #include "util/http.h"
+#include "util/file.h"
 #include "util/strutil.h"
 
 /* ECS task-role agent (AWS docs: "Task IAM role"). */
@@ -301,7 +302,13 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 	si_buf_init(&b, S_MAX_AUTH_TOKEN);
 	si_buf_init(&v, S_MAX_AUTH_TOKEN + 32);
 	if (c->token_file != NULL) {
-		fd = open(c->token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = si_open_regular(c->token_file, NULL);
+		if (fd == SI_OPEN_NOT_REGULAR) {
+			fd = -1;
+			si_err_set(err, SI_ERR_IO,
+				   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: not a regular file");
+			goto out;
+		}
 		if (fd < 0) {
 			si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
 				   si_strerror(errno, ebuf, sizeof(ebuf)));

@@ -718,14 +718,22 @@ static int s_account_regions(struct org_discovery *d, struct aws_conn *conn,
 	struct aws_keys k;
 	int rc = -1;
 
-	if (aws_conn_assume_role(conn, base, d->home_region, a->role_arn, NULL, S_SESSION_NAME, now,
-				 &sc, err) != 0)
-		goto out;
-	k = (struct aws_keys){ sc.access_key_id, sc.secret_access_key, sc.session_token };
-	if (aws_conn_call(conn, &call, &k, &o, err) != 0) {
-		if (o.creds_refused)
-			aws_client_forget_role(d->client, a->role_arn, NULL);
-		goto out;
+	memset(&sc, 0, sizeof(sc));
+	/* Credentials AWS refuses (expired, or a session the endpoint forgot)
+	 * are dropped from the shared cache and the role assumed again, once. */
+	for (int round = 0;; round++) {
+		sts_credentials_clear(&sc);
+		if (aws_conn_assume_role(conn, base, d->home_region, a->role_arn, NULL,
+					 S_SESSION_NAME, now, &sc, err) != 0)
+			goto out;
+		k = (struct aws_keys){ sc.access_key_id, sc.secret_access_key, sc.session_token };
+		if (aws_conn_call(conn, &call, &k, &o, err) == 0)
+			break;
+		if (!o.creds_refused)
+			goto out;
+		aws_client_forget_role(d->client, a->role_arn, NULL);
+		if (round > 0)
+			goto out;
 	}
 	b = aws_conn_body(conn);
 	if (aws_xml_parse_describe_regions(b->data, b->len, &a->regions, &a->n_regions, err) != 0)
@@ -852,14 +860,22 @@ static int s_refresh(struct org_discovery *d, struct aws_conn *conn, time_t now,
 	if (aws_creds_provider_get(aws_client_base(d->client), now, &bc, err) != 0)
 		goto out;
 	bk = (struct aws_keys){ bc.access_key_id, bc.secret_access_key, bc.session_token };
-	if (aws_conn_assume_role(conn, &bk, d->home_region, d->mgmt_role_arn, NULL, S_SESSION_NAME,
-				 now, &mc, err) != 0)
-		goto out;
-	mk = (struct aws_keys){ mc.access_key_id, mc.secret_access_key, mc.session_token };
-	if (s_list_all(d, conn, &mk, &all, &bad_creds, err) != 0) {
-		if (bad_creds)
-			aws_client_forget_role(d->client, d->mgmt_role_arn, NULL);
-		goto out;
+	/* As in s_account_regions: refused credentials are assumed again once. */
+	for (int round = 0;; round++) {
+		sts_credentials_clear(&mc);
+		org_account_page_clear(&all);
+		bad_creds = 0;
+		if (aws_conn_assume_role(conn, &bk, d->home_region, d->mgmt_role_arn, NULL,
+					 S_SESSION_NAME, now, &mc, err) != 0)
+			goto out;
+		mk = (struct aws_keys){ mc.access_key_id, mc.secret_access_key, mc.session_token };
+		if (s_list_all(d, conn, &mk, &all, &bad_creds, err) == 0)
+			break;
+		if (!bad_creds)
+			goto out;
+		aws_client_forget_role(d->client, d->mgmt_role_arn, NULL);
+		if (round > 0)
+			goto out;
 	}
 	rc = s_build_snapshot(d, conn, &bk, &all, now, out, err);
 out:

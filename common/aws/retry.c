@@ -101,11 +101,17 @@ static const char *const s_expired[] = {
 	"RequestExpired",
 };
 
-/* Credentials refused as such; see retry.h. */
+/* Credentials refused as such; see retry.h. How each service says "I do
+ * not know this access key or session token": STS and the other Query
+ * services InvalidClientTokenId, EC2 AuthFailure, the JSON services
+ * (Organizations) UnrecognizedClientException, S3-style endpoints
+ * InvalidAccessKeyId. An endpoint that forgot the sessions it issued
+ * answers these for credentials that have not expired. */
 static const char *const s_refused[] = {
 	"InvalidClientTokenId",
 	"UnrecognizedClientException",
 	"AuthFailure",
+	"InvalidAccessKeyId",
 };
 
 int aws_retry_creds_expired(const char *code)

@@ -41,8 +41,10 @@ int aws_retry_creds_expired(const char *code);
 
 /* 1 if code says the credentials themselves were refused (expired, unknown
  * or invalid: the expired codes plus "InvalidClientTokenId",
- * "UnrecognizedClientException", "AuthFailure"), as opposed to the caller
- * lacking a permission: cached credentials that earn one are dropped. */
+ * "UnrecognizedClientException", "AuthFailure", "InvalidAccessKeyId"), as
+ * opposed to the caller lacking a permission: cached credentials that earn
+ * one are dropped and the role assumed again, once, before the call is
+ * tried again (search/engine.c, aws/org.c). */
 int aws_retry_creds_refused(const char *code);
 
 #endif

@@ -57,6 +57,9 @@
 /* Per-parse state reached from SAX callbacks via ctxt->_private. */
 struct s_parse_state {
 	int saw_dtd;
+	size_t nodes;                        /* elements, attributes, CDATA */
+	startElementNsSAX2Func start_element;   /* libxml2's tree builders */
+	cdataBlockSAXFunc cdata_block;
 };
 
 /* ---- document loading ------------------------------------------------ */
@@ -76,6 +79,45 @@ static void s_on_subset(void *ctx, const xmlChar *name,
 	if (st != NULL)
 		st->saw_dtd = 1;
 	xmlStopParser(ctxt);
+}
+
+/* Count n more nodes; past AWS_XML_MAX_NODES stop the parser, so the
+ * tree stops growing there (see xml.h). Returns 0 to go on. */
+static int s_count_nodes(xmlParserCtxtPtr ctxt, size_t n)
+{
+	struct s_parse_state *st = ctxt->_private;
+
+	st->nodes += n;
+	if (st->nodes <= AWS_XML_MAX_NODES)
+		return 0;
+	xmlStopParser(ctxt);
+	return -1;
+}
+
+/* SAX2 start of element: counted (with its attributes and namespace
+ * declarations, each a node of its own) before libxml2 builds it. */
+static void s_on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		       const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+		       int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct s_parse_state *st = ctxt->_private;
+
+	if (s_count_nodes(ctxt, 1 + (size_t)nb_namespaces + (size_t)nb_attributes) != 0)
+		return;
+	st->start_element(ctx, localname, prefix, uri, nb_namespaces, namespaces,
+			  nb_attributes, nb_defaulted, attributes);
+}
+
+/* CDATA sections are nodes too ("<![CDATA[]]>" is 12 bytes). */
+static void s_on_cdata(void *ctx, const xmlChar *value, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct s_parse_state *st = ctxt->_private;
+
+	if (s_count_nodes(ctxt, 1) != 0)
+		return;
+	st->cdata_block(ctx, value, len);
 }
 
 /* libxml2 messages end with a newline; copy without it. */
@@ -120,15 +162,33 @@ static xmlDocPtr s_read(const char *xml, size_t len, struct si_err *err)
 		si_err_set(err, SI_ERR_NOMEM, "cannot create XML parser");
 		return NULL;
 	}
-	/* ctxt->sax is this context's own copy, so the hooks stay per call. */
+	/* ctxt->sax is this context's own copy, so the hooks stay per call.
+	 * Comments and processing instructions ("<!---->", "<?a?>") would be
+	 * nodes nobody reads: they are not built at all. */
+	(void)xmlCtxtUseOptions(ctxt, S_XML_OPTIONS);
 	ctxt->_private = &st;
 	ctxt->sax->internalSubset = s_on_subset;
 	ctxt->sax->externalSubset = s_on_subset;
-	(void)xmlCtxtUseOptions(ctxt, S_XML_OPTIONS);
+	st.start_element = ctxt->sax->startElementNs;
+	st.cdata_block = ctxt->sax->cdataBlock;
+	if (ctxt->sax->initialized != XML_SAX2_MAGIC || st.start_element == NULL ||
+	    st.cdata_block == NULL) {
+		si_err_set(err, SI_ERR_INTERNAL, "XML parser is not SAX2");
+		goto fail;
+	}
+	ctxt->sax->startElementNs = s_on_start;
+	ctxt->sax->cdataBlock = s_on_cdata;
+	ctxt->sax->comment = NULL;
+	ctxt->sax->processingInstruction = NULL;
 	(void)xmlParseDocument(ctxt);
 
 	doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
+	if (st.nodes > AWS_XML_MAX_NODES) {
+		si_err_set(err, SI_ERR_LIMIT, "too many items: XML answer has more than %zu "
+			   "elements", AWS_XML_MAX_NODES);
+		goto fail;
+	}
 	if (st.saw_dtd ||
 	    (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
 		si_err_set(err, SI_ERR_INVALID,
@@ -822,8 +882,16 @@ static int s_parse_instance(const xmlNode *item, const char *owner,
 static int s_count_instances(const xmlNode *rset, size_t *total,
 			     struct si_err *err)
 {
+	size_t reservations = 0;
+
 	*total = 0;
 	for (xmlNode *r = s_child(rset, "item"); r != NULL; r = s_next(r, "item")) {
+		/* Every reservation holds at least one instance, so more
+		 * reservations than instances allowed is a hostile page too. */
+		if (++reservations > S_MAX_INSTANCES)
+			return si_err_set(err, SI_ERR_LIMIT,
+					  "too many items: more than %d reservations in one page",
+					  S_MAX_INSTANCES);
 		*total += s_count(s_child(r, "instancesSet"), "item");
 		if (*total > S_MAX_INSTANCES)
 			return si_err_set(err, SI_ERR_LIMIT,

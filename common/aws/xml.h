@@ -16,7 +16,8 @@
  *
  * Hostile input: documents carrying a DTD are refused (AWS never sends one,
  * and that shuts out entity expansion and external entities), the network
- * is never used, and sizes and item counts are capped (SI_ERR_LIMIT).
+ * is never used, and sizes, element counts (while reading) and item
+ * counts are capped (SI_ERR_LIMIT).
  *
  * Thread safety: every call uses its own libxml2 parser context and touches
  * no global libxml2 state, so calls may run in many threads at once,
@@ -41,6 +42,18 @@
  * should cap bodies at the same value, and searches should ask for pages
  * small enough (MaxResults) to stay under it. */
 #define AWS_XML_MAX_DOC ((size_t)8 * 1024 * 1024)
+
+/* Most elements (attributes and CDATA sections counted too) one answer
+ * may hold. The byte cap alone does not bound memory: "<item/>" is 7
+ * bytes, and libxml2 spends ~130 bytes on each element node and as much
+ * on each text node, so a 7 MB answer of 1,000,000 items cost ~150 MB per
+ * parse (issue 11). The count is checked while the document is read, and
+ * the parser stops at once past it (SI_ERR_LIMIT), so a tree never grows
+ * beyond ~2 x 131,072 nodes, about 35 MB. A real EC2 item is at most ~450
+ * elements (50 tags, a few interfaces and volumes); the search asks for
+ * pages of 200 (search/engine.c), 90,000 elements at worst, so real
+ * answers stay well under it. */
+#define AWS_XML_MAX_NODES ((size_t)128 * 1024)
 
 /* STS AssumeRole (also GetSessionToken, AssumeRoleWithWebIdentity) answer:
  * Credentials/{AccessKeyId,SecretAccessKey,SessionToken,Expiration} are

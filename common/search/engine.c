@@ -25,11 +25,15 @@
 /* The EC2 and STS API versions whose XML shapes aws_xml parses. */
 #define S_EC2_VERSION "2016-11-15"
 #define S_STS_VERSION "2011-06-15"
-/* Follow nextToken at most this many pages per call: 10 x 1000 results is
- * more than any Slack message can show, and it bounds a runaway paginator. */
-#define S_MAX_PAGES 10
-/* Per page: AWS allows 5..1000 for DescribeInstances. */
-#define S_PAGE_SIZE "1000"
+/* Follow nextToken at most this many pages per call: 60 x 200 results is
+ * more than SEARCH_MAX_MATCHES, so a big answer ends at that cap, which
+ * names the target, rather than here; it bounds a runaway paginator. */
+#define S_MAX_PAGES 60
+/* Per page: AWS allows 5..1000 for DescribeInstances. 200 keeps a page of
+ * the richest real instances (~450 XML elements each) well under
+ * AWS_XML_MAX_NODES, so the element cap only ever refuses hostile pages,
+ * and keeps each answer's tree small (issue 11). */
+#define S_PAGE_SIZE "200"
 /* Parameters in one call: Action, Version, up to 4 filters x 2 or ids. */
 #define S_MAX_PARAMS 32
 /* Instance ids of attached ENIs looked up per follow-up call. */
@@ -85,7 +89,8 @@ struct s_acct {
 	struct sts_credentials creds;
 	char *fail_code;
 	char *fail_msg;
-	int refreshed;              /* re-assumed once after an expiry */
+	int refreshed;              /* re-assumed once after AWS refused the
+	                             * credentials (expired or forgotten) */
 	unsigned gen;               /* bumped each time the credentials are replaced */
 };
 
@@ -113,6 +118,7 @@ struct s_job {
 	struct search_result *out;
 	size_t cap_matches;
 	size_t cap_failures;
+	int full;                   /* SEARCH_MAX_MATCHES reached: keep no more */
 	int oom;
 };
 
@@ -514,12 +520,26 @@ static void s_fail_target(struct s_job *j, size_t target, const char *code, cons
 	f->message = si_strdup_opt(msg);
 }
 
+/* A new, zeroed match of target at the end of the result, or NULL. Why
+ * the cap lives here: every match of every page passes through, so this
+ * is the one place that bounds what a search holds (SEARCH_MAX_MATCHES);
+ * the target that overflows it is failed as TooManyMatches and j->full
+ * stops further pages. NULL also on OOM (j->oom set). */
 static struct search_match *s_new_match(struct s_job *j, size_t target, enum search_match_kind kind)
 {
 	struct search_result *r = j->out;
 	struct s_target *t = &j->targets[target];
 	struct search_match *m;
 
+	if (r->n_matches >= SEARCH_MAX_MATCHES) {
+		char msg[64];
+
+		j->full = 1;
+		snprintf(msg, sizeof(msg), "more than %d matches; narrow the search",
+			 SEARCH_MAX_MATCHES);
+		s_fail_target(j, target, "TooManyMatches", msg);
+		return NULL;
+	}
 	if (r->n_matches == j->cap_matches) {
 		size_t ncap = j->cap_matches ? j->cap_matches * 2 : 16;
 		void *p = realloc(r->matches, ncap * sizeof(*r->matches));
@@ -843,7 +863,7 @@ static void s_next_page(struct s_job *j, struct s_call *c, const char *token)
 {
 	struct s_call *n;
 
-	if (token == NULL || token[0] == '\0' || c->page + 1 >= S_MAX_PAGES)
+	if (token == NULL || token[0] == '\0' || c->page + 1 >= S_MAX_PAGES || j->full)
 		return;
 	n = s_call_new(j, c->action, c->target, c->account);
 	if (n == NULL)
@@ -919,8 +939,13 @@ static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
 /* Why: every finished transfer ends here, and this is where the search
  * decides between done, retry later, assume the role again, or fail. The
  * classification and the retry and backoff rules are the client's (the
- * same as discovery's); only "credentials expired: re-assume once per
- * account and search" is the engine's own. Assumes c was removed from the
+ * same as discovery's); only "credentials refused: re-assume once per
+ * account and search" is the engine's own. Refused covers expired
+ * (ExpiredToken, RequestExpired) and forgotten (AuthFailure,
+ * InvalidClientTokenId, UnrecognizedClientException): an endpoint that
+ * lost the session it issued answers those until the cached credentials
+ * would have expired (about 55 minutes), so the cache entry is dropped for
+ * every search, not just this one. Assumes c was removed from the
  * multi handle and its status can still be read from c->easy. Returns 1
  * when the call was queued again, 0 when it is finished and may be freed. */
 static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
@@ -940,8 +965,11 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 	if (o.ok) {
 		if (s_parse_ok(j, c, &err) == 0)
 			return 0;
-		/* A 200 that does not parse will not parse on a retry either. */
-		snprintf(o.label, sizeof(o.label), "MalformedResponse");
+		/* A 200 that does not parse will not parse on a retry either.
+		 * One over a limit (too many items, too long a value) is named
+		 * apart: the endpoint answered, but more than we hold. */
+		snprintf(o.label, sizeof(o.label), "%s",
+			 err.code == SI_ERR_LIMIT ? "AnswerTooLarge" : "MalformedResponse");
 		snprintf(o.message, sizeof(o.message), "%s", err.msg);
 	} else if (o.retry) {
 		long wait = aws_client_backoff_ms(e->client, c->attempt + 1,
@@ -952,7 +980,7 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 		c->not_before_ms = si_mono_ms() + wait;
 		s_push(&j->delayed, c);
 		return 1;
-	} else if (c->action != S_ASSUME_ROLE && o.creds_expired &&
+	} else if (c->action != S_ASSUME_ROLE && o.creds_refused &&
 		   (c->cred_gen != a->gen || !a->refreshed)) {
 		/* Signed with credentials that have since been replaced (or are
 		 * being replaced): just go again behind the new ones. Otherwise

@@ -24,6 +24,16 @@
 /* The [search] deadline_ms default, used when the settings leave it 0. */
 #define SEARCH_DEFAULT_DEADLINE_MS 10000
 
+/* Matches one search keeps. A Slack answer shows a few dozen and counts
+ * the rest per account, and the command line lists them all: 10,000 (the
+ * pre-cap limit of one call, 10 pages of 1,000) is ample for every real
+ * question and costs at most ~20 MB (each match holds one or two KiB of
+ * strings); past it, a wildcard over a big organisation or a hostile
+ * endpoint would only cost memory. The target whose answer overflows it
+ * is named "TooManyMatches" and no further pages are asked for; what was
+ * kept is still shown. */
+#define SEARCH_MAX_MATCHES 10000
+
 enum search_term_kind {
 	SEARCH_TERM_INSTANCE_ID,  /* i-... exact */
 	SEARCH_TERM_IPV4,

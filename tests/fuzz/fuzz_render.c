@@ -2,7 +2,8 @@
  * fuzz_render.c - build a search_result from fuzz bytes (strings of any
  * bytes, invalid UTF-8 included; counts large enough to overflow Slack's
  * limits), render it every way, and check each output is strict JSON
- * (UTF-8 validated by json-c) with at most RENDER_MAX_BLOCKS blocks.
+ * (UTF-8 validated by json-c) with at most RENDER_MAX_BLOCKS blocks and no
+ * bidi control or invisible format character.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "render.h"
+#include "util/utf8.h"
 
 /* Caps that keep one input fast while still exceeding every Slack limit. */
 #define S_MAX_MATCHES 120
@@ -168,7 +170,24 @@ static void s_build(struct s_rd *r, struct search_result *res)
 	}
 }
 
-/* Strict JSON, valid UTF-8, at most RENDER_MAX_BLOCKS blocks. */
+/* No bidi control or invisible format character survives into Slack
+ * (issue 11): they could reorder or hide what the reader sees. */
+static void s_check_visible(const char *js)
+{
+	const unsigned char *p = (const unsigned char *)js;
+	size_t n = strlen(js), i = 0, k;
+	unsigned int cp;
+
+	while (i < n) {
+		k = utf8_seq(p + i, n - i, &cp);
+		if (k == 0 || utf8_is_invisible(cp))
+			abort();
+		i += k;
+	}
+}
+
+/* Strict JSON, valid UTF-8, at most RENDER_MAX_BLOCKS blocks, nothing
+ * invisible. */
 static void s_check(char *js)
 {
 	json_tokener *tok;
@@ -176,6 +195,7 @@ static void s_check(char *js)
 
 	if (js == NULL)
 		return;   /* only on OOM */
+	s_check_visible(js);
 	tok = json_tokener_new();
 	if (tok == NULL)
 		abort();

@@ -12,28 +12,39 @@
 PROD=111111111111
 STAGING=222222222222
 DEV=333333333333
-# Instances added to staging/eu-west-1 for the paging case: more than two
-# pages of 1000 (the engine's MaxResults, also the EC2 maximum).
+# Instances added to staging/eu-west-1 for the paging case: 12 pages of
+# 200 (the engine's MaxResults, issue 11).
 BULK=2345
+# Instances added to dev/us-west-2 past the per-search cap of 10,000
+# matches (SEARCH_MAX_MATCHES): a hostile or runaway answer is cut there,
+# with the target named, instead of growing the worker without bound.
+MANY=10050
 
 # ---- helpers (this file only) ---------------------------------------------
 
 # A fixture = the default one plus BULK instances named bulk-node-NNNN in
-# staging/eu-west-1, so a name search there needs 3 pages of 1000.
+# staging/eu-west-1, so a name search there needs 12 pages of 200, and
+# MANY named many-node-NNNNN in dev/us-west-2.
 make_bulk_fixture() {
-	"$PYTHON3" - "$SI_SRCDIR/tests/standin/fixture.json" "$1" "$BULK" <<'EOF'
+	"$PYTHON3" - "$SI_SRCDIR/tests/standin/fixture.json" "$1" "$BULK" "$MANY" <<'EOF'
 import json, sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst, n, many = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 doc = json.load(open(src))
-acc = next(a for a in doc["accounts"] if a["id"] == "222222222222")
-insts = acc["regions"]["eu-west-1"]["instances"]
-for k in range(n):
-    insts.append({"id": "i-%017x" % (0xb0000 + k), "type": "t3.micro", "state": "running",
-                  "launch_time": "2025-03-01T09:00:00.000Z", "image": "ami-0123456789abcdef0",
-                  "vpc": "vpc-0bulk0000000000001", "subnet": "subnet-0bulk00000000001",
-                  "az": "eu-west-1a",
-                  "private_ip": "10.99.%d.%d" % (k // 250, k % 250 + 4),
-                  "tags": {"Name": "bulk-node-%04d" % k}})
+
+def add(account, region, count, base, net, name):
+    acc = next(a for a in doc["accounts"] if a["id"] == account)
+    insts = acc["regions"][region]["instances"]
+    for k in range(count):
+        insts.append({"id": "i-%017x" % (base + k), "type": "t3.micro", "state": "running",
+                      "launch_time": "2025-03-01T09:00:00.000Z",
+                      "image": "ami-0123456789abcdef0",
+                      "vpc": "vpc-0bulk0000000000001", "subnet": "subnet-0bulk00000000001",
+                      "az": region + "a",
+                      "private_ip": "10.%d.%d.%d" % (net, k // 250, k % 250 + 4),
+                      "tags": {"Name": name % k}})
+
+add("222222222222", "eu-west-1", n, 0xb0000, 99, "bulk-node-%04d")
+add("333333333333", "us-west-2", many, 0x100000, 98, "many-node-%05d")
 json.dump(doc, open(dst, "w"))
 EOF
 }
@@ -122,9 +133,20 @@ expect_contains "paging: every instance counted" "$CLI_OUT" "2,345 matches for b
 expect_eq "paging: $BULK rows printed" "$(grep -c ' bulk-node-[0-9]\{4\} ' "$TMP/cli.out")" "$BULK"
 expect_eq "paging: first and last instance present" \
 	"$(grep -c -e ' bulk-node-0000 ' -e " bulk-node-$(printf %04d $((BULK - 1))) " "$TMP/cli.out")" 2
-expect_eq "paging: 3 DescribeInstances for staging/eu-west-1" \
-	"$(st "j['by_key'].get('DescribeInstances:$STAGING:eu-west-1', 0)")" 3
-expect_eq "paging: 1 DescribeInstances for each other target" "$(st "j['by_action']['DescribeInstances']")" 9
+expect_eq "paging: 12 DescribeInstances for staging/eu-west-1" \
+	"$(st "j['by_key'].get('DescribeInstances:$STAGING:eu-west-1', 0)")" 12
+expect_eq "paging: 1 DescribeInstances for each other target" "$(st "j['by_action']['DescribeInstances']")" 18
+
+# ---- the per-search match cap -------------------------------------------------
+
+aws_reset
+cli -- search many-node
+expect_contains "match cap: 10,000 matches kept" "$CLI_OUT" "10,000 matches for many-node"
+expect_contains "match cap: the overflowing target is named" "$CLI_OUT" \
+	"failed: dev/us-west-2: TooManyMatches (more than 10000 matches; narrow the search)"
+expect_eq "match cap: 10,000 rows printed" "$(grep -c ' many-node-[0-9]\{5\} ' "$TMP/cli.out")" 10000
+expect_eq "match cap: no page asked for past the cap (51 of 200)" \
+	"$(st "j['by_key'].get('DescribeInstances:$DEV:us-west-2', 0)")" 51
 
 # ---- throttling, then success ------------------------------------------------
 
@@ -180,8 +202,9 @@ for rg in eu-west-2 us-west-2 us-east-1; do
 done
 expect_contains "hang: prod-web-1 present" "$CLI_OUT" "prod-web-1"
 expect_contains "hang: staging-web-1 present" "$CLI_OUT" "staging-web-1"
-# The stand-in counts a hung request when the client gives up on it.
-for _ in $(seq 20); do [ "$(stat_sum "AssumeRole:$DEV:")" -ge 2 ] && break; sleep 0.1; done
+# Wait for the event (both attempts counted by the stand-in), with a
+# generous bound (10 s) for a busy machine, rather than a fixed time.
+for _ in $(seq 100); do [ "$(stat_sum "AssumeRole:$DEV:")" -ge 2 ] && break; sleep 0.1; done
 expect_eq "hang: the AssumeRole into dev was tried twice (max_attempts 2)" "$(stat_sum "AssumeRole:$DEV:")" 2
 
 # Hang in EC2 only, cut by the overall deadline instead: timeout 3 s x 3

@@ -7,7 +7,9 @@
 # Fixture: tests/data/integration/search_fixture.json = the default
 # tests/standin/fixture.json plus one dev/us-east-1 instance
 # (i-0c3d4e5f6a7b8000c) whose Name tag is hostile Slack markup
-# ("<!channel> & <http://evil|x>") and which has no Environment/Role tags
+# ("<!channel> & <http://evil|x> *bold* _it_ `code` ~gone~
+# https://evil.example/login evil.example", then U+202E "gnp.exe" U+202C and
+# U+200B "zw") and which has no Environment/Role tags
 # (every instance of the default fixture has both, so "fields hidden when
 # the tag is absent" needs it).
 #
@@ -88,6 +90,23 @@ def block_for(j, needle):
 
 def links(b):
     return re.findall(r"<(https://[^|>]+)\|", b["text"]["text"])
+
+def mrkdwn_objects(o):
+    """Every {"type": "mrkdwn"} text object in a message."""
+    out = []
+    if isinstance(o, dict):
+        if o.get("type") == "mrkdwn":
+            out.append(o)
+        for v in o.values():
+            out.extend(mrkdwn_objects(v))
+    elif isinstance(o, list):
+        for v in o:
+            out.extend(mrkdwn_objects(v))
+    return out
+
+def label(b):
+    """The label of a match block's console link: the escaped Name."""
+    return b["text"]["text"].split("|", 1)[1].split(">*", 1)[0]
 
 # One line per queued check: NAME \t FILE \t EXPR. Prints one line per
 # check: "0<TAB>NAME<TAB>" or "1<TAB>NAME<TAB>detail".
@@ -372,7 +391,18 @@ raw=$(cat "$ANS")
 case "$raw" in *'<!channel>'*|*'<http://evil'*) r=1 ;; *) r=0 ;; esac
 check "escaping: never the raw <!channel> or link markup" $r
 jcheck "escaping: the link label is the escaped name" "$ANS" \
-	'"|&lt;!channel&gt; &amp; &lt;http://evil|x&gt;>*" in block_for(j, "i-0c3d4e5f6a7b8000c")["text"]["text"]'
+	'"|&lt;!channel&gt; &amp; &lt;http://evil|x&gt; " in block_for(j, "i-0c3d4e5f6a7b8000c")["text"]["text"]'
+# Issue 11: formatting, links and reordering from AWS text. The whole
+# label, as Slack receives it: markers as look-alikes (U+2217, U+02CD,
+# U+02CB, U+223C), the bidi override and zero-width space gone.
+jcheck "escaping: the Name cannot format, link or reorder (exact label)" "$ANS" \
+	'label(block_for(j, "i-0c3d4e5f6a7b8000c")) == "&lt;!channel&gt; &amp; &lt;http://evil|x&gt; \u2217bold\u2217 \u02cdit\u02cd \u02cbcode\u02cb \u223cgone\u223c https://evil.example/login evil.example gnp.exe zw"'
+jcheck "escaping: no formatting marker left in the Name" "$ANS" \
+	'not set("*_~\x60") & set(label(block_for(j, "i-0c3d4e5f6a7b8000c")))'
+jcheck "escaping: no bidi or zero-width character anywhere" "$ANS" \
+	'not re.search("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]", json.dumps(j, ensure_ascii=False))'
+jcheck "escaping: every mrkdwn text is verbatim (bare URLs and hosts not linked)" "$ANS" \
+	'mrkdwn_objects(j) and all(o.get("verbatim") is True for o in mrkdwn_objects(j))'
 
 # ---- one account failing while others answer (EC2) --------------------------
 aws_fault '{"account":"222222222222","kind":"ec2-unauthorized"}'
@@ -423,8 +453,15 @@ jcheck "hang: dev's targets named as failed" "$ANS" \
 aws_reset
 
 # ---- exactly one final message per search -----------------------------------
-# Give late or duplicate posts a chance to show up, then count per path.
-sleep 1.5
+# Count per path once every deferred search's delivery has ended: its audit
+# line is written after the final POST (retries included), so a late or
+# duplicate post is counted, not missed, however busy the machine. Waiting
+# for that event (bounded, 30 s), never for a guessed time (issue 11).
+for _ in $(seq 300); do
+	[ "$(grep -cE 'event=audit .*delivery=(deferred|error)' "$TMP/worker.log")" -ge \
+		"${#DEFERRED_PATHS[@]}" ] && break
+	sleep 0.1
+done
 recv_messages > "$TMP/all.msgs.json"
 printf '%s\n' "${DEFERRED_PATHS[@]}" > "$TMP/deferred.paths"
 printf '%s\n' "${INLINE_PATHS[@]}" > "$TMP/inline.paths"

@@ -61,7 +61,7 @@ STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32,
 FAULT_KINDS = {"latency": True, "sts-access-denied": False, "ec2-unauthorized": False,
                "throttle": True, "throttle-count": True, "http500": False,
                "malformed-xml": False, "hang": False, "refuse": False,
-               "expire-credentials": False}
+               "expire-credentials": None, "huge-answer": True}
 
 SIG_MISMATCH_MSG = ("The request signature we calculated does not match the signature you "
                     "provided. Check your AWS Secret Access Key and signing method. Consult "
@@ -524,9 +524,10 @@ class Fault:
         self.kind = d.get("kind")
         if self.kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r" % self.kind)
-        if FAULT_KINDS[self.kind]:
-            if d.get("arg") is None:
-                raise ValueError("fault %s needs an argument" % self.kind)
+        # True: the argument is required; None: optional; False: none.
+        if FAULT_KINDS[self.kind] is True and d.get("arg") is None:
+            raise ValueError("fault %s needs an argument" % self.kind)
+        if FAULT_KINDS[self.kind] is not False and d.get("arg") not in (None, ""):
             self.arg = float(d["arg"])
         else:
             self.arg = None
@@ -697,6 +698,9 @@ class Standin:
         self.credential_ttl = credential_ttl
         self.log_enabled = log
         self.creds = {}  # akid -> temp credential dict
+        # Secrets of credentials forgotten on purpose, still reported by
+        # /_control/issued-secrets so a test's leak check covers them too.
+        self.forgotten_secrets = []
         self.stats = Counter()
         self.token_key = secrets.token_bytes(16)
         self.stopping = threading.Event()
@@ -725,6 +729,7 @@ class Standin:
                 out = [self.fixture_base_secret()] if self.fixture_base_secret() else []
                 for c in self.creds.values():
                     out.extend(v for v in (c.get("secret"), c.get("token")) if v)
+                out.extend(self.forgotten_secrets)
                 return Reply(200, json.dumps(out), ctype="application/json")
             if method == "GET" and path == "/_control/health":
                 return Reply(200, '{"ok":true}', ctype="application/json")
@@ -737,18 +742,39 @@ class Standin:
                 self.faults.extend(new)
                 return Reply(200, json.dumps({"ok": True, "faults": len(self.faults)}),
                              ctype="application/json")
+            if method == "POST" and path == "/_control/forget-credentials":
+                # The endpoint loses the sessions it issued (a credential
+                # store reset, a rotated signing key): every temporary key
+                # issued so far (for one account, or all) is now unknown,
+                # though not expired, and is answered as AWS answers an
+                # unknown key (InvalidClientTokenId / AuthFailure /
+                # UnrecognizedClientException). Stats and faults are kept.
+                account = doc.get("account") if isinstance(doc, dict) else None
+                gone = [k for k, c in self.creds.items()
+                        if account is None or c["account"] == str(account)]
+                self._forget(gone)
+                return Reply(200, json.dumps({"ok": True, "forgotten": len(gone)}),
+                             ctype="application/json")
             if method == "POST" and path in ("/_control/reset", "/_control/clear-faults"):
                 self.faults = ([] if path.endswith("clear-faults")
                                else [Fault(f) for f in self.startup_faults])
                 if path.endswith("reset"):
                     self.stats.clear()
                     if isinstance(doc, dict) and doc.get("credentials"):
-                        self.creds.clear()
+                        self._forget(list(self.creds))
                 return Reply(200, '{"ok":true}', ctype="application/json")
         return Reply(404, json.dumps({"error": "unknown control path"}),
                      ctype="application/json")
 
     # ---- helpers -----------------------------------------------------------
+    def _forget(self, akids):
+        """Drop issued credentials (lock held), keeping their secrets for the leak check."""
+        for k in akids:
+            c = self.creds.pop(k)
+            self.forgotten_secrets.extend(v for v in (c.get("secret"), c.get("token")) if v)
+        # Bounded like self.creds: a long benchmark keeps the newest only.
+        del self.forgotten_secrets[:-20000]
+
     def fixture_base_secret(self):
         return self.world.base.get("secret_access_key")
 
@@ -773,6 +799,14 @@ class Standin:
                 if fault.first is None:
                     fault.first = now
                 return now - fault.first < fault.arg
+            return fault.count <= fault.arg
+
+    def fault_fires(self, fault):
+        """A fault with a count argument fires for its first N matching calls only."""
+        with self.lock:
+            if fault.arg is None:
+                return True
+            fault.count += 1
             return fault.count <= fault.arg
 
     def make_token(self, scope, offset):
@@ -913,6 +947,10 @@ class Standin:
                 reply = self.orgs(action, req["body"], ident)
             if reply.status == 200 and any(f.kind == "malformed-xml" for f in faults):
                 reply.body = reply.body[:max(1, len(reply.body) // 2)]
+            huge = [f for f in faults if f.kind == "huge-answer"]
+            if reply.status == 200 and huge and proto == "ec2" and action.startswith(
+                    "Describe"):
+                reply.body = huge_answer(action, int(huge[0].arg)).encode()
             return reply
         except ApiError as e:
             return e.reply
@@ -998,7 +1036,7 @@ class Standin:
                              "The requested DurationSeconds exceeds the MaxSessionDuration set "
                              "for this role.")
         ttl = self.credential_ttl if self.credential_ttl is not None else duration
-        if any(f.kind == "expire-credentials" for f in faults):
+        if any(f.kind == "expire-credentials" and self.fault_fires(f) for f in faults):
             ttl = 0
         now = time.time()
         expires = now + ttl
@@ -1261,6 +1299,15 @@ def eni_xml(e, standalone):
              X("privateIpAddressesSet", *ips),
              X("ipv6AddressesSet", *[X("item", X("ipv6Address", text=a)) for a in e["ipv6"]]),
              X("interfaceType", text=e["interface_type"]))
+
+
+def huge_answer(action, n):
+    """A well-formed answer of n empty items ("<item/>", 7 bytes each): the
+    cheapest document to send and, parsed into a tree, the dearest to hold."""
+    set_name = "reservationSet" if action == "DescribeInstances" else "networkInterfaceSet"
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<%sResponse xmlns="%s">' % (action, EC2_NS) +
+            X("requestId", text=new_request_id()) + "<%s>" % set_name + "<item/>" * n +
+            "</%s></%sResponse>" % (set_name, action))
 
 
 def instance_xml(i):

@@ -8,7 +8,10 @@ them in memory and lets tests inspect them.  Loopback only, stdlib only.
                                  "counts": {path: n}}   (only accepted messages)
   GET  /_messages?path=/p    -> same, for one path
   POST /_control             JSON {"fail_next": N, "status": 500} or {"always_fail": true}
-                             or {"always_fail": false}
+                             or {"always_fail": false}; with "path": P and "after": K,
+                             fail_next applies to P only, once K messages were accepted
+                             there (so a test can fail a final answer, not its notice,
+                             without racing the worker)
   POST /_reset               forget messages and failure settings
 """
 
@@ -44,6 +47,7 @@ class State:
         self.fail_next = 0
         self.fail_status = 500
         self.always_fail = False
+        self.fail_rules = []  # [path, after, n]: fail n POSTs to path once after accepted
 
 
 class ReceiverHandler(BaseHTTPRequestHandler):
@@ -106,7 +110,10 @@ class ReceiverHandler(BaseHTTPRequestHandler):
                 if path == "/_reset":
                     st.reset()
                 else:
-                    if "fail_next" in doc:
+                    if "fail_next" in doc and "path" in doc:
+                        st.fail_rules.append([str(doc["path"]), int(doc.get("after", 0)),
+                                              int(doc["fail_next"])])
+                    elif "fail_next" in doc:
                         st.fail_next = int(doc["fail_next"])
                     if "always_fail" in doc:
                         st.always_fail = bool(doc["always_fail"])
@@ -119,6 +126,10 @@ class ReceiverHandler(BaseHTTPRequestHandler):
             fail = st.always_fail or st.fail_next > 0
             if st.fail_next > 0:
                 st.fail_next -= 1
+            for rule in st.fail_rules:
+                if not fail and rule[0] == path and st.counts[path] >= rule[1] and rule[2] > 0:
+                    rule[2] -= 1
+                    fail = True
             status = st.fail_status if fail else 200
             if not fail:
                 try:

@@ -186,6 +186,23 @@ static void test_classify_table(void **state)
 		{ AWS_PROTO_JSON, CURLE_OK, 400,
 		  "{\"__type\":\"ExpiredTokenException\",\"message\":\"x\"}",
 		  2, 0, 0, 0, 1, 1, "ExpiredTokenException", "ExpiredTokenException" },
+		/* A session the endpoint forgot (issue 11): refused, so the
+		 * role is assumed again; never retried as it stands. */
+		{ AWS_PROTO_QUERY, CURLE_OK, 403,
+		  "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+		  "<Message>bad</Message></Error><RequestId>r</RequestId></ErrorResponse>",
+		  1, 0, 0, 0, 0, 1, "InvalidClientTokenId", "InvalidClientTokenId" },
+		{ AWS_PROTO_JSON, CURLE_OK, 400,
+		  "{\"__type\":\"UnrecognizedClientException\",\"message\":\"x\"}",
+		  1, 0, 0, 0, 0, 1, "UnrecognizedClientException", "UnrecognizedClientException" },
+		{ AWS_PROTO_QUERY, CURLE_OK, 403,
+		  "<Error><Code>InvalidAccessKeyId</Code><Message>m</Message></Error>",
+		  1, 0, 0, 0, 0, 1, "InvalidAccessKeyId", "InvalidAccessKeyId" },
+		/* Lacking a permission is not a credentials problem. */
+		{ AWS_PROTO_QUERY, CURLE_OK, 403,
+		  "<Response><Errors><Error><Code>UnauthorizedOperation</Code></Error></Errors>"
+		  "</Response>",
+		  1, 0, 0, 0, 0, 0, "UnauthorizedOperation", "UnauthorizedOperation" },
 	};
 	struct fixture *fx = *state;
 

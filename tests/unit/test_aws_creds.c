@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -436,6 +437,38 @@ static void test_profile_control_char_refused(void **state)
 
 	assert_int_equal(profile_get(*state, "control_char", NULL, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_INVALID);
+}
+
+/* A credentials file that is a FIFO is refused at once: open(2) would
+ * otherwise wait for a writer forever (issue 11). alarm() turns a
+ * regression into a failed test rather than a hung suite. */
+static void test_profile_fifo_refused(void **state)
+{
+	char dir[] = "/tmp/test_aws_creds_fifo.XXXXXX";
+	char path[64];
+	struct env *e = env_new();
+	struct aws_creds_provider *p;
+	struct aws_creds c = {0};
+	struct si_err err;
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true(snprintf(path, sizeof(path), "%s/credentials", dir) < (int)sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s", path);
+	p = aws_creds_provider_profile_new(e->v, &err);
+	assert_non_null(p);
+	alarm(5);
+	rc = aws_creds_provider_get(p, 0, &c, &err);
+	alarm(0);
+	aws_creds_provider_free(p);
+	free(e);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_null(c.access_key_id);
 }
 
 static void test_profile_from_home(void **state)
@@ -1063,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_profile_missing_profile),
 		cmocka_unit_test(test_profile_missing_keys),
 		cmocka_unit_test(test_profile_control_char_refused),
+		cmocka_unit_test(test_profile_fifo_refused),
 		cmocka_unit_test(test_profile_from_home),
 		cmocka_unit_test(test_container_provider),
 		cmocka_unit_test(test_container_wrong_token_is_auth_error),

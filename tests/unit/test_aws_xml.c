@@ -972,6 +972,93 @@ static void test_count_limits(void **state)
 	free(x);
 }
 
+/* A DescribeRegions answer with one region and `pad` copies of filler
+ * (e.g. "<x/>") after it, inside the root. */
+static char *s_gen_regions_padded(const char *filler, size_t pad, size_t *len)
+{
+	static const char head[] = "<DescribeRegionsResponse><regionInfo><item>"
+				   "<regionName>eu-west-2</regionName></item></regionInfo>";
+	static const char tail[] = "</DescribeRegionsResponse>";
+	size_t fl = strlen(filler), n = SI_LITLEN(head) + pad * fl + SI_LITLEN(tail);
+	char *x = malloc(n + 1), *p;
+
+	assert_non_null(x);
+	memcpy(x, head, SI_LITLEN(head));
+	p = x + SI_LITLEN(head);
+	for (size_t i = 0; i < pad; i++, p += fl)
+		memcpy(p, filler, fl);
+	memcpy(p, tail, SI_LITLEN(tail) + 1);
+	*len = n;
+	return x;
+}
+
+static int s_regions_rc(const char *filler, size_t pad, struct si_err *err)
+{
+	char **regions = NULL;
+	size_t n = 0, len;
+	char *x = s_gen_regions_padded(filler, pad, &len);
+	int rc = aws_xml_parse_describe_regions(x, len, &regions, &n, err);
+
+	aws_xml_regions_free(regions, n);
+	free(x);
+	return rc;
+}
+
+/* Issue 11: a 7 MB answer of 1,000,000 "<item/>" was built into a tree of
+ * ~150 MB before any item cap looked at it. The element cap stops the
+ * parser while reading; the document's 4 other elements count too. */
+static void test_element_cap_while_reading(void **state)
+{
+	struct ec2_instance_list l;
+	struct si_err err = { 0 };
+	size_t len;
+	char *x;
+
+	(void)state;
+	/* root, regionInfo, item, regionName + padding = exactly the cap */
+	assert_int_equal(s_regions_rc("<x/>", AWS_XML_MAX_NODES - 4, &err), 0);
+	assert_int_equal(s_regions_rc("<x/>", AWS_XML_MAX_NODES - 3, &err), -1);
+	assert_int_equal(err.code, SI_ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "too many items"));
+	/* Attributes and CDATA sections are nodes as well. */
+	assert_int_equal(s_regions_rc("<x a='' b='' c=''/>", AWS_XML_MAX_NODES / 4, &err), -1);
+	assert_int_equal(err.code, SI_ERR_LIMIT);
+	assert_int_equal(s_regions_rc("<![CDATA[]]>", AWS_XML_MAX_NODES, &err), -1);
+	assert_int_equal(err.code, SI_ERR_LIMIT);
+	/* Comments and processing instructions build nothing: not counted. */
+	assert_int_equal(s_regions_rc("<!---->", AWS_XML_MAX_NODES * 2, &err), 0);
+	assert_int_equal(s_regions_rc("<?a?>", AWS_XML_MAX_NODES * 2, &err), 0);
+
+	/* The stand-in's huge-answer: 1,000,000 empty reservations, 7 MB. */
+	{
+		static const char head[] = "<DescribeInstancesResponse><reservationSet>";
+		static const char tail[] = "</reservationSet></DescribeInstancesResponse>";
+		size_t n = 1000000, p = SI_LITLEN(head);
+
+		len = p + n * SI_LITLEN("<item/>") + SI_LITLEN(tail);
+		x = malloc(len + 1);
+		assert_non_null(x);
+		memcpy(x, head, p);
+		for (size_t i = 0; i < n; i++, p += SI_LITLEN("<item/>"))
+			memcpy(x + p, "<item/>", SI_LITLEN("<item/>"));
+		memcpy(x + p, tail, SI_LITLEN(tail) + 1);
+		assert_true(len < AWS_XML_MAX_DOC);
+		assert_int_equal(aws_xml_parse_describe_instances(x, len, &l, &err), -1);
+		assert_int_equal(err.code, SI_ERR_LIMIT);
+		assert_non_null(strstr(err.msg, "too many items"));
+		assert_int_equal(l.n, 0);
+		/* 1,001 empty reservations: under the element cap, over the
+		 * reservation cap (every reservation holds an instance). */
+		len = SI_LITLEN(head) + 1001 * SI_LITLEN("<item/>");
+		memcpy(x + len, tail, SI_LITLEN(tail) + 1);
+		len += SI_LITLEN(tail);
+		assert_int_equal(aws_xml_parse_describe_instances(x, len, &l, &err), -1);
+		assert_int_equal(err.code, SI_ERR_LIMIT);
+		assert_non_null(strstr(err.msg, "reservations"));
+		free(x);
+	}
+}
+
 static void test_value_length_limit(void **state)
 {
 	size_t vlen = 64 * 1024 + 1;
@@ -1076,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_external_dtd),
 		cmocka_unit_test(test_undeclared_entity),
 		cmocka_unit_test(test_count_limits),
+		cmocka_unit_test(test_element_cap_while_reading),
 		cmocka_unit_test(test_value_length_limit),
 		cmocka_unit_test(test_many_threads),
 	};

@@ -806,6 +806,34 @@ static void test_missing_file_and_not_regular(void **state)
 	s_assert_contains(err.msg, "not a regular file");
 }
 
+/* Why the alarm: open(2) of a FIFO blocks until a writer appears, so the
+ * regression this guards against is a hang, not a wrong answer. SIGALRM's
+ * default action kills the test, which then fails instead of stalling the
+ * suite. Issue 11: an ini path that is a FIFO hung startup forever. */
+static void test_fifo_refused_without_blocking(void **state)
+{
+	char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+	char dir[] = "/tmp/si_test_fifo_XXXXXX";
+	char path[64];
+	struct si_config cfg;
+	struct si_err err;
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true(snprintf(path, sizeof(path), "%s/si.ini", dir) < (int)sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5);
+	rc = si_config_load(&cfg, path, envp, &err);
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	s_assert_contains(err.msg, "not a regular file");
+	s_assert_contains(err.msg, path);
+}
+
 static void test_bad_secret_not_echoed(void **state)
 {
 	char *envp[] = { "SLACK_SIGNING_SECRET=has spaces inside", NULL };
@@ -915,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_readable_file_without_secret_ok),
 		cmocka_unit_test(test_world_writable_file_refused),
 		cmocka_unit_test(test_missing_file_and_not_regular),
+		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_bad_secret_not_echoed),
 		cmocka_unit_test(test_describe_lists_accounts_not_secrets),
 		cmocka_unit_test(test_config_path),

@@ -150,8 +150,8 @@ static void test_parse_rejects_bad_entries(void **state)
 		"{\"Accounts\":[{\"Id\":\"12345678901x\",\"Status\":\"ACTIVE\"}]}",
 		"{\"Accounts\":[{\"Id\":\"../../etc/pa\",\"Status\":\"ACTIVE\"}]}",
 		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\",\"Name\":7}]}",
-		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\","
-		"\"Name\":\"a\\u0000b\"}]}",
+		("{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"ACTIVE\","
+		 "\"Name\":\"a\\u0000b\"}]}"),
 		"{\"Accounts\":[{\"Id\":\"123456789012\",\"Status\":\"\"}]}",
 		"{\"Accounts\":[\"123456789012\"]}",
 		"{\"Accounts\":[],\"NextToken\":5}",
@@ -807,6 +807,37 @@ static void test_region_failure_keeps_previous_regions(void **state)
 	fclose(log);
 }
 
+/* Issue 11: when the endpoint forgets the sessions it issued, a refresh
+ * drops the refused credentials (management role and member roles alike)
+ * and assumes each role again, once, instead of failing until they would
+ * have expired. */
+static void test_refresh_reassumes_forgotten_credentials(void **state)
+{
+	struct fixture *fx = *state;
+	char *regions[] = { "us-east-1" };
+	struct org_discovery *d;
+	struct org_snapshot *s;
+	struct si_err err;
+	int before;
+
+	reset_standin(fx);
+	d = new_discovery(fx, regions, 1, 900);
+	assert_int_equal(org_discovery_refresh(d, 1000, &err), 0);
+	before = stat_of(fx, "by_action", "AssumeRole");
+	assert_true(before > 0);
+	assert_int_equal(control(fx, "/_control/forget-credentials", "{}", NULL), 200);
+	if (org_discovery_refresh(d, 2000, &err) != 0)
+		fail_msg("refresh after forgotten credentials: %s", err.msg);
+	/* Every role was assumed once more, no more. */
+	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), 2 * before);
+	s = org_discovery_get(d);
+	assert_non_null(s);
+	assert_int_equal(s->fetched_at, 2000);
+	assert_int_equal(s->n, N_ACCOUNTS);
+	org_snapshot_unref(s);
+	org_discovery_free(d);
+}
+
 static void test_refresh_failure_keeps_last_snapshot(void **state)
 {
 	struct fixture *fx = *state;
@@ -834,17 +865,19 @@ static void test_refresh_failure_keeps_last_snapshot(void **state)
 	org_snapshot_unref(s);
 
 	/* The management role can no longer be assumed and the credentials
-	 * we hold are forgotten by the stand-in. The first refresh fails with
-	 * them (and drops them), the next one at AssumeRole. */
+	 * we hold are forgotten by the stand-in. The refresh is refused them
+	 * (UnrecognizedClientException), drops them and assumes the role
+	 * again at once (issue 11), which is denied; so is the next one. */
 	assert_int_equal(control(fx, "/_control/reset", "{\"credentials\":true}", NULL), 200);
 	assert_int_equal(fault(fx, MGMT_ACCOUNT, "sts-access-denied", NULL), 200);
 	assert_int_equal(org_discovery_refresh(d, 3000, &err), -1);
-	assert_non_null(strstr(err.msg, "UnrecognizedClientException"));
+	assert_non_null(strstr(err.msg, "AccessDenied"));
+	/* AccessDenied is not retried: one AssumeRole call per refresh. */
+	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), 1);
 	assert_int_equal(org_discovery_refresh(d, 4000, &err), -1);
 	assert_non_null(strstr(err.msg, "AccessDenied"));
 	assert_null(strstr(err.msg, BASE_SECRET));
-	/* AccessDenied is not retried: one AssumeRole call. */
-	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), 1);
+	assert_int_equal(stat_of(fx, "by_action", "AssumeRole"), 2);
 	s = org_discovery_get(d);
 	assert_ptr_equal(s, good);
 	org_snapshot_unref(s);
@@ -991,6 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_discovery_all_regions_asks_each_account),
 		cmocka_unit_test(test_search_reuses_discovery_credentials),
 		cmocka_unit_test(test_region_failure_keeps_previous_regions),
+		cmocka_unit_test(test_refresh_reassumes_forgotten_credentials),
 		cmocka_unit_test(test_refresh_failure_keeps_last_snapshot),
 		cmocka_unit_test(test_background_thread_refreshes_and_stops),
 		cmocka_unit_test(test_background_failure_is_logged),

@@ -690,6 +690,137 @@ static void test_injection_escaped_everywhere(void **state)
 	search_result_free(&r);
 }
 
+/* Every mrkdwn text object in the message is verbatim (no auto-links). */
+static void s_all_verbatim(json_object *o, size_t *n)
+{
+	json_object *v;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			s_all_verbatim(json_object_array_get_idx(o, i), n);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	if (json_object_object_get_ex(o, "type", &v) &&
+	    strcmp(json_object_get_string(v), "mrkdwn") == 0) {
+		assert_true(json_object_object_get_ex(o, "verbatim", &v));
+		assert_true(json_object_get_boolean(v));
+		(*n)++;
+	}
+	json_object_object_foreach(o, key, val) {
+		(void)key;
+		s_all_verbatim(val, n);
+	}
+}
+
+/* Issue 11: text from AWS reached Slack with its formatting live. Slack
+ * documents escapes for & < > only; the formatting markers are replaced by
+ * look-alikes unless they sit inside a word, bidi and invisible format
+ * characters are dropped, and every text object is verbatim so bare URLs
+ * and host names are not linked. Data: hostile input -> what Slack gets. */
+static void test_aws_text_cannot_format_link_or_reorder(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "*bold*", "\xe2\x88\x97" "bold" "\xe2\x88\x97" },
+		{ "_it_", "\xcb\x8d" "it" "\xcb\x8d" },
+		{ "~gone~", "\xe2\x88\xbc" "gone" "\xe2\x88\xbc" },
+		{ "`code`", "\xcb\x8b" "code" "\xcb\x8b" },
+		{ "```pre```", "\xcb\x8b\xcb\x8b\xcb\x8b" "pre" "\xcb\x8b\xcb\x8b\xcb\x8b" },
+		{ "a *b* c", "a \xe2\x88\x97" "b" "\xe2\x88\x97 c" },
+		/* inside a word nothing can format: copied back unchanged */
+		{ "prod_web_1", "prod_web_1" },
+		{ "2*3*4", "2*3*4" },
+		{ "x~y", "x~y" },
+		/* a value can start a line: no block quote */
+		{ "> quoted", "\xef\xbc\x9e quoted" },
+		{ "a > b", "a &gt; b" },
+		/* RLO ... PDF: "gnp.exe" must not display as "exe.png" */
+		{ "\xe2\x80\xae" "gnp.exe\xe2\x80\xac", "gnp.exe" },
+		{ "\xe2\x81\xa6" "x\xe2\x81\xa9 \xd8\x9c" "y\xe2\x80\x8e\xe2\x80\x8f", "x y" },
+		{ "a\xe2\x80\x8b" "b\xef\xbb\xbf" "c\xc2\xad" "d\xe2\x81\xa0" "e", "abcde" },
+		/* an invisible character cannot hide a marker's word boundary */
+		{ "a\xe2\x80\x8b_b_", "a_b\xcb\x8d" },
+		{ "line\xe2\x80\xa8" "break", "line break" },
+		{ "https://evil.example/login", "https://evil.example/login" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct search_result r;
+		json_object *root, *blocks, *fields;
+		const char *env;
+		char *js;
+		size_t n_verbatim = 0;
+
+		s_many(&r, 1, NULL);
+		s_tag(&r.matches[0].instance.tags, &r.matches[0].instance.n_tags, "Environment",
+		      rows[i].in);
+		js = render_result(&r, NULL, NULL);
+		root = s_check_message(js);
+		assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+		assert_true(json_object_object_get_ex(json_object_array_get_idx(blocks, 1),
+						      "fields", &fields));
+		env = NULL;
+		for (size_t k = 0; k < json_object_array_length(fields); k++) {
+			const char *t = s_text_of(json_object_array_get_idx(fields, k));
+
+			if (si_str_has_prefix(t, "*Environment*\n"))
+				env = t + SI_LITLEN("*Environment*\n");
+		}
+		if (env == NULL || strcmp(env, rows[i].out) != 0)
+			fail_msg("row %zu: want \"%s\" got \"%s\"", i, rows[i].out,
+				 env != NULL ? env : "(none)");
+		s_all_verbatim(root, &n_verbatim);
+		assert_true(n_verbatim >= 2);
+		json_object_put(root);
+		free(js);
+		search_result_free(&r);
+	}
+}
+
+/* The headline (the Name as the console link's label) and the command
+ * line table get the same treatment. */
+static void test_hostile_name_in_headline_and_table(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js, *out = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	free(r.matches[0].instance.tags[0].value);
+	r.matches[0].instance.tags[0].value =
+		s_dup("*x* <!here> \xe2\x80\xae" "gnp.exe evil.example");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 1),
+			    "*<https://eu-west-2.console.aws.amazon.com/ec2/home?region=eu-west-2"
+			    "#InstanceDetails:instanceId=i-00000000000000000|"
+			    "\xe2\x88\x97x\xe2\x88\x97 &lt;!here&gt; gnp.exe evil.example>* "
+			    "i-00000000000000000\n<https://eu-west-2.console.aws.amazon.com/config/"
+			    "home?region=eu-west-2#/timeline/AWS::EC2::Instance/"
+			    "i-00000000000000000/configuration|Config timeline> \xc2\xb7 "
+			    "<https://eu-west-2.console.aws.amazon.com/systems-manager/"
+			    "session-manager/i-00000000000000000?region=eu-west-2"
+			    "|Session Manager>");
+	assert_null(strstr(js, "\xe2\x80\xae"));
+	json_object_put(root);
+	free(js);
+	fp = open_memstream(&out, &len);
+	assert_non_null(fp);
+	assert_int_equal(render_text(&r, fp, NULL), 0);
+	fclose(fp);
+	assert_null(strstr(out, "\xe2\x80\xae"));
+	assert_non_null(strstr(out, "*x* <!here> ?gnp.exe"));
+	free(out);
+	search_result_free(&r);
+}
+
 static void test_invalid_utf8_and_controls_replaced(void **state)
 {
 	struct search_result r;
@@ -1307,6 +1438,8 @@ int main(void)
 		cmocka_unit_test(test_cut_never_splits_entity),
 		cmocka_unit_test(test_astral_characters_counted_conservatively),
 		cmocka_unit_test(test_injection_escaped_everywhere),
+		cmocka_unit_test(test_aws_text_cannot_format_link_or_reorder),
+		cmocka_unit_test(test_hostile_name_in_headline_and_table),
 		cmocka_unit_test(test_invalid_utf8_and_controls_replaced),
 		cmocka_unit_test(test_unsafe_ids_are_not_linked),
 		cmocka_unit_test(test_state_emoji),
