@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "render.h"
 #include "slack/cmd.h"
 #include "slack/sig.h"
+#include "util/strutil.h"
 
 /* Distinct regions and aliases listed in help; more would not fit a help
  * message (the renderer truncates within Slack's limits anyway). */
@@ -39,6 +41,10 @@ struct app {
 /* A Content-Length with more digits than this is nonsense for us whatever
  * max_body says; it also keeps strtoull far from overflow. */
 #define APP_CONTENT_LENGTH_DIGITS 12
+
+/* An arrival hint more than this before our accept is not believed: no
+ * request waits a minute in nginx and still has a Slack deadline left. */
+#define APP_ARRIVAL_WINDOW_MS 60000
 
 struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 		    struct si_err *err)
@@ -375,6 +381,10 @@ static void s_refused(struct app_response *resp, const struct slack_cmd *cmd,
 	s_respond_owned(resp, render_error(user_text, &err));
 }
 
+/* Shown to a user whose search cannot be taken now. */
+#define APP_BUSY_TEXT "slash-infra is busy with other searches right now; " \
+	"please try again in a few seconds."
+
 /* Refuse politely, only to the asker. */
 static void s_ephemeral(struct app_response *resp, const char *reason, const char *text)
 {
@@ -382,6 +392,21 @@ static void s_ephemeral(struct app_response *resp, const char *reason, const cha
 
 	resp->reason = reason;
 	s_respond_owned(resp, render_error(text, &err));
+}
+
+/* What is left of the inline budget for req: counted from its arrival at
+ * the web server, so time spent queued (in nginx, the backlog or our
+ * door) is not given again. 0 when it is spent: answer now, deferred. */
+static int s_inline_wait_ms(int budget_ms, const struct app_request *req)
+{
+	long long left;
+
+	if (req->arrival_ms <= 0 || req->now_ms <= 0)
+		return budget_ms;
+	left = req->arrival_ms + budget_ms - req->now_ms;
+	if (left < 0)
+		return 0;
+	return left > budget_ms ? budget_ms : (int)left;
 }
 
 /* Why the split between inline and deferred: Slack drops a slash-command
@@ -394,7 +419,8 @@ static void s_ephemeral(struct app_response *resp, const char *reason, const cha
  * path resp->job keeps the job's reference for app_after(), which runs
  * after the HTTP response is flushed so the acknowledgement is not held
  * up by the "Searching..." post. */
-static void s_search(struct app *app, const struct slack_cmd *cmd, const struct query *q,
+static void s_search(struct app *app, const struct app_request *req,
+		     const struct slack_cmd *cmd, const struct query *q,
 		     struct app_response *resp)
 {
 	const struct si_config *cfg = app->cfg;
@@ -441,14 +467,13 @@ static void s_search(struct app *app, const struct slack_cmd *cmd, const struct 
 	access_accounts_free(&aa);
 	if (job == NULL) {
 		if (err.code == SI_ERR_LIMIT)
-			s_ephemeral(resp, "busy", "slash-infra is busy with other searches right "
-				    "now; please try again in a few seconds.");
+			s_ephemeral(resp, "busy", APP_BUSY_TEXT);
 		else
 			s_ephemeral(resp, "submit failed",
 				    "slash-infra could not start the search.");
 		return;
 	}
-	if (search_job_wait_inline(job, cfg->inline_budget_ms)) {
+	if (search_job_wait_inline(job, s_inline_wait_ms(cfg->inline_budget_ms, req))) {
 		resp->reason = "answered inline";
 		s_respond_owned(resp, search_job_render(job, &err));
 		search_job_release(job);
@@ -466,7 +491,7 @@ void app_after(struct app *app, struct app_response *resp)
 	(void)app;
 	if (resp->job == NULL)
 		return;
-	search_job_post_pending(resp->job);
+	search_job_queue_notice(resp->job);
 	search_job_release(resp->job);
 	resp->job = NULL;
 }
@@ -592,7 +617,70 @@ void app_handle(struct app *app, const struct app_request *req,
 		s_ephemeral(resp, "unknown account or region", err.msg);
 		goto out;
 	}
-	s_search(app, &cmd, &q, resp);
+	s_search(app, req, &cmd, &q, resp);
 out:
 	slack_cmd_free(&cmd);
+}
+
+/* A number of digits and at most one '.', then the end: strtod and
+ * strtoll would accept spaces, signs, exponents and hex. */
+static int s_plain_decimal(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	if (digits == 0 || digits > 16)
+		return 0;
+	if (s[digits] == '\0')
+		return 1;
+	return s[digits] == '.' && strspn(s + digits + 1, "0123456789") ==
+					   strlen(s + digits + 1);
+}
+
+/* Why a window: the hint comes from the web server's clock (the same
+ * host in the documented setups) or, for X-Request-Start, possibly from a
+ * client. Believing only [accepted - 60 s, accepted] bounds what a wrong
+ * clock or a forged header can do: the inline wait only ever gets
+ * shorter, never longer than the budget from our own accept. */
+long long app_arrival_ms(const char *request_start, const char *x_request_start,
+			 long long accepted_ms)
+{
+	long long hint = 0;
+	const char *v;
+
+	if (request_start != NULL && s_plain_decimal(request_start)) {
+		char *end;
+		long long sec = strtoll(request_start, &end, 10);
+		long long ms = 0;
+
+		if (*end == '.') {
+			/* nginx's $msec has three decimals; read up to three. */
+			int i = 1;
+
+			for (; i <= 3 && isdigit((unsigned char)end[i]); i++)
+				ms = ms * 10 + (end[i] - '0');
+			for (; i <= 3; i++)
+				ms *= 10;
+		}
+		hint = sec * 1000 + ms;
+	} else if (x_request_start != NULL) {
+		v = SI_AFTER_PREFIX(x_request_start, "t=");
+		if (v != NULL && s_plain_decimal(v) && strchr(v, '.') == NULL)
+			hint = strtoll(v, NULL, 10) / 1000;     /* microseconds */
+	}
+	if (hint <= 0 || hint > accepted_ms || hint < accepted_ms - APP_ARRIVAL_WINDOW_MS)
+		return accepted_ms;
+	return hint;
+}
+
+void app_busy_response(const char *path, struct app_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->reason = "busy";
+	if (path != NULL && strcmp(path, APP_SLACK_ROUTE) == 0) {
+		resp->route = "infra-search";
+		s_ephemeral(resp, "busy", APP_BUSY_TEXT);
+		return;
+	}
+	resp->route = path != NULL && strcmp(path, APP_HEALTH_ROUTE) == 0 ? "healthz" : "unknown";
+	app_response_text(resp, 503, "busy");
 }

@@ -35,6 +35,11 @@ struct app_request {
 	const char *body;            /* raw body, body_len bytes, may hold NULs */
 	size_t body_len;
 	time_t now;                  /* the caller's clock, seconds */
+	/* When the request reached the web server and now, wall-clock ms
+	 * (app_arrival_ms); the inline budget counts from arrival. 0: the
+	 * request arrived now. */
+	long long arrival_ms;
+	long long now_ms;
 };
 
 struct app_response {
@@ -82,9 +87,26 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 void app_handle(struct app *app, const struct app_request *req,
 		struct app_response *resp);
 
-/* Work that must wait until the HTTP response has been sent: post the
- * deferred search's notice to response_url. Safe to call on any resp. */
+/* Work that must wait until the HTTP response has been sent: queue the
+ * deferred search's notice for response_url (the pool's notice threads
+ * post it; this returns at once). Safe to call on any resp. */
 void app_after(struct app *app, struct app_response *resp);
+
+/* When the request arrived, in wall-clock ms: nginx's $msec passed as
+ * REQUEST_START ("1712345678.123"), else an X-Request-Start header as
+ * Apache's mod_headers sets it ("t=<microseconds>"), else accepted_ms
+ * (when our door accepted the connection). A hint later than accepted_ms
+ * or more than a minute before it (clock skew, a forged header) is not
+ * believed; so the inline wait never ends later than accepted_ms plus the
+ * budget, and a forged hint can at most make the answer deferred. Either
+ * hint may be NULL. */
+long long app_arrival_ms(const char *request_start, const char *x_request_start,
+			 long long accepted_ms);
+
+/* Fill resp with the "busy" answer for path, without touching the pool:
+ * the Slack route gets Slack's ephemeral busy message (200, so Slack shows
+ * it), anything else 503. For when the door cannot take the request. */
+void app_busy_response(const char *path, struct app_response *resp);
 
 /* Fill resp with a plain-text error (used by the worker when the body is
  * shorter than announced). */

@@ -19,6 +19,11 @@
  * be posted before sending the answer anyway: the notice has its own
  * bounded retries (well under this), so this only guards against a bug. */
 #define POOL_PENDING_WAIT_MS 20000
+/* Threads posting "Searching..." notices for the request threads, so a
+ * request thread never waits on Slack: a notice takes one POST (~0.1-0.3 s
+ * to Slack), and 4 keep up with a burst of 100 deferred searches within a
+ * few seconds while the searches themselves run. */
+#define POOL_NOTICE_THREADS 4
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -31,6 +36,9 @@ struct search_job {
 	int pending_done;         /* the notice was posted (or gave up) */
 	struct search_pool *pool;
 	struct search_job *next;  /* queue link, under the pool lock */
+	struct search_job *nnext; /* notice queue link, under the pool lock */
+	/* Unanswered jobs, under the pool lock (search_pool_drain). */
+	struct search_job *aprev, *anext;
 
 	struct query q;
 	char *text;
@@ -58,6 +66,16 @@ struct search_pool {
 	int stopping;
 	pthread_t *threads;
 	int n_threads;
+	/* Jobs submitted and not yet answered (inline or delivered): what a
+	 * stop waits for and, past its budget, hands off. */
+	struct search_job *active;
+	size_t n_active;
+	pthread_cond_t idle;      /* n_active reached 0; CLOCK_MONOTONIC */
+	/* Notices to post (search_job_queue_notice), each holding a ref. */
+	struct search_job *nhead, *ntail;
+	pthread_cond_t ncond;
+	pthread_t notice_threads[POOL_NOTICE_THREADS];
+	int n_notice_threads;
 };
 
 
@@ -110,6 +128,23 @@ void search_job_release(struct search_job *j)
 	pthread_mutex_unlock(&j->lock);
 	if (last)
 		s_job_free(j);
+}
+
+/* The job's answer is settled (it went inline, or its delivery ended):
+ * it no longer holds up a stop. */
+static void s_settle(struct search_pool *pool, struct search_job *j)
+{
+	pthread_mutex_lock(&pool->lock);
+	if (j->aprev != NULL)
+		j->aprev->anext = j->anext;
+	else if (pool->active == j)
+		pool->active = j->anext;
+	if (j->anext != NULL)
+		j->anext->aprev = j->aprev;
+	j->aprev = j->anext = NULL;
+	if (pool->n_active > 0 && --pool->n_active == 0)
+		pthread_cond_broadcast(&pool->idle);
+	pthread_mutex_unlock(&pool->lock);
 }
 
 /* Narrow the query's account: modifiers to the accounts this request may
@@ -251,8 +286,11 @@ static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct s
 	deferred = j->deferred;
 	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
+	/* Not deferred: the waiting request thread answers inline (the
+	 * decision was made under the job's lock, so it sees JOB_DONE). */
 	if (deferred)
 		s_deliver(j);
+	s_settle(pool, j);
 }
 
 /* One pool thread: owns its search context (a curl multi handle, so its
@@ -294,10 +332,41 @@ static void *s_worker(void *arg)
 	return NULL;
 }
 
+/* One notice thread: posts queued "Searching..." notices until the pool
+ * stops and the notice queue is empty. */
+static void *s_notice_worker(void *arg)
+{
+	struct search_pool *pool = arg;
+
+	for (;;) {
+		struct search_job *j;
+
+		pthread_mutex_lock(&pool->lock);
+		while (pool->nhead == NULL && !pool->stopping)
+			pthread_cond_wait(&pool->ncond, &pool->lock);
+		j = pool->nhead;
+		if (j == NULL) {
+			pthread_mutex_unlock(&pool->lock);
+			break;
+		}
+		pool->nhead = j->nnext;
+		if (pool->nhead == NULL)
+			pool->ntail = NULL;
+		pthread_mutex_unlock(&pool->lock);
+		search_job_post_pending(j);
+		search_job_release(j);
+	}
+	return NULL;
+}
+
+/* Why the idle condition runs on CLOCK_MONOTONIC: search_pool_drain waits
+ * on it against a stop deadline, which a wall-clock step must not move.
+ * On a thread that fails to start, the ones started are joined (free). */
 struct search_pool *search_pool_new(struct search_engine *engine, int workers,
 				    int queue_size, struct si_err *err)
 {
 	struct search_pool *pool = calloc(1, sizeof(*pool));
+	pthread_condattr_t ca;
 
 	if (pool == NULL || workers < 1 || queue_size < 1) {
 		free(pool);
@@ -306,6 +375,11 @@ struct search_pool *search_pool_new(struct search_engine *engine, int workers,
 	}
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool->idle, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&pool->ncond, NULL);
 	pool->engine = engine;
 	pool->queue_max = (size_t)queue_size;
 	pool->threads = calloc((size_t)workers, sizeof(*pool->threads));
@@ -322,6 +396,14 @@ struct search_pool *search_pool_new(struct search_engine *engine, int workers,
 		}
 		pool->n_threads++;
 	}
+	for (int i = 0; i < POOL_NOTICE_THREADS; i++) {
+		if (pthread_create(&pool->notice_threads[i], NULL, s_notice_worker, pool) != 0) {
+			search_pool_free(pool);
+			si_err_set(err, SI_ERR_INTERNAL, "cannot start notice thread");
+			return NULL;
+		}
+		pool->n_notice_threads++;
+	}
 	return pool;
 }
 
@@ -332,12 +414,18 @@ void search_pool_free(struct search_pool *pool)
 	pthread_mutex_lock(&pool->lock);
 	pool->stopping = 1;
 	pthread_cond_broadcast(&pool->cond);
+	pthread_cond_broadcast(&pool->ncond);
 	pthread_mutex_unlock(&pool->lock);
+	/* Notices first: a deferred job's delivery waits for its notice. */
+	for (int i = 0; i < pool->n_notice_threads; i++)
+		pthread_join(pool->notice_threads[i], NULL);
 	for (int i = 0; i < pool->n_threads; i++)
 		pthread_join(pool->threads[i], NULL);
 	free(pool->threads);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->cond);
+	pthread_cond_destroy(&pool->idle);
+	pthread_cond_destroy(&pool->ncond);
 	free(pool);
 }
 
@@ -405,6 +493,11 @@ struct search_job *search_pool_submit(struct search_pool *pool,
 		pool->head = j;
 	pool->tail = j;
 	pool->queued++;
+	j->anext = pool->active;
+	if (pool->active != NULL)
+		pool->active->aprev = j;
+	pool->active = j;
+	pool->n_active++;
 	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
 	return j;
@@ -468,6 +561,24 @@ void search_job_post_pending(struct search_job *j)
 	pthread_mutex_unlock(&j->lock);
 }
 
+void search_job_queue_notice(struct search_job *j)
+{
+	struct search_pool *pool = j->pool;
+
+	pthread_mutex_lock(&j->lock);
+	j->refs++;
+	pthread_mutex_unlock(&j->lock);
+	pthread_mutex_lock(&pool->lock);
+	j->nnext = NULL;
+	if (pool->ntail != NULL)
+		pool->ntail->nnext = j;
+	else
+		pool->nhead = j;
+	pool->ntail = j;
+	pthread_cond_signal(&pool->ncond);
+	pthread_mutex_unlock(&pool->lock);
+}
+
 void search_job_targets(const struct search_job *j, size_t *n_accounts, size_t *n_regions)
 {
 	if (n_accounts != NULL)
@@ -479,4 +590,69 @@ void search_job_targets(const struct search_job *j, size_t *n_accounts, size_t *
 struct search_engine *search_pool_engine(struct search_pool *pool)
 {
 	return pool->engine;
+}
+
+/* Hand one unanswered job on. Why under both locks: the job's fields are
+ * stable (copied at submit, never changed) but its state is not, and the
+ * pool lock keeps it alive (it is in the active list). */
+static void s_handoff(struct search_job *j, search_handoff_fn fn, void *arg)
+{
+	struct search_handoff h;
+
+	memset(&h, 0, sizeof(h));
+	h.text = j->text;
+	h.response_url = j->response_url;
+	h.response_type = j->rtype;
+	h.who = &j->who;
+	h.submitted_ms = j->submitted_ms;
+	pthread_mutex_lock(&j->lock);
+	h.started = j->state != JOB_QUEUED;
+	h.deferred = j->deferred;
+	h.notice_posted = j->pending_done;
+	pthread_mutex_unlock(&j->lock);
+	fn(&h, arg);
+}
+
+/* Why a deadline and a hand-off instead of waiting for every search: a
+ * stop must end within the service manager's stop timeout, and a search
+ * can run for [search] deadline_ms. Assumes no more submits come (the
+ * request threads have stopped). Jobs still queued at the deadline are
+ * taken off the queue so they never start. */
+size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
+			 search_handoff_fn handoff, void *arg)
+{
+	size_t n = 0;
+
+	if (pool == NULL)
+		return 0;
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = 1;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_cond_broadcast(&pool->ncond);
+	while (pool->n_active > 0) {
+		long long left = deadline_ms - si_mono_ms();
+		struct timespec until;
+
+		if (left <= 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += left / 1000;
+		until.tv_nsec += (left % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pool->idle, &pool->lock, &until);
+	}
+	/* Whatever is left is handed on; the process ends without freeing
+	 * (queued jobs keep their queue reference on purpose). */
+	pool->head = pool->tail = NULL;
+	pool->queued = 0;
+	for (struct search_job *j = pool->active; j != NULL; j = j->anext) {
+		if (handoff != NULL)
+			s_handoff(j, handoff, arg);
+		n++;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return n;
 }

@@ -46,6 +46,33 @@ struct search_pool *search_pool_new(struct search_engine *engine, int workers,
  * final message), join the threads and free. NULL is fine. */
 void search_pool_free(struct search_pool *pool);
 
+/* A search that could not be answered before the process stopped: what
+ * the durable journal needs to finish it elsewhere. Pointers are valid
+ * during the hand-off call only. */
+struct search_handoff {
+	const char *text;                 /* the user's query */
+	const char *response_url;         /* where the answer is owed */
+	enum render_response_type response_type;
+	const struct audit_who *who;
+	int started;                      /* its AWS calls had begun */
+	int deferred;                     /* acknowledged: answer via response_url */
+	int notice_posted;                /* the "Searching..." notice went out */
+	long long submitted_ms;           /* si_mono_ms() at submit */
+};
+
+/* The one hand-off point for unanswered searches at stop (today: log;
+ * with the state store: write to its search journal). */
+typedef void (*search_handoff_fn)(const struct search_handoff *h, void *arg);
+
+/* Stop taking jobs and wait until every submitted job is answered (inline,
+ * or its final message delivered) or deadline_ms (the si_mono_ms clock)
+ * passes. Each job still unanswered then goes to handoff, once, and is
+ * taken off the queue. Returns how many were handed off: 0 means
+ * search_pool_free() returns at once; otherwise pool threads may still be
+ * running and the caller must end the process without freeing (_exit). */
+size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
+			 search_handoff_fn handoff, void *arg);
+
 /* Queue a job. Returns NULL with err->code SI_ERR_LIMIT when the queue is
  * full ("busy"), or another code on failure. The caller holds one reference
  * and must call search_job_release(). */
@@ -66,6 +93,11 @@ char *search_job_render(struct search_job *job, struct si_err *err);
  * response_url (blocking, with retries), then let the final answer go.
  * Call from the thread that got 0 from search_job_wait_inline(). */
 void search_job_post_pending(struct search_job *job);
+
+/* The same, done by one of the pool's notice threads: returns at once, so
+ * a request thread never waits on Slack. Takes its own reference; the
+ * caller still releases its own. */
+void search_job_queue_notice(struct search_job *job);
 
 /* Counts for the pending notice. */
 void search_job_targets(const struct search_job *job, size_t *n_accounts, size_t *n_regions);

@@ -1,14 +1,17 @@
 /*
- * slash-infra - the FastCGI worker behind /slack/infra-search.
+ * slash-infra - the FastCGI service behind /slack/infra-search.
  *
- * main() owns all process-wide state: the configuration, the app, the
- * listening socket, the stop flag and the threads. Signals are handled by
- * one thread with sigwait(), so no code runs in signal context.
+ * main() loads the configuration and takes the listening socket, then
+ * becomes the supervisor (supervise.h): it forks --workers worker
+ * processes and never runs request code itself. Each worker (s_worker_main)
+ * owns its process-wide state: the AWS client, the search pool, the app,
+ * the door thread (door.h) and the request threads (worker.h). Signals are
+ * taken with sigwait()/sigtimedwait(), so no code runs in signal context.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcgiapp.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -17,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netdb.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,13 +41,40 @@
 #include "render.h"
 #include "search/engine.h"
 #include "search_pool.h"
+#include "door.h"
+#include "supervise.h"
+#include "util/clock.h"
 #include "worker.h"
 
-/* More acceptor threads than this buys nothing on the machines we target
+/* More request threads than this buys nothing on the machines we target
  * and risks running out of file descriptors. */
 #define MAIN_THREADS_MAX 256
 /* Backlog for a socket we open ourselves (spawn-fcgi uses its own). */
 #define MAIN_LISTEN_BACKLOG 1024
+/* Worker processes: two survive one crash with the service answering;
+ * more than 64 only multiplies the credential caches. */
+#define MAIN_WORKERS_DEFAULT 2
+#define MAIN_WORKERS_MAX 64
+/* A stop ends within this (default): under systemd's TimeoutStopSec=15 s
+ * in conf/slash-infra.service, with room for the supervisor's kill grace. */
+#define MAIN_STOP_BUDGET_DEFAULT_MS 10000
+#define MAIN_STOP_BUDGET_MAX_MS 600000
+/* A whole FastCGI request must arrive within this from accept: nginx sends
+ * it in one go (it buffers the client's body first), so anything slower
+ * is a stuck or hostile peer, and Slack's 3 s would be gone anyway. */
+#define MAIN_READ_TIMEOUT_DEFAULT_MS 5000
+#define MAIN_READ_TIMEOUT_MAX_MS 60000
+/* Writing an answer: the same bound. */
+#define MAIN_WRITE_TIMEOUT_MS 5000
+/* Requests read and waiting for a request thread, per worker process. */
+#define MAIN_QUEUE_MAX 256
+/* Descriptors a worker keeps for everything but FastCGI connections:
+ * stdio, the listen socket, epoll, the reserve, and the search threads'
+ * curl handles (a wake-up pair each plus connections). */
+#define MAIN_FD_HEADROOM 32
+#define MAIN_FD_PER_SEARCH_THREAD 3
+#define MAIN_CONNS_MIN 8
+#define MAIN_CONNS_MAX 4096
 
 extern char **environ;
 
@@ -50,6 +82,9 @@ struct main_opts {
 	const char *listen;
 	const char *config;
 	long threads;          /* 0 = from configuration */
+	long workers;          /* 0 = $SLASH_INFRA_WORKERS or the default */
+	long stop_budget_ms;   /* 0 = $SLASH_INFRA_STOP_BUDGET_MS or the default */
+	long read_timeout_ms;  /* 0 = the default */
 	int check_config;
 	int search;            /* the "search" subcommand */
 	int json;              /* search --json */
@@ -60,14 +95,20 @@ struct main_opts {
 static void s_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: slash-infra [--listen ADDR] [--threads N] [--config FILE]\n"
+		"usage: slash-infra [--listen ADDR] [--workers N] [--threads N]\n"
+		"                   [--stop-budget-ms MS] [--read-timeout-ms MS] [--config FILE]\n"
 		"       slash-infra --check-config [--config FILE]\n"
 		"       slash-infra search [--json] [--config FILE] QUERY...\n"
 		"       slash-infra --help | --version\n"
 		"\n"
 		"  --listen ADDR    open a FastCGI socket: HOST:PORT or a path; without it\n"
 		"                   the socket is inherited on fd 0 (spawn-fcgi, systemd)\n"
-		"  --threads N      acceptor threads (default 8, [server] threads)\n"
+		"  --workers N      worker processes (default 2, $SLASH_INFRA_WORKERS)\n"
+		"  --threads N      request threads per worker (default 8, [server] threads)\n"
+		"  --stop-budget-ms MS  SIGTERM ends within this (default 10000,\n"
+		"                   $SLASH_INFRA_STOP_BUDGET_MS)\n"
+		"  --read-timeout-ms MS  a FastCGI request must arrive within this\n"
+		"                   (default 5000)\n"
 		"  --config FILE    ini file (default $SLASH_INFRA_CONFIG)\n"
 		"  --check-config   print the accounts and regions, assume each role and\n"
 		"                   make one EC2 call per region; exit 0 when all answer\n"
@@ -77,12 +118,28 @@ static void s_usage(FILE *f)
 		"  --version        the version\n");
 }
 
+/* A number in [min, max] or -1: strtol with end and range checks. */
+static long s_number(const char *v, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return -1;
+	return n;
+}
+
 /* Returns 0 to go on, 1 to exit 0, -1 to exit 2. */
 static int s_parse_args(int argc, char **argv, struct main_opts *o)
 {
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 't'},
+		{"workers", required_argument, NULL, 'w'},
+		{"stop-budget-ms", required_argument, NULL, 'S'},
+		{"read-timeout-ms", required_argument, NULL, 'R'},
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
 		{"json", no_argument, NULL, 'j'},
@@ -91,7 +148,6 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	int c;
-	char *end;
 
 	if (argc > 1 && strcmp(argv[1], "search") == 0) {
 		o->search = 1;
@@ -99,7 +155,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		argv++;
 	}
 	/* "+": stop at the first query word, so a term is never an option. */
-	while ((c = getopt_long(argc, argv, "+l:t:c:hVj", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:t:w:S:R:c:hVj", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (!o->search) {
@@ -113,12 +169,34 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		case 'c': o->config = optarg; break;
 		case 'C': o->check_config = 1; break;
 		case 't':
-			errno = 0;
-			o->threads = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || o->threads < 1 ||
-			    o->threads > MAIN_THREADS_MAX) {
+			o->threads = s_number(optarg, 1, MAIN_THREADS_MAX);
+			if (o->threads < 0) {
 				fprintf(stderr, "slash-infra: --threads must be 1..%d\n",
 					MAIN_THREADS_MAX);
+				return -1;
+			}
+			break;
+		case 'w':
+			o->workers = s_number(optarg, 1, MAIN_WORKERS_MAX);
+			if (o->workers < 0) {
+				fprintf(stderr, "slash-infra: --workers must be 1..%d\n",
+					MAIN_WORKERS_MAX);
+				return -1;
+			}
+			break;
+		case 'S':
+			o->stop_budget_ms = s_number(optarg, 100, MAIN_STOP_BUDGET_MAX_MS);
+			if (o->stop_budget_ms < 0) {
+				fprintf(stderr, "slash-infra: --stop-budget-ms must be 100..%d\n",
+					MAIN_STOP_BUDGET_MAX_MS);
+				return -1;
+			}
+			break;
+		case 'R':
+			o->read_timeout_ms = s_number(optarg, 100, MAIN_READ_TIMEOUT_MAX_MS);
+			if (o->read_timeout_ms < 0) {
+				fprintf(stderr, "slash-infra: --read-timeout-ms must be 100..%d\n",
+					MAIN_READ_TIMEOUT_MAX_MS);
 				return -1;
 			}
 			break;
@@ -345,121 +423,404 @@ out:
 	return rc;
 }
 
-static void s_log_event(const char *what, long threads, size_t accounts)
+/* One info line: what happened, our pid, a count (key) and the accounts. */
+static void s_log_event(const char *what, const char *key, long n, size_t accounts)
 {
 	struct logfmt l;
 
 	logfmt_begin(&l, "info");
 	logfmt_str(&l, "msg", what);
-	logfmt_int(&l, "threads", threads);
+	logfmt_int(&l, "pid", (long long)getpid());
+	logfmt_int(&l, key, n);
 	logfmt_int(&l, "accounts", (long long)accounts);
 	logfmt_emit(&l, stderr);
 }
 
-/* How long shutdown keeps waking acceptors before giving up on them:
- * 400 x 25 ms = 10 s, the same as the default search deadline. */
-#define MAIN_WAKE_ROUNDS 400
-#define MAIN_WAKE_INTERVAL_MS 25
-
-static void s_noop_handler(int sig)
+/* A number from the environment (the systemd unit's Environment=), or def
+ * when unset; an invalid value is an error (-1), as a bad option is. */
+static long s_env_number(const char *name, long min, long max, long def)
 {
-	(void)sig;
+	const char *v = getenv(name);
+	long n;
+
+	if (v == NULL || v[0] == '\0')
+		return def;
+	n = s_number(v, min, max);
+	if (n < 0)
+		fprintf(stderr, "slash-infra: %s must be %ld..%ld\n", name, min, max);
+	return n;
 }
 
-/* Wake one thread blocked in accept() on listen_fd by connecting to it and
- * hanging up: libfcgi reads EOF, sees shutdownPending and returns. The
- * socket itself is left alone, since it may be shared: systemd keeps it
- * across restarts (socket activation), so shutdown() is not ours to call.
- * Returns 0 when a connection was made. */
-static int s_poke_listener(int listen_fd)
+/* Open the FastCGI socket ourselves (--listen): HOST:PORT (":PORT" for
+ * every address) or a path. A stale socket file at the path is replaced.
+ * Returns the listening fd or -1 with a message printed. */
+static int s_open_listener(const char *addr)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int fd, rc = -1;
+	const char *colon = strrchr(addr, ':');
+	int fd = -1;
 
-	if (getsockname(listen_fd, (struct sockaddr *)&ss, &len) != 0)
-		return -1;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		if (in->sin_addr.s_addr == htonl(INADDR_ANY))
-			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-			in6->sin6_addr = in6addr_loopback;
-	} else if (ss.ss_family != AF_UNIX) {
-		return -1;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-		rc = 0;
-	close(fd);
-	return rc;
-}
+	if (addr[0] != '/' && colon != NULL) {
+		struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM};
+		struct addrinfo *ai = NULL;
+		char host[256];
+		int one = 1;
 
-/* Stop: no new requests; every acceptor finishes the request it holds
- * and returns. Requests in flight are never interrupted: only a thread
- * known to sit in accept() gets the fallback signal. */
-static void s_stop_acceptors(pthread_t *threads, struct worker_shared *shared, long n,
-			     int listen_fd)
-{
-	int *joined = calloc((size_t)n, sizeof(*joined));
-	long left = n;
-
-	FCGX_ShutdownPending();
-	for (long i = 0; i < n; i++)
-		atomic_store(shared[i].stopping, 1);
-	for (int round = 0; round < MAIN_WAKE_ROUNDS && left > 0; round++) {
-		struct timespec ts = {0, MAIN_WAKE_INTERVAL_MS * 1000000L};
-
-		for (long i = 0; i < n; i++) {
-			if (joined != NULL && joined[i])
-				continue;
-			if (!atomic_load(&shared[i].in_accept))
-				continue;
-			if (s_poke_listener(listen_fd) != 0)
-				pthread_kill(threads[i], SIGUSR2);
+		if ((size_t)(colon - addr) >= sizeof(host) ||
+		    snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr) < 0 ||
+		    getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai) != 0) {
+			fprintf(stderr, "slash-infra: cannot resolve %s\n", addr);
+			return -1;
 		}
-		nanosleep(&ts, NULL);
-		for (long i = 0; i < n; i++) {
-			if (joined != NULL && !joined[i] &&
-			    pthread_tryjoin_np(threads[i], NULL) == 0) {
-				joined[i] = 1;
-				left--;
-			}
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+				bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)) {
+			close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(ai);
+	} else {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		struct stat st;
+
+		if (strlen(addr) >= sizeof(sun.sun_path)) {
+			fprintf(stderr, "slash-infra: socket path too long: %s\n", addr);
+			return -1;
+		}
+		memcpy(sun.sun_path, addr, strlen(addr) + 1);
+		if (lstat(addr, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(addr);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			close(fd);
+			fd = -1;
 		}
 	}
-	for (long i = 0; i < n; i++)
-		if (joined == NULL || !joined[i])
-			pthread_join(threads[i], NULL);
-	free(joined);
+	if (fd < 0 || listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
+		fprintf(stderr, "slash-infra: cannot listen on %s (errno %d)\n", addr, errno);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-/* Why main owns everything: process-wide state (configuration, the AWS
- * client and its caches, the pool, the threads) is created here in order
- * and freed here in reverse, so no module needs globals. Assumes nothing
- * was started before it; setup failures exit 2, a clean stop exits 0. */
+/* The inherited socket (spawn-fcgi, systemd) must be a listening one: a
+ * worker started by hand on a terminal would otherwise fail obscurely. */
+static int s_is_listener(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
+/* What the supervisor keeps and each forked worker starts from. */
+struct s_server {
+	struct main_opts *opts;
+	const char *config_path;
+	struct si_config cfg;       /* current; replaced on SIGHUP */
+	int listen_fd;
+	int workers;
+	int stop_budget_ms;
+	int read_timeout_ms;
+};
+
+/* SIGHUP in the supervisor: the new configuration replaces the old only
+ * when it loads; workers forked afterwards get it. */
+static int s_reload(void *arg)
+{
+	struct s_server *srv = arg;
+	struct si_config cfg;
+	struct si_err err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (si_config_load(&cfg, srv->config_path, environ, &err) != 0) {
+		fprintf(stderr, "slash-infra: reload: configuration: %s\n", err.msg);
+		si_config_free(&cfg);
+		return -1;
+	}
+	si_config_free(&srv->cfg);
+	srv->cfg = cfg;
+	return 0;
+}
+
+/* The one hand-off point for searches not answered within the stop
+ * budget. The durable journal (common/store) takes them here; until it
+ * is wired in, they are logged (without the response_url, a bearer
+ * capability) so an operator sees what was lost. */
+static void s_handoff(const struct search_handoff *h, void *arg)
+{
+	struct logfmt l;
+
+	(void)arg;
+	logfmt_begin(&l, "error");
+	logfmt_str(&l, "msg", "search unanswered at stop, handed off");
+	logfmt_str(&l, "journal", "none");
+	logfmt_str(&l, "team_id", h->who->team_id ? h->who->team_id : "");
+	logfmt_str(&l, "user_id", h->who->user_id ? h->who->user_id : "");
+	logfmt_str(&l, "channel_id", h->who->channel_id ? h->who->channel_id : "");
+	logfmt_str(&l, "started", h->started ? "true" : "false");
+	logfmt_str(&l, "deferred", h->deferred ? "true" : "false");
+	logfmt_str(&l, "notice_posted", h->notice_posted ? "true" : "false");
+	logfmt_int(&l, "age_ms", si_mono_ms() - h->submitted_ms);
+	logfmt_emit(&l, stderr);
+}
+
+/* Connections one worker may hold: what RLIMIT_NOFILE leaves after the
+ * descriptors the rest of the process needs (a floor of MAIN_CONNS_MIN:
+ * the door's reserve and back-off handle the rest). */
+static size_t s_conns_max(const struct si_config *cfg)
+{
+	struct rlimit rl;
+	long long room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return MAIN_CONNS_MAX;
+	room = (long long)rl.rlim_cur - MAIN_FD_HEADROOM -
+	       (long long)cfg->search_workers * MAIN_FD_PER_SEARCH_THREAD;
+	if (room < MAIN_CONNS_MIN)
+		return MAIN_CONNS_MIN;
+	return room > MAIN_CONNS_MAX ? MAIN_CONNS_MAX : (size_t)room;
+}
+
+/* Join t by the monotonic deadline; 0 joined, -1 still running. */
+static int s_join_by(pthread_t t, long long deadline_ms)
+{
+	long long left = deadline_ms - si_mono_ms();
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (left < 0)
+		left = 0;
+	until.tv_sec += left / 1000;
+	until.tv_nsec += (left % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(t, NULL, &until) == 0 ? 0 : -1;
+}
+
+/* Everything one worker process runs, started in order and stopped in
+ * reverse. */
+struct s_worker {
+	struct s_aws aws;
+	struct search_pool *pool;
+	struct app *app;
+	struct door *door;
+	pthread_t door_thread;
+	int door_started;
+	pthread_t *threads;
+	struct worker_shared *shared;
+	long n_threads, started;
+};
+
+static void *s_door_main(void *arg)
+{
+	door_run(arg);
+	return NULL;
+}
+
+/* Build the worker's state; returns 0 or -1 (logged). */
+static int s_worker_start(struct s_server *srv, struct s_worker *w)
+{
+	const struct si_config *cfg = &srv->cfg;
+	struct door_opts dopts = {0};
+	struct si_err err;
+	size_t conns;
+
+	if (s_aws_new(cfg, &w->aws, &err) != 0)
+		goto fail;
+	s_org_start(cfg, &w->aws, 1);
+	w->pool = search_pool_new(w->aws.engine, cfg->search_workers, cfg->queue_size, &err);
+	if (w->pool == NULL)
+		goto fail;
+	w->app = app_new(cfg, w->pool, &err);
+	if (w->app == NULL)
+		goto fail;
+	conns = s_conns_max(cfg);
+	dopts.listen_fd = srv->listen_fd;
+	dopts.max_body = cfg->max_body;
+	dopts.read_timeout_ms = srv->read_timeout_ms;
+	dopts.write_timeout_ms = MAIN_WRITE_TIMEOUT_MS;
+	dopts.conns_max = conns;
+	dopts.queue_max = conns < MAIN_QUEUE_MAX ? conns : MAIN_QUEUE_MAX;
+	dopts.busy = worker_busy;
+	dopts.busy_arg = w->app;
+	w->door = door_new(&dopts, &err);
+	if (w->door == NULL)
+		goto fail;
+	w->n_threads = srv->opts->threads > 0 ? srv->opts->threads : cfg->threads;
+	w->threads = calloc((size_t)w->n_threads, sizeof(*w->threads));
+	w->shared = calloc((size_t)w->n_threads, sizeof(*w->shared));
+	if (w->threads == NULL || w->shared == NULL) {
+		si_err_set(&err, SI_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (long i = 0; i < w->n_threads; i++) {
+		w->shared[i].app = w->app;
+		w->shared[i].door = w->door;
+		w->shared[i].index = (int)i;
+		if (pthread_create(&w->threads[i], NULL, worker_run, &w->shared[i]) != 0) {
+			si_err_set(&err, SI_ERR_INTERNAL, "cannot start request thread %ld", i);
+			goto fail;
+		}
+		w->started++;
+	}
+	if (pthread_create(&w->door_thread, NULL, s_door_main, w->door) != 0) {
+		si_err_set(&err, SI_ERR_INTERNAL, "cannot start the door thread");
+		goto fail;
+	}
+	w->door_started = 1;
+	return 0;
+fail:
+	fprintf(stderr, "slash-infra: %s\n", err.msg);
+	return -1;
+}
+
+/* Stop within the budget: the door takes the listen backlog and finishes
+ * reading; the request threads answer what is queued (inline waits are
+ * bounded by the inline budget); the pool gets what is left of the
+ * budget for deferred searches, then hands the rest off. Returns the
+ * number of searches handed off, or -1 when a request thread did not
+ * finish in time (the caller must then _exit too). */
+static long s_worker_stop(struct s_worker *w, long long deadline_ms)
+{
+	int late = 0;
+	size_t handed;
+
+	if (w->door != NULL)
+		door_stop(w->door);
+	if (w->door_started && s_join_by(w->door_thread, deadline_ms) != 0)
+		late = 1;
+	for (long i = 0; i < w->started; i++)
+		if (s_join_by(w->threads[i], deadline_ms) != 0)
+			late = 1;
+	handed = search_pool_drain(w->pool, deadline_ms, s_handoff, NULL);
+	if (late)
+		return -1;
+	return (long)handed;
+}
+
+static void s_worker_free(struct s_worker *w)
+{
+	door_free(w->door);
+	free(w->threads);
+	free(w->shared);
+	app_free(w->app);
+	search_pool_free(w->pool);
+	s_aws_free(&w->aws);
+}
+
+/* Why a worker is its own process with all its state: a crash here (a
+ * bug, a library assertion on hostile input) ends this worker only; the
+ * supervisor starts another and the others keep serving. Assumes it was
+ * just forked from the single-threaded supervisor (signal mask empty). A
+ * stop that would outlast the budget ends the process with _exit, after
+ * the hand-off: threads may still be running, so nothing is freed. */
+static int s_worker_main(void *arg, int slot)
+{
+	struct s_server *srv = arg;
+	struct s_worker w;
+	sigset_t stopset;
+	long long deadline;
+	long handed;
+	int sig = 0;
+
+	memset(&w, 0, sizeof(w));
+	/* Stop signals go to sigwait() below only; SIGHUP belongs to the
+	 * supervisor (a worker that gets one keeps serving). */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+	if (s_worker_start(srv, &w) != 0) {
+		if (w.started > 0 || w.door_started) {
+			fflush(stderr);
+			_exit(2);
+		}
+		s_worker_free(&w);
+		return 2;
+	}
+	s_log_event("worker ready", "threads", w.n_threads, srv->cfg.n_accounts);
+	(void)slot;
+	sigwait(&stopset, &sig);
+	deadline = si_mono_ms() + srv->stop_budget_ms;
+	s_log_event("worker stopping", "threads", w.n_threads, srv->cfg.n_accounts);
+	handed = s_worker_stop(&w, deadline);
+	if (handed != 0) {
+		struct logfmt l;
+
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "worker stopped at its stop budget");
+		logfmt_int(&l, "handed_off", handed < 0 ? 0 : handed);
+		logfmt_str(&l, "request_threads_done", handed < 0 ? "false" : "true");
+		logfmt_emit(&l, stderr);
+		fflush(stderr);
+		_exit(0);
+	}
+	s_worker_free(&w);
+	s_log_event("worker stopped", "handed_off", 0, srv->cfg.n_accounts);
+	return 0;
+}
+
+/* The server: settings from options and environment, the socket, then
+ * the supervisor. Returns the exit status. */
+static int s_serve(struct main_opts *opts, struct s_server *srv)
+{
+	struct supervise_opts so = {0};
+	long workers, budget;
+
+	workers = opts->workers > 0 ? opts->workers
+				    : s_env_number("SLASH_INFRA_WORKERS", 1, MAIN_WORKERS_MAX,
+						   MAIN_WORKERS_DEFAULT);
+	budget = opts->stop_budget_ms > 0
+		       ? opts->stop_budget_ms
+		       : s_env_number("SLASH_INFRA_STOP_BUDGET_MS", 100, MAIN_STOP_BUDGET_MAX_MS,
+				      MAIN_STOP_BUDGET_DEFAULT_MS);
+	if (workers < 0 || budget < 0)
+		return 2;
+	srv->workers = (int)workers;
+	srv->stop_budget_ms = (int)budget;
+	srv->read_timeout_ms = opts->read_timeout_ms > 0 ? (int)opts->read_timeout_ms
+							  : MAIN_READ_TIMEOUT_DEFAULT_MS;
+	srv->listen_fd = 0;
+	if (opts->listen != NULL) {
+		srv->listen_fd = s_open_listener(opts->listen);
+		if (srv->listen_fd < 0)
+			return 2;
+	} else if (!s_is_listener(0)) {
+		fprintf(stderr, "slash-infra: fd 0 is not a listening socket: start under "
+				"spawn-fcgi or systemd, or pass --listen\n");
+		return 2;
+	}
+	/* Every worker polls the shared socket and accepts without blocking;
+	 * O_NONBLOCK is on the open file, so set it once here. */
+	(void)fcntl(srv->listen_fd, F_SETFL, fcntl(srv->listen_fd, F_GETFL) | O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	s_log_event("started", "workers", srv->workers, srv->cfg.n_accounts);
+	so.workers = srv->workers;
+	so.stop_budget_ms = srv->stop_budget_ms;
+	so.child = s_worker_main;
+	so.reload = s_reload;
+	so.arg = srv;
+	return supervise_run(&so);
+}
+
+/* Why main does little: the subcommands run here and exit; the server
+ * path loads the configuration once (so a broken one fails at start, not
+ * in every worker) and hands over to the supervisor, which starts no
+ * threads of its own. Setup failures exit 2, a clean stop exits 0. */
 int main(int argc, char **argv)
 {
 	struct main_opts opts = {0};
-	struct si_config cfg;
+	struct s_server srv;
 	struct si_err err;
-	struct app *app = NULL;
-	struct s_aws aws;
-	struct search_pool *pool = NULL;
-	struct worker_shared *shared = NULL;
-	pthread_t *threads = NULL;
-	sigset_t stopset;
-	struct sigaction sa;
-	atomic_int stopping = 0;
-	long n_threads, started = 0;
-	int listen_fd = 0, rc = 2, r;
-	const char *config_path;
+	int rc = 2, r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&aws, 0, sizeof(aws));
+	memset(&srv, 0, sizeof(srv));
 	/* glibc gives busy threads their own malloc arenas (up to 8 per core);
 	 * with dozens of request and search threads the arenas fragment and
 	 * RSS creeps (seen in the soak test). Four arenas keep contention low
@@ -468,8 +829,9 @@ int main(int argc, char **argv)
 	r = s_parse_args(argc, argv, &opts);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	config_path = si_config_path(opts.config, environ);
-	if (si_config_load(&cfg, config_path, environ, &err) != 0) {
+	srv.opts = &opts;
+	srv.config_path = si_config_path(opts.config, environ);
+	if (si_config_load(&srv.cfg, srv.config_path, environ, &err) != 0) {
 		fprintf(stderr, "slash-infra: configuration: %s\n", err.msg);
 		goto out;
 	}
@@ -479,94 +841,13 @@ int main(int argc, char **argv)
 	}
 	/* libxml2 must be initialised once before threads use it. */
 	xmlInitParser();
-	if (opts.check_config) {
-		rc = s_check_config(&cfg);
-		goto out;
-	}
-	if (opts.search) {
-		rc = s_cmd_search(&cfg, opts.json, opts.qargc, opts.qargv);
-		goto out;
-	}
-	/* Block the stop signals before the first thread starts, so every
-	 * thread inherits the mask and only the signal thread's sigwait() sees
-	 * them (libfcgi installs a SIGTERM handler of its own that would
-	 * otherwise swallow the signal in whichever thread got it). SIGPIPE is
-	 * ignored so a client that went away cannot kill the process. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-	/* SIGUSR2 only interrupts a blocked accept(): no SA_RESTART. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = s_noop_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR2, &sa, NULL);
-	if (s_aws_new(&cfg, &aws, &err) != 0) {
-		fprintf(stderr, "slash-infra: %s\n", err.msg);
-		goto out;
-	}
-	s_org_start(&cfg, &aws, 1);
-	pool = search_pool_new(aws.engine, cfg.search_workers, cfg.queue_size, &err);
-	if (pool == NULL) {
-		fprintf(stderr, "slash-infra: %s\n", err.msg);
-		goto out;
-	}
-	app = app_new(&cfg, pool, &err);
-	if (app == NULL) {
-		fprintf(stderr, "slash-infra: %s\n", err.msg);
-		goto out;
-	}
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "slash-infra: FCGX_Init failed\n");
-		goto out;
-	}
-	if (opts.listen != NULL) {
-		listen_fd = FCGX_OpenSocket(opts.listen, MAIN_LISTEN_BACKLOG);
-		if (listen_fd < 0) {
-			fprintf(stderr, "slash-infra: cannot listen on %s\n", opts.listen);
-			goto out;
-		}
-	}
-	n_threads = opts.threads > 0 ? opts.threads : cfg.threads;
-	threads = calloc((size_t)n_threads, sizeof(*threads));
-	shared = calloc((size_t)n_threads, sizeof(*shared));
-	if (threads == NULL || shared == NULL) {
-		fprintf(stderr, "slash-infra: out of memory\n");
-		goto out;
-	}
-
-	for (long i = 0; i < n_threads; i++) {
-		shared[i].app = app;
-		shared[i].listen_fd = listen_fd;
-		shared[i].stopping = &stopping;
-		shared[i].index = (int)i;
-		if (pthread_create(&threads[i], NULL, worker_run, &shared[i]) != 0) {
-			fprintf(stderr, "slash-infra: cannot start thread %ld\n", i);
-			break;
-		}
-		started++;
-	}
-	s_log_event("started", started, cfg.n_accounts);
-	if (started == n_threads) {
-		int sig = 0;
-
-		/* main waits for the stop signal, then stops the acceptors. */
-		sigwait(&stopset, &sig);
-		s_log_event("stopping", started, cfg.n_accounts);
-	}
-	s_stop_acceptors(threads, shared, started, listen_fd);
-	/* Every accepted search still gets its final message before we exit. */
-	search_pool_free(pool);
-	pool = NULL;
-	s_log_event("stopped", started, cfg.n_accounts);
-	rc = started == n_threads && atomic_load(&stopping) ? 0 : 1;
+	if (opts.check_config)
+		rc = s_check_config(&srv.cfg);
+	else if (opts.search)
+		rc = s_cmd_search(&srv.cfg, opts.json, opts.qargc, opts.qargv);
+	else
+		rc = s_serve(&opts, &srv);
 out:
-	free(threads);
-	free(shared);
-	app_free(app);
-	search_pool_free(pool);
-	s_aws_free(&aws);
-	si_config_free(&cfg);
+	si_config_free(&srv.cfg);
 	return rc;
 }

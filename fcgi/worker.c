@@ -1,18 +1,21 @@
 #include "worker.h"
 
-#include <fcgiapp.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/logfmt.h"
 
 /* Paths longer than this are not ours: every route we serve is short. */
 #define WORKER_PATH_MAX 256
 /* nginx's $request_id is 32 hex characters; allow some room, no more. */
 #define WORKER_REQID_MAX 64
+/* The longest method we log in full ("OPTIONS"); longer ones are cut. */
+#define WORKER_METHOD_MAX 16
 
 static long long s_now_us(void)
 {
@@ -24,10 +27,10 @@ static long long s_now_us(void)
 
 /* Use the web server's request id when it is a plain token, so our log
  * line and the access log can be joined; otherwise make one. */
-static void s_request_id(const FCGX_Request *req, int index, unsigned long n,
+static void s_request_id(const struct fcgi_req *req, int index, unsigned long n,
 			 char *out, size_t out_len)
 {
-	const char *rid = FCGX_GetParam("REQUEST_ID", req->envp);
+	const char *rid = fcgi_req_param(req, "REQUEST_ID");
 	size_t len;
 
 	if (rid != NULL) {
@@ -39,26 +42,6 @@ static void s_request_id(const FCGX_Request *req, int index, unsigned long n,
 		}
 	}
 	(void)snprintf(out, out_len, "%ld-%d-%lu", (long)getpid(), index, n);
-}
-
-/* Read exactly len bytes of the request body. Returns the number read,
- * which is less than len when the client sent a short body. */
-static size_t s_read_body(FCGX_Request *req, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		size_t want = len - got;
-		int n;
-
-		if (want > 65536)
-			want = 65536;
-		n = FCGX_GetStr(buf + got, (int)want, req->in);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	return got;
 }
 
 static const char *s_status_text(int status)
@@ -76,13 +59,42 @@ static const char *s_status_text(int status)
 	}
 }
 
-/* The header block is formatted here with snprintf: libfcgi's own
- * FCGX_FPrintF does not know C99 length modifiers such as %zu. */
-static void s_write_response(FCGX_Request *req, const struct app_response *resp,
-			     int head_only)
+static long long s_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000L;
+}
+
+/* Write all of buf; the socket has a send timeout (door_opts), so a peer
+ * that stops reading costs at most that. Returns 0 or -1. */
+static int s_write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The CGI header block and body as FastCGI records, in one write where the
+ * socket takes it. Returns 0 or -1 (peer gone, timed out, no memory). */
+static int s_write_response(struct door_conn *c, const struct app_response *resp,
+			    int head_only)
 {
 	char head[512];
-	int n;
+	size_t body_len = head_only ? 0 : resp->body_len;
+	unsigned char *rec;
+	size_t rec_len;
+	char *data;
+	int n, rc;
 
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\n%s%s%s%s%s%sCache-Control: no-store\r\n"
@@ -93,15 +105,27 @@ static void s_write_response(FCGX_Request *req, const struct app_response *resp,
 		     resp->content_type ? "\r\n" : "",
 		     resp->allow ? "Allow: " : "", resp->allow ? resp->allow : "",
 		     resp->allow ? "\r\n" : "", resp->body_len);
-	if (n < 0 || (size_t)n >= sizeof(head))
+	if (n < 0 || (size_t)n >= sizeof(head)) {
 		n = snprintf(head, sizeof(head), "Status: 500 Error\r\nContent-Length: 0\r\n\r\n");
-	FCGX_PutStr(head, n, req->out);
-	if (!head_only && resp->body_len > 0)
-		FCGX_PutStr(resp->body, (int)resp->body_len, req->out);
+		body_len = 0;
+	}
+	data = malloc((size_t)n + body_len + 1);
+	if (data == NULL)
+		return -1;
+	memcpy(data, head, (size_t)n);
+	if (body_len > 0)
+		memcpy(data + n, resp->body, body_len);
+	rec = fcgi_encode_response(c->req.request_id, data, (size_t)n + body_len, &rec_len);
+	free(data);
+	if (rec == NULL)
+		return -1;
+	rc = s_write_all(c->fd, rec, rec_len);
+	free(rec);
+	return rc;
 }
 
 static void s_log(const char *rid, const char *method, const struct app_response *resp,
-		  long long dur_us)
+		  long long dur_us, long long queued_ms)
 {
 	struct logfmt l;
 
@@ -112,6 +136,8 @@ static void s_log(const char *rid, const char *method, const struct app_response
 	logfmt_str(&l, "route", resp->route);
 	logfmt_int(&l, "status", resp->status);
 	logfmt_int(&l, "duration_us", dur_us);
+	if (queued_ms >= 0)
+		logfmt_int(&l, "queued_ms", queued_ms);
 	logfmt_str(&l, "reason", resp->reason);
 	if (resp->team_id[0] != '\0')
 		logfmt_str(&l, "team_id", resp->team_id);
@@ -122,89 +148,104 @@ static void s_log(const char *rid, const char *method, const struct app_response
 	logfmt_emit(&l, stderr);
 }
 
-/* One accepted FastCGI request, start to finish: route and read the body
- * through app_* (which owns every decision), write the answer, log one
- * logfmt line, and finish the FastCGI request before any deferred work so
- * nginx answers Slack at once. Assumes req came from FCGX_Accept_r on this
- * thread; the body is read only after app_preflight() has accepted its
- * announced length, so an oversized body is never buffered. */
-static void s_serve_one(struct worker_shared *w, FCGX_Request *req, unsigned long n)
+/* The body app_preflight() asked for: the first body_len bytes the web
+ * server sent. Returns NULL when fewer arrived (a short body). */
+static const char *s_body(const struct fcgi_req *r, size_t body_len)
 {
+	if (r->body_len < body_len)
+		return NULL;
+	if (r->body == NULL)
+		return "";
+	r->body[body_len] = '\0';     /* body_len <= r->body_len < allocated */
+	return r->body;
+}
+
+/* One complete request, start to finish: route and check it through app_*
+ * (which owns every decision), write the answer, close the connection,
+ * log one logfmt line, and only then post a deferred search's notice, so
+ * nginx answers Slack at once. Assumes c came from door_next() on this
+ * thread: its params and body are in memory (the door read them, within
+ * its read timeout), and the body was checked against max_body there. */
+static void s_serve_one(struct worker_shared *w, struct door_conn *c, unsigned long n)
+{
+	const struct fcgi_req *r = &c->req;
 	char path[WORKER_PATH_MAX];
 	char rid[WORKER_REQID_MAX + 1];
 	struct app_response resp;
 	struct app_request areq;
-	const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
+	const char *method = fcgi_req_param(r, "REQUEST_METHOD");
 	long long t0 = s_now_us();
+	long long queued_ms = si_mono_ms() - c->accepted_mono_ms;
 	size_t body_len = 0;
-	char *body = NULL;
+	const char *body;
+	char mbuf[WORKER_METHOD_MAX];
 
 	memset(&areq, 0, sizeof(areq));
-	s_request_id(req, w->index, n, rid, sizeof(rid));
-	app_route_path(FCGX_GetParam("DOCUMENT_URI", req->envp),
-		       FCGX_GetParam("SCRIPT_NAME", req->envp),
-		       FCGX_GetParam("REQUEST_URI", req->envp), path, sizeof(path));
-	if (!app_preflight(w->app, method, path, FCGX_GetParam("CONTENT_LENGTH", req->envp),
+	s_request_id(r, w->index, n, rid, sizeof(rid));
+	app_route_path(fcgi_req_param(r, "DOCUMENT_URI"), fcgi_req_param(r, "SCRIPT_NAME"),
+		       fcgi_req_param(r, "REQUEST_URI"), path, sizeof(path));
+	if (!app_preflight(w->app, method, path, fcgi_req_param(r, "CONTENT_LENGTH"),
 			   &body_len, &resp))
 		goto send;
-	body = malloc(body_len + 1);
+	body = s_body(r, body_len);
 	if (body == NULL) {
-		app_response_text(&resp, 503, "out of memory");
-		goto send;
-	}
-	if (s_read_body(req, body, body_len) != body_len) {
 		resp.reason = "short body";
 		app_response_text(&resp, 400, "request body shorter than Content-Length");
 		goto send;
 	}
-	body[body_len] = '\0';
 	areq.method = method;
 	areq.path = path;
-	areq.content_type = FCGX_GetParam("CONTENT_TYPE", req->envp);
-	areq.slack_timestamp = FCGX_GetParam("HTTP_X_SLACK_REQUEST_TIMESTAMP", req->envp);
-	areq.slack_signature = FCGX_GetParam("HTTP_X_SLACK_SIGNATURE", req->envp);
-	areq.slack_retry_num = FCGX_GetParam("HTTP_X_SLACK_RETRY_NUM", req->envp);
+	areq.content_type = fcgi_req_param(r, "CONTENT_TYPE");
+	areq.slack_timestamp = fcgi_req_param(r, "HTTP_X_SLACK_REQUEST_TIMESTAMP");
+	areq.slack_signature = fcgi_req_param(r, "HTTP_X_SLACK_SIGNATURE");
+	areq.slack_retry_num = fcgi_req_param(r, "HTTP_X_SLACK_RETRY_NUM");
 	areq.body = body;
 	areq.body_len = body_len;
 	areq.now = time(NULL);
+	areq.now_ms = s_wall_ms();
+	areq.arrival_ms = app_arrival_ms(fcgi_req_param(r, "REQUEST_START"),
+					 fcgi_req_param(r, "HTTP_X_REQUEST_START"), c->accepted_ms);
 	app_handle(w->app, &areq, &resp);
 send:
-	s_write_response(req, &resp, method != NULL && strcmp(method, "HEAD") == 0);
-	s_log(rid, method, &resp, s_now_us() - t0);
-	/* Finish the FastCGI request first, so nginx answers Slack at once;
-	 * only then post the deferred search's notice. */
-	FCGX_Finish_r(req);
+	(void)s_write_response(c, &resp, method != NULL && strcmp(method, "HEAD") == 0);
+	/* The params die with the connection: keep the method for the log. */
+	(void)snprintf(mbuf, sizeof(mbuf), "%s", method != NULL ? method : "");
+	/* Close first, so nginx answers Slack at once; only then post the
+	 * deferred search's notice. */
+	door_release(c);
+	s_log(rid, mbuf, &resp, s_now_us() - t0, queued_ms);
 	app_after(w->app, &resp);
 	app_response_free(&resp);
-	free(body);
 }
 
 void *worker_run(void *arg)
 {
 	struct worker_shared *w = arg;
-	FCGX_Request req;
+	struct door_conn *c;
 	unsigned long n = 0;
 
-	/* FCGI_FAIL_ACCEPT_ON_INTR: a signal interrupts a blocked accept(),
-	 * which is how main wakes us at shutdown when it cannot connect. */
-	if (FCGX_InitRequest(&req, w->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
-		return NULL;
-	while (!atomic_load(w->stopping)) {
-		int rc;
-
-		/* Linux allows many threads to block in accept() on one socket;
-		 * the kernel hands each connection to exactly one of them, so no
-		 * lock is needed around FCGX_Accept_r. */
-		atomic_store(&w->in_accept, 1);
-		rc = FCGX_Accept_r(&req);
-		atomic_store(&w->in_accept, 0);
-		if (rc < 0) {
-			if (atomic_load(w->stopping))
-				break;
-			continue;   /* an interrupted or failed accept: try again */
-		}
-		s_serve_one(w, &req, ++n);
-	}
-	FCGX_Free(&req, 0);
+	while ((c = door_next(w->door)) != NULL)
+		s_serve_one(w, c, ++n);
 	return NULL;
+}
+
+void worker_busy(void *arg, struct door_conn *c)
+{
+	struct app *app = arg;
+	struct app_response resp;
+	char path[WORKER_PATH_MAX];
+	char rid[WORKER_REQID_MAX + 1];
+	const struct fcgi_req *r = &c->req;
+
+	(void)app;
+	s_request_id(r, -1, 0, rid, sizeof(rid));
+	app_route_path(fcgi_req_param(r, "DOCUMENT_URI"), fcgi_req_param(r, "SCRIPT_NAME"),
+		       fcgi_req_param(r, "REQUEST_URI"), path, sizeof(path));
+	app_busy_response(path, &resp);
+	/* Non-blocking here: a small answer fits a fresh socket's buffer; if
+	 * it does not, the peer gets a closed connection, never a wait. */
+	(void)s_write_response(c, &resp, 0);
+	s_log(rid, fcgi_req_param(r, "REQUEST_METHOD"), &resp, 0,
+	      si_mono_ms() - c->accepted_mono_ms);
+	app_response_free(&resp);
 }

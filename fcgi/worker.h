@@ -1,22 +1,24 @@
 /*
- * worker.h - FastCGI acceptor threads: bytes in, app_handle(), bytes out.
+ * worker.h - request threads: a complete request from the door in,
+ * app_preflight()/app_handle(), the FastCGI answer out.
  */
 #ifndef SI_WORKER_H
 #define SI_WORKER_H
 
-#include <stdatomic.h>
-
 #include "app.h"
+#include "door.h"
 
 struct worker_shared {
 	struct app *app;        /* borrowed, thread-safe */
-	int listen_fd;          /* FastCGI listening socket */
-	atomic_int *stopping;   /* set by main when a stop signal arrives */
+	struct door *door;      /* borrowed: where requests come from */
 	int index;              /* thread number, for request ids */
-	atomic_int in_accept;   /* 1 while blocked in FCGX_Accept_r */
 };
 
-/* pthread entry point; arg is a struct worker_shared owned by main. */
+/* pthread entry point; arg is a struct worker_shared owned by main.
+ * Returns when the door has stopped and its queue is empty. */
 void *worker_run(void *arg);
+
+/* door_busy_fn: answer c "busy" on the door thread (arg: struct app *). */
+void worker_busy(void *arg, struct door_conn *c);
 
 #endif

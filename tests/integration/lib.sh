@@ -13,6 +13,12 @@ SPAWN_FCGI=${SPAWN_FCGI:-$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}
 PYTHON3=${PYTHON3:-python3}
 WORKER=${WORKER:-$SI_BUILDDIR/slash-infra}
 
+# One worker process unless a test asks for more (--workers or this): the
+# tests that count per-process state (credential caches, the in-memory
+# replay cache) see one process, as they assume; test_supervise.sh runs
+# several.
+export SLASH_INFRA_WORKERS=${SLASH_INFRA_WORKERS:-1}
+
 # Fixed test secret: not a real one, and never printed by the worker.
 SECRET=${SECRET:-test-signing-secret-0123456789abcdef}
 export SLACK_SIGNING_SECRET=$SECRET
@@ -135,8 +141,10 @@ nginx_conf() {
 	    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
 	    "$SI_SRCDIR/nginx.conf.example" > "$TMP/nginx.conf"
 	if [ "$(id -u)" = 0 ]; then
-		# nginx workers started by root run as nobody; let them in.
-		sed -i "1i user root;" "$TMP/nginx.conf"
+		# A root master, unprivileged workers (as a packaged nginx):
+		# they reach the socket (0666) through $TMP (0755); nginx
+		# creates its temp paths for them.
+		sed -i "1i user nobody $(id -gn nobody 2>/dev/null || echo nogroup);" "$TMP/nginx.conf"
 	fi
 }
 

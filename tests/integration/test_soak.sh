@@ -151,7 +151,16 @@ wait_deferred() {
 	return 1
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$WORKER_PID/status" 2>/dev/null; }
+# The requests run in the worker processes under the supervisor
+# ($WORKER_PID): their RSS, summed (one worker unless SLASH_INFRA_WORKERS).
+rss_kb() {
+	local p sum=0 kb
+	for p in $(pgrep -P "$WORKER_PID"); do
+		kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		sum=$((sum + ${kb:-0}))
+	done
+	echo "$sum"
+}
 
 # analyse PREFIX: one python pass over every request of PREFIX and the
 # receiver's messages; prints "key=value" lines.

@@ -48,7 +48,8 @@ for line in \
 	"StandardInput=socket" "StandardOutput=journal" "StandardError=journal" \
 	"ExecStart=/usr/local/sbin/slash-infra" \
 	"EnvironmentFile=-/etc/slash-infra/env" \
-	"KillSignal=SIGTERM" "TimeoutStopSec=15" "Restart=on-failure" \
+	"KillSignal=SIGTERM" "KillMode=mixed" "TimeoutStopSec=15" "Restart=on-failure" \
+	"ExecReload=/bin/kill -HUP \$MAINPID" \
 	"Requires=slash-infra.socket" \
 	"DynamicUser=yes" "ProtectSystem=strict" "ProtectHome=yes" "NoNewPrivileges=yes" \
 	"PrivateTmp=yes" "PrivateDevices=yes" \

@@ -134,6 +134,77 @@ static void test_preflight_content_length(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* The arrival hint (app_arrival_ms), as data: what nginx ($msec) and
+ * Apache (mod_headers %t) send, and what is not believed. */
+struct arrival_case {
+	const char *request_start;
+	const char *x_request_start;
+	long long accepted_ms;
+	long long want_ms;
+};
+
+static const struct arrival_case s_arrivals[] = {
+	/* nginx $msec: seconds with three decimals */
+	{"1712345678.123", NULL, 1712345679000LL, 1712345678123LL},
+	{"1712345678.1", NULL, 1712345679000LL, 1712345678100LL},
+	{"1712345678", NULL, 1712345679000LL, 1712345678000LL},
+	/* Apache: t= and microseconds */
+	{NULL, "t=1712345678123456", 1712345679000LL, 1712345678123LL},
+	/* REQUEST_START wins over the header */
+	{"1712345678.500", "t=1712345670000000", 1712345679000LL, 1712345678500LL},
+	/* later than our own accept (clock skew): ours */
+	{"1712345680.000", NULL, 1712345679000LL, 1712345679000LL},
+	/* more than a minute before it: ours */
+	{"1712345000.000", NULL, 1712345679000LL, 1712345679000LL},
+	/* not plain decimal: ours */
+	{" 1712345678", NULL, 1712345679000LL, 1712345679000LL},
+	{"1712345678e0", NULL, 1712345679000LL, 1712345679000LL},
+	{"-1712345678", NULL, 1712345679000LL, 1712345679000LL},
+	{"0x66", NULL, 1712345679000LL, 1712345679000LL},
+	{"", NULL, 1712345679000LL, 1712345679000LL},
+	{NULL, "1712345678123456", 1712345679000LL, 1712345679000LL},
+	{NULL, "t=1712345678.5", 1712345679000LL, 1712345679000LL},
+	{NULL, "t=99999999999999999999999", 1712345679000LL, 1712345679000LL},
+	{NULL, NULL, 1712345679000LL, 1712345679000LL},
+};
+
+static void test_arrival_hint(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(s_arrivals) / sizeof(s_arrivals[0]); i++) {
+		const struct arrival_case *c = &s_arrivals[i];
+		long long got = app_arrival_ms(c->request_start, c->x_request_start,
+					       c->accepted_ms);
+
+		if (got != c->want_ms)
+			fail_msg("case %zu (%s, %s): got %lld, want %lld", i,
+				 c->request_start ? c->request_start : "NULL",
+				 c->x_request_start ? c->x_request_start : "NULL", got, c->want_ms);
+	}
+}
+
+/* Busy without the pool: Slack's route gets a message Slack shows (200,
+ * ephemeral); anything else a 503. */
+static void test_busy_response(void **state)
+{
+	struct app_response r;
+
+	(void)state;
+	app_busy_response(APP_SLACK_ROUTE, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"response_type\":\"ephemeral\""));
+	assert_non_null(strstr(r.body, "busy"));
+	assert_string_equal(r.reason, "busy");
+	app_response_free(&r);
+	app_busy_response("/healthz", &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.route, "healthz");
+	app_response_free(&r);
+	app_busy_response(NULL, &r);
+	assert_int_equal(r.status, 503);
+	app_response_free(&r);
+}
+
 static void test_signed_command_in_channel(void **state)
 {
 	struct fixture *f = *state;
@@ -285,6 +356,8 @@ int main(void)
 		cmocka_unit_test(test_route_path_prefers_document_uri),
 		cmocka_unit_test(test_preflight_routes),
 		cmocka_unit_test(test_preflight_content_length),
+		cmocka_unit_test(test_arrival_hint),
+		cmocka_unit_test(test_busy_response),
 		cmocka_unit_test(test_signed_command_in_channel),
 		cmocka_unit_test(test_help_and_empty_are_ephemeral),
 		cmocka_unit_test(test_bad_signature_401),

@@ -31,6 +31,7 @@
 #include "search/query.h"
 #include "search/engine.h"
 #include "search_pool.h"
+#include "util/clock.h"
 #include "standin_proc.h"
 
 /* Waiting for deferred answers: a slow search here takes ~2-4 s. */
@@ -417,6 +418,85 @@ static void test_free_finishes_queued_jobs(void **state)
 	}
 }
 
+/* What search_pool_drain handed off, for the test below. */
+struct handed {
+	int n, n_started, n_queued;
+	char text[64];
+	char url[256];
+};
+
+static void on_handoff(const struct search_handoff *h, void *arg)
+{
+	struct handed *hd = arg;
+
+	hd->n++;
+	if (h->started)
+		hd->n_started++;
+	else
+		hd->n_queued++;
+	assert_true(h->deferred);
+	assert_true(h->notice_posted);
+	assert_string_equal(h->who->user_id, "U1");
+	snprintf(hd->text, sizeof(hd->text), "%s", h->text);
+	snprintf(hd->url, sizeof(hd->url), "%s", h->response_url);
+}
+
+/* A stop within its budget: jobs that cannot finish by the deadline are
+ * handed off (once each), the queued one never starts, and the drain
+ * returns at the deadline instead of waiting for the searches. */
+static void test_drain_hands_off_at_deadline(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *paths[] = { "/hooks/T1/B1/h0", "/hooks/T1/B1/h1" };
+	struct search_pool *pool = new_pool(fx, 1, 4);
+	struct handed hd;
+	struct query q;
+	struct si_err err;
+	char url[256];
+	long long t0;
+	size_t n;
+
+	memset(&hd, 0, sizeof(hd));
+	set_latency(fx, 1500);
+	parse_instance_query(&q);
+	for (size_t i = 0; i < 2; i++) {
+		struct search_job *j;
+
+		url_for(fx, paths[i], url, sizeof(url));
+		j = submit(pool, &q, url, &err);
+		assert_non_null(j);
+		assert_int_equal(search_job_wait_inline(j, 50), 0);
+		search_job_post_pending(j);
+		search_job_release(j);
+	}
+	t0 = si_mono_ms();
+	n = search_pool_drain(pool, t0 + 200, on_handoff, &hd);
+	assert_true(si_mono_ms() - t0 < 1000);
+	assert_int_equal(n, 2);
+	assert_int_equal(hd.n, 2);
+	assert_int_equal(hd.n_started, 1);
+	assert_int_equal(hd.n_queued, 1);
+	assert_string_equal(hd.text, INSTANCE);
+	assert_non_null(strstr(hd.url, "/hooks/T1/B1/h"));
+	/* Here the process would _exit; the test waits for the running
+	 * search instead (free joins it). The queued one never ran. */
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, paths[0]) + attempts_on(fx, paths[1]), 3);
+}
+
+/* A drain with nothing left returns at once and hands nothing off. */
+static void test_drain_idle_pool(void **state)
+{
+	struct fixture *fx = *state;
+	struct search_pool *pool = new_pool(fx, 2, 4);
+	struct handed hd;
+
+	memset(&hd, 0, sizeof(hd));
+	assert_int_equal(search_pool_drain(pool, si_mono_ms() + 5000, on_handoff, &hd), 0);
+	assert_int_equal(hd.n, 0);
+	search_pool_free(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +506,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_finishes_queued_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_hands_off_at_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_idle_pool, setup, teardown),
 	};
 	int rc;
 
