@@ -53,7 +53,27 @@ replaced() { two_kids && ! kids | grep -qx "$victim"; }
 wait_for replaced
 t1=$(ms_now)
 replaced; check "the dead worker was replaced" $?
-[ $((t1 - t0)) -le 1000 ]; check "replaced within a second ($((t1 - t0)) ms)" $?
+log "(replacement seen by the test after $((t1 - t0)) ms, 10 healthz calls included)"
+# The supervisor's own clock: from its "worker exited" line for the victim to
+# the "worker started" line that follows, so a loaded machine's slow curl
+# calls above do not count against the supervisor.
+gap=$("$PYTHON3" - "$TMP/worker.log" "$victim" <<'PY'
+import re, sys
+from datetime import datetime
+def when(line):
+    t = re.search(r'time=(\S+)Z', line).group(1)
+    return datetime.strptime(t, '%Y-%m-%dT%H:%M:%S.%f')
+died = None
+for line in open(sys.argv[1], errors='replace'):
+    if died is None and 'msg="worker exited"' in line and ' pid=%s ' % sys.argv[2] in line:
+        died = when(line)
+    elif died is not None and 'msg="worker started"' in line:
+        print(int((when(line) - died).total_seconds() * 1000))
+        break
+PY
+)
+[ -n "$gap" ] && [ "$gap" -le 1000 ]
+check "supervisor started the replacement within a second of the death (${gap:-?} ms)" $?
 line=$(grep 'worker exited' "$TMP/worker.log" | grep "pid=$victim" | tail -n 1)
 expect_contains "supervisor logs the signal number" "$line" "signal=9"
 expect_contains "... and its name" "$line" "signal_name=KILL"
@@ -80,7 +100,7 @@ expect_eq "no worker died" "$(log_count 'worker exited')" "$exited"
 expect_eq "same worker processes" "$(kids | tr '\n' ' ')" "$(echo "$before" | tr '\n' ' ')"
 
 # ---- SIGHUP: reload without dropping a request -----------------------------
-r=$(post_signed "$(slack_body 'web' "$RECV_URL/hooks/hup/0")")
+r=$(post_signed "$(slack_body 'web' "$RECV_URL/hooks/hup-before/0")")
 expect_contains "before reload: answers in the channel" "$r" '"response_type":"in_channel"'
 aws_fault '{"account":"*","kind":"latency","arg":2000}'
 # 10 searches the inline budget (1.5 s) cannot cover.
