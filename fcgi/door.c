@@ -136,11 +136,42 @@ static void s_conn_free(struct door_conn *c)
 		atomic_fetch_sub(&d->live, 1);
 }
 
+/* A lingering close, as libfcgi's OS_IpcClose and every careful HTTP server
+ * do: when we answered before the peer finished sending its body (it was
+ * over max_body, answered 413), closing at once would reset the connection
+ * under a web server still writing, and Apache's mod_proxy_fcgi then shows
+ * the user a 503 instead of our answer. Say we are done writing, then read
+ * and drop what is still coming, bounded in bytes and time. */
+#define DOOR_LINGER_MS 1000
+#define DOOR_LINGER_MAX (1024 * 1024)
+static void s_linger(struct door_conn *c)
+{
+	struct timeval tv = {0, 200 * 1000};
+	long long until = si_mono_ms() + DOOR_LINGER_MS;
+	unsigned char sink[4096];
+	size_t dropped = 0;
+
+	if (c->fd < 0 || shutdown(c->fd, SHUT_WR) != 0)
+		return;
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (dropped < DOOR_LINGER_MAX && si_mono_ms() < until) {
+		ssize_t n = read(c->fd, sink, sizeof(sink));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		dropped += (size_t)n;
+	}
+}
+
 void door_release(struct door_conn *c)
 {
 	struct door *d = c != NULL ? c->door : NULL;
 	uint64_t one = 1;
 
+	if (c != NULL && c->req.body_over)
+		s_linger(c);
 	s_conn_free(c);
 	/* At the cap the door stopped listening: let it look again. */
 	if (d != NULL && atomic_load(&d->live) + 1 >= d->o.conns_max)
