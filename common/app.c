@@ -10,6 +10,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "journal.h"
 #include "slack/form.h"
 #include "search/query.h"
 #include "slack/replay.h"
@@ -32,7 +33,12 @@ struct app {
 	const struct si_config *cfg;    /* borrowed */
 	struct search_pool *pool;       /* borrowed, may be NULL */
 	struct replay_cache *replay;    /* owned */
+	struct journal *journal;        /* borrowed, may be NULL */
 };
+
+/* The longest /healthz body: "degraded: state store: " and a reason cut
+ * to fit; a probe needs the gist, not a page. */
+#define APP_HEALTH_TEXT_MAX 300
 
 /* The one content type Slack uses for slash commands; the parameter part
  * (charset) is allowed. */
@@ -76,6 +82,11 @@ void app_free(struct app *app)
 		return;
 	replay_cache_free(app->replay);
 	free(app);
+}
+
+void app_set_journal(struct app *app, struct journal *journal)
+{
+	app->journal = journal;
 }
 
 static void s_copy(char *dst, size_t dst_len, const char *src)
@@ -207,6 +218,21 @@ static int s_parse_length(const char *s, size_t *out)
 	return 0;
 }
 
+/* /healthz: "ok", or "degraded: state store: REASON" while the store
+ * fails; 200 either way (app.h says why). */
+static void s_health(const struct app *app, struct app_response *resp)
+{
+	char reason[SI_ERR_MSG_MAX], text[APP_HEALTH_TEXT_MAX];
+
+	if (journal_health(app->journal, reason, sizeof(reason)) == STORE_HEALTH_OK) {
+		app_response_text(resp, 200, "ok");
+		return;
+	}
+	resp->reason = "state store degraded";
+	(void)snprintf(text, sizeof(text), "degraded: state store: %s", reason);
+	app_response_text(resp, 200, text);
+}
+
 /* Why a separate step: the worker must not read (or buffer) a body it will
  * refuse, so route, method and length are settled from the FastCGI params
  * alone. Assumes resp is uninitialised (it is zeroed here) and
@@ -230,7 +256,7 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 			return 0;
 		}
 		/* The app only exists once the configuration loaded. */
-		app_response_text(resp, 200, "ok");
+		s_health(app, resp);
 		return 0;
 	}
 	if (path == NULL || strcmp(path, APP_SLACK_ROUTE) != 0) {
@@ -526,6 +552,28 @@ out:
 	return rc;
 }
 
+/* Why two caches: the in-memory one answers for this process even with
+ * the store down; the store's (shared by every worker and every restart)
+ * refuses a replay this process never saw. A signature the store has seen
+ * is Slack's retry when it says so (200, start nothing: the first copy's
+ * search is in the journal), a replay otherwise. A store that fails leaves
+ * the in-memory verdict (journal.h logs the degradation once). */
+static enum replay_status s_replay(struct app *app, const struct app_request *req)
+{
+	int retry = req->slack_retry_num != NULL;
+	enum replay_status mem = replay_check(app->replay, req->slack_signature, retry, req->now);
+	enum store_replay seen;
+
+	if (app->journal == NULL || (mem != REPLAY_NEW && mem != REPLAY_FULL))
+		return mem;
+	if (journal_replay(app->journal, req->slack_signature,
+			   req->now + 2 * SLACK_SIG_MAX_SKEW, req->now, &seen) != 0)
+		return mem;
+	if (seen == STORE_REPLAY_SEEN)
+		return retry ? REPLAY_RETRY : REPLAY_DUPLICATE;
+	return mem;
+}
+
 /* Why this order: everything that trusts the body comes after the
  * signature check; the replay cache is consulted only then, so forged
  * requests cannot fill it (replay.h); and nothing reaches AWS before the
@@ -554,8 +602,7 @@ void app_handle(struct app *app, const struct app_request *req,
 		app_response_text(resp, 401, resp->reason);
 		goto out;
 	}
-	switch (replay_check(app->replay, req->slack_signature, req->slack_retry_num != NULL,
-			     req->now)) {
+	switch (s_replay(app, req)) {
 	case REPLAY_NEW:
 		break;
 	case REPLAY_FULL:

@@ -67,6 +67,18 @@ struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 		    struct si_err *err);
 void app_free(struct app *app);
 
+struct journal;
+
+/* Use journal (journal.h, borrowed, outlives the app; NULL: none) for the
+ * replay check, so a captured request is refused across restarts and by
+ * every worker sharing the store, and for /healthz, which then answers
+ * 200 "degraded: state store: REASON" while the store fails (200, not
+ * 503: searches are still answered live, and a load balancer must not
+ * take every instance out when the shared database goes away). With the
+ * store down the in-memory replay cache still refuses what this process
+ * saw. Call before the first request. */
+void app_set_journal(struct app *app, struct journal *journal);
+
 /* Pick the request path from what the web server sent: DOCUMENT_URI, then
  * SCRIPT_NAME, then REQUEST_URI without its query string (nginx sends the
  * first with the example config; Apache's mod_proxy_fcgi the others). Any

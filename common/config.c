@@ -32,6 +32,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/region.h"
+#include "store/store.h"
 #include "util/file.h"
 #include "util/strutil.h"
 
@@ -122,6 +123,8 @@ static bool s_valid_external_id(const char *s);
 static bool s_valid_org_region(const char *s);
 static bool s_valid_slack_id(const char *s);
 static bool s_valid_url_prefix(const char *s);
+static bool s_valid_state_path(const char *s);
+static bool s_valid_state_url(const char *s);
 
 #define CF(f) offsetof(struct si_config, f)
 #define AF(f) offsetof(struct si_account, f)
@@ -180,6 +183,12 @@ static const struct s_setting s_settings[] = {
 	S_ROW_LIST("organization", "regions", org_regions, s_valid_org_region,
 	           "a region like eu-west-2, or all"),
 	S_ROW_INT("organization", "refresh_s", org_refresh_s, 60, 86400),
+	S_ROW_STR("state", "path", state_path, s_valid_state_path,
+	          "an absolute path like /var/lib/slash-infra/state.db"),
+	/* A URL may carry a password: treated as a secret (never echoed, and
+	 * an ini file holding it must be private). */
+	{ "state", "url", S_STR, S_SECRET, 0, 0, s_valid_state_url,
+	  "a URL like postgresql://user@host/dbname", CF(state_url), 0, NULL },
 };
 
 /* Keys of an [account <alias>] section, over struct si_account. */
@@ -383,6 +392,30 @@ static bool s_valid_url_prefix(const char *s)
 			return true;
 	}
 	return false;
+}
+
+/* The SQLite file: an absolute path of printable characters (a relative
+ * one would depend on the working directory systemd happens to give). */
+static bool s_valid_state_path(const char *s)
+{
+	if (s[0] != '/')
+		return false;
+	for (const char *q = s; *q != '\0'; q++)
+		if (!isprint((unsigned char)*q))
+			return false;
+	return true;
+}
+
+/* libpq's URI form (postgresql:// or postgres://), printable, no blanks:
+ * the key=value form would need quoting rules we do not want in an ini. */
+static bool s_valid_state_url(const char *s)
+{
+	if (!SI_HAS_PREFIX(s, "postgresql://") && !SI_HAS_PREFIX(s, "postgres://"))
+		return false;
+	for (const char *q = s; *q != '\0'; q++)
+		if (!isascii((unsigned char)*q) || !isgraph((unsigned char)*q))
+			return false;
+	return true;
 }
 
 /* Lower-case an alias in place and check it: [a-z0-9_-], 1..64. */
@@ -1099,6 +1132,9 @@ static int s_finish(struct si_config *cfg, struct si_err *err)
 	if ((cfg->org_role_name == NULL) != (cfg->org_management_role_arn == NULL))
 		return si_err_set(err, SI_ERR_INVALID, "[organization] needs both "
 		                  "role_name and management_role_arn, or neither");
+	if (cfg->state_path != NULL && cfg->state_url != NULL)
+		return si_err_set(err, SI_ERR_INVALID, "[state] has both path and url: "
+		                  "set one (url: PostgreSQL, path: SQLite)");
 	for (size_t i = 0; i < cfg->n_org_regions && cfg->n_org_regions > 1; i++)
 		if (strcmp(cfg->org_regions[i], "all") == 0)
 			return si_err_set(err, SI_ERR_INVALID, "[organization] regions: "
@@ -1194,6 +1230,8 @@ void si_config_free(struct si_config *cfg)
 	free(cfg->org_role_name);
 	free(cfg->org_management_role_arn);
 	s_free_list(&cfg->org_regions, &cfg->n_org_regions);
+	free(cfg->state_path);
+	s_free_str(&cfg->state_url, true);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1247,6 +1285,12 @@ int si_config_describe(const struct si_config *cfg, FILE *out)
 		s_print_list(out, cfg->org_regions, cfg->n_org_regions, "(none)");
 		fputc('\n', out);
 	}
+	/* The URL is never printed: it may carry a password. */
+	if (cfg->state_url != NULL)
+		fputs("state: PostgreSQL ([state] url set)\n", out);
+	else
+		fprintf(out, "state: SQLite at %s\n",
+		        cfg->state_path != NULL ? cfg->state_path : STORE_DEFAULT_PATH);
 	fprintf(out, "accounts: %zu\n", cfg->n_accounts);
 	for (size_t i = 0; i < cfg->n_accounts; i++) {
 		const struct si_account *a = &cfg->accounts[i];

@@ -11,7 +11,7 @@
  *      SLASH_INFRA_* spelling beats SLACK_SIGNING_SECRET when both are set.
  *      An empty value unsets a text setting and empties a list. A
  *      SLASH_INFRA_<SECTION>_* name whose section is ours (SLACK, SERVER,
- *      SEARCH, AWS, ACCESS, ORGANIZATION) but whose key is unknown is a
+ *      SEARCH, AWS, ACCESS, ORGANIZATION, STATE) but whose key is unknown is a
  *      typo and refused; other SLASH_INFRA_* names are left alone.
  *
  * The environment is passed in (envp, NULL-terminated "NAME=value" strings);
@@ -81,6 +81,12 @@ struct si_config {
 	char **org_regions;            /* default {"us-east-1"} */
 	size_t n_org_regions;
 	int org_refresh_s;             /* how often the account list is reloaded */
+
+	/* [state]: the durable state store (store/store.h). NULL path and url:
+	 * SQLite at STORE_DEFAULT_PATH. Setting both is refused at load. */
+	char *state_path;              /* SQLite file */
+	char *state_url;               /* postgresql://...: may hold a password,
+	                                * never logged, wiped on free */
 };
 
 /* The ini path to use: cli_path (from --config) if not NULL, else the value

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
+#include "journal.h"
 #include "util/logfmt.h"
 #include "search/plan.h"
 #include "slack/post.h"
@@ -24,6 +26,17 @@
  * to Slack), and 4 keep up with a burst of 100 deferred searches within a
  * few seconds while the searches themselves run. */
 #define POOL_NOTICE_THREADS 4
+
+/* At a stop, how long past the deadline a final post already under way
+ * may take to finish: a post Slack may have accepted must be marked
+ * delivered, or another worker would post the answer again. Within the
+ * supervisor's kill grace (SUPERVISE_KILL_GRACE_MS, 2 s). */
+#define POOL_POSTING_GRACE_MS 1000
+
+/* The journal's accounts field: empty for "every account", else this
+ * prefix and the allowed aliases, comma-separated (aliases are
+ * [a-z0-9_-], so a comma never occurs in one). */
+#define POOL_ACCOUNTS_ONLY "only:"
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -54,6 +67,13 @@ struct search_job {
 	int failed;
 	char fail_msg[SI_ERR_MSG_MAX];
 	long long submitted_ms;
+
+	/* The journal row, "" when not journaled (no journal, store down). */
+	char jid[STORE_JOB_ID_SIZE];
+	/* Under the job's lock: */
+	int handed_off;           /* a stop gave it back: post nothing more */
+	int lost;                 /* another worker holds its lease now */
+	int posting;              /* its final post is under way */
 };
 
 struct search_pool {
@@ -76,6 +96,11 @@ struct search_pool {
 	pthread_cond_t ncond;
 	pthread_t notice_threads[POOL_NOTICE_THREADS];
 	int n_notice_threads;
+	/* The journal thread (search_pool_set_journal), woken on stop. */
+	struct journal *journal;  /* borrowed; NULL: not journaled */
+	pthread_t jthread;
+	int jthread_started;
+	pthread_cond_t jcond;     /* CLOCK_MONOTONIC */
 };
 
 
@@ -142,8 +167,11 @@ static void s_settle(struct search_pool *pool, struct search_job *j)
 	if (j->anext != NULL)
 		j->anext->aprev = j->aprev;
 	j->aprev = j->anext = NULL;
-	if (pool->n_active > 0 && --pool->n_active == 0)
-		pthread_cond_broadcast(&pool->idle);
+	if (pool->n_active > 0)
+		pool->n_active--;
+	/* Every settle, not only the last: a stop also waits for the final
+	 * posts under way (search_pool_drain). */
+	pthread_cond_broadcast(&pool->idle);
 	pthread_mutex_unlock(&pool->lock);
 }
 
@@ -212,34 +240,89 @@ char *search_job_render(struct search_job *j, struct si_err *err)
 	return render_result(&j->result, &o, err);
 }
 
-/* Post a deferred job's final answer to response_url. Why it waits: the
- * "Searching..." notice is posted by the FastCGI thread, and Slack shows
- * messages in arrival order, so the answer must not overtake it; the wait
- * is bounded (POOL_PENDING_WAIT_MS) in case that thread never gets there.
- * Assumes the job is finished and deferred; logs one line either way. */
-static void s_deliver(struct search_job *j)
+/* Before a final post: wait for the "Searching..." notice (Slack shows
+ * messages in arrival order, so the answer must not overtake it; bounded
+ * by POOL_PENDING_WAIT_MS in case the notice never gets posted), then
+ * decide under the job's lock whether this process may still post: not
+ * after a stop handed the job back, nor once another worker holds its
+ * lease. Returns NULL and marks the job posting, or why it must not post. */
+static const char *s_deliver_begin(struct search_job *j)
 {
-	struct slack_post_opts o = {0};
-	struct si_err err;
-	char *json;
-	int attempts = 0;
-	long status = 0;
-	struct logfmt l;
-	int rc;
+	const char *skip = NULL;
 
-	/* The notice goes first, so the answer never arrives before it. */
 	pthread_mutex_lock(&j->lock);
 	if (!j->pending_done) {
 		struct timespec until;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += POOL_PENDING_WAIT_MS / 1000;
-		while (!j->pending_done)
+		while (!j->pending_done && !j->handed_off)
 			if (pthread_cond_timedwait(&j->cond, &j->lock, &until) == ETIMEDOUT)
 				break;
 	}
+	if (j->handed_off)
+		skip = "handed off at stop";
+	else if (j->lost)
+		skip = "claimed by another worker";
+	else
+		j->posting = 1;
 	pthread_mutex_unlock(&j->lock);
+	return skip;
+}
 
+static void s_deliver_end(struct search_job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->posting = 0;
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* One line per final delivery, whatever its fate. */
+static void s_log_final(int ok, int attempts, long status, const char *result,
+			const char *error)
+{
+	struct logfmt l;
+
+	logfmt_begin(&l, ok ? "info" : "error");
+	logfmt_str(&l, "msg", "response_url delivery");
+	logfmt_str(&l, "kind", "final");
+	logfmt_int(&l, "attempts", attempts);
+	logfmt_int(&l, "http_status", status);
+	logfmt_str(&l, "result", result);
+	if (error != NULL)
+		logfmt_str(&l, "error", error);
+	logfmt_emit(&l, stderr);
+}
+
+/* Post a deferred job's final answer to response_url, exactly once: the
+ * post is counted in the journal first (Slack allows 5), and the job is
+ * marked delivered as soon as Slack accepted it, so no other worker
+ * claims it again. A 4xx is final too (an expired or refused URL: posting
+ * again cannot help); a 5xx or a network failure after the retries leaves
+ * the job undelivered, so a worker claims it again once its lease ran out,
+ * while uses remain. Assumes the job is finished and deferred. */
+static void s_deliver(struct search_job *j)
+{
+	struct journal *jr = j->pool->journal;
+	struct slack_post_opts o = {0};
+	struct si_err err;
+	const char *skip;
+	char *json;
+	int attempts = 0;
+	long status = 0;
+	int rc;
+
+	skip = s_deliver_begin(j);
+	if (skip != NULL) {
+		s_log_final(1, 0, 0, "skipped", skip);
+		return;
+	}
+	if (journal_use(jr, j->jid) == JOURNAL_USE_SPENT) {
+		s_log_final(0, 0, 0, "failed", "response_url used 5 times already");
+		s_audit(j, AUDIT_DELIVERY_ERROR);
+		s_deliver_end(j);
+		return;
+	}
 	json = search_job_render(j, &err);
 	if (json == NULL)
 		json = render_error("slash-infra could not format the answer.", &err);
@@ -247,15 +330,11 @@ static void s_deliver(struct search_job *j)
 	rc = -1;
 	if (json != NULL)
 		rc = slack_post_json(j->response_url, json, &o, &attempts, &status, &err);
-	logfmt_begin(&l, rc == 0 ? "info" : "error");
-	logfmt_str(&l, "msg", "response_url delivery");
-	logfmt_str(&l, "kind", "final");
-	logfmt_int(&l, "attempts", attempts);
-	logfmt_int(&l, "http_status", status);
-	logfmt_str(&l, "result", rc == 0 ? "delivered" : "failed");
-	if (rc != 0)
-		logfmt_str(&l, "error", err.msg);
-	logfmt_emit(&l, stderr);
+	if (rc == 0 || (status >= 400 && status < 500))
+		journal_delivered(jr, j->jid);
+	s_deliver_end(j);
+	s_log_final(rc == 0, attempts, status, rc == 0 ? "delivered" : "failed",
+		    rc == 0 ? NULL : err.msg);
 	s_audit(j, rc == 0 ? AUDIT_DELIVERY_DEFERRED : AUDIT_DELIVERY_ERROR);
 	free(json);
 }
@@ -378,6 +457,7 @@ struct search_pool *search_pool_new(struct search_engine *engine, int workers,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&pool->idle, &ca);
+	pthread_cond_init(&pool->jcond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&pool->ncond, NULL);
 	pool->engine = engine;
@@ -407,6 +487,10 @@ struct search_pool *search_pool_new(struct search_engine *engine, int workers,
 	return pool;
 }
 
+/* Why the order: the journal thread stops first so it claims nothing new,
+ * then the notice threads (a deferred job's final waits for its notice),
+ * then the search threads finish every queued and running job. Assumes no
+ * submit runs concurrently. */
 void search_pool_free(struct search_pool *pool)
 {
 	if (pool == NULL)
@@ -415,17 +499,31 @@ void search_pool_free(struct search_pool *pool)
 	pool->stopping = 1;
 	pthread_cond_broadcast(&pool->cond);
 	pthread_cond_broadcast(&pool->ncond);
+	pthread_cond_broadcast(&pool->jcond);
 	pthread_mutex_unlock(&pool->lock);
+	/* The journal thread first: it claims no more once stopping. */
+	if (pool->jthread_started)
+		pthread_join(pool->jthread, NULL);
 	/* Notices first: a deferred job's delivery waits for its notice. */
 	for (int i = 0; i < pool->n_notice_threads; i++)
 		pthread_join(pool->notice_threads[i], NULL);
 	for (int i = 0; i < pool->n_threads; i++)
 		pthread_join(pool->threads[i], NULL);
+	/* Jobs a drain took off the queue never ran and still hold the
+	 * queue's reference: with every thread joined, drop it. */
+	while (pool->active != NULL) {
+		struct search_job *j = pool->active;
+
+		pool->active = j->anext;
+		if (j->state == JOB_QUEUED)
+			search_job_release(j);
+	}
 	free(pool->threads);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->cond);
 	pthread_cond_destroy(&pool->idle);
 	pthread_cond_destroy(&pool->ncond);
+	pthread_cond_destroy(&pool->jcond);
 	free(pool);
 }
 
@@ -450,6 +548,78 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
 			j->n_allowed++;
 		}
 	}
+	return 0;
+}
+
+/* The journal's accounts field (malloc'd; NULL: no memory). */
+static char *s_accounts_text(const struct search_job *j)
+{
+	size_t n = sizeof(POOL_ACCOUNTS_ONLY), used = 0;
+	char *out;
+
+	for (size_t i = 0; i < j->n_allowed; i++)
+		n += strlen(j->allowed[i]) + 1;
+	out = malloc(n);
+	if (out == NULL)
+		return NULL;
+	out[0] = '\0';
+	if (!j->restrict_accounts)
+		return out;
+	used = (size_t)snprintf(out, n, "%s", POOL_ACCOUNTS_ONLY);
+	for (size_t i = 0; i < j->n_allowed && used < n; i++)
+		used += (size_t)snprintf(out + used, n - used, "%s%s", i ? "," : "",
+					 j->allowed[i]);
+	return out;
+}
+
+/* Write the job to the journal before the caller can acknowledge it; a
+ * store that fails leaves jid "" and the search runs live. A job without
+ * a response_url could not be finished elsewhere: not journaled. */
+static void s_journal_add(struct search_pool *pool, struct search_job *j)
+{
+	struct store_job sj;
+	char *accounts;
+
+	if (pool->journal == NULL || j->response_url == NULL)
+		return;
+	accounts = s_accounts_text(j);
+	if (accounts == NULL)
+		return;
+	memset(&sj, 0, sizeof(sj));
+	sj.response_url = j->response_url;
+	sj.text = j->text;
+	sj.response_type = j->rtype == RENDER_EPHEMERAL ? "ephemeral" : "in_channel";
+	sj.team_id = j->who.team_id;
+	sj.user_id = j->who.user_id;
+	sj.user_name = j->who.user_name;
+	sj.channel_id = j->who.channel_id;
+	sj.channel_name = j->who.channel_name;
+	sj.accounts = accounts;
+	(void)journal_add(pool->journal, &sj, j->jid);
+	free(accounts);
+}
+
+/* Put j on the queue and in the active list; -1 when stopping or full. */
+static int s_enqueue(struct search_pool *pool, struct search_job *j)
+{
+	pthread_mutex_lock(&pool->lock);
+	if (pool->stopping || pool->queued >= pool->queue_max) {
+		pthread_mutex_unlock(&pool->lock);
+		return -1;
+	}
+	if (pool->tail != NULL)
+		pool->tail->next = j;
+	else
+		pool->head = j;
+	pool->tail = j;
+	pool->queued++;
+	j->anext = pool->active;
+	if (pool->active != NULL)
+		pool->active->aprev = j;
+	pool->active = j;
+	pool->n_active++;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
 	return 0;
 }
 
@@ -479,27 +649,14 @@ struct search_job *search_pool_submit(struct search_pool *pool,
 	}
 	s_plan(j, &plan);
 	(void)search_count_targets(pool->engine, &plan.spec, &j->n_accounts, &j->n_regions);
-
-	pthread_mutex_lock(&pool->lock);
-	if (pool->stopping || pool->queued >= pool->queue_max) {
-		pthread_mutex_unlock(&pool->lock);
+	s_journal_add(pool, j);
+	if (s_enqueue(pool, j) != 0) {
+		/* The asker hears "busy": nothing is owed, nobody may claim it. */
+		journal_delivered(pool->journal, j->jid);
 		s_job_free(j);
 		si_err_set(err, SI_ERR_LIMIT, "busy");
 		return NULL;
 	}
-	if (pool->tail != NULL)
-		pool->tail->next = j;
-	else
-		pool->head = j;
-	pool->tail = j;
-	pool->queued++;
-	j->anext = pool->active;
-	if (pool->active != NULL)
-		pool->active->aprev = j;
-	pool->active = j;
-	pool->n_active++;
-	pthread_cond_signal(&pool->cond);
-	pthread_mutex_unlock(&pool->lock);
 	return j;
 }
 
@@ -523,11 +680,18 @@ int search_job_wait_inline(struct search_job *j, int timeout_ms)
 	if (!done)
 		j->deferred = 1;     /* decided here, once, under the lock */
 	pthread_mutex_unlock(&j->lock);
-	if (done)
+	if (done) {
+		/* Answered inline: the caller sends it now; nothing is owed. */
+		journal_delivered(j->pool->journal, j->jid);
 		s_audit(j, AUDIT_DELIVERY_INLINE);
+	}
 	return done;
 }
 
+/* Why a notice at all: a deferred asker has only the acknowledgement
+ * and would otherwise wonder for seconds whether anything runs. It is a
+ * courtesy (short timeouts, failure only logged), but it counts as one of
+ * the response_url's 5 uses, and the final answer waits for it. */
 void search_job_post_pending(struct search_job *j)
 {
 	struct slack_post_opts o = {0};
@@ -537,6 +701,12 @@ void search_job_post_pending(struct search_job *j)
 	long status = 0;
 	int rc = -1;
 
+	/* Counted before posting (Slack allows 5 posts); a claimer that finds
+	 * a use counted knows a notice went out and posts none of its own. */
+	if (json != NULL && journal_use(j->pool->journal, j->jid) == JOURNAL_USE_SPENT) {
+		free(json);
+		json = NULL;
+	}
 	if (json != NULL) {
 		/* Short timeouts: the notice is a courtesy, the answer matters. */
 		o.timeout_ms = 2000;
@@ -587,17 +757,26 @@ void search_job_targets(const struct search_job *j, size_t *n_accounts, size_t *
 		*n_regions = j->n_regions;
 }
 
+const char *search_job_journal_id(const struct search_job *j)
+{
+	return j->jid;
+}
+
 struct search_engine *search_pool_engine(struct search_pool *pool)
 {
 	return pool->engine;
 }
 
-/* Hand one unanswered job on. Why under both locks: the job's fields are
- * stable (copied at submit, never changed) but its state is not, and the
- * pool lock keeps it alive (it is in the active list). */
-static void s_handoff(struct search_job *j, search_handoff_fn fn, void *arg)
+/* Hand one unanswered job on. Why under the pool lock: the job's fields
+ * are stable (copied at submit, never changed) but its state is not, and
+ * the pool lock keeps it alive (it is in the active list). A job whose
+ * final post was under way is left to its lease: Slack may have taken it,
+ * and the worker that died mid-post cannot say. */
+static void s_handoff(struct search_pool *pool, struct search_job *j, search_handoff_fn fn,
+		      void *arg)
 {
 	struct search_handoff h;
+	int posting;
 
 	memset(&h, 0, sizeof(h));
 	h.text = j->text;
@@ -609,15 +788,66 @@ static void s_handoff(struct search_job *j, search_handoff_fn fn, void *arg)
 	h.started = j->state != JOB_QUEUED;
 	h.deferred = j->deferred;
 	h.notice_posted = j->pending_done;
+	posting = j->posting;
 	pthread_mutex_unlock(&j->lock);
-	fn(&h, arg);
+	if (j->jid[0] == '\0')
+		h.journal = "none";
+	else if (posting)
+		h.journal = "posting";
+	else
+		h.journal = journal_hand_back(pool->journal, j->jid) == 0 ? "handed back"
+									   : "unavailable";
+	if (fn != NULL)
+		fn(&h, arg);
+}
+
+/* Wait on cond (a CLOCK_MONOTONIC one) with lock held, ms at most. */
+static void s_wait_cond(pthread_cond_t *cond, pthread_mutex_t *lock, long long ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cond, lock, &until);
+}
+
+/* Wait on the idle condition (pool lock held) until until_ms (si_mono_ms)
+ * at most. */
+static void s_wait_idle(struct search_pool *pool, long long until_ms)
+{
+	long long left = until_ms - si_mono_ms();
+
+	if (left <= 0)
+		return;
+	s_wait_cond(&pool->idle, &pool->lock, left);
+}
+
+/* An active job whose final post is under way (pool lock held). */
+static int s_any_posting(struct search_pool *pool)
+{
+	int any = 0;
+
+	for (struct search_job *j = pool->active; j != NULL && !any; j = j->anext) {
+		pthread_mutex_lock(&j->lock);
+		any = j->posting;
+		pthread_mutex_unlock(&j->lock);
+	}
+	return any;
 }
 
 /* Why a deadline and a hand-off instead of waiting for every search: a
  * stop must end within the service manager's stop timeout, and a search
  * can run for [search] deadline_ms. Assumes no more submits come (the
  * request threads have stopped). Jobs still queued at the deadline are
- * taken off the queue so they never start. */
+ * taken off the queue so they never start; every unanswered journaled job
+ * is marked handed off first (so this process starts no post for it), then
+ * final posts already under way get POOL_POSTING_GRACE_MS to finish and be
+ * marked delivered, then the rest go back to the journal. */
 size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 			 search_handoff_fn handoff, void *arg)
 {
@@ -629,30 +859,250 @@ size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 	pool->stopping = 1;
 	pthread_cond_broadcast(&pool->cond);
 	pthread_cond_broadcast(&pool->ncond);
-	while (pool->n_active > 0) {
-		long long left = deadline_ms - si_mono_ms();
-		struct timespec until;
-
-		if (left <= 0)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += left / 1000;
-		until.tv_nsec += (left % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&pool->idle, &pool->lock, &until);
-	}
+	pthread_cond_broadcast(&pool->jcond);
+	while (pool->n_active > 0 && si_mono_ms() < deadline_ms)
+		s_wait_idle(pool, deadline_ms);
 	/* Whatever is left is handed on; the process ends without freeing
 	 * (queued jobs keep their queue reference on purpose). */
 	pool->head = pool->tail = NULL;
 	pool->queued = 0;
 	for (struct search_job *j = pool->active; j != NULL; j = j->anext) {
-		if (handoff != NULL)
-			s_handoff(j, handoff, arg);
+		/* An unjournaled job has nobody else to finish it: it may
+		 * still post if this process lives long enough. */
+		if (j->jid[0] == '\0')
+			continue;
+		pthread_mutex_lock(&j->lock);
+		j->handed_off = 1;
+		pthread_cond_broadcast(&j->cond);
+		pthread_mutex_unlock(&j->lock);
+	}
+	while (s_any_posting(pool) && si_mono_ms() < deadline_ms + POOL_POSTING_GRACE_MS)
+		s_wait_idle(pool, deadline_ms + POOL_POSTING_GRACE_MS);
+	for (struct search_job *j = pool->active; j != NULL; j = j->anext) {
+		s_handoff(pool, j, handoff, arg);
 		n++;
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return n;
+}
+
+/* --- the journal thread --------------------------------------------------- */
+
+/* Parse the journal's accounts field (s_accounts_text) into j. */
+static int s_accounts_parse(struct search_job *j, const char *text)
+{
+	const char *p;
+	size_t n = 1;
+
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	if (!SI_HAS_PREFIX(text, POOL_ACCOUNTS_ONLY))
+		return -1;
+	p = text + SI_LITLEN(POOL_ACCOUNTS_ONLY);
+	j->restrict_accounts = 1;
+	for (const char *q = p; *q != '\0'; q++)
+		n += *q == ',';
+	j->allowed = calloc(n, sizeof(*j->allowed));
+	if (j->allowed == NULL)
+		return -1;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+
+		if (len > 0) {
+			j->allowed[j->n_allowed] = strndup(p, len);
+			if (j->allowed[j->n_allowed] == NULL)
+				return -1;
+			j->n_allowed++;
+		}
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+static const char *s_nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* A claimed orphan as a pool job: deferred from the start (the worker
+ * that took the request acknowledged it), its notice already out when a
+ * use was counted. Two references: the queue's and the claimer's. NULL
+ * when the row cannot be run. */
+static struct search_job *s_job_from_store(struct search_pool *pool,
+					   const struct store_job *sj)
+{
+	struct search_job *j = calloc(1, sizeof(*j));
+	struct audit_who who;
+	struct si_err err;
+	struct plan plan;
+
+	if (j == NULL)
+		return NULL;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	j->pool = pool;
+	j->refs = 2;
+	j->submitted_ms = si_mono_ms();
+	j->deferred = 1;
+	j->pending_done = sj->uses > 0;
+	memcpy(j->jid, sj->id, sizeof(j->jid));
+	j->rtype = strcmp(sj->response_type, "ephemeral") == 0 ? RENDER_EPHEMERAL
+							       : RENDER_IN_CHANNEL;
+	memset(&who, 0, sizeof(who));
+	who.team_id = s_nonempty(sj->team_id);
+	who.user_id = s_nonempty(sj->user_id);
+	who.user_name = s_nonempty(sj->user_name);
+	who.channel_id = s_nonempty(sj->channel_id);
+	who.channel_name = s_nonempty(sj->channel_name);
+	s_who_copy(&j->who, &who);
+	j->text = strdup(sj->text);
+	j->response_url = strdup(sj->response_url);
+	if (j->text == NULL || j->response_url == NULL ||
+	    s_accounts_parse(j, sj->accounts) != 0 || query_parse(j->text, &j->q, &err) != 0) {
+		s_job_free(j);
+		return NULL;
+	}
+	s_plan(j, &plan);
+	(void)search_count_targets(pool->engine, &plan.spec, &j->n_accounts, &j->n_regions);
+	return j;
+}
+
+static void s_log_claimed(const struct store_job *sj, const char *result)
+{
+	struct logfmt l;
+
+	logfmt_begin(&l, strcmp(result, "running") == 0 ? "info" : "error");
+	logfmt_str(&l, "msg", "journal search claimed");
+	logfmt_str(&l, "id", sj->id);
+	logfmt_int(&l, "age_s", (long long)(time(NULL) - sj->created_at));
+	logfmt_int(&l, "uses", sj->uses);
+	logfmt_str(&l, "result", result);
+	logfmt_emit(&l, stderr);
+}
+
+/* Run one claimed orphan; a row that cannot be run is settled (it never
+ * will be), one that finds the queue full goes back to the journal. */
+static void s_run_claimed(struct search_pool *pool, const struct store_job *sj)
+{
+	struct search_job *j = s_job_from_store(pool, sj);
+
+	if (j == NULL) {
+		journal_delivered(pool->journal, sj->id);
+		s_log_claimed(sj, "unusable row dropped");
+		return;
+	}
+	if (s_enqueue(pool, j) != 0) {
+		(void)journal_hand_back(pool->journal, sj->id);
+		s_job_free(j);
+		return;
+	}
+	s_log_claimed(sj, "running");
+	if (!j->pending_done)
+		search_job_queue_notice(j);
+	search_job_release(j);
+}
+
+/* Claim as many orphans as the queue has room for (bounded per claim). */
+static void s_claim(struct search_pool *pool)
+{
+	struct store_job *jobs = NULL;
+	size_t room, n = 0;
+
+	pthread_mutex_lock(&pool->lock);
+	room = pool->stopping ? 0 : pool->queue_max - pool->queued;
+	pthread_mutex_unlock(&pool->lock);
+	if (room == 0 || journal_claim(pool->journal, room, &jobs, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		s_run_claimed(pool, &jobs[i]);
+	store_jobs_free(jobs, n);
+}
+
+/* Renew one lease; a job another worker now holds will post nothing. */
+static void s_renew_one(struct search_pool *pool, struct search_job *j)
+{
+	int skip, running;
+
+	pthread_mutex_lock(&j->lock);
+	skip = j->handed_off || j->posting;
+	running = j->state != JOB_DONE;
+	pthread_mutex_unlock(&j->lock);
+	if (skip || journal_renew(pool->journal, j->jid) != 1)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->lost = 1;
+	pthread_mutex_unlock(&j->lock);
+	if (running) {
+		struct logfmt l;
+
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "journal lease lost: another worker runs the search");
+		logfmt_str(&l, "id", j->jid);
+		logfmt_emit(&l, stderr);
+	}
+}
+
+/* Renew this process's leases on its unanswered journaled jobs. The jobs
+ * are referenced under the pool lock and renewed outside it, so a slow
+ * store never holds up submits. */
+static void s_renew(struct search_pool *pool)
+{
+	struct search_job **v;
+	size_t n = 0, cap;
+
+	pthread_mutex_lock(&pool->lock);
+	cap = pool->n_active;
+	v = cap > 0 ? calloc(cap, sizeof(*v)) : NULL;
+	for (struct search_job *j = pool->active; j != NULL && v != NULL && n < cap;
+	     j = j->anext) {
+		if (j->jid[0] == '\0')
+			continue;
+		pthread_mutex_lock(&j->lock);
+		j->refs++;
+		pthread_mutex_unlock(&j->lock);
+		v[n++] = j;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	for (size_t i = 0; i < n; i++) {
+		s_renew_one(pool, v[i]);
+		search_job_release(v[i]);
+	}
+	free(v);
+}
+
+/* The journal thread: every JOURNAL_TICK_MS (+-25%, so workers started
+ * together spread out), upkeep, lease renewal, then orphans. */
+static void *s_journal_main(void *arg)
+{
+	struct search_pool *pool = arg;
+	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)si_mono_ms();
+
+	pthread_mutex_lock(&pool->lock);
+	while (!pool->stopping) {
+		long long tick = JOURNAL_TICK_MS * 3 / 4 +
+				 rand_r(&seed) % (JOURNAL_TICK_MS / 2 + 1);
+
+		s_wait_cond(&pool->jcond, &pool->lock, tick);
+		if (pool->stopping)
+			break;
+		pthread_mutex_unlock(&pool->lock);
+		journal_tick(pool->journal);
+		s_renew(pool);
+		s_claim(pool);
+		pthread_mutex_lock(&pool->lock);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
+int search_pool_set_journal(struct search_pool *pool, struct journal *journal,
+			    struct si_err *err)
+{
+	if (pool == NULL || journal == NULL || pool->journal != NULL)
+		return si_err_set(err, SI_ERR_INVALID, "search pool: journal set twice or NULL");
+	pool->journal = journal;
+	if (pthread_create(&pool->jthread, NULL, s_journal_main, pool) != 0)
+		return si_err_set(err, SI_ERR_INTERNAL, "cannot start the journal thread");
+	pool->jthread_started = 1;
+	return 0;
 }

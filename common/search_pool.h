@@ -22,6 +22,7 @@
 
 struct search_pool;
 struct search_job;
+struct journal;
 
 /* What a job needs; copied at submit time (nothing is borrowed after). */
 struct search_job_params {
@@ -58,18 +59,41 @@ struct search_handoff {
 	int deferred;                     /* acknowledged: answer via response_url */
 	int notice_posted;                /* the "Searching..." notice went out */
 	long long submitted_ms;           /* si_mono_ms() at submit */
+	/* What the journal did with it: "handed back" (another worker takes
+	 * it at once), "posting" (its final post was under way at the stop:
+	 * left to its lease), "unavailable" (the store failed: the lease runs
+	 * out, or the supervisor releases it), "none" (not journaled). */
+	const char *journal;
 };
 
 /* The one hand-off point for unanswered searches at stop (today: log;
  * with the state store: write to its search journal). */
 typedef void (*search_handoff_fn)(const struct search_handoff *h, void *arg);
 
+/*
+ * Journal the pool's searches (journal.h), so no acknowledged search is
+ * lost with this process: each search is written at submit (before the
+ * caller can acknowledge it), each response_url post is counted first, and
+ * a search is marked delivered when it was answered inline or Slack
+ * accepted its final message. A journal thread renews this process's
+ * leases every JOURNAL_TICK_MS and claims orphans (other workers' searches
+ * whose lease ran out or was released), running each as a deferred search
+ * whose answer goes to its response_url once (with a "Searching..." notice
+ * only when none was posted before). Call once, before the first submit;
+ * journal is borrowed and must outlive the pool. Returns 0, or -1 with err
+ * when the thread cannot start.
+ */
+int search_pool_set_journal(struct search_pool *pool, struct journal *journal,
+			    struct si_err *err);
+
 /* Stop taking jobs and wait until every submitted job is answered (inline,
  * or its final message delivered) or deadline_ms (the si_mono_ms clock)
- * passes. Each job still unanswered then goes to handoff, once, and is
- * taken off the queue. Returns how many were handed off: 0 means
- * search_pool_free() returns at once; otherwise pool threads may still be
- * running and the caller must end the process without freeing (_exit). */
+ * passes. Each job still unanswered then is handed back to the journal
+ * (if any: another worker finishes it), goes to handoff, once, and is
+ * taken off the queue; it will post nothing more from this process.
+ * Returns how many were handed off: 0 means search_pool_free() returns at
+ * once; otherwise pool threads may still be running and the caller must
+ * end the process without freeing (_exit). */
 size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 			 search_handoff_fn handoff, void *arg);
 
@@ -103,6 +127,10 @@ void search_job_queue_notice(struct search_job *job);
 void search_job_targets(const struct search_job *job, size_t *n_accounts, size_t *n_regions);
 
 void search_job_release(struct search_job *job);
+
+/* The job's journal id (STORE_JOB_ID_LEN hex digits), or "" when it is
+ * not journaled. Valid while the caller holds its reference. */
+const char *search_job_journal_id(const struct search_job *job);
 
 /* The engine the pool runs searches on (borrowed). */
 struct search_engine *search_pool_engine(struct search_pool *pool);

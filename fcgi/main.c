@@ -42,6 +42,8 @@
 #include "search/engine.h"
 #include "search_pool.h"
 #include "door.h"
+#include "journal.h"
+#include "store/store.h"
 #include "supervise.h"
 #include "util/clock.h"
 #include "worker.h"
@@ -545,17 +547,19 @@ static int s_reload(void *arg)
 }
 
 /* The one hand-off point for searches not answered within the stop
- * budget. The durable journal (common/store) takes them here; until it
- * is wired in, they are logged (without the response_url, a bearer
- * capability) so an operator sees what was lost. */
+ * budget: the pool has handed each back to the journal (h->journal says
+ * how it went), so a live worker, or the next one, finishes it. One line
+ * each (without the response_url, a bearer capability) so an operator
+ * sees what moved. */
 static void s_handoff(const struct search_handoff *h, void *arg)
 {
 	struct logfmt l;
+	int journaled = strcmp(h->journal, "handed back") == 0;
 
 	(void)arg;
-	logfmt_begin(&l, "error");
+	logfmt_begin(&l, journaled ? "warn" : "error");
 	logfmt_str(&l, "msg", "search unanswered at stop, handed off");
-	logfmt_str(&l, "journal", "none");
+	logfmt_str(&l, "journal", h->journal);
 	logfmt_str(&l, "team_id", h->who->team_id ? h->who->team_id : "");
 	logfmt_str(&l, "user_id", h->who->user_id ? h->who->user_id : "");
 	logfmt_str(&l, "channel_id", h->who->channel_id ? h->who->channel_id : "");
@@ -564,6 +568,66 @@ static void s_handoff(const struct search_handoff *h, void *arg)
 	logfmt_str(&l, "notice_posted", h->notice_posted ? "true" : "false");
 	logfmt_int(&l, "age_ms", si_mono_ms() - h->submitted_ms);
 	logfmt_emit(&l, stderr);
+}
+
+/* The [state] settings of cfg, as the store wants them. */
+static struct store_settings s_store_settings(const struct si_config *cfg)
+{
+	struct store_settings s = { .path = cfg->state_path, .url = cfg->state_url };
+
+	return s;
+}
+
+/* In the helper process: release the dead worker's leases. */
+static void s_release_owner(const struct si_config *cfg, long pid, time_t started)
+{
+	struct store_settings ss = s_store_settings(cfg);
+	char owner[STORE_OWNER_MAX];
+	struct store *st = NULL;
+	struct si_err err;
+	struct logfmt l;
+	size_t n = 0;
+	int rc = -1;
+
+	if (store_owner_for(owner, pid, started, &err) == 0 &&
+	    (st = store_open(&ss, &err)) != NULL)
+		rc = store_journal_release(st, owner, &n, &err);
+	store_close(st);
+	if (rc == 0 && n == 0)
+		return;
+	logfmt_begin(&l, rc == 0 ? "info" : "warn");
+	logfmt_str(&l, "msg", rc == 0 ? "journal: a dead worker's searches released"
+				      : "journal: cannot release a dead worker's searches "
+					"(their leases run out instead)");
+	logfmt_int(&l, "worker_pid", pid);
+	logfmt_int(&l, "released", (long long)n);
+	if (rc != 0)
+		logfmt_str(&l, "error", err.msg);
+	logfmt_emit(&l, stderr);
+}
+
+/* supervise_opts.died: a worker ended, so its unanswered searches can be
+ * taken by the others now rather than when their leases run out. Why a
+ * detached grandchild does it: the supervisor forks workers, and a
+ * database connection must never cross a fork; nor may the supervisor
+ * wait on a database (it restarts workers within a second). The
+ * intermediate child exits at once (the supervisor's loop reaps it like
+ * any ended child), so the supervisor's children stay its workers; the
+ * grandchild's store calls are bounded (busy and connect timeouts). */
+static void s_died(void *arg, long pid, time_t started)
+{
+	struct s_server *srv = arg;
+	pid_t h;
+
+	fflush(stderr);
+	h = fork();
+	if (h != 0)
+		return;   /* the supervisor, or no fork: the leases run out */
+	if (fork() != 0)
+		_exit(0);
+	s_release_owner(&srv->cfg, pid, started);
+	fflush(stderr);
+	_exit(0);
 }
 
 /* Connections one worker may hold: what RLIMIT_NOFILE leaves after the
@@ -605,6 +669,7 @@ static int s_join_by(pthread_t t, long long deadline_ms)
  * reverse. */
 struct s_worker {
 	struct s_aws aws;
+	struct journal *journal;
 	struct search_pool *pool;
 	struct app *app;
 	struct door *door;
@@ -621,10 +686,14 @@ static void *s_door_main(void *arg)
 	return NULL;
 }
 
-/* Build the worker's state; returns 0 or -1 (logged). */
-static int s_worker_start(struct s_server *srv, struct s_worker *w)
+/* Build the worker's state; returns 0 or -1 (logged). The state store is
+ * opened here, in the worker, after the fork (one connection per
+ * process); a store that cannot be opened leaves the worker answering
+ * live, degraded (journal.h). */
+static int s_worker_start(struct s_server *srv, struct s_worker *w, time_t started)
 {
 	const struct si_config *cfg = &srv->cfg;
+	struct store_settings ss = s_store_settings(cfg);
 	struct door_opts dopts = {0};
 	struct si_err err;
 	size_t conns;
@@ -632,12 +701,16 @@ static int s_worker_start(struct s_server *srv, struct s_worker *w)
 	if (s_aws_new(cfg, &w->aws, &err) != 0)
 		goto fail;
 	s_org_start(cfg, &w->aws, 1);
+	w->journal = journal_new(&ss, started, &err);
+	if (w->journal == NULL)
+		goto fail;
 	w->pool = search_pool_new(w->aws.engine, cfg->search_workers, cfg->queue_size, &err);
-	if (w->pool == NULL)
+	if (w->pool == NULL || search_pool_set_journal(w->pool, w->journal, &err) != 0)
 		goto fail;
 	w->app = app_new(cfg, w->pool, &err);
 	if (w->app == NULL)
 		goto fail;
+	app_set_journal(w->app, w->journal);
 	conns = s_conns_max(cfg);
 	dopts.listen_fd = srv->listen_fd;
 	dopts.max_body = cfg->max_body;
@@ -710,6 +783,7 @@ static void s_worker_free(struct s_worker *w)
 	app_free(w->app);
 	search_pool_free(w->pool);
 	s_aws_free(&w->aws);
+	journal_free(w->journal);
 }
 
 /* Why a worker is its own process with all its state: a crash here (a
@@ -718,7 +792,7 @@ static void s_worker_free(struct s_worker *w)
  * just forked from the single-threaded supervisor (signal mask empty). A
  * stop that would outlast the budget ends the process with _exit, after
  * the hand-off: threads may still be running, so nothing is freed. */
-static int s_worker_main(void *arg, int slot)
+static int s_worker_main(void *arg, int slot, time_t started)
 {
 	struct s_server *srv = arg;
 	struct s_worker w;
@@ -736,7 +810,7 @@ static int s_worker_main(void *arg, int slot)
 	sigaddset(&stopset, SIGTERM);
 	sigaddset(&stopset, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-	if (s_worker_start(srv, &w) != 0) {
+	if (s_worker_start(srv, &w, started) != 0) {
 		if (w.started > 0 || w.door_started) {
 			fflush(stderr);
 			_exit(2);
@@ -805,6 +879,7 @@ static int s_serve(struct main_opts *opts, struct s_server *srv)
 	so.stop_budget_ms = srv->stop_budget_ms;
 	so.child = s_worker_main;
 	so.reload = s_reload;
+	so.died = s_died;
 	so.arg = srv;
 	return supervise_run(&so);
 }

@@ -23,6 +23,7 @@ struct s_child {
 	int slot;
 	int retiring;           /* told to stop (reload or stop): not restarted */
 	long long started_ms;
+	time_t started;         /* wall clock, for supervise_opts.died */
 };
 
 struct s_state {
@@ -81,6 +82,7 @@ static void s_start(struct s_state *st, int slot)
 {
 	struct s_child *k = NULL;
 	sigset_t stop;
+	time_t started = time(NULL);
 	pid_t pid;
 
 	for (int i = 0; i < SUPERVISE_CHILDREN_MAX && k == NULL; i++)
@@ -111,12 +113,13 @@ static void s_start(struct s_state *st, int slot)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != st->self)
 			_exit(0);
-		exit(st->o->child(st->o->arg, slot));
+		exit(st->o->child(st->o->arg, slot, started));
 	}
 	memset(k, 0, sizeof(*k));
 	k->pid = pid;
 	k->slot = slot;
 	k->started_ms = si_mono_ms();
+	k->started = started;
 	st->last_start[slot] = k->started_ms;
 	st->restart_at[slot] = 0;
 	s_log_child("worker started", k, -1, -1);
@@ -183,6 +186,8 @@ static void s_reap(struct s_state *st)
 			st->restart_at[k->slot] = at;
 			s_log_child("worker exited", k, status, at - now);
 		}
+		if (st->o->died != NULL)
+			st->o->died(st->o->arg, (long)k->pid, k->started);
 		k->pid = 0;
 	}
 }

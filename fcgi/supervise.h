@@ -19,13 +19,20 @@
  * are killed (they end themselves at the budget; this covers the exit). */
 #define SUPERVISE_KILL_GRACE_MS 2000
 
+#include <time.h>
+
 struct supervise_opts {
 	int workers;                /* worker processes */
 	int stop_budget_ms;         /* what each worker has for a stop */
 	/* In the forked child: run one worker; the return value is its exit
-	 * status. slot is 0..workers-1. It starts with SIGTERM and SIGINT
-	 * blocked (take them with sigwait) and everything else default. */
-	int (*child)(void *arg, int slot);
+	 * status. slot is 0..workers-1; started is the wall-clock second the
+	 * supervisor recorded for it (with its pid, it names the worker to
+	 * died() below). It starts with SIGTERM and SIGINT blocked (take them
+	 * with sigwait) and everything else default. */
+	int (*child)(void *arg, int slot, time_t started);
+	/* In the supervisor, after a worker (pid, started) ended for any
+	 * reason: hand on what it held. Must not block. May be NULL. */
+	void (*died)(void *arg, long pid, time_t started);
 	/* On SIGHUP, in the supervisor: load the configuration again; 0 when
 	 * the new one is in place (new workers get it), -1 to keep the old. */
 	int (*reload)(void *arg);

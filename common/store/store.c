@@ -304,14 +304,19 @@ int store_journal_add(struct store *st, const struct store_job *job,
 
 int store_owner_make(char out[STORE_OWNER_MAX], time_t started, struct si_err *err)
 {
+	return store_owner_for(out, (long)getpid(), started, err);
+}
+
+int store_owner_for(char out[STORE_OWNER_MAX], long pid, time_t started,
+		    struct si_err *err)
+{
 	char host[STORE_OWNER_MAX];
 	int n;
 
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown-host");
 	host[sizeof(host) - 1] = '\0';
-	n = snprintf(out, STORE_OWNER_MAX, "%s:%ld:%lld", host, (long)getpid(),
-		     (long long)started);
+	n = snprintf(out, STORE_OWNER_MAX, "%s:%ld:%lld", host, pid, (long long)started);
 	if (n < 0 || n >= STORE_OWNER_MAX) {
 		out[0] = '\0';
 		return si_err_set(err, SI_ERR_LIMIT, "owner id longer than %d bytes",

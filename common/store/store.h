@@ -182,6 +182,12 @@ int store_journal_add(struct store *st, const struct store_job *job,
  * id does not fit. */
 int store_owner_make(char out[STORE_OWNER_MAX], time_t started, struct si_err *err);
 
+/* The same id for another process of this host: what a supervisor that
+ * forked worker pid at started computes to release the dead worker's
+ * leases (store_journal_release). */
+int store_owner_for(char out[STORE_OWNER_MAX], long pid, time_t started,
+		    struct si_err *err);
+
 /* Renew the lease of job id held by owner until lease_until. Fails with
  * SI_ERR_NOTFOUND when the job is gone, delivered, or owned by someone
  * else (another worker claimed it: stop working on it). */

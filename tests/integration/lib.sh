@@ -25,6 +25,11 @@ export SLACK_SIGNING_SECRET=$SECRET
 
 TMP=$(mktemp -d /tmp/slash-infra-it.XXXXXX)
 chmod 755 "$TMP"
+
+# The state store (SQLite by default) lives in the test's own directory,
+# never in /var/lib/slash-infra; a test that sets SLASH_INFRA_STATE_URL
+# (PostgreSQL, lib_pg.sh) unsets this.
+export SLASH_INFRA_STATE_PATH=${SLASH_INFRA_STATE_PATH:-$TMP/state.db}
 PASS=0
 FAIL=0
 PIDS=()

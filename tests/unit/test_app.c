@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "journal.h"
 #include "slack/sig.h"
 
 #define SECRET "unit-test-secret"
@@ -350,6 +353,142 @@ static void test_ssl_check_empty_200(void **state)
 	app_response_free(&r);
 }
 
+/* Run a signed POST of body through app's app_handle; retry: with
+ * X-Slack-Retry-Num. */
+static void s_post_to(struct app *app, const char *body, int retry, struct app_response *resp)
+{
+	char sig[SLACK_SIG_HEADER_LEN + 1];
+	struct app_request req = {0};
+
+	assert_int_equal(slack_sig_compute(SECRET, TS, body, strlen(body), sig, NULL), 0);
+	req.method = "POST";
+	req.path = APP_SLACK_ROUTE;
+	req.content_type = FORM;
+	req.slack_timestamp = TS;
+	req.slack_signature = sig;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.now = NOW;
+	req.slack_retry_num = retry ? "1" : NULL;
+	memset(resp, 0, sizeof(*resp));
+	app_handle(app, &req, resp);
+}
+
+/* GET /healthz through app_preflight; the body into out. */
+static void s_healthz(struct app *app, char *out, size_t n)
+{
+	struct app_response r;
+	size_t len = 0;
+
+	assert_int_equal(app_preflight(app, "GET", APP_HEALTH_ROUTE, NULL, &len, &r), 0);
+	assert_int_equal(r.status, 200);
+	snprintf(out, n, "%s", r.body);
+	app_response_free(&r);
+}
+
+/* Remove a test's temporary directory (mkdtemp's name: no quoting). */
+static void s_rm_rf(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static struct journal *s_journal(const char *path, time_t started)
+{
+	struct store_settings ss = { .path = path };
+	struct si_err err;
+	struct journal *j = journal_new(&ss, started, &err);
+
+	if (j == NULL)
+		fail_msg("journal_new: %s", err.msg);
+	return j;
+}
+
+/* Two apps on one store file: a second worker, or the same worker after
+ * a restart (a fresh in-memory cache). The second refuses the first's
+ * request as replayed, and answers Slack's retry of it with an empty 200. */
+static void test_store_replay_across_workers(void **state)
+{
+	struct fixture *f = *state;
+	const char *body = "text=help&response_url=" GOOD_URL "&nonce=store";
+	char dir[] = "/tmp/test_app.XXXXXX", path[256], health[256];
+	struct journal *ja, *jb;
+	struct app *a, *b;
+	struct app_response r;
+	struct si_err err;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	ja = s_journal(path, 1);
+	jb = s_journal(path, 2);
+	a = app_new(&f->cfg, NULL, &err);
+	b = app_new(&f->cfg, NULL, &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	app_set_journal(a, ja);
+	app_set_journal(b, jb);
+	s_healthz(a, health, sizeof(health));
+	assert_string_equal(health, "ok\n");
+	s_post_to(a, body, 0, &r);
+	assert_int_equal(r.status, 200);
+	app_response_free(&r);
+	s_post_to(b, body, 0, &r);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.body, "replayed\n");
+	app_response_free(&r);
+	s_post_to(b, body, 1, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	app_response_free(&r);
+	app_free(a);
+	app_free(b);
+	journal_free(ja);
+	journal_free(jb);
+	s_rm_rf(dir);
+}
+
+/* A store that cannot be opened (its directory is missing): requests are
+ * still answered, the in-memory cache still refuses a replay, /healthz
+ * says degraded (200), and the store is used once it can be opened. */
+static void test_store_degraded_falls_back(void **state)
+{
+	struct fixture *f = *state;
+	const char *body = "text=help&response_url=" GOOD_URL "&nonce=degraded";
+	char dir[] = "/tmp/test_app.XXXXXX", sub[256], path[300], health[600];
+	struct journal *j;
+	struct app *a;
+	struct app_response r;
+	struct si_err err;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/missing", dir);
+	snprintf(path, sizeof(path), "%s/state.db", sub);
+	j = s_journal(path, 1);
+	a = app_new(&f->cfg, NULL, &err);
+	assert_non_null(a);
+	app_set_journal(a, j);
+	s_healthz(a, health, sizeof(health));
+	assert_non_null(strstr(health, "degraded: state store: "));
+	assert_non_null(strstr(health, "does not exist"));
+	assert_string_equal(journal_backend(j), "none");
+	s_post_to(a, body, 0, &r);
+	assert_int_equal(r.status, 200);
+	app_response_free(&r);
+	s_post_to(a, body, 0, &r);
+	assert_int_equal(r.status, 401);
+	app_response_free(&r);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	journal_tick(j);
+	assert_string_equal(journal_backend(j), "sqlite");
+	s_healthz(a, health, sizeof(health));
+	assert_string_equal(health, "ok\n");
+	app_free(a);
+	journal_free(j);
+	s_rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +505,8 @@ int main(void)
 		cmocka_unit_test(test_bad_form_400_and_content_type_415),
 		cmocka_unit_test(test_ssl_check_empty_200),
 		cmocka_unit_test(test_replay_refused_and_retry_answered),
+		cmocka_unit_test(test_store_replay_across_workers),
+		cmocka_unit_test(test_store_degraded_falls_back),
 	};
 	return cmocka_run_group_tests_name("app", tests, s_setup, s_teardown);
 }

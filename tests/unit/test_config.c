@@ -767,6 +767,45 @@ static void test_secret_file_mode(void **state)
 	si_config_free(&cfg);
 }
 
+/* [state]: a path (absolute) or a PostgreSQL URL, not both; the URL is a
+ * secret (never echoed, its file must be private) and the environment
+ * forms work; --check-config names the backend, never the URL. */
+static void test_state_settings(void **state)
+{
+	char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+	char *env_url[] = { "SLACK_SIGNING_SECRET=" SECRET,
+			    "SLASH_INFRA_STATE_URL=postgresql://u:pw0rd@db/x", NULL };
+	char *env_typo[] = { "SLACK_SIGNING_SECRET=" SECRET, "SLASH_INFRA_STATE_FILE=/x", NULL };
+	static const char url_ini[] = "[state]\nurl = postgresql://u:pw0rd@db/x\n";
+	struct si_config cfg;
+	char buf[4096];
+	FILE *out;
+
+	(void)state;
+	s_load_ok(&cfg, "[state]\npath = /srv/si/state.db\n", envp);
+	assert_string_equal(cfg.state_path, "/srv/si/state.db");
+	assert_null(cfg.state_url);
+	si_config_free(&cfg);
+	s_load_fails("[state]\npath = state.db\n", 0600, envp, "absolute path", NULL);
+	s_load_fails("[state]\nurl = mysql://db/x\n", 0600, envp, "postgresql://", NULL);
+	s_load_fails(url_ini, 0644, envp, "chmod 600", NULL);
+	s_load_fails("[state]\npath = /a/b.db\nurl = postgresql://db/x\n", 0600, envp,
+	             "set one", NULL);
+	s_load_fails(NULL, 0600, env_typo, "SLASH_INFRA_STATE_FILE", NULL);
+	s_load_ok(&cfg, NULL, env_url);
+	assert_string_equal(cfg.state_url, "postgresql://u:pw0rd@db/x");
+	out = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(out);
+	assert_int_equal(si_config_describe(&cfg, out), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "state: PostgreSQL"));
+	assert_null(strstr(buf, "pw0rd"));
+	si_config_free(&cfg);
+	s_load_ok(&cfg, url_ini, envp);
+	assert_non_null(cfg.state_url);
+	si_config_free(&cfg);
+}
+
 static void test_readable_file_without_secret_ok(void **state)
 {
 	char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
@@ -940,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_account_needs_role),
 		cmocka_unit_test(test_cross_field_checks),
 		cmocka_unit_test(test_secret_file_mode),
+		cmocka_unit_test(test_state_settings),
 		cmocka_unit_test(test_readable_file_without_secret_ok),
 		cmocka_unit_test(test_world_writable_file_refused),
 		cmocka_unit_test(test_missing_file_and_not_regular),

@@ -30,7 +30,9 @@
 #include "config.h"
 #include "search/query.h"
 #include "search/engine.h"
+#include "journal.h"
 #include "search_pool.h"
+#include "store/store.h"
 #include "util/clock.h"
 #include "standin_proc.h"
 
@@ -423,6 +425,7 @@ struct handed {
 	int n, n_started, n_queued;
 	char text[64];
 	char url[256];
+	char journal[32];
 };
 
 static void on_handoff(const struct search_handoff *h, void *arg)
@@ -439,6 +442,7 @@ static void on_handoff(const struct search_handoff *h, void *arg)
 	assert_string_equal(h->who->user_id, "U1");
 	snprintf(hd->text, sizeof(hd->text), "%s", h->text);
 	snprintf(hd->url, sizeof(hd->url), "%s", h->response_url);
+	snprintf(hd->journal, sizeof(hd->journal), "%s", h->journal);
 }
 
 /* A stop within its budget: jobs that cannot finish by the deadline are
@@ -497,6 +501,232 @@ static void test_drain_idle_pool(void **state)
 	search_pool_free(pool);
 }
 
+/* --- with a journal (a temporary SQLite store) ------------------------- */
+
+/* A temporary store: its directory, path, a journal for the pool and a
+ * second handle that plays another worker. */
+struct tmp_store {
+	char dir[32];
+	char path[64];
+	struct journal *journal;
+	struct store *other;
+};
+
+static void tmp_store_open(struct tmp_store *t)
+{
+	struct store_settings ss;
+	struct si_err err;
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test_pool.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/state.db", t->dir);
+	memset(&ss, 0, sizeof(ss));
+	ss.path = t->path;
+	t->journal = journal_new(&ss, time(NULL), &err);
+	assert_non_null(t->journal);
+	assert_string_equal(journal_backend(t->journal), "sqlite");
+	t->other = store_open(&ss, &err);
+	assert_non_null(t->other);
+}
+
+static void tmp_store_close(struct tmp_store *t)
+{
+	char cmd[64];
+
+	store_close(t->other);
+	journal_free(t->journal);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static struct search_pool *new_journaled_pool(struct fixture *fx, struct tmp_store *t)
+{
+	struct search_pool *pool = new_pool(fx, 2, 8);
+	struct si_err err;
+
+	assert_int_equal(search_pool_set_journal(pool, t->journal, &err), 0);
+	return pool;
+}
+
+/* Wait (bounded) until job id is delivered in the store. */
+static struct store_job *wait_delivered(struct store *st, const char *id)
+{
+	struct store_job *job = NULL;
+	struct si_err err;
+
+	for (int i = 0; i < MSG_WAIT_STEPS; i++) {
+		store_job_free(job);
+		assert_int_equal(store_journal_get(st, id, &job, &err), 0);
+		if (job->delivered_at != 0)
+			break;
+		standin_sleep_ms(MSG_WAIT_STEP_MS);
+	}
+	return job;
+}
+
+/* A journaled deferred search: in the journal from submit, each post
+ * counted (notice + final = 2 uses), delivered once Slack took the final;
+ * an inline answer is delivered at once. */
+static void test_journal_deferred_counted_and_delivered(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/journaled";
+	struct tmp_store t;
+	struct search_pool *pool;
+	struct store_job *job;
+	struct search_job *j;
+	struct query q;
+	struct si_err err;
+	char url[256], id[STORE_JOB_ID_SIZE];
+
+	tmp_store_open(&t);
+	pool = new_journaled_pool(fx, &t);
+	parse_instance_query(&q);
+	url_for(fx, path, url, sizeof(url));
+	j = submit(pool, &q, url, &err);
+	assert_non_null(j);
+	assert_int_equal(search_job_wait_inline(j, 3000), 1);
+	snprintf(id, sizeof(id), "%s", search_job_journal_id(j));
+	search_job_release(j);
+	assert_int_equal(strlen(id), STORE_JOB_ID_LEN);
+	job = wait_delivered(t.other, id);
+	assert_true(job->delivered_at != 0);
+	assert_int_equal(job->uses, 0);
+	store_job_free(job);
+
+	set_latency(fx, 1500);
+	j = submit(pool, &q, url, &err);
+	assert_non_null(j);
+	snprintf(id, sizeof(id), "%s", search_job_journal_id(j));
+	assert_int_equal(store_journal_get(t.other, id, &job, &err), 0);
+	assert_true(job->delivered_at == 0);   /* written before the ack */
+	assert_string_equal(job->owner, journal_owner(t.journal));
+	store_job_free(job);
+	assert_int_equal(search_job_wait_inline(j, 100), 0);
+	search_job_post_pending(j);
+	search_job_release(j);
+	assert_int_equal(wait_messages(fx, path, 2), 2);
+	job = wait_delivered(t.other, id);
+	assert_true(job->delivered_at != 0);
+	assert_int_equal(job->uses, 2);
+	store_job_free(job);
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, path), 2);
+	tmp_store_close(&t);
+}
+
+/* Add an orphan as a dead worker would have left it: owner gone (NULL),
+ * uses already counted (1: its notice went out). */
+static void add_orphan(struct fixture *fx, struct tmp_store *t, const char *path, int uses,
+		       char id[STORE_JOB_ID_SIZE])
+{
+	struct store_job job;
+	struct si_err err;
+	char url[256];
+
+	url_for(fx, path, url, sizeof(url));
+	memset(&job, 0, sizeof(job));
+	job.response_url = url;
+	job.text = INSTANCE;
+	job.response_type = "in_channel";
+	job.user_id = "U1";
+	job.channel_id = "C1";
+	job.accounts = "only:production,dev";
+	job.created_at = time(NULL);
+	assert_int_equal(store_journal_add(t->other, &job, id, &err), 0);
+	for (int i = 0; i < uses; i++)
+		assert_int_equal(store_journal_use(t->other, id, NULL, &err), 0);
+}
+
+/* Orphans are claimed by the pool's journal thread and finished exactly
+ * once: with no second notice when one was counted, with one when not;
+ * the account restriction travels with the row. */
+static void test_journal_orphans_finished_once(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *paths[] = { "/hooks/T1/B1/orphan0", "/hooks/T1/B1/orphan1" };
+	char id0[STORE_JOB_ID_SIZE], id1[STORE_JOB_ID_SIZE];
+	struct json_object *root;
+	struct search_pool *pool;
+	struct store_job *job;
+	struct tmp_store t;
+	const char *raw;
+
+	tmp_store_open(&t);
+	add_orphan(fx, &t, paths[0], 1, id0);
+	add_orphan(fx, &t, paths[1], 0, id1);
+	pool = new_journaled_pool(fx, &t);
+	/* Claimed within a tick or two (JOURNAL_TICK_MS), then searched. */
+	assert_int_equal(wait_messages(fx, paths[0], 1), 1);
+	assert_int_equal(wait_messages(fx, paths[1], 2), 2);
+	standin_sleep_ms(QUIET_MS);
+	root = standin_messages(&fx->recv, paths[0]);
+	assert_int_equal(standin_count(root, "counts", paths[0]), 1);
+	assert_string_equal(msg_type(root, 0, &raw), "in_channel");
+	assert_non_null(strstr(raw, INSTANCE));
+	assert_null(strstr(raw, "staging"));   /* only:production,dev */
+	json_object_put(root);
+	root = standin_messages(&fx->recv, paths[1]);
+	assert_int_equal(standin_count(root, "counts", paths[1]), 2);
+	(void)msg_type(root, 0, &raw);
+	assert_non_null(strstr(raw, "Searching"));
+	assert_non_null(strstr(raw, "Searching 2 accounts"));   /* restricted */
+	json_object_put(root);
+	job = wait_delivered(t.other, id0);
+	assert_int_equal(job->uses, 2);
+	assert_string_equal(job->owner, journal_owner(t.journal));
+	store_job_free(job);
+	job = wait_delivered(t.other, id1);
+	assert_int_equal(job->uses, 2);
+	store_job_free(job);
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, paths[0]) + attempts_on(fx, paths[1]), 3);
+	tmp_store_close(&t);
+}
+
+/* A stop hands a journaled search back: another worker can claim it at
+ * once, and this process posts nothing more for it. */
+static void test_drain_hands_back_to_journal(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/handback";
+	struct store_job *jobs = NULL;
+	struct search_pool *pool;
+	struct search_job *j;
+	struct tmp_store t;
+	struct handed hd;
+	struct query q;
+	struct si_err err;
+	char url[256], id[STORE_JOB_ID_SIZE];
+	size_t n = 0;
+
+	tmp_store_open(&t);
+	pool = new_journaled_pool(fx, &t);
+	memset(&hd, 0, sizeof(hd));
+	set_latency(fx, 1500);
+	parse_instance_query(&q);
+	url_for(fx, path, url, sizeof(url));
+	j = submit(pool, &q, url, &err);
+	assert_non_null(j);
+	snprintf(id, sizeof(id), "%s", search_job_journal_id(j));
+	assert_int_equal(search_job_wait_inline(j, 50), 0);
+	search_job_post_pending(j);
+	search_job_release(j);
+	assert_int_equal(search_pool_drain(pool, si_mono_ms() + 200, on_handoff, &hd), 1);
+	assert_string_equal(hd.journal, "handed back");
+	assert_int_equal(store_journal_claim_orphans(t.other, "other:1:1", time(NULL), 10, 5,
+						     &jobs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(jobs[0].id, id);
+	assert_int_equal(jobs[0].uses, 1);
+	store_jobs_free(jobs, n);
+	/* Here the process would _exit; the test joins the running search,
+	 * whose final is not posted (the claimer owns it now). */
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, path), 1);
+	tmp_store_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +738,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_finishes_queued_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_hands_off_at_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_idle_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_deferred_counted_and_delivered, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_journal_orphans_finished_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_drain_hands_back_to_journal, setup,
+						teardown),
 	};
 	int rc;
 
