@@ -470,6 +470,76 @@ static int s_expect_root(const xmlNode *root, const char *want,
 	return -1;
 }
 
+xmlDocPtr aws_xml_read(const char *xml, size_t len, const char *root,
+		       const xmlNode **rootp, struct si_err *err)
+{
+	xmlDocPtr doc = s_read(xml, len, err);
+
+	*rootp = NULL;
+	if (doc == NULL)
+		return NULL;
+	*rootp = xmlDocGetRootElement(doc);
+	if (s_expect_root(*rootp, root, err) != 0) {
+		xmlFreeDoc(doc);
+		*rootp = NULL;
+		return NULL;
+	}
+	return doc;
+}
+
+const xmlNode *aws_xml_child(const xmlNode *parent, const char *name)
+{
+	return s_child(parent, name);
+}
+
+const xmlNode *aws_xml_next(const xmlNode *n, const char *name)
+{
+	return n != NULL ? s_next(n, name) : NULL;
+}
+
+const xmlNode *aws_xml_path(const xmlNode *from, const char *path)
+{
+	char seg[128];
+	const char *p = path;
+
+	while (from != NULL && *p != '\0') {
+		size_t k = strcspn(p, "/");
+
+		if (k == 0 || k >= sizeof(seg))
+			return NULL;
+		memcpy(seg, p, k);
+		seg[k] = '\0';
+		from = s_child(from, seg);
+		p += k;
+		if (*p == '/')
+			p++;
+	}
+	return from;
+}
+
+int aws_xml_count(const xmlNode *parent, const char *name, size_t max, size_t *n,
+		  struct si_err *err)
+{
+	*n = s_count(parent, name);
+	if (*n > max)
+		return si_err_set(err, SI_ERR_LIMIT, "more than %zu <%s> in one answer", max,
+				  name);
+	return 0;
+}
+
+int aws_xml_text(const xmlNode *n, char **out, struct si_err *err)
+{
+	return s_text(n, out, err);
+}
+
+int aws_xml_child_text(const xmlNode *parent, const char *name, char **out,
+		       struct si_err *err)
+{
+	*out = NULL;
+	return s_text(strchr(name, '/') ? aws_xml_path(parent, name) : s_child(parent, name),
+		      out, err);
+}
+
 int aws_xml_parse_error(const char *xml, size_t len, struct aws_error *out,
 			struct si_err *err)
 {

@@ -33,6 +33,8 @@
 
 #include <stddef.h>
 
+#include <libxml/tree.h>
+
 #include "aws/ec2_types.h"
 #include "util/err.h"
 
@@ -112,6 +114,37 @@ int aws_xml_parse_error(const char *xml, size_t len, struct aws_error *out,
  * memory runs out. */
 int aws_error_describe(long status, const char *body, size_t len,
 		       const char *errortype, struct aws_error *out,
+		       struct si_err *err);
+
+/* ---- the generic reader, for the resource-type modules ---------------- */
+
+/* Read an answer whose root element must be `root` (local name; the
+ * namespace is not pinned: AWS varies it) with the same limits and
+ * refusals as every parser here. Returns the document (the caller frees
+ * it with xmlFreeDoc) and *rootp, or NULL with err set; an AWS error
+ * envelope is SI_ERR_REMOTE carrying its code. */
+xmlDocPtr aws_xml_read(const char *xml, size_t len, const char *root,
+		       const xmlNode **rootp, struct si_err *err);
+
+/* First child element of parent called name (NULL parent: NULL). */
+const xmlNode *aws_xml_child(const xmlNode *parent, const char *name);
+
+/* Next sibling element after n called name, or NULL. */
+const xmlNode *aws_xml_next(const xmlNode *n, const char *name);
+
+/* Follow a '/'-separated path of first children ("a/b/c"), or NULL. */
+const xmlNode *aws_xml_path(const xmlNode *from, const char *path);
+
+/* Children of parent called name, counted; SI_ERR_LIMIT past max. */
+int aws_xml_count(const xmlNode *parent, const char *name, size_t max, size_t *n,
+		  struct si_err *err);
+
+/* Trimmed text of n (NULL or empty: *out = NULL), a new string of at most
+ * 64 KiB (SI_ERR_LIMIT past it). */
+int aws_xml_text(const xmlNode *n, char **out, struct si_err *err);
+
+/* The same for the first child called name ("a/b" paths allowed). */
+int aws_xml_child_text(const xmlNode *parent, const char *name, char **out,
 		       struct si_err *err);
 
 #endif

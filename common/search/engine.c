@@ -485,6 +485,8 @@ static void s_plan_term(struct s_job *j, size_t target, const struct search_term
 	case SEARCH_TERM_NAME:
 		s_filter_call(j, target, S_DESCRIBE_INSTANCES, "tag:Name", t->value);
 		break;
+	default:
+		break;
 	}
 }
 

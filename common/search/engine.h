@@ -41,14 +41,33 @@ enum search_term_kind {
 	SEARCH_TERM_PRIVATE_DNS,  /* ip-10-1-2-3.eu-west-2.compute.internal */
 	SEARCH_TERM_PUBLIC_DNS,   /* ec2-3-8-1-2.compute-1.amazonaws.com */
 	SEARCH_TERM_ENI_ID,       /* eni-... exact */
-	SEARCH_TERM_NAME          /* value is a tag:Name filter, e.g. "*web*" */
+	SEARCH_TERM_NAME,         /* value: the term as typed; name_lc: lower
+	                           * case; matched as a case-insensitive
+	                           * substring of every named type's name */
+	SEARCH_TERM_ID,           /* value: an id of type (sg-…, vol-…) */
+	SEARCH_TERM_ARN,          /* value: the ARN; resource: the part after
+	                           * the resource type; type set */
+	SEARCH_TERM_CIDR,         /* value: canonical block, "10.10.0.0/16" */
+	SEARCH_TERM_HOST,         /* value: lower-case host name, no final dot */
+	SEARCH_TERM_CHECK         /* --check-config: each type's cheapest call */
 };
+
+struct rt_type;
 
 struct search_term {
 	enum search_term_kind kind;
 	const char *value;       /* normalised term */
 	const char *region;      /* search only this region, or NULL */
 	const char *account_id;  /* search only this account id, or NULL */
+	const struct rt_type *type;  /* ask only this type (ID, ARN, DNS
+	                              * suffix), or NULL: every type that
+	                              * answers the kind */
+	const char *resource;    /* ARN: resource id part, e.g. "sg-…",
+	                          * "app/prod-web/50dc6c495c0c9188"; NULL */
+	const char *name_lc;     /* NAME: value in lower case; NULL */
+	const char *hop;         /* reached by following DNS: the text of the
+	                          * hop so far; NULL for the user's term */
+	int depth;               /* hops followed to get here (0: user's) */
 };
 
 /* What to search. Everything is borrowed for the duration of the call. */

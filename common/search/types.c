@@ -15,6 +15,7 @@ void search_result_free(struct search_result *r)
 		free(m->region);
 		ec2_instance_clear(&m->instance);
 		ec2_eni_clear(&m->eni);
+		res_clear(&m->res);
 	}
 	free(r->matches);
 	for (size_t i = 0; i < r->n_failures; i++) {
@@ -24,5 +25,6 @@ void search_result_free(struct search_result *r)
 		free(r->failures[i].message);
 	}
 	free(r->failures);
+	free(r->dns_note);
 	memset(r, 0, sizeof(*r));
 }

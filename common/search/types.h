@@ -11,10 +11,12 @@
 #include <stddef.h>
 
 #include "aws/ec2_types.h"
+#include "search/resource.h"
 
 enum search_match_kind {
 	SEARCH_MATCH_INSTANCE,
-	SEARCH_MATCH_ENI        /* an interface not owned by a listed instance */
+	SEARCH_MATCH_ENI,       /* an interface not owned by a listed instance */
+	SEARCH_MATCH_RESOURCE   /* any other registered type (res.type) */
 };
 
 struct search_match {
@@ -24,6 +26,7 @@ struct search_match {
 	char *region;           /* e.g. "eu-west-2" */
 	struct ec2_instance instance;  /* valid when kind == INSTANCE */
 	struct ec2_eni eni;            /* valid when kind == ENI */
+	struct res_resource res;       /* valid when kind == RESOURCE */
 };
 
 /* A target (account x region) that did not answer in full. */
@@ -44,6 +47,10 @@ struct search_result {
 	size_t n_accounts;
 	size_t n_regions;
 	double elapsed_s;
+	/* Host names in no hosted zone that were resolved with DNS, and what
+	 * they resolved to ("www.example.com: 192.0.2.1, 192.0.2.7"), shown
+	 * so the reader knows the addresses came from DNS; NULL: none. */
+	char *dns_note;
 };
 
 /* Frees every string and array in r, not r itself. Safe on a zeroed r. */
