@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,7 +99,8 @@ enum s_type {
 	S_SIZE,         /* size_t with [min, max] */
 	S_STR,          /* char *, checked by check(); empty value = unset */
 	S_LIST,         /* char ** + size_t count, each item checked */
-	S_RESPONSE      /* enum si_response_type */
+	S_RESPONSE,     /* enum si_response_type */
+	S_BOOL          /* int: on/off, true/false, yes/no, 1/0 */
 };
 
 #define S_SECRET 1u  /* never echoed; file holding it must be private */
@@ -166,6 +168,8 @@ static const struct s_setting s_settings[] = {
 	{ "search", "response_type", S_RESPONSE, 0, 0, 0, NULL,
 	  "in_channel or ephemeral", CF(response_type), 0, NULL },
 	S_ROW_INT("search", "queue_size", queue_size, 1, 65536),
+	{ "search", "resolve_dns", S_BOOL, 0, 0, 0, NULL, "on or off", CF(resolve_dns), 0,
+	  NULL },
 	S_ROW_INT("search", "workers", search_workers, 1, 256),
 	S_ROW_INT("aws", "connect_timeout_ms", aws_connect_timeout_ms, 1, 60000),
 	S_ROW_INT("aws", "timeout_ms", aws_timeout_ms, 1, 300000),
@@ -518,6 +522,17 @@ static int s_apply(const struct s_setting *s, void *base, const char *value,
 		if (s_parse_integer(s, value, &v, label, err) != 0)
 			return -1;
 		*(size_t *)(void *)field = (size_t)v;
+		return 0;
+	case S_BOOL:
+		if (strcasecmp(value, "on") == 0 || strcasecmp(value, "true") == 0 ||
+		    strcasecmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+			*(int *)(void *)field = 1;
+		else if (strcasecmp(value, "off") == 0 || strcasecmp(value, "false") == 0 ||
+			 strcasecmp(value, "no") == 0 || strcmp(value, "0") == 0)
+			*(int *)(void *)field = 0;
+		else
+			return si_err_set(err, SI_ERR_INVALID,
+			                  "%s: expected on or off, got '%.32s'", label, value);
 		return 0;
 	case S_RESPONSE:
 		if (strcmp(value, "in_channel") == 0)
@@ -1176,6 +1191,7 @@ static void s_defaults(struct si_config *cfg)
 	cfg->inline_budget_ms = 1500;
 	cfg->deadline_ms = 10000;
 	cfg->max_inflight = 32;
+	cfg->resolve_dns = 1;
 	cfg->response_type = SI_RESPONSE_IN_CHANNEL;
 	/* Every search, inline or deferred, runs on a pool thread: 16 lets a
 	 * few slow searches (an account that hangs until the deadline) leave
@@ -1262,10 +1278,10 @@ int si_config_describe(const struct si_config *cfg, FILE *out)
 	fprintf(out, "\nserver: threads %d, max body %zu bytes\n", cfg->threads,
 	        cfg->max_body);
 	fprintf(out, "search: inline budget %d ms, deadline %d ms, max in flight "
-	        "%d, response type %s, queue %d, workers %d\n",
+	        "%d, response type %s, queue %d, workers %d, resolve DNS %s\n",
 	        cfg->inline_budget_ms, cfg->deadline_ms, cfg->max_inflight,
 	        si_response_type_name(cfg->response_type), cfg->queue_size,
-	        cfg->search_workers);
+	        cfg->search_workers, cfg->resolve_dns ? "on" : "off");
 	fprintf(out, "aws: connect timeout %d ms, timeout %d ms, max attempts "
 	        "%d\n", cfg->aws_connect_timeout_ms, cfg->aws_timeout_ms,
 	        cfg->aws_max_attempts);

@@ -60,6 +60,7 @@ struct si_config {
 	enum si_response_type response_type;
 	int queue_size;                /* searches waiting for a worker */
 	int search_workers;            /* threads running deferred searches */
+	int resolve_dns;               /* resolve host names in no hosted zone */
 
 	/* [aws] */
 	int aws_connect_timeout_ms;

@@ -288,6 +288,7 @@ static int s_aws_new(const struct si_config *cfg, struct s_aws *a, struct si_err
 		.n_accounts = cfg->n_accounts,
 		.deadline_ms = cfg->deadline_ms,
 		.max_inflight = cfg->max_inflight,
+		.resolve_dns = cfg->resolve_dns,
 	};
 	struct aws_creds_provider *chain;
 

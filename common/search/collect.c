@@ -36,6 +36,7 @@ static int s_copy_req(struct s_ctx *x, const struct rt_request *rq)
 		return -1;
 	r->service = si_strdup_opt(rq->service);
 	r->action = si_strdup_opt(rq->action);
+	r->version = si_strdup_opt(rq->version);
 	r->path = si_strdup_opt(rq->path);
 	r->page_param = si_strdup_opt(rq->page_param);
 	for (size_t i = 0; i < rq->n_params; i++) {
@@ -219,6 +220,7 @@ void rt_collect_free(struct rt_collect *c)
 
 		free(r->service);
 		free(r->action);
+		free(r->version);
 		free(r->path);
 		free(r->page_param);
 		for (size_t k = 0; k < r->n_params; k++) {

@@ -18,6 +18,7 @@
 struct rt_collected {
 	char *service;
 	char *action;
+	char *version;            /* query protocol only, else NULL */
 	char *path;               /* REST only, else NULL */
 	int proto;                /* enum aws_protocol */
 	int global;

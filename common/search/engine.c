@@ -12,32 +12,38 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "aws/org.h"
 #include "aws/query.h"
 #include "aws/xml.h"
+#include "search/plan.h"
+#include "search/private/sink.h"
+#include "search/registry.h"
 #include "util/backoff.h"
 #include "util/clock.h"
 #include "util/http.h"
 #include "util/strutil.h"
 
-/* The EC2 and STS API versions whose XML shapes aws_xml parses. */
-#define S_EC2_VERSION "2016-11-15"
+/* The STS API version whose XML shape aws_xml parses. */
 #define S_STS_VERSION "2011-06-15"
-/* Follow nextToken at most this many pages per call: 60 x 200 results is
+/* Follow page tokens at most this many pages per call: 60 x 200 results is
  * more than SEARCH_MAX_MATCHES, so a big answer ends at that cap, which
  * names the target, rather than here; it bounds a runaway paginator. */
 #define S_MAX_PAGES 60
-/* Per page: AWS allows 5..1000 for DescribeInstances. 200 keeps a page of
- * the richest real instances (~450 XML elements each) well under
- * AWS_XML_MAX_NODES, so the element cap only ever refuses hostile pages,
- * and keeps each answer's tree small (issue 11). */
-#define S_PAGE_SIZE "200"
-/* Parameters in one call: Action, Version, up to 4 filters x 2 or ids. */
-#define S_MAX_PARAMS 32
-/* Instance ids of attached ENIs looked up per follow-up call. */
-#define S_MAX_IDS_PER_CALL 50
+/* The user's terms whose "found in a hosted zone" is tracked: all of them
+ * (query.h allows at most 10). */
+#define SEARCH_HOST_TERMS 16
+/* Terms met while following DNS, per search: 5 hops of a few records
+ * each in a few accounts; past it a hostile zone would only cost calls. */
+#define S_MAX_FOLLOWED 64
+/* Addresses of one host name resolved with DNS that are searched. */
+#define S_MAX_RESOLVED 8
 
 struct search_engine {
 	struct search_settings set;          /* accounts borrowed */
@@ -50,26 +56,31 @@ struct search_ctx {
 	uint32_t rng;                        /* backoff jitter */
 };
 
-enum s_action {
-	S_ASSUME_ROLE,
-	S_DESCRIBE_INSTANCES,
-	S_DESCRIBE_ENIS,
-	S_CHECK                     /* --check-config probe: DescribeInstances, 5 results */
-};
-
+/* A request's strings, copied from the module's struct rt_request. */
 struct s_param {
-	char name[48];
+	char *name;                 /* owned */
 	char *value;                /* owned */
 };
 
 struct s_call {
 	struct s_job *job;
-	enum s_action action;
+	int assume;                 /* an STS AssumeRole for the account */
+	const struct rt_type *type; /* whose request; NULL for AssumeRole */
+	const struct search_term *term;  /* borrowed from the spec or the job */
+	int step;
+	size_t parent;
+	enum aws_protocol proto;
+	char *service;
+	char *action;
+	char *version;
+	char *method;
+	char *path;
+	char *page_param;
+	int global;
 	size_t target;              /* index into job->targets */
 	size_t account;             /* index into job->accts */
-	struct s_param params[S_MAX_PARAMS];
+	struct s_param *params;
 	size_t n_params;
-	char *next_token;
 	int page;
 	int attempt;
 	unsigned cred_gen;          /* the account's gen when this call was signed */
@@ -78,6 +89,15 @@ struct s_call {
 	struct aws_request req;     /* owned, empty until started */
 	struct si_http_resp resp;
 	struct s_call *next;        /* in one of the job's lists */
+};
+
+/* A term met while following DNS (a CNAME or ALIAS target, an A
+ * record's address), searched in the account that held the record. */
+struct s_followed {
+	struct plan_follow pf;      /* the term and the strings it points to */
+	char *hop;                  /* owned */
+	size_t account;
+	struct s_followed *next;
 };
 
 enum s_cred_state { CRED_NONE, CRED_FETCHING, CRED_OK, CRED_FAILED };
@@ -120,6 +140,40 @@ struct s_job {
 	size_t cap_failures;
 	int full;                   /* SEARCH_MAX_MATCHES reached: keep no more */
 	int oom;
+	struct rt_sink sink;        /* what modules call back (private/sink.h) */
+	struct s_followed *followed;  /* terms met while following DNS */
+	size_t n_followed;
+	/* The user's host names that a hosted zone answered. */
+	unsigned char host_found[SEARCH_HOST_TERMS];
+	int checking;               /* --check-config: record every action */
+	struct s_check *checks;
+	size_t n_checks;
+	size_t cap_checks;
+};
+
+/* One answer to a --check-config call. */
+struct s_check {
+	size_t target;
+	char action[96];            /* "ec2:DescribeInstances" */
+	int ok;
+	char code[128];
+	char message[256];
+};
+
+/* The sink a module's rt_plan / rt_answer points to: the job and, while
+ * planning, the target and the term. */
+struct s_plan_ctx {
+	struct rt_sink sink;
+	struct s_job *job;
+	size_t target;
+	const struct search_term *term;
+	const struct rt_type *type;
+};
+
+struct s_answer_ctx {
+	struct rt_sink sink;
+	struct s_job *job;
+	struct s_call *call;
 };
 
 /* ------------------------------------------------------------------ */
@@ -376,14 +430,22 @@ static void s_call_free(struct s_call *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->n_params; i++)
+	for (size_t i = 0; i < c->n_params; i++) {
+		free(c->params[i].name);
 		free(c->params[i].value);
-	free(c->next_token);
+	}
+	free(c->params);
+	free(c->service);
+	free(c->action);
+	free(c->version);
+	free(c->method);
+	free(c->path);
+	free(c->page_param);
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
 	aws_request_clear(&c->req);
 	/* AssumeRole answers carried secrets. */
-	si_http_resp_free(&c->resp, c->action == S_ASSUME_ROLE);
+	si_http_resp_free(&c->resp, c->assume);
 	free(c);
 }
 
@@ -396,20 +458,27 @@ static void s_list_free(struct s_call *c)
 	}
 }
 
+/* Append a copy of name = value (value NULL: skipped). */
 static int s_param(struct s_call *c, const char *name, const char *value)
 {
-	if (c->n_params >= S_MAX_PARAMS)
+	struct s_param *p;
+
+	if (value == NULL)
+		return 0;
+	if (c->n_params >= RT_MAX_PARAMS)
 		return -1;
-	snprintf(c->params[c->n_params].name, sizeof(c->params[0].name), "%s", name);
-	c->params[c->n_params].value = strdup(value);
-	if (c->params[c->n_params].value == NULL)
+	p = realloc(c->params, (c->n_params + 1) * sizeof(*c->params));
+	if (p == NULL)
 		return -1;
+	c->params = p;
+	p = &c->params[c->n_params];
+	p->name = strdup(name);
+	p->value = strdup(value);
 	c->n_params++;
-	return 0;
+	return p->name != NULL && p->value != NULL ? 0 : -1;
 }
 
-static struct s_call *s_call_new(struct s_job *j, enum s_action action, size_t target,
-				 size_t account)
+static struct s_call *s_call_new(struct s_job *j, size_t target, size_t account)
 {
 	struct s_call *c = calloc(1, sizeof(*c));
 
@@ -418,9 +487,9 @@ static struct s_call *s_call_new(struct s_job *j, enum s_action action, size_t t
 		return NULL;
 	}
 	c->job = j;
-	c->action = action;
 	c->target = target;
 	c->account = account;
+	c->parent = RT_NO_PARENT;
 	si_http_resp_init(&c->resp, AWS_CLIENT_MAX_RESPONSE);
 	return c;
 }
@@ -435,58 +504,93 @@ static void s_push(struct s_call **list, struct s_call *c)
  * credentials, else wait for them (starting AssumeRole if nobody has). */
 static void s_enqueue(struct s_job *j, struct s_call *c);
 
-/* A describe call with one filter (name = value). */
-static void s_filter_call(struct s_job *j, size_t target, enum s_action action,
-			  const char *filter, const char *value)
+static int s_dup(char **slot, const char *s)
 {
-	struct s_call *c = s_call_new(j, action, target, j->targets[target].account);
-
-	if (c == NULL)
-		return;
-	if (s_param(c, "Filter.1.Name", filter) != 0 ||
-	    s_param(c, "Filter.1.Value.1", value) != 0) {
-		j->oom = 1;
-		s_call_free(c);
-		return;
-	}
-	s_enqueue(j, c);
+	*slot = NULL;
+	if (s == NULL)
+		return 0;
+	*slot = strdup(s);
+	return *slot != NULL ? 0 : -1;
 }
 
-/* Plan the calls for one term in one target. Addresses are looked up on
- * network interfaces, which hold every private (primary and secondary),
- * public and IPv6 address of every instance, and of load balancers, NAT
- * gateways, Lambda functions and endpoints too. Filters of different
- * names are AND-ed by AWS, so private and public need a call each; the
- * owning instances are fetched by id once their ENIs are known. */
-static void s_plan_term(struct s_job *j, size_t target, const struct search_term *t)
+/* A call of type t for term in target, copied from the module's request
+ * (which only borrows its strings), and queued. */
+static int s_queue_request(struct s_job *j, size_t target, const struct rt_type *t,
+			   const struct search_term *term, const struct rt_request *rq)
 {
-	switch (t->kind) {
-	case SEARCH_TERM_INSTANCE_ID:
-		/* A filter, not InstanceId.1: an id unknown in this account is
-		 * an empty answer, not an InvalidInstanceID.NotFound error. */
-		s_filter_call(j, target, S_DESCRIBE_INSTANCES, "instance-id", t->value);
-		break;
-	case SEARCH_TERM_IPV4:
-		s_filter_call(j, target, S_DESCRIBE_ENIS, "addresses.private-ip-address", t->value);
-		s_filter_call(j, target, S_DESCRIBE_ENIS, "association.public-ip", t->value);
-		break;
-	case SEARCH_TERM_IPV6:
-		s_filter_call(j, target, S_DESCRIBE_ENIS, "ipv6-addresses.ipv6-address", t->value);
-		break;
-	case SEARCH_TERM_PRIVATE_DNS:
-		s_filter_call(j, target, S_DESCRIBE_INSTANCES, "private-dns-name", t->value);
-		break;
-	case SEARCH_TERM_PUBLIC_DNS:
-		s_filter_call(j, target, S_DESCRIBE_INSTANCES, "dns-name", t->value);
-		break;
-	case SEARCH_TERM_ENI_ID:
-		s_filter_call(j, target, S_DESCRIBE_ENIS, "network-interface-id", t->value);
-		break;
+	struct s_call *c = s_call_new(j, target, j->targets[target].account);
+	int bad = 0;
+
+	if (c == NULL)
+		return -1;
+	c->type = t;
+	c->term = term;
+	c->step = rq->step;
+	c->parent = rq->parent;
+	c->proto = rq->proto;
+	c->global = rq->global;
+	bad |= s_dup(&c->service, rq->service) | s_dup(&c->action, rq->action);
+	bad |= s_dup(&c->version, rq->version) | s_dup(&c->method, rq->method);
+	bad |= s_dup(&c->path, rq->path) | s_dup(&c->page_param, rq->page_param);
+	for (size_t i = 0; i < rq->n_params && !bad; i++)
+		bad |= s_param(c, rq->params[i].name, rq->params[i].value);
+	if (bad || c->service == NULL || c->action == NULL) {
+		j->oom |= bad;
+		s_call_free(c);
+		return -1;
+	}
+	s_enqueue(j, c);
+	return 0;
+}
+
+/* The types that may hold term: the one it is pinned to, else every type
+ * answering its kind (a host name without a pinned type goes to the types
+ * that take any host: Route 53). */
+static int s_type_wants(const struct rt_type *t, const struct search_term *term)
+{
+	if (t->plan == NULL)
+		return 0;
+	if (term->type != NULL)
+		return t == term->type;
+	switch (term->kind) {
 	case SEARCH_TERM_NAME:
-		s_filter_call(j, target, S_DESCRIBE_INSTANCES, "tag:Name", t->value);
-		break;
+		return (t->by & RT_BY_NAME) != 0;
+	case SEARCH_TERM_CIDR:
+		return (t->by & RT_BY_CIDR) != 0;
+	case SEARCH_TERM_HOST:
+		return (t->by & RT_BY_HOST) != 0 && t->dns_suffixes == NULL;
+	case SEARCH_TERM_IPV4:
+	case SEARCH_TERM_IPV6:
+		return (t->by & RT_BY_ADDR) != 0;
+	case SEARCH_TERM_CHECK:
+		return 1;
 	default:
-		break;
+		/* The EC2 kinds of the first version: instance ids, DNS names
+		 * and interface ids are the two EC2 types' own. */
+		return t == rt_by_name("instance") || t == rt_by_name("network-interface");
+	}
+}
+
+/* Plan one term in one target: ask each type that may hold it. Why the
+ * first-of-account flag: a global service (Route 53) is asked once per
+ * account, from the account's first selected target. */
+static void s_plan_term(struct s_job *j, size_t target, const struct search_term *term)
+{
+	const struct s_target *tg = &j->targets[target];
+	int first = target == 0 || j->targets[target - 1].account != tg->account;
+
+	for (size_t i = 0; rt_types[i] != NULL; i++) {
+		const struct rt_type *t = rt_types[i];
+		struct s_plan_ctx pc = { { j->sink.ops }, j, target, term, t };
+		struct rt_plan p = { term, tg->region, j->accts[tg->account].account_id, first,
+				     &pc };
+
+		if (!s_type_wants(t, term))
+			continue;
+		if (t->global && !first)
+			continue;
+		if (t->plan(&p) != 0)
+			j->oom = 1;
 	}
 }
 
@@ -585,9 +689,150 @@ static int s_have_eni(const struct s_job *j, const char *id)
 	return 0;
 }
 
-/* Move the instances of a page into the result (ownership moves too). */
-static void s_take_instances(struct s_job *j, size_t target, struct ec2_instance_list *l)
+/* ---- the sink the modules call (search/private/sink.h) ---- */
+
+static int s_sink_plan_request(struct rt_plan *p, const struct rt_request *rq)
 {
+	struct s_plan_ctx *pc = p->priv;
+
+	return s_queue_request(pc->job, pc->target, pc->type, pc->term, rq);
+}
+
+static struct res_resource *s_sink_new_resource(struct rt_answer *a, const struct rt_type *t,
+						size_t *index)
+{
+	struct s_answer_ctx *ac = a->priv;
+	struct search_match *m = s_new_match(ac->job, ac->call->target, SEARCH_MATCH_RESOURCE);
+
+	if (m == NULL)
+		return NULL;
+	m->res.type = t;
+	if (ac->call->term >= ac->job->spec->terms &&
+	    ac->call->term < ac->job->spec->terms + ac->job->spec->n_terms &&
+	    (size_t)(ac->call->term - ac->job->spec->terms) < SEARCH_HOST_TERMS)
+		ac->job->host_found[ac->call->term - ac->job->spec->terms] = 1;
+	if (ac->call->term->hop != NULL &&
+	    res_set(&m->res.hop, ac->call->term->hop, &(struct si_err){ 0 }) != 0)
+		ac->job->oom = 1;
+	if (index != NULL)
+		*index = ac->job->out->n_matches - 1;
+	return &m->res;
+}
+
+static struct res_resource *s_sink_resource(struct rt_answer *a, size_t index)
+{
+	struct s_answer_ctx *ac = a->priv;
+	struct search_result *r = ac->job->out;
+
+	if (index >= r->n_matches || r->matches[index].kind != SEARCH_MATCH_RESOURCE)
+		return NULL;
+	return &r->matches[index].res;
+}
+
+static int s_sink_follow(struct rt_answer *a, const struct rt_request *rq)
+{
+	struct s_answer_ctx *ac = a->priv;
+
+	if (ac->job->full)
+		return 0;
+	return s_queue_request(ac->job, ac->call->target, ac->call->type, ac->call->term, rq);
+}
+
+/* The same call again for the next page (page_param = token). */
+static int s_sink_next_page(struct rt_answer *a, const char *token)
+{
+	struct s_answer_ctx *ac = a->priv;
+	struct s_job *j = ac->job;
+	struct s_call *c = ac->call, *n;
+	int bad = 0;
+
+	if (c->page_param == NULL || c->page + 1 >= S_MAX_PAGES || j->full)
+		return 0;
+	n = s_call_new(j, c->target, c->account);
+	if (n == NULL)
+		return -1;
+	n->type = c->type;
+	n->term = c->term;
+	n->step = c->step;
+	n->parent = c->parent;
+	n->proto = c->proto;
+	n->global = c->global;
+	n->page = c->page + 1;
+	bad |= s_dup(&n->service, c->service) | s_dup(&n->action, c->action);
+	bad |= s_dup(&n->version, c->version) | s_dup(&n->method, c->method);
+	bad |= s_dup(&n->path, c->path) | s_dup(&n->page_param, c->page_param);
+	for (size_t i = 0; i < c->n_params && !bad; i++)
+		if (strcmp(c->params[i].name, c->page_param) != 0)
+			bad |= s_param(n, c->params[i].name, c->params[i].value);
+	bad |= s_param(n, c->page_param, token);
+	if (bad) {
+		s_call_free(n);
+		return -1;
+	}
+	s_enqueue(j, n);
+	return 0;
+}
+
+/* A host name or address met in a record: a new term, planned in every
+ * selected target of the account that held the record. Why bounded by
+ * depth and count: zones may point in circles (a CNAME to itself) or fan
+ * out, and each hop costs calls. */
+static int s_sink_follow_host(struct rt_answer *a, const char *host, const char *hop)
+{
+	struct s_answer_ctx *ac = a->priv;
+	struct s_job *j = ac->job;
+	const struct s_call *c = ac->call;
+	struct s_followed *f;
+	size_t account = c->account;
+
+	if (c->term->depth + 1 > RT_MAX_HOPS || j->n_followed >= S_MAX_FOLLOWED || j->full)
+		return 0;
+	for (f = j->followed; f != NULL; f = f->next)
+		if (f->account == account && strcmp(f->pf.term.value, host) == 0)
+			return 0;       /* already followed: a loop or a fan-in */
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	if (plan_follow(host, &f->pf) != 0) {
+		free(f);
+		return 0;           /* nothing we can search (say, an external name) */
+	}
+	f->hop = strdup(hop != NULL ? hop : host);
+	if (f->hop == NULL) {
+		free(f);
+		return -1;
+	}
+	f->pf.term.hop = f->hop;
+	f->pf.term.depth = c->term->depth + 1;
+	f->account = account;
+	f->next = j->followed;
+	j->followed = f;
+	j->n_followed++;
+	for (size_t t = 0; t < j->n_targets; t++) {
+		const struct s_target *tg = &j->targets[t];
+
+		if (tg->account != account ||
+		    (f->pf.term.region != NULL && strcmp(f->pf.term.region, tg->region) != 0))
+			continue;
+		s_plan_term(j, t, &f->pf.term);
+	}
+	return 0;
+}
+
+static const char *s_sink_hop(const struct rt_answer *a)
+{
+	const struct s_answer_ctx *ac = a->priv;
+
+	return ac->call->term->hop;
+}
+
+/* Move the instances of a page into the result (ownership moves too). */
+static void s_sink_take_instances(struct rt_answer *a, struct ec2_instance_list *l)
+{
+	struct s_answer_ctx *ac = a->priv;
+	struct s_job *j = ac->job;
+	size_t target = ac->call->target;
+
 	for (size_t i = 0; i < l->n; i++) {
 		struct ec2_instance *in = &l->items[i];
 		struct search_match *m;
@@ -603,51 +848,32 @@ static void s_take_instances(struct s_job *j, size_t target, struct ec2_instance
 	}
 }
 
-/* ENIs attached to an instance are reported as that instance, fetched by
- * id in one follow-up call; the others (load balancers, NAT gateways,
- * Lambda, endpoints) are matches of their own. */
-static void s_take_enis(struct s_job *j, struct s_call *from, struct ec2_eni_list *l)
+/* Interfaces not attached to an instance are matches of their own (the
+ * ENI module asks for the attached ones' instances itself). */
+static void s_sink_take_enis(struct rt_answer *a, struct ec2_eni_list *l)
 {
-	struct s_call *follow = NULL;
-	size_t n_ids = 0;
+	struct s_answer_ctx *ac = a->priv;
+	struct s_job *j = ac->job;
 
 	for (size_t i = 0; i < l->n; i++) {
 		struct ec2_eni *eni = &l->items[i];
 		struct search_match *m;
 
-		if (eni->eni_id == NULL)
+		if (eni->eni_id == NULL || s_have_eni(j, eni->eni_id))
 			continue;
-		if (eni->attached_instance_id != NULL) {
-			char name[32];
-
-			if (s_have_instance(j, j->targets[from->target].region,
-					    eni->attached_instance_id))
-				continue;
-			if (follow == NULL || n_ids == S_MAX_IDS_PER_CALL) {
-				if (follow != NULL)
-					s_enqueue(j, follow);
-				follow = s_call_new(j, S_DESCRIBE_INSTANCES, from->target,
-						    from->account);
-				n_ids = 0;
-				if (follow == NULL)
-					return;
-			}
-			snprintf(name, sizeof(name), "InstanceId.%zu", ++n_ids);
-			if (s_param(follow, name, eni->attached_instance_id) != 0)
-				j->oom = 1;
-			continue;
-		}
-		if (s_have_eni(j, eni->eni_id))
-			continue;
-		m = s_new_match(j, from->target, SEARCH_MATCH_ENI);
+		m = s_new_match(j, ac->call->target, SEARCH_MATCH_ENI);
 		if (m == NULL)
-			break;
+			return;
 		m->eni = *eni;
 		memset(eni, 0, sizeof(*eni));
 	}
-	if (follow != NULL)
-		s_enqueue(j, follow);
 }
+
+static const struct rt_sink_ops s_sink_ops = {
+	s_sink_plan_request, s_sink_new_resource, s_sink_resource, s_sink_follow,
+	s_sink_next_page, s_sink_follow_host, s_sink_hop, s_sink_take_instances,
+	s_sink_take_enis
+};
 
 /* ------------------------------------------------------------------ */
 /* credentials                                                         */
@@ -675,7 +901,7 @@ static void s_enqueue(struct s_job *j, struct s_call *c)
 	struct s_call *ar;
 	int hit;
 
-	if (c->action == S_ASSUME_ROLE) {
+	if (c->assume) {
 		s_push(&j->ready, c);
 		return;
 	}
@@ -700,8 +926,15 @@ static void s_enqueue(struct s_job *j, struct s_call *c)
 		s_push(&j->ready, c);
 		return;
 	}
-	ar = s_call_new(j, S_ASSUME_ROLE, c->target, c->account);
-	if (ar == NULL || s_assume_params(j, ar, a) != 0) {
+	ar = s_call_new(j, c->target, c->account);
+	if (ar != NULL) {
+		ar->assume = 1;
+		ar->proto = AWS_PROTO_QUERY;
+		if (s_dup(&ar->service, "sts") != 0 || s_dup(&ar->action, "AssumeRole") != 0 ||
+		    s_dup(&ar->version, S_STS_VERSION) != 0)
+			j->oom = 1;
+	}
+	if (ar == NULL || j->oom || s_assume_params(j, ar, a) != 0) {
 		j->oom = 1;
 		s_call_free(ar);
 		s_fail_target(j, c->target, "InternalError", "out of memory");
@@ -746,50 +979,31 @@ static void s_account_failed(struct s_job *j, size_t account, const char *code, 
 /* ------------------------------------------------------------------ */
 /* transfers                                                           */
 
-static const char *s_action_name(enum s_action a)
-{
-	switch (a) {
-	case S_ASSUME_ROLE: return "AssumeRole";
-	case S_DESCRIBE_INSTANCES: return "DescribeInstances";
-	case S_DESCRIBE_ENIS: return "DescribeNetworkInterfaces";
-	case S_CHECK: return "DescribeInstances";
-	}
-	return "?";
-}
-
 /* The aws_call a search call makes; params point into qp, which the
- * caller provides (S_MAX_PARAMS + 2 entries) and keeps while building. */
+ * caller provides (c->n_params entries) and keeps while building. */
 static void s_describe(const struct s_job *j, const struct s_call *c, struct aws_query_param *qp,
 		       struct aws_call *call)
 {
-	size_t n = 0;
-
 	for (size_t i = 0; i < c->n_params; i++)
-		qp[n++] = (struct aws_query_param){ c->params[i].name, c->params[i].value };
-	if (c->action == S_DESCRIBE_INSTANCES || c->action == S_DESCRIBE_ENIS) {
-		/* MaxResults cannot be combined with InstanceId.N. */
-		if (c->n_params == 0 || !SI_HAS_PREFIX(c->params[0].name, "InstanceId."))
-			qp[n++] = (struct aws_query_param){ "MaxResults", S_PAGE_SIZE };
-		if (c->next_token != NULL)
-			qp[n++] = (struct aws_query_param){ "NextToken", c->next_token };
-	} else if (c->action == S_CHECK) {
-		qp[n++] = (struct aws_query_param){ "MaxResults", "5" };
-	}
+		qp[i] = (struct aws_query_param){ c->params[i].name, c->params[i].value };
 	memset(call, 0, sizeof(*call));
-	call->proto = AWS_PROTO_QUERY;
-	call->service = c->action == S_ASSUME_ROLE ? "sts" : "ec2";
+	call->proto = c->proto;
+	call->service = c->service;
 	call->region = j->targets[c->target].region;
-	call->action = s_action_name(c->action);
-	call->version = c->action == S_ASSUME_ROLE ? S_STS_VERSION : S_EC2_VERSION;
+	call->action = c->action;
+	call->version = c->version;
 	call->params = qp;
-	call->n_params = n;
+	call->n_params = c->n_params;
+	call->method = c->method;
+	call->path = c->path;
+	call->global = c->global;
 }
 
 /* The call failed before it could be sent: its account (AssumeRole) or
  * target (everything else) carries the reason. */
 static void s_start_failed(struct s_job *j, struct s_call *c, const char *code, const char *msg)
 {
-	if (c->action == S_ASSUME_ROLE)
+	if (c->assume)
 		s_account_failed(j, c->account, code, msg);
 	else
 		s_fail_target(j, c->target, code, msg);
@@ -805,14 +1019,14 @@ static int s_start(struct s_job *j, struct s_call *c)
 	struct search_engine *e = j->e;
 	struct s_acct *a = &j->accts[c->account];
 	struct aws_creds base;
-	struct aws_query_param qp[S_MAX_PARAMS + 2];
+	struct aws_query_param qp[RT_MAX_PARAMS + 4];
 	struct aws_keys k;
 	struct aws_call call;
 	struct si_err err;
 	int rc = -1;
 
 	memset(&base, 0, sizeof(base));
-	if (c->action == S_ASSUME_ROLE) {
+	if (c->assume) {
 		if (aws_creds_provider_get(aws_client_base(e->client), time(NULL), &base,
 					   &err) != 0) {
 			s_account_failed(j, c->account, "NoCredentials", err.msg);
@@ -861,100 +1075,126 @@ static void s_reset_transfer(struct s_call *c)
 	si_buf_reset(&c->resp.body);
 }
 
-static void s_next_page(struct s_job *j, struct s_call *c, const char *token)
-{
-	struct s_call *n;
-
-	if (token == NULL || token[0] == '\0' || c->page + 1 >= S_MAX_PAGES || j->full)
-		return;
-	n = s_call_new(j, c->action, c->target, c->account);
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < c->n_params; i++)
-		if (s_param(n, c->params[i].name, c->params[i].value) != 0)
-			j->oom = 1;
-	n->next_token = strdup(token);
-	n->page = c->page + 1;
-	s_enqueue(j, n);
-}
-
-/* A 200 answer: parse it by the call's action and move what it found into
- * the job. Returns 0, or -1 when it did not parse (s_done then fails the
- * call without a retry). Assumes c->resp holds the whole body. New
- * credentials go to the client's shared cache too, so the next search and
- * discovery skip their own AssumeRole for this role. */
-static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
+/* New credentials go to the client's shared cache too, so the next search
+ * and discovery skip their own AssumeRole for this role. */
+static int s_took_credentials(struct s_job *j, struct s_call *c, struct si_err *err)
 {
 	struct s_acct *a = &j->accts[c->account];
-	int rc = -1;
+	struct sts_credentials cr;
 
-	switch (c->action) {
-	case S_ASSUME_ROLE: {
-		struct sts_credentials cr;
+	memset(&cr, 0, sizeof(cr));
+	if (aws_xml_parse_assume_role(c->resp.body.data, c->resp.body.len, &cr, err) != 0)
+		return -1;
+	sts_credentials_clear(&a->creds);
+	a->creds = cr;
+	a->st = CRED_OK;
+	aws_client_remember_role(j->e->client, a->a->role_arn, a->a->external_id, &a->creds);
+	s_release_waiters(j, c->account);
+	return 0;
+}
 
-		memset(&cr, 0, sizeof(cr));
-		if (aws_xml_parse_assume_role(c->resp.body.data, c->resp.body.len, &cr, err) != 0)
-			break;
-		sts_credentials_clear(&a->creds);
-		a->creds = cr;
-		a->st = CRED_OK;
-		aws_client_remember_role(j->e->client, a->a->role_arn, a->a->external_id,
-					 &a->creds);
-		s_release_waiters(j, c->account);
-		rc = 0;
-		break;
-	}
-	case S_DESCRIBE_INSTANCES:
-	case S_CHECK: {
-		/* --check-config only needs to know the answer parses. */
-		struct ec2_instance_list l;
+/* A 200 answer: hand it to the type that asked. Returns 0, or -1 when it
+ * did not parse (s_done then fails the call without a retry). */
+static int s_parse_ok(struct s_job *j, struct s_call *c, struct si_err *err)
+{
+	struct aws_query_param qp[RT_MAX_PARAMS + 4];
+	struct s_answer_ctx ac = { { &s_sink_ops }, j, c };
+	struct rt_answer a;
 
-		memset(&l, 0, sizeof(l));
-		if (aws_xml_parse_describe_instances(c->resp.body.data, c->resp.body.len, &l,
-						     err) != 0)
-			break;
-		if (c->action == S_DESCRIBE_INSTANCES) {
-			s_take_instances(j, c->target, &l);
-			s_next_page(j, c, l.next_token);
+	if (c->assume)
+		return s_took_credentials(j, c, err);
+	for (size_t i = 0; i < c->n_params; i++)
+		qp[i] = (struct aws_query_param){ c->params[i].name, c->params[i].value };
+	a = (struct rt_answer){ c->type, c->term, c->step, c->parent, j->targets[c->target].region,
+				j->accts[c->account].account_id, qp, c->n_params, &ac };
+	return c->type->answer(&a, c->resp.body.data, c->resp.body.len, err);
+}
+
+/* Permission refusals: what --check-config reports as a failed action.
+ * Any other answer (a made-up name "not found", a validation error)
+ * proves the role may make the call. */
+static int s_denied(const struct aws_outcome *o)
+{
+	static const char *const codes[] = {
+		"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+		"UnauthorizedAccess", "AuthorizationError", NULL
+	};
+
+	if (o->transport || o->status == 0 || o->status >= 500 || o->creds_refused)
+		return 1;
+	for (size_t i = 0; codes[i] != NULL; i++)
+		if (strcmp(o->code, codes[i]) == 0)
+			return 1;
+	return o->code[0] == '\0' && o->status == 403;
+}
+
+/* Record one --check-config answer (OOM: the row is lost, j->oom set). */
+static void s_check_row(struct s_job *j, const struct s_call *c, const struct aws_outcome *o)
+{
+	struct s_check *row;
+
+	if (j->n_checks == j->cap_checks) {
+		size_t ncap = j->cap_checks ? j->cap_checks * 2 : 64;
+		void *p = realloc(j->checks, ncap * sizeof(*j->checks));
+
+		if (p == NULL) {
+			j->oom = 1;
+			return;
 		}
-		ec2_instance_list_free(&l);
-		rc = 0;
-		break;
+		j->checks = p;
+		j->cap_checks = ncap;
 	}
-	case S_DESCRIBE_ENIS: {
-		struct ec2_eni_list l;
+	row = &j->checks[j->n_checks++];
+	memset(row, 0, sizeof(*row));
+	row->target = c->target;
+	snprintf(row->action, sizeof(row->action), "%s:%s",
+		 strcmp(c->service, "elasticloadbalancing") == 0 ? "elasticloadbalancing"
+								 : c->service, c->action);
+	row->ok = o == NULL || o->ok || !s_denied(o);
+	if (o != NULL && !row->ok) {
+		snprintf(row->code, sizeof(row->code), "%s", o->label);
+		snprintf(row->message, sizeof(row->message), "%s", o->message);
+	}
+}
 
-		memset(&l, 0, sizeof(l));
-		if (aws_xml_parse_describe_network_interfaces(c->resp.body.data, c->resp.body.len,
-							      &l, err) != 0)
-			break;
-		s_take_enis(j, c, &l);
-		s_next_page(j, c, l.next_token);
-		ec2_eni_list_free(&l);
-		rc = 0;
-		break;
-	}
-	}
-	return rc;
+static int s_cmp_check(const void *pa, const void *pb)
+{
+	const struct s_check *a = pa, *b = pb;
+
+	if (a->target != b->target)
+		return a->target < b->target ? -1 : 1;
+	return strcmp(a->action, b->action);
+}
+
+/* "Not in this target": the type says which AWS codes mean that. */
+static int s_absent(const struct s_call *c, const char *code)
+{
+	const char *const *v = c->type != NULL ? c->type->absent_codes : NULL;
+
+	for (size_t i = 0; v != NULL && v[i] != NULL && code[0] != '\0'; i++)
+		if (strcmp(v[i], code) == 0)
+			return 1;
+	return 0;
 }
 
 /* Why: every finished transfer ends here, and this is where the search
  * decides between done, retry later, assume the role again, or fail. The
  * classification and the retry and backoff rules are the client's (the
  * same as discovery's); only "credentials refused: re-assume once per
- * account and search" is the engine's own. Refused covers expired
- * (ExpiredToken, RequestExpired) and forgotten (AuthFailure,
- * InvalidClientTokenId, UnrecognizedClientException): an endpoint that
- * lost the session it issued answers those until the cached credentials
- * would have expired (about 55 minutes), so the cache entry is dropped for
- * every search, not just this one. Assumes c was removed from the
- * multi handle and its status can still be read from c->easy. Returns 1
- * when the call was queued again, 0 when it is finished and may be freed. */
+ * account and search" and "this code means not here" are the engine's
+ * own. Refused covers expired (ExpiredToken, RequestExpired) and forgotten
+ * (AuthFailure, InvalidClientTokenId, UnrecognizedClientException): an
+ * endpoint that lost the session it issued answers those until the cached
+ * credentials would have expired (about 55 minutes), so the cache entry is
+ * dropped for every search, not just this one. Assumes c was removed from
+ * the multi handle and its status can still be read from c->easy. Returns
+ * 1 when the call was queued again, 0 when it is finished and may be
+ * freed. */
 static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 {
 	struct search_engine *e = j->e;
 	struct s_acct *a = &j->accts[c->account];
-	struct aws_query_param qp[S_MAX_PARAMS + 2];
+	struct aws_query_param qp[RT_MAX_PARAMS + 4];
 	struct aws_outcome o;
 	struct aws_call call;
 	struct si_err err;
@@ -964,6 +1204,10 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 	s_describe(j, c, qp, &call);
 	aws_client_classify(e->client, &call, cc, status, &c->resp, c->attempt + 1, &o);
+	if (j->checking && !c->assume && !o.retry && !o.creds_refused) {
+		s_check_row(j, c, &o);
+		return 0;
+	}
 	if (o.ok) {
 		if (s_parse_ok(j, c, &err) == 0)
 			return 0;
@@ -973,6 +1217,8 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 		snprintf(o.label, sizeof(o.label), "%s",
 			 err.code == SI_ERR_LIMIT ? "AnswerTooLarge" : "MalformedResponse");
 		snprintf(o.message, sizeof(o.message), "%s", err.msg);
+	} else if (!c->assume && s_absent(c, o.code)) {
+		return 0;
 	} else if (o.retry) {
 		long wait = aws_client_backoff_ms(e->client, c->attempt + 1,
 						  si_backoff_rand(&j->ctx->rng));
@@ -982,8 +1228,7 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 		c->not_before_ms = si_mono_ms() + wait;
 		s_push(&j->delayed, c);
 		return 1;
-	} else if (c->action != S_ASSUME_ROLE && o.creds_refused &&
-		   (c->cred_gen != a->gen || !a->refreshed)) {
+	} else if (!c->assume && o.creds_refused && (c->cred_gen != a->gen || !a->refreshed)) {
 		/* Signed with credentials that have since been replaced (or are
 		 * being replaced): just go again behind the new ones. Otherwise
 		 * replace them, once per account and search. */
@@ -1145,19 +1390,25 @@ static const char *s_name(const struct search_match *m)
 {
 	const char *n;
 
+	if (m->kind == SEARCH_MATCH_RESOURCE)
+		return m->res.name ? m->res.name : (m->res.id ? m->res.id : "");
 	if (m->kind == SEARCH_MATCH_ENI)
 		return m->eni.eni_id ? m->eni.eni_id : "";
 	n = ec2_tag_get(m->instance.tags, m->instance.n_tags, "Name");
 	return n ? n : (m->instance.instance_id ? m->instance.instance_id : "");
 }
 
-/* Running instances first (what an on-call engineer is after), then
- * interfaces, then everything else; within a rank by alias, region, name. */
+/* Running instances first (what an on-call engineer is after), then what
+ * the term itself names, then interfaces, other instances, and last what
+ * was reached by following DNS, in the order of the chain; within a rank
+ * by alias, region, name. */
 static int s_rank(const struct search_match *m)
 {
+	if (m->kind == SEARCH_MATCH_RESOURCE)
+		return m->res.hop != NULL ? 4 : 1;
 	if (m->kind == SEARCH_MATCH_ENI)
-		return 1;
-	return m->instance.state != NULL && strcmp(m->instance.state, "running") == 0 ? 0 : 2;
+		return 2;
+	return m->instance.state != NULL && strcmp(m->instance.state, "running") == 0 ? 0 : 3;
 }
 
 /* strcmp with NULL sorting as "": a failed strdup under OOM leaves a
@@ -1174,6 +1425,12 @@ static int s_cmp_match(const void *pa, const void *pb)
 
 	if (d != 0)
 		return d;
+	if (a->kind == SEARCH_MATCH_RESOURCE && b->kind == SEARCH_MATCH_RESOURCE) {
+		d = (int)strlen(a->res.hop ? a->res.hop : "") -
+		    (int)strlen(b->res.hop ? b->res.hop : "");
+		if (d != 0)
+			return d;
+	}
 	d = s_strcmp0(a->account_alias, b->account_alias);
 	if (d != 0)
 		return d;
@@ -1181,6 +1438,40 @@ static int s_cmp_match(const void *pa, const void *pb)
 	if (d != 0)
 		return d;
 	return strcmp(s_name(a), s_name(b));
+}
+
+/* The same resource found twice (by two terms, or once directly and once
+ * through a DNS chain) is shown once: the first kept. Runs after every
+ * call finished, when no rt_follow parent index points into the array
+ * any more. */
+static void s_dedupe(struct search_result *r)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < r->n_matches; i++) {
+		struct search_match *m = &r->matches[i];
+		int dup = 0;
+
+		if (m->kind == SEARCH_MATCH_RESOURCE) {
+			for (size_t k = 0; k < out && !dup; k++) {
+				const struct search_match *o = &r->matches[k];
+
+				dup = o->kind == SEARCH_MATCH_RESOURCE && o->res.type == m->res.type &&
+				      s_strcmp0(o->res.id, m->res.id) == 0 &&
+				      s_strcmp0(o->account_id, m->account_id) == 0 &&
+				      s_strcmp0(o->account_alias, m->account_alias) == 0 &&
+				      s_strcmp0(o->region, m->region) == 0;
+			}
+		}
+		if (dup) {
+			search_match_clear(m);
+			continue;
+		}
+		if (out != i)
+			r->matches[out] = *m;
+		out++;
+	}
+	r->n_matches = out;
 }
 
 static int s_cmp_failure(const void *pa, const void *pb)
@@ -1203,6 +1494,7 @@ static void s_job_init(struct s_job *j, struct search_engine *e, struct search_c
 	j->spec = spec;
 	j->out = out;
 	j->deadline_ms = deadline_ms;
+	j->sink.ops = &s_sink_ops;
 }
 
 static void s_job_free(struct s_job *j)
@@ -1219,6 +1511,109 @@ static void s_job_free(struct s_job *j)
 	s_list_free(j->waiting);
 	s_list_free(j->delayed);
 	s_list_free(j->running);
+	while (j->followed != NULL) {
+		struct s_followed *f = j->followed;
+
+		j->followed = f->next;
+		free(f->hop);
+		free(f);
+	}
+	free(j->checks);
+}
+
+size_t search_resolve_system(void *arg, const char *host, char (*out)[46], size_t max)
+{
+	struct addrinfo hints, *res = NULL;
+	size_t n = 0;
+
+	(void)arg;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return 0;
+	for (struct addrinfo *ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		const void *addr = ai->ai_family == AF_INET
+			? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+			: (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		int dup = 0;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    inet_ntop(ai->ai_family, addr, out[n], 46) == NULL)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			dup |= strcmp(out[k], out[n]) == 0;
+		if (!dup)
+			n++;
+	}
+	freeaddrinfo(res);
+	return n;
+}
+
+/* Is term one of the user's host names that no hosted zone answered? */
+static int s_unanswered_host(const struct s_job *j, size_t i)
+{
+	const struct search_term *t = &j->spec->terms[i];
+
+	return t->kind == SEARCH_TERM_HOST && t->type == NULL && !j->host_found[i];
+}
+
+/* Why a second round: a host name in no hosted zone of ours may still be
+ * ours behind someone else's DNS (a vanity domain, a CDN), and what it
+ * resolves to is the best lead we have. The addresses are searched like
+ * the user's own terms, in every selected target, and the reply says they
+ * came from DNS (result->dns_note). Only with [search] resolve_dns. */
+static void s_resolve_round(struct s_job *j)
+{
+	const struct search_settings *set = &j->e->set;
+	struct si_buf note;
+	int planned = 0;
+
+	if (!set->resolve_dns)
+		return;
+	si_buf_init(&note, 4096);
+	for (size_t i = 0; i < j->spec->n_terms && i < SEARCH_HOST_TERMS; i++) {
+		char addrs[S_MAX_RESOLVED][46];
+		size_t n;
+
+		if (!s_unanswered_host(j, i))
+			continue;
+		n = (set->resolve ? set->resolve : search_resolve_system)(set->resolve_arg,
+					j->spec->terms[i].value, addrs, S_MAX_RESOLVED);
+		(void)si_buf_printf(&note, NULL, "%s%s →", note.len ? "; " : "",
+				    j->spec->terms[i].value);
+		if (n == 0)
+			(void)si_buf_puts(&note, " no address", NULL);
+		for (size_t k = 0; k < n; k++) {
+			struct s_followed *f = calloc(1, sizeof(*f));
+			char hop[400];
+
+			(void)si_buf_printf(&note, NULL, "%s %s", k ? "," : "", addrs[k]);
+			if (f == NULL || plan_follow(addrs[k], &f->pf) != 0) {
+				free(f);
+				continue;
+			}
+			snprintf(hop, sizeof(hop), "%s → DNS %s", j->spec->terms[i].value, addrs[k]);
+			f->hop = strdup(hop);
+			f->pf.term.hop = f->hop;
+			f->pf.term.depth = 1;
+			f->account = SIZE_MAX;
+			f->next = j->followed;
+			j->followed = f;
+			if (f->hop == NULL) {
+				j->oom = 1;
+				continue;
+			}
+			for (size_t t = 0; t < j->n_targets; t++)
+				s_plan_term(j, t, &f->pf.term);
+			planned = 1;
+		}
+	}
+	if (note.len > 0)
+		j->out->dns_note = si_buf_steal(&note);
+	si_buf_free(&note, 0);
+	if (planned)
+		s_loop(j);
 }
 
 /* Why the two passes (targets, then terms per target): a term may narrow
@@ -1246,10 +1641,12 @@ int search_run(struct search_engine *e, struct search_ctx *ctx,
 					 j.targets[t].region))
 				s_plan_term(&j, t, &spec->terms[i]);
 	s_loop(&j);
+	s_resolve_round(&j);
 	if (j.oom) {
 		si_err_set(err, SI_ERR_NOMEM, "out of memory during search");
 		goto out;
 	}
+	s_dedupe(out);
 	if (out->n_matches > 1)
 		qsort(out->matches, out->n_matches, sizeof(*out->matches), s_cmp_match);
 	if (out->n_failures > 1)
@@ -1263,12 +1660,15 @@ out:
 	return rc;
 }
 
-/* --check-config: one cheap call per target through the same loop as a
- * search, so it proves exactly what a search needs (AssumeRole in every
- * account, EC2 in every region). Assumes f is writable; the deadline is
- * the search deadline. */
+/* Why per action: a role may allow DescribeInstances and not
+ * DescribeTargetHealth, and only the second search would find out. Every
+ * type plans its check calls (SEARCH_TERM_CHECK) through the same loop as
+ * a search, so this proves exactly what a search needs; the rows are
+ * printed per target in action order. Assumes f is writable; the deadline
+ * is the search deadline. */
 size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE *f)
 {
+	const struct search_term check = { .kind = SEARCH_TERM_CHECK, .value = "" };
 	struct search_spec spec;
 	struct search_result out;
 	struct s_job j;
@@ -1277,32 +1677,35 @@ size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE
 
 	memset(&spec, 0, sizeof(spec));
 	s_job_init(&j, e, ctx, &spec, &out, si_mono_ms() + e->set.deadline_ms);
+	j.checking = 1;
 	if (s_build_targets(&j, &err) != 0) {
 		fprintf(f, "error: %s\n", err.msg);
 		s_job_free(&j);
 		return 1;
 	}
-	for (size_t t = 0; t < j.n_targets; t++) {
-		struct s_call *c = s_call_new(&j, S_CHECK, t, j.targets[t].account);
-		if (c != NULL)
-			s_enqueue(&j, c);
-	}
+	for (size_t t = 0; t < j.n_targets; t++)
+		s_plan_term(&j, t, &check);
 	s_loop(&j);
-	for (size_t t = 0; t < j.n_targets; t++) {
-		const char *alias = j.accts[j.targets[t].account].a->alias;
-		const struct search_failure *fl = NULL;
+	if (j.n_checks > 1)
+		qsort(j.checks, j.n_checks, sizeof(*j.checks), s_cmp_check);
+	for (size_t i = 0; i < j.n_checks; i++) {
+		const struct s_check *c = &j.checks[i];
+		const struct s_target *tg = &j.targets[c->target];
 
-		for (size_t k = 0; k < out.n_failures; k++)
-			if (s_strcmp0(out.failures[k].account_alias, alias) == 0 &&
-			    s_strcmp0(out.failures[k].region, j.targets[t].region) == 0)
-				fl = &out.failures[k];
-		if (fl == NULL) {
-			fprintf(f, "%-20s %-16s ok\n", alias, j.targets[t].region);
-		} else {
-			fprintf(f, "%-20s %-16s %s: %s\n", alias, j.targets[t].region, fl->code,
-				fl->message ? fl->message : "");
-			failed++;
-		}
+		if (i > 0 && c->target == j.checks[i - 1].target &&
+		    strcmp(c->action, j.checks[i - 1].action) == 0)
+			continue;       /* one line per action, the first answer */
+		fprintf(f, "%-20s %-16s %-46s %s%s%s\n", j.accts[tg->account].a->alias,
+			tg->region, c->action, c->ok ? "ok" : c->code, c->ok ? "" : ": ",
+			c->ok ? "" : c->message);
+		failed += !c->ok;
+	}
+	/* Targets whose role could not be assumed made no call at all. */
+	for (size_t k = 0; k < out.n_failures; k++) {
+		fprintf(f, "%-20s %-16s %-46s %s: %s\n", out.failures[k].account_alias,
+			out.failures[k].region, "(all)", out.failures[k].code,
+			out.failures[k].message ? out.failures[k].message : "");
+		failed++;
 	}
 	s_job_free(&j);
 	search_result_free(&out);

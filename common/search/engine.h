@@ -102,6 +102,14 @@ void search_accounts_release(struct search_accounts *a);
  * searches start; org must outlive the engine's use of it. */
 void search_engine_set_org(struct search_engine *e, struct org_discovery *org);
 
+/* Resolve host (a name in no hosted zone of the searched accounts) to at
+ * most max addresses, written as text into out[i] (46 bytes each: IPv4
+ * dotted, IPv6 RFC 5952). Returns how many. Called from search threads. */
+typedef size_t (*search_resolve_fn)(void *arg, const char *host, char (*out)[46], size_t max);
+
+/* The system resolver (getaddrinfo), the default. arg is unused. */
+size_t search_resolve_system(void *arg, const char *host, char (*out)[46], size_t max);
+
 /* What the engine needs of the configuration. */
 struct search_settings {
 	const struct si_account *accounts; /* the configured accounts: borrowed,
@@ -109,6 +117,11 @@ struct search_settings {
 	size_t n_accounts;
 	int deadline_ms;                   /* whole search; 0: the default */
 	int max_inflight;                  /* concurrent AWS requests; 0: 1 */
+	int resolve_dns;                   /* [search] resolve_dns: a host name in
+	                                    * no hosted zone is resolved and its
+	                                    * addresses searched */
+	search_resolve_fn resolve;         /* NULL: search_resolve_system */
+	void *resolve_arg;
 };
 
 /* The long-lived part shared by all threads: the settings (copied; the
@@ -138,8 +151,12 @@ int search_run(struct search_engine *e, struct search_ctx *ctx,
 	       const struct search_spec *spec, struct search_result *out,
 	       struct si_err *err);
 
-/* Check every account x region: assume the role and make one cheap EC2 call,
- * printing one line per target to f. Returns the number of failed targets. */
+/* Check every account x region: assume the role and make one cheap call of
+ * every action a search may make (each registered type's check), printing
+ * one line per target and action to f. An action is allowed when AWS
+ * answers it, or refuses it for any reason but permission (a made-up
+ * target group is "not found", which proves the right to ask). Returns
+ * the number of failed (target, action) pairs. */
 size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE *f);
 
 #endif

@@ -107,10 +107,17 @@ struct rt_type {
 	const char *const *arn_types;     /* NULL-terminated ARN resource
 	                                   * types ("security-group"), or NULL */
 	const char *const *dns_suffixes;  /* NULL-terminated, lower-case,
-	                                   * leading dot; NULL */
+	                                   * leading dot; a label "*" matches
+	                                   * any one label (".elb.*.amazonaws
+	                                   * .com" for NLBs); NULL: none */
 	int global;               /* one call per account, not per region */
 	const char *const *actions;       /* "ec2:DescribeSecurityGroups", …;
 	                                   * NULL-terminated */
+	const char *const *absent_codes;  /* AWS error codes that mean "not in
+	                                   * this target" for the type's calls
+	                                   * ("InvalidGroup.NotFound"): an
+	                                   * empty answer, not a failure;
+	                                   * NULL-terminated, or NULL */
 	/* Plan p->term (any kind; return 0 having planned nothing when the
 	 * type cannot hold it). Returns 0, or -1 only on OOM. */
 	int (*plan)(struct rt_plan *p);

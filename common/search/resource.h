@@ -24,12 +24,13 @@
 
 /* Caps per resource: a card shows far fewer, and a hostile answer must
  * not grow one resource without bound. A security group may carry 60
- * rules, a target group 1,000 targets (AWS's own limit). */
+ * rules; a load balancer's relations are its target groups (up to 100
+ * listeners' worth) plus their targets, 1,000 per group (AWS's limit). */
 #define RES_MAX_FIELDS 32
 #define RES_MAX_ADDRS 256
 #define RES_MAX_DNS 32
 #define RES_MAX_TAGS 64
-#define RES_MAX_RELS 1000
+#define RES_MAX_RELS 4096
 
 struct rt_type;
 

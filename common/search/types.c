@@ -3,20 +3,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+void search_match_clear(struct search_match *m)
+{
+	free(m->account_alias);
+	free(m->account_id);
+	free(m->region);
+	ec2_instance_clear(&m->instance);
+	ec2_eni_clear(&m->eni);
+	res_clear(&m->res);
+	memset(m, 0, sizeof(*m));
+}
+
 void search_result_free(struct search_result *r)
 {
 	if (r == NULL)
 		return;
 	free(r->query_text);
-	for (size_t i = 0; i < r->n_matches; i++) {
-		struct search_match *m = &r->matches[i];
-		free(m->account_alias);
-		free(m->account_id);
-		free(m->region);
-		ec2_instance_clear(&m->instance);
-		ec2_eni_clear(&m->eni);
-		res_clear(&m->res);
-	}
+	for (size_t i = 0; i < r->n_matches; i++)
+		search_match_clear(&r->matches[i]);
 	free(r->matches);
 	for (size_t i = 0; i < r->n_failures; i++) {
 		free(r->failures[i].account_alias);

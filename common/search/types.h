@@ -48,10 +48,13 @@ struct search_result {
 	size_t n_regions;
 	double elapsed_s;
 	/* Host names in no hosted zone that were resolved with DNS, and what
-	 * they resolved to ("www.example.com: 192.0.2.1, 192.0.2.7"), shown
+	 * they resolved to ("www.example.com → 192.0.2.1, 192.0.2.7"), shown
 	 * so the reader knows the addresses came from DNS; NULL: none. */
 	char *dns_note;
 };
+
+/* Frees what m holds and zeroes it. */
+void search_match_clear(struct search_match *m);
 
 /* Frees every string and array in r, not r itself. Safe on a zeroed r. */
 void search_result_free(struct search_result *r);

@@ -27,6 +27,7 @@
 #include "aws/creds.h"
 #include "aws/org.h"
 #include "search/engine.h"
+#include "search/registry.h"
 
 /* Python starts in ~100-300 ms; 10 s bounds a loaded CI box. */
 #define STANDIN_WAIT_STEPS 400
@@ -717,7 +718,9 @@ static void test_search_reuses_discovery_credentials(void **state)
 	struct fixture *fx = *state;
 	char *regions[] = { "all" };
 	const struct search_settings ss = { .deadline_ms = 20000, .max_inflight = 16 };
-	const struct search_term term = { SEARCH_TERM_NAME, "*", NULL, NULL };
+	/* Every generated instance's Name holds a '-': one call per target. */
+	const struct search_term term = { .kind = SEARCH_TERM_NAME, .value = "-", .name_lc = "-",
+					  .type = rt_by_name("instance") };
 	struct search_spec spec;
 	struct search_result res;
 	struct search_engine *e;
@@ -743,7 +746,7 @@ static void test_search_reuses_discovery_credentials(void **state)
 	memset(&spec, 0, sizeof(spec));
 	spec.terms = &term;
 	spec.n_terms = 1;
-	spec.text = "name:*";
+	spec.text = "-";
 	if (search_run(e, ctx, &spec, &res, &err) != 0)
 		fail_msg("search: %s", err.msg);
 	assert_int_equal(res.n_targets, N_ACCOUNTS * 3);
