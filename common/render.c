@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "search/registry.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/utf8.h"
@@ -49,8 +50,15 @@
  * at this many bytes so one odd value keeps the output readable. */
 #define S_CELL_MAX 48
 
-/* Fewest blocks that can say anything: summary, failures, one match and
- * the "more" line. */
+/* The context line for addresses found by resolving a host name that no
+ * hosted zone of the searched accounts holds; the note itself (search/
+ * types.h) is cut at S_NOTE_CHARS, room for a name and a dozen
+ * addresses. */
+#define S_DNS_NOTE "Not in any hosted zone; resolved with DNS: "
+#define S_NOTE_CHARS 1000
+
+/* Fewest blocks that can say anything: summary, context (DNS note,
+ * failures), one match and the "more" line. */
 #define S_MIN_BLOCKS 4
 
 #define S_REPLACEMENT "\xef\xbf\xbd"
@@ -265,6 +273,26 @@ static void s_fit(struct s_ctx *c, struct si_buf *b, size_t max)
 	s_puts(c, b, S_ELLIPSIS);
 }
 
+/* Slack length of n bytes of (escaped, valid UTF-8) text, counted as
+ * s_fit counts it. */
+static size_t s_text_units(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, units = 0, k;
+	unsigned int cp = 0;
+
+	while (i < n) {
+		k = utf8_seq(p + i, n - i, &cp);
+		if (k == 0) {
+			k = 1;
+			cp = 0xfffd;
+		}
+		units += s_units(cp);
+		i += k;
+	}
+	return units;
+}
+
 /* A value is safe inside a console URL if it is [A-Za-z0-9-] only; AWS
  * IDs and regions always are, so anything else is not linked at all. */
 static int s_url_safe(const char *s)
@@ -358,17 +386,6 @@ static json_object *s_section(struct s_ctx *c, struct si_buf *text)
 
 	s_set(c, o, "type", s_jstr(c, "section"));
 	s_set(c, o, "text", s_mrkdwn(c, text, RENDER_MAX_SECTION_TEXT));
-	return o;
-}
-
-static json_object *s_context(struct s_ctx *c, struct si_buf *text)
-{
-	json_object *o = s_jobj(c), *els = s_jarr(c);
-
-	/* Context elements share the section text limit. */
-	s_push(c, els, s_mrkdwn(c, text, RENDER_MAX_SECTION_TEXT));
-	s_set(c, o, "type", s_jstr(c, "context"));
-	s_set(c, o, "elements", els);
 	return o;
 }
 
@@ -768,6 +785,409 @@ static json_object *s_eni_block(struct s_ctx *c, const struct search_match *m)
 	return o;
 }
 
+/* ---- any other registered type (search/resource.h) ---------------------- */
+
+/* Per-value caps for resource cards, in characters of source text, so one
+ * hostile value cannot crowd the rest of a card out. A DNS chain holds up
+ * to RT_MAX_HOPS names of up to 253 characters; a field value (a rule
+ * list, a listener list) is longer than a tag but still well under
+ * RENDER_MAX_FIELD_TEXT. */
+#define S_LABEL_CHARS 64
+#define S_HOP_CHARS 1400
+#define S_FIELD_VALUE_CHARS 500
+#define S_REL_ID_CHARS 128
+#define S_REL_NAME_CHARS 64
+#define S_REL_DETAIL_CHARS 100
+#define S_SUMMARY_CHARS 160
+
+/* What a card lists before counting the rest ("… and 990 more"): ten
+ * targets of a kind read at a glance, six kinds cover every type we know,
+ * and a few names and addresses identify a resource; the inventory holds
+ * them all. */
+#define S_REL_PER_KIND 10
+#define S_REL_KINDS 6
+#define S_RES_TAGS 10
+#define S_RES_DNS 3
+#define S_RES_ADDRS 5
+
+/* A type's console URL (registry.h shapes) is far shorter; one that fills
+ * this buffer may have been cut by the type's snprintf, so it is not
+ * linked. */
+#define S_URL_MAX 1024
+#define S_SUMMARY_MAX 512
+
+/* Kinds of relation written in capitals in a card ("2 CNAMEs:"). */
+static const char *const s_acronyms[] = { "vpc", "cname", "ami", "eni" };
+
+/* 1 when url can go into Slack's <url|label> unchanged (but for '&',
+ * written as &amp;): https, printable ASCII, none of the characters that
+ * end or split the link (< > | space) or that Slack or a browser could take
+ * differently (" ` \ ^ { }). */
+static int s_link_safe(const char *url)
+{
+	const unsigned char *p;
+
+	if (!SI_HAS_PREFIX(url, "https://") || url[SI_LITLEN("https://")] == '\0')
+		return 0;
+	for (p = (const unsigned char *)url; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("<>|\"`\\^{}", *p) != NULL)
+			return 0;
+	return 1;
+}
+
+/* The console URL of m's resource into url (n bytes), or "" when its type
+ * gives none or the one given is not safe to link. The type's callback is
+ * trusted to stay within n but not to produce something linkable. */
+static const char *s_res_url(const struct search_match *m, char *url, size_t n)
+{
+	const struct rt_type *t = m->res.type;
+
+	url[0] = '\0';
+	if (t == NULL || t->console_url == NULL)
+		return url;
+	t->console_url(&m->res, m->region != NULL ? m->region : "", url, n);
+	url[n - 1] = '\0';
+	if (strlen(url) >= n - 1 || !s_link_safe(url))
+		url[0] = '\0';
+	return url;
+}
+
+/* A URL s_link_safe accepted, with '&' as the entity Slack expects. */
+static void s_put_url(struct s_ctx *c, struct si_buf *b, const char *url)
+{
+	const char *amp;
+
+	while ((amp = strchr(url, '&')) != NULL) {
+		s_put(c, b, url, (size_t)(amp - url));
+		s_puts(c, b, "&amp;");
+		url = amp + 1;
+	}
+	s_puts(c, b, url);
+}
+
+static const char *s_res_label(const struct res_resource *r)
+{
+	return r->type != NULL && r->type->label != NULL ? r->type->label : "Resource";
+}
+
+/* What the user would paste: the id, else the ARN. */
+static const char *s_res_id(const struct res_resource *r)
+{
+	return r->id != NULL ? r->id : r->arn;
+}
+
+/* "*<url|Label>* `id` name": the label links to the console when the type
+ * gives a URL; the name is left out when it only repeats the id (a load
+ * balancer's or a function's name is its id). */
+static void s_res_title(struct s_ctx *c, struct si_buf *t, const struct search_match *m)
+{
+	const struct res_resource *r = &m->res;
+	const char *id = s_res_id(r);
+	char url[S_URL_MAX];
+
+	s_res_url(m, url, sizeof(url));
+	s_puts(c, t, "*");
+	if (url[0] != '\0') {
+		s_puts(c, t, "<");
+		s_put_url(c, t, url);
+		s_puts(c, t, "|");
+	}
+	s_esc(c, t, s_res_label(r), S_LABEL_CHARS);
+	s_puts(c, t, url[0] != '\0' ? ">*" : "*");
+	if (id != NULL) {
+		s_puts(c, t, " `");
+		s_esc(c, t, id, S_VALUE_CHARS);
+		s_puts(c, t, "`");
+	}
+	if (r->name != NULL && (id == NULL || strcmp(r->name, id) != 0)) {
+		s_puts(c, t, " ");
+		s_esc(c, t, r->name, S_VALUE_CHARS);
+	}
+}
+
+static const char *s_rel_kind(const struct res_rel *rel)
+{
+	return rel->kind != NULL && rel->kind[0] != '\0' ? rel->kind : "related";
+}
+
+/* 1 when the kind of r->rels[i] came earlier: its group is written. */
+static int s_rel_kind_seen(const struct res_resource *r, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(s_rel_kind(&r->rels[j]), s_rel_kind(&r->rels[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* word (a one-word kind, room for 3 more bytes) in the plural: "targets",
+ * "aliases", "policies". */
+static void s_plural_word(char *word)
+{
+	size_t len = strlen(word);
+	char last = len > 0 ? word[len - 1] : '\0';
+
+	if (last == 's' || last == 'x')
+		memcpy(word + len, "es", 3);
+	else if (last == 'y' && len > 1 && strchr("aeiou", word[len - 2]) == NULL)
+		memcpy(word + len - 1, "ies", 4);
+	else
+		memcpy(word + len, "s", 2);
+}
+
+/*
+ * The heading of a group of n relations of one kind. A one-word kind is
+ * counted ("1 target:", "2 targets:", "3 aliases:", "1 VPC:"); a phrase
+ * cannot be pluralised reliably, so it is capitalised and counted in
+ * brackets past one ("Attached to (2):"). Kinds come from the type
+ * modules, but are escaped like any text.
+ */
+static void s_rel_heading(struct s_ctx *c, struct si_buf *b, const char *kind, size_t n)
+{
+	char word[S_LABEL_CHARS + 4], num[S_NUM_MAX];
+	size_t len = strlen(kind), i;
+
+	s_puts(c, b, "*");
+	if (len > S_LABEL_CHARS) {
+		s_esc(c, b, kind, S_LABEL_CHARS);
+		s_puts(c, b, ":* ");
+		return;
+	}
+	memcpy(word, kind, len + 1);
+	if (strchr(kind, ' ') != NULL) {
+		if (word[0] >= 'a' && word[0] <= 'z')
+			word[0] = (char)(word[0] - 'a' + 'A');
+		s_esc(c, b, word, S_LABEL_CHARS);
+		if (n > 1)
+			s_printf(c, b, " (%s)", s_num(n, num));
+		s_puts(c, b, ":* ");
+		return;
+	}
+	for (i = 0; i < sizeof(s_acronyms) / sizeof(s_acronyms[0]); i++)
+		if (strcmp(kind, s_acronyms[i]) == 0)
+			for (size_t k = 0; k < len; k++)
+				word[k] = (char)(word[k] - 'a' + 'A');
+	if (n != 1)
+		s_plural_word(word);
+	s_printf(c, b, "%s ", s_num(n, num));
+	s_esc(c, b, word, sizeof(word));
+	s_puts(c, b, ":* ");
+}
+
+/* One relation: "i-0abc (web-1) unhealthy (Target.ResponseCodeMismatch)". */
+static void s_rel_item(struct s_ctx *c, struct si_buf *b, const struct res_rel *rel)
+{
+	s_esc(c, b, rel->id != NULL ? rel->id : "?", S_REL_ID_CHARS);
+	if (rel->name != NULL && rel->name[0] != '\0') {
+		s_puts(c, b, " (");
+		s_esc(c, b, rel->name, S_REL_NAME_CHARS);
+		s_puts(c, b, ")");
+	}
+	if (rel->detail != NULL && rel->detail[0] != '\0') {
+		s_puts(c, b, " ");
+		s_esc(c, b, rel->detail, S_REL_DETAIL_CHARS);
+	}
+}
+
+/* The group of relations of r->rels[first]'s kind, in the order given:
+ * "\n*2 targets:* a · b", at most S_REL_PER_KIND items then counted.
+ * Returns the group's size. */
+static size_t s_rel_group(struct s_ctx *c, struct si_buf *b, const struct res_resource *r,
+			  size_t first)
+{
+	const char *kind = s_rel_kind(&r->rels[first]);
+	size_t i, n = 0, shown = 0;
+	char num[S_NUM_MAX];
+
+	for (i = first; i < r->n_rels; i++)
+		n += strcmp(s_rel_kind(&r->rels[i]), kind) == 0;
+	s_puts(c, b, "\n");
+	s_rel_heading(c, b, kind, n);
+	for (i = first; i < r->n_rels && shown < S_REL_PER_KIND; i++) {
+		if (strcmp(s_rel_kind(&r->rels[i]), kind) != 0)
+			continue;
+		if (shown++ > 0)
+			s_puts(c, b, S_DOT);
+		s_rel_item(c, b, &r->rels[i]);
+	}
+	if (n > shown)
+		s_printf(c, b, S_DOT S_ELLIPSIS " and %s more", s_num(n - shown, num));
+	return n;
+}
+
+/* The relations grouped by kind, kinds in the order they first appear,
+ * at most S_REL_KINDS groups, the rest counted. Quadratic in the number
+ * of relations, which resource.h caps at RES_MAX_RELS. */
+static void s_res_rels(struct s_ctx *c, struct si_buf *b, const struct res_resource *r)
+{
+	size_t i, kinds = 0, done = 0, other_kinds = 0;
+	char n1[S_NUM_MAX], n2[S_NUM_MAX];
+
+	for (i = 0; i < r->n_rels && !c->failed; i++) {
+		if (s_rel_kind_seen(r, i))
+			continue;
+		if (kinds == S_REL_KINDS) {
+			other_kinds++;
+			continue;
+		}
+		done += s_rel_group(c, b, r, i);
+		kinds++;
+	}
+	if (other_kinds > 0)
+		s_printf(c, b, "\n" S_ELLIPSIS " and %s more of %s other %s",
+			 s_num(r->n_rels - done, n1), s_num(other_kinds, n2),
+			 s_plural(other_kinds, "kind", "kinds"));
+}
+
+/* "\n*Label:* a, b, c, … and N more": the first max of n strings. */
+static void s_res_list(struct s_ctx *c, struct si_buf *b, const char *label,
+		       char *const *v, size_t n, size_t max)
+{
+	size_t i;
+	char num[S_NUM_MAX];
+
+	if (n == 0)
+		return;
+	s_printf(c, b, "\n*%s:* ", label);
+	for (i = 0; i < n && i < max; i++) {
+		s_puts(c, b, i > 0 ? ", " : "");
+		s_esc(c, b, v[i], S_VALUE_CHARS);
+	}
+	if (n > max)
+		s_printf(c, b, ", " S_ELLIPSIS " and %s more", s_num(n - max, num));
+}
+
+/* "\n*Tags:* k=v, …": the Name tag is the title's already. */
+static void s_res_tags(struct s_ctx *c, struct si_buf *b, const struct res_resource *r)
+{
+	size_t i, shown = 0, skipped = 0;
+	char num[S_NUM_MAX];
+
+	for (i = 0; i < r->n_tags; i++) {
+		if (r->tags[i].key != NULL && strcmp(r->tags[i].key, "Name") == 0) {
+			skipped++;
+			continue;
+		}
+		if (shown == S_RES_TAGS)
+			break;
+		s_puts(c, b, shown++ == 0 ? "\n*Tags:* " : ", ");
+		s_esc(c, b, r->tags[i].key, S_TAG_KEY_CHARS);
+		s_puts(c, b, "=");
+		s_esc(c, b, r->tags[i].value, S_TAG_VALUE_CHARS);
+	}
+	for (; i < r->n_tags; i++)
+		skipped += r->tags[i].key != NULL && strcmp(r->tags[i].key, "Name") == 0;
+	if (r->n_tags > shown + skipped)
+		s_printf(c, b, ", " S_ELLIPSIS " and %s more",
+			 s_num(r->n_tags - shown - skipped, num));
+}
+
+/* A "*Label*\nvalue" field where both come from a type module and AWS:
+ * both escaped. Returns 1 when added, 0 when the fields were full. */
+static int s_field_esc(struct s_ctx *c, json_object *fields, const char *label,
+		       const char *value)
+{
+	struct si_buf b;
+
+	if (c->failed || json_object_array_length(fields) >= RENDER_MAX_FIELDS)
+		return 0;
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	s_puts(c, &b, "*");
+	s_esc(c, &b, label, S_LABEL_CHARS);
+	s_puts(c, &b, "*\n");
+	s_esc(c, &b, value, S_FIELD_VALUE_CHARS);
+	s_push(c, fields, s_mrkdwn(c, &b, RENDER_MAX_FIELD_TEXT));
+	si_buf_free(&b, 0);
+	return 1;
+}
+
+/* The section fields of a resource card: state, account, region, then the
+ * type's fields in order while there is room (RENDER_MAX_FIELDS). Returns
+ * how many of the type's fields fit; the card's text lists the others. */
+static size_t s_res_fields(struct s_ctx *c, json_object *fields, const struct search_match *m)
+{
+	const struct res_resource *r = &m->res;
+	struct si_buf v;
+	size_t i;
+
+	si_buf_init(&v, S_TEXT_BUF_MAX);
+	s_field(c, fields, "State", r->state);
+	s_account(c, &v, m, NULL);
+	s_field_buf(c, fields, "Account", &v);
+	si_buf_reset(&v);
+	s_region(c, &v, m->region, NULL);
+	s_field_buf(c, fields, "Region", &v);
+	si_buf_free(&v, 0);
+	for (i = 0; i < r->n_fields; i++)
+		if (!s_field_esc(c, fields, r->fields[i].key, r->fields[i].value))
+			break;
+	return i;
+}
+
+/*
+ * One Block Kit section for a resource of any registered type. The text
+ * holds, in the order a reader needs them and so the first to survive a
+ * cut: the title (label linked to the console, id, name), the DNS chain
+ * that led here, its DNS names and addresses, its relations by kind, the
+ * type's fields (and creation time) that did not fit as section fields,
+ * and its tags. Every
+ * list is bounded and every value capped and escaped; the whole text is
+ * then cut to RENDER_MAX_SECTION_TEXT by s_mrkdwn. Same failure rule as
+ * s_instance_block.
+ */
+static json_object *s_res_block(struct s_ctx *c, const struct search_match *m)
+{
+	const struct res_resource *r = &m->res;
+	json_object *o = s_jobj(c), *fields = s_jarr(c);
+	struct si_buf t;
+	size_t i, in_fields;
+
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	in_fields = s_res_fields(c, fields, m);
+	s_res_title(c, &t, m);
+	if (r->hop != NULL) {
+		s_puts(c, &t, "\n*Via:* ");
+		s_esc(c, &t, r->hop, S_HOP_CHARS);
+	}
+	s_res_list(c, &t, "DNS", r->dns, r->n_dns, S_RES_DNS);
+	s_res_list(c, &t, "Addresses", r->addrs, r->n_addrs, S_RES_ADDRS);
+	s_res_rels(c, &t, r);
+	for (i = in_fields; i < r->n_fields; i++) {
+		s_puts(c, &t, "\n*");
+		s_esc(c, &t, r->fields[i].key, S_LABEL_CHARS);
+		s_puts(c, &t, ":* ");
+		s_esc(c, &t, r->fields[i].value, S_FIELD_VALUE_CHARS);
+	}
+	/* The creation time follows the type's fields, wherever they went. */
+	if (r->created != NULL && in_fields == r->n_fields && !c->failed &&
+	    json_object_array_length(fields) < RENDER_MAX_FIELDS) {
+		s_field(c, fields, "Created", r->created);
+	} else if (r->created != NULL) {
+		s_puts(c, &t, "\n*Created:* ");
+		s_esc(c, &t, r->created, S_VALUE_CHARS);
+	}
+	s_res_tags(c, &t, r);
+	s_set(c, o, "type", s_jstr(c, "section"));
+	s_set(c, o, "text", s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+	s_set_fields(c, o, fields);
+	si_buf_free(&t, 0);
+	return o;
+}
+
+static json_object *s_match_block(struct s_ctx *c, const struct search_match *m)
+{
+	switch (m->kind) {
+	case SEARCH_MATCH_ENI:
+		return s_eni_block(c, m);
+	case SEARCH_MATCH_RESOURCE:
+		return s_res_block(c, m);
+	case SEARCH_MATCH_INSTANCE:
+		break;
+	}
+	return s_instance_block(c, m);
+}
+
 /* ---- whole messages ---------------------------------------------------- */
 
 /* ---- grouping: failures by code, matches by account ------------------- */
@@ -1069,6 +1489,216 @@ static int s_counts_text(struct s_ctx *c, struct si_buf *b, const struct search_
 	return shown;
 }
 
+/* ---- one line per match ---------------------------------------------------- */
+
+/* When not every match gets a card, the first few (the search's best) get
+ * one and the rest a line each: a section of some 25 lines shows what 25
+ * cards would, and the block budget then reaches hundreds of matches. */
+#define S_CARDS_BEFORE_LINES 10
+
+/* A line is cut here so that even hostile values leave room for six lines
+ * per section. */
+#define S_LINE_CHARS 480
+
+/* A match's place in the one-line list. */
+struct s_line_ref {
+	const struct search_match *m;
+	size_t idx;   /* position among the listed matches: the search's order */
+	size_t rank;  /* idx of the first listed match of the same account */
+};
+
+/* The label the registry gives the type named name. */
+static const char *s_type_label(const char *name)
+{
+	const struct rt_type *t = rt_by_name(name);
+
+	return t != NULL && t->label != NULL ? t->label : name;
+}
+
+/* "a, b, c" of the non-empty strings among the n in v, into out (plain
+ * text, cut at n_out bytes: the line is cut later anyway). */
+static void s_join(char *out, size_t n_out, const char *const *v, size_t n)
+{
+	size_t used = 0, i;
+	int k;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < n_out; i++) {
+		if (v[i] == NULL || v[i][0] == '\0')
+			continue;
+		k = snprintf(out + used, n_out - used, "%s%s", used > 0 ? ", " : "", v[i]);
+		if (k < 0)
+			return;
+		used += (size_t)k;
+	}
+}
+
+/* The one-line summary of a resource: the type's own, else its state. */
+static void s_res_summary(const struct res_resource *r, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (r->type != NULL && r->type->summary != NULL) {
+		r->type->summary(r, out, n);
+		out[n - 1] = '\0';
+	}
+	if (out[0] == '\0' && r->state != NULL)
+		s_join(out, n, (const char *const *)&r->state, 1);
+}
+
+/*
+ * "Label `id` name — summary · account/region" for any match. Instances
+ * and interfaces are summarised here from their own structs (state, type,
+ * address); other types by their summary callback, or their state.
+ */
+static void s_line(struct s_ctx *c, struct si_buf *b, const struct search_match *m)
+{
+	const char *label, *id, *name, *parts[3];
+	char sum[S_SUMMARY_MAX], owner[256];
+
+	if (m->kind == SEARCH_MATCH_INSTANCE) {
+		const struct ec2_instance *in = &m->instance;
+
+		label = s_type_label("instance");
+		id = in->instance_id;
+		name = ec2_tag_get(in->tags, in->n_tags, "Name");
+		parts[0] = in->state;
+		parts[1] = in->instance_type;
+		parts[2] = in->private_ip;
+		s_join(sum, sizeof(sum), parts, 3);
+	} else if (m->kind == SEARCH_MATCH_ENI) {
+		const struct ec2_eni *e = &m->eni;
+
+		label = s_type_label("network-interface");
+		id = e->eni_id;
+		name = render_eni_owner(e, owner, sizeof(owner));
+		parts[0] = e->status;
+		parts[1] = e->n_ips > 0 ? e->ips[0].private_ip : NULL;
+		s_join(sum, sizeof(sum), parts, 2);
+	} else {
+		label = s_res_label(&m->res);
+		id = s_res_id(&m->res);
+		name = m->res.name;
+		if (name != NULL && id != NULL && strcmp(name, id) == 0)
+			name = NULL;
+		s_res_summary(&m->res, sum, sizeof(sum));
+	}
+	s_esc(c, b, label, S_LABEL_CHARS);
+	if (id != NULL) {
+		s_puts(c, b, " `");
+		s_esc(c, b, id, S_VALUE_CHARS);
+		s_puts(c, b, "`");
+	}
+	if (name != NULL && name[0] != '\0') {
+		s_puts(c, b, " ");
+		s_esc(c, b, name, S_VALUE_CHARS);
+	}
+	if (sum[0] != '\0') {
+		s_puts(c, b, " \xe2\x80\x94 ");
+		s_esc(c, b, sum, S_SUMMARY_CHARS);
+	}
+	s_puts(c, b, S_DOT);
+	s_esc(c, b, s_match_account(m), S_VALUE_CHARS);
+	s_puts(c, b, "/");
+	s_esc(c, b, s_match_region(m), S_VALUE_CHARS);
+}
+
+static int s_cmp_size(size_t a, size_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static int s_cmp_ref_account(const void *pa, const void *pb)
+{
+	const struct s_line_ref *a = pa, *b = pb;
+	int d = strcmp(s_match_account(a->m), s_match_account(b->m));
+
+	return d != 0 ? d : s_cmp_size(a->idx, b->idx);
+}
+
+static int s_cmp_ref_rank(const void *pa, const void *pb)
+{
+	const struct s_line_ref *a = pa, *b = pb;
+	int d = s_cmp_size(a->rank, b->rank);
+
+	return d != 0 ? d : s_cmp_size(a->idx, b->idx);
+}
+
+/* The matches from first on, grouped by account: accounts in the order
+ * they first appear, matches in the search's order inside each (sorting on
+ * the position too keeps qsort stable). The caller frees the array; NULL
+ * (c failed) on OOM. */
+static struct s_line_ref *s_line_order(struct s_ctx *c, const struct search_result *r,
+				       size_t first)
+{
+	size_t n = r->n_matches - first, i;
+	struct s_line_ref *v;
+
+	v = calloc(n > 0 ? n : 1, sizeof(*v));
+	if (v == NULL) {
+		s_fail(c, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		v[i].m = &r->matches[first + i];
+		v[i].idx = i;
+	}
+	qsort(v, n, sizeof(*v), s_cmp_ref_account);
+	for (i = 0; i < n; i++) {
+		int same = i > 0 && strcmp(s_match_account(v[i - 1].m),
+					   s_match_account(v[i].m)) == 0;
+
+		v[i].rank = same ? v[i - 1].rank : v[i].idx;
+	}
+	qsort(v, n, sizeof(*v), s_cmp_ref_rank);
+	return v;
+}
+
+/*
+ * The one-line forms of the matches from first on (s_line_order), packed
+ * into at most max_blocks sections of at most RENDER_MAX_SECTION_TEXT
+ * each; a line is never split between two. Returns how many matches got a
+ * line: the caller counts the rest in its "more" line.
+ */
+static size_t s_push_lines(struct s_ctx *c, json_object *blocks, const struct search_result *r,
+			   size_t first, size_t max_blocks)
+{
+	struct s_line_ref *v;
+	struct si_buf sec, line;
+	size_t i, n = r->n_matches - first, used = 0, units = 0, u, shown = 0;
+
+	if (max_blocks == 0 || n == 0 || (v = s_line_order(c, r, first)) == NULL)
+		return 0;
+	si_buf_init(&sec, S_TEXT_BUF_MAX);
+	si_buf_init(&line, S_TEXT_BUF_MAX);
+	for (i = 0; i < n && !c->failed; i++) {
+		si_buf_reset(&line);
+		s_line(c, &line, v[i].m);
+		s_fit(c, &line, S_LINE_CHARS);
+		u = s_text_units(line.data, line.len);
+		if (sec.len > 0 && units + 1 + u > RENDER_MAX_SECTION_TEXT) {
+			s_push(c, blocks, s_section(c, &sec));
+			si_buf_reset(&sec);
+			units = 0;
+			used++;
+		}
+		if (used == max_blocks)
+			break;
+		if (sec.len > 0) {
+			s_puts(c, &sec, "\n");
+			units++;
+		}
+		s_put(c, &sec, line.data, line.len);
+		units += u;
+		shown++;
+	}
+	if (sec.len > 0)
+		s_push(c, blocks, s_section(c, &sec));
+	si_buf_free(&sec, 0);
+	si_buf_free(&line, 0);
+	free(v);
+	return shown;
+}
+
 /* Root object with response_type, the escaped fallback text and an empty
  * blocks array (returned through blocks). */
 static json_object *s_root(struct s_ctx *c, const char *response_type,
@@ -1083,6 +1713,39 @@ static json_object *s_root(struct s_ctx *c, const char *response_type,
 	s_set(c, root, "text", s_jstr(c, text->data != NULL ? text->data : ""));
 	s_set(c, root, "blocks", *blocks);
 	return root;
+}
+
+/* A host name in no hosted zone was resolved with DNS, or targets failed:
+ * a context block says so under the summary. */
+static int s_has_context(const struct search_result *r)
+{
+	return r->n_failures > 0 || (r->dns_note != NULL && r->dns_note[0] != '\0');
+}
+
+/* The context block under the summary: one element saying which addresses
+ * came from DNS rather than from a hosted zone (so the reader knows the
+ * matches were found by address), one with the failed targets; each
+ * element shares the section text limit. Only when s_has_context(r). */
+static json_object *s_context_block(struct s_ctx *c, const struct search_result *r)
+{
+	json_object *o = s_jobj(c), *els = s_jarr(c);
+	struct si_buf t;
+
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	if (r->dns_note != NULL && r->dns_note[0] != '\0') {
+		s_puts(c, &t, S_DNS_NOTE);
+		s_esc(c, &t, r->dns_note, S_NOTE_CHARS);
+		s_push(c, els, s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+		si_buf_reset(&t);
+	}
+	if (r->n_failures > 0) {
+		s_failures_text(c, &t, r, 0);
+		s_push(c, els, s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+	}
+	s_set(c, o, "type", s_jstr(c, "context"));
+	s_set(c, o, "elements", els);
+	si_buf_free(&t, 0);
+	return o;
 }
 
 /* extra: blocks beyond S_MIN_BLOCKS that must fit too (the counts). */
@@ -1117,11 +1780,8 @@ char *render_nothing_found(const struct search_result *r,
 		 r->elapsed_s);
 	root = s_root(&c, s_response_type(opts), &t, &blocks);
 	s_push(&c, blocks, s_section(&c, &t));
-	if (r->n_failures > 0) {
-		si_buf_reset(&t);
-		s_failures_text(&c, &t, r, 0);
-		s_push(&c, blocks, s_context(&c, &t));
-	}
+	if (s_has_context(r))
+		s_push(&c, blocks, s_context_block(&c, r));
 	si_buf_free(&t, 0);
 	out = s_finish(&c, root);
 	return out;
@@ -1141,17 +1801,20 @@ static void s_summary_text(struct s_ctx *c, struct si_buf *t, const struct searc
 }
 
 /* Contract in render.h. Why the block budget arithmetic: Slack rejects a
- * message over its block limit outright, so the summary, the failure line
- * and (when matches are cut) the counts line are reserved first and the
- * matches get what is left. Assumes c.failed stops all further building
- * after the first allocation failure. */
+ * message over its block limit outright, so the summary, the context line
+ * (DNS note, failures) and (when matches are cut) the counts line are
+ * reserved first and the matches get what is left. When not every match
+ * gets a card, the first few do and the rest get one line each, packed
+ * into sections (s_push_lines); a last section counts what still did not
+ * fit. Assumes c.failed stops all further building after the first
+ * allocation failure. */
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err)
 {
 	struct s_ctx c = { 0, err };
 	struct si_buf t, counts;
 	json_object *root, *blocks;
-	size_t budget, shown, i, has_failures;
+	size_t budget, cards, shown, i, has_context;
 	int has_counts = 0;
 	char num[S_NUM_MAX];
 
@@ -1163,32 +1826,35 @@ char *render_result(const struct search_result *r, const struct render_opts *opt
 		return render_nothing_found(r, opts, err);
 	si_buf_init(&t, S_TEXT_BUF_MAX);
 	si_buf_init(&counts, S_TEXT_BUF_MAX);
-	has_failures = r->n_failures > 0 ? 1 : 0;
-	/* Blocks left for matches after the summary and the failures. When not
+	has_context = s_has_context(r) ? 1 : 0;
+	/* Blocks left for matches after the summary and the context. When not
 	 * all fit, the counts tell where the rest are (and take a block). */
-	budget = s_block_budget(opts, 0) - 1 - has_failures;
+	budget = s_block_budget(opts, 0) - 1 - has_context;
 	if (r->n_matches > budget && s_counts_text(&c, &counts, r)) {
 		has_counts = 1;
-		budget = s_block_budget(opts, 1) - 2 - has_failures;
+		budget = s_block_budget(opts, 1) - 2 - has_context;
 	}
 	s_summary_text(&c, &t, r);
 	root = s_root(&c, s_response_type(opts), &t, &blocks);
 	s_push(&c, blocks, s_section(&c, &t));
 	if (has_counts)
 		s_push(&c, blocks, s_section(&c, &counts));
-	if (has_failures) {
-		si_buf_reset(&t);
-		s_failures_text(&c, &t, r, 0);
-		s_push(&c, blocks, s_context(&c, &t));
+	if (has_context)
+		s_push(&c, blocks, s_context_block(&c, r));
+	/* budget >= 2 (S_MIN_BLOCKS): one card and the "more" line at least;
+	 * past that, as many blocks of lines as of cards, up to
+	 * S_CARDS_BEFORE_LINES cards. One block stays for "N more". */
+	cards = r->n_matches;
+	if (cards > budget) {
+		cards = (budget - 1) / 2 < S_CARDS_BEFORE_LINES ? (budget - 1) / 2 :
+			S_CARDS_BEFORE_LINES;
+		cards = cards > 0 ? cards : 1;
 	}
-	/* Keep one block for "N more" when not everything fits. */
-	shown = r->n_matches <= budget ? r->n_matches : budget - 1;
-	for (i = 0; i < shown && !c.failed; i++) {
-		const struct search_match *m = &r->matches[i];
-
-		s_push(&c, blocks, m->kind == SEARCH_MATCH_ENI ? s_eni_block(&c, m) :
-		       s_instance_block(&c, m));
-	}
+	for (i = 0; i < cards && !c.failed; i++)
+		s_push(&c, blocks, s_match_block(&c, &r->matches[i]));
+	shown = cards;
+	if (cards < r->n_matches)
+		shown += s_push_lines(&c, blocks, r, cards, budget - cards - 1);
 	if (shown < r->n_matches) {
 		si_buf_reset(&t);
 		s_printf(&c, &t, S_ELLIPSIS "and %s more %s not shown. To narrow the "
@@ -1325,9 +1991,9 @@ static const char *const s_headers[S_COLS] = {
 	"ACCOUNT", "REGION", "ID", "NAME", "STATE", "TYPE", "PRIVATE IP", "PUBLIC IP"
 };
 
-/* Copy s into cell, control and invisible format characters as '?', cut
- * at a UTF-8 boundary. */
-static void s_cell(char *cell, const char *s)
+/* Copy s into out (max bytes and the NUL), control and invisible format
+ * characters as '?', cut at a UTF-8 boundary. */
+static void s_plain(char *out, size_t max, const char *s)
 {
 	size_t i = 0, o = 0, k;
 	unsigned int cp;
@@ -1343,27 +2009,34 @@ static void s_cell(char *cell, const char *s)
 		/* A terminal obeys bidi controls too: each invisible format
 		 * character is shown as '?', never passed through. */
 		if (k == 1 && (cp < 0x20 || cp == 0x7f)) {
-			if (o + 1 > S_CELL_MAX)
+			if (o + 1 > max)
 				break;
-			cell[o++] = '?';
+			out[o++] = '?';
 		} else if (utf8_is_invisible(cp)) {
-			if (o + 1 > S_CELL_MAX)
+			if (o + 1 > max)
 				break;
-			cell[o++] = '?';
+			out[o++] = '?';
 		} else {
-			if (o + k > S_CELL_MAX)
+			if (o + k > max)
 				break;
-			memcpy(cell + o, s + i, k);
+			memcpy(out + o, s + i, k);
 			o += k;
 		}
 		i += k;
 	}
-	cell[o] = '\0';
+	out[o] = '\0';
 }
 
-/* One row of render_text's plain table; instances and interfaces share the
- * columns, so the ENI row puts its owner where an instance has its Name.
- * Cells are cut to S_CELL_MAX by s_cell. */
+/* A table cell: s_plain cut at S_CELL_MAX bytes. */
+static void s_cell(char *cell, const char *s)
+{
+	s_plain(cell, S_CELL_MAX, s);
+}
+
+/* One row of render_text's plain table; every kind shares the columns, so
+ * the ENI row puts its owner where an instance has its Name, and another
+ * resource its type's label under TYPE and no addresses (its own may be
+ * blocks, not IPs). Cells are cut to S_CELL_MAX by s_cell. */
 static void s_row(const struct search_match *m, char cells[S_COLS][S_CELL_MAX + 1])
 {
 	char owner[S_CELL_MAX + 1];
@@ -1382,6 +2055,13 @@ static void s_row(const struct search_match *m, char cells[S_COLS][S_CELL_MAX + 
 		s_cell(cells[3], render_eni_owner(e, owner, sizeof(owner)));
 		s_cell(cells[4], e->status);
 		s_cell(cells[5], e->interface_type);
+	} else if (m->kind == SEARCH_MATCH_RESOURCE) {
+		const struct res_resource *res = &m->res;
+
+		s_cell(cells[2], s_res_id(res));
+		s_cell(cells[3], res->name);
+		s_cell(cells[4], res->state);
+		s_cell(cells[5], s_res_label(res));
 	} else {
 		const struct ec2_instance *in = &m->instance;
 
@@ -1455,6 +2135,13 @@ int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 		    s_plural(r->n_targets, "account-region", "account-regions"),
 		    r->elapsed_s) < 0)
 		goto io;
+	if (r->dns_note != NULL && r->dns_note[0] != '\0') {
+		char note[S_NOTE_CHARS + 1];
+
+		s_plain(note, S_NOTE_CHARS, r->dns_note);
+		if (fprintf(fp, "%s%s\n", S_DNS_NOTE, note) < 0)
+			goto io;
+	}
 	if (s_text_failures(r, fp, err) != 0)
 		return -1;
 	if (r->n_matches > 0) {

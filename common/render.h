@@ -51,25 +51,40 @@ struct render_opts {
  * Layout:
  * - a summary section ("2 matches for X in 12 account-regions, 0.41 s";
  *   counts from 1,000 on with thousands separators);
- * - when not every match fits and they are spread over more than one
- *   account or region, a section with match counts per account, biggest
- *   first ("production: 120 · staging: 48 · dev: 3"), plus per region when
- *   one account holds them all, at most 10 names each;
- * - when targets failed, a context block "N of M targets failed:" with the
- *   failures grouped by error code, biggest first ("AccessDenied:
- *   staging (all 17 regions), dev/eu-west-1; Timeout: …"), at most 5
- *   accounts or targets per code and 6 codes, the rest counted
- *   ("… and K more");
- * - one section per match, in the order given;
- * - when not every match fits, a final section saying how many more there
- *   are and how to narrow the search.
+ * - when not every match gets a card and they are spread over more than
+ *   one account or region, a section with match counts per account,
+ *   biggest first ("production: 120 · staging: 48 · dev: 3"), plus per
+ *   region when one account holds them all, at most 10 names each;
+ * - a context block when r->dns_note is set ("Not in any hosted zone;
+ *   resolved with DNS: www.example.com → 192.0.2.1") or targets failed:
+ *   "N of M targets failed:" with the failures grouped by error code,
+ *   biggest first ("AccessDenied: staging (all 17 regions), dev/eu-west-1;
+ *   Timeout: …"), at most 5 accounts or targets per code and 6 codes, the
+ *   rest counted ("… and K more");
+ * - one card (a section with fields) per match, in the order given. An
+ *   instance or interface card shows its own struct; any other resource
+ *   (SEARCH_MATCH_RESOURCE) shows "*Label* `id` name", the label linked to
+ *   its type's console_url when that gives a safe https URL, the DNS chain
+ *   that led to it (res.hop), a few DNS names and addresses, its relations
+ *   grouped by kind ("3 targets: i-… (web-1) healthy · …", ten a kind, six
+ *   kinds, the rest counted), its fields (as section fields while they
+ *   fit, then as lines) and its tags;
+ * - when not every match gets a card (more than the block budget), the
+ *   first few get one (at most 10, and no more blocks than the lines get)
+ *   and the rest one line each, "Label `id` name — summary · account/
+ *   region" (the type's summary(), else the state; instances and
+ *   interfaces summarise themselves), grouped by account in the order the
+ *   accounts first appear, packed into sections;
+ * - when even the lines do not all fit, a final section saying how many
+ *   more there are and how to narrow the search.
  * Every text stays within Slack's limits. opts may be NULL (defaults).
  */
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err);
 
 /* "No matches for X in N accounts and M regions (T account-regions), S s",
- * plus the failed targets, if any, summarised as in render_result(). */
+ * plus the DNS note and the failed targets, if any, as in
+ * render_result(). */
 char *render_nothing_found(const struct search_result *r,
 			   const struct render_opts *opts, struct si_err *err);
 
@@ -101,11 +116,13 @@ char *render_ack(struct si_err *err);
  */
 const char *render_eni_owner(const struct ec2_eni *eni, char *buf, size_t len);
 
-/* A plain-text table of r for the command line: the summary line, the
- * failure summary line of render_result() (if any targets failed), the
- * table, then one "failed: account/region: code (message)" line per failed
- * target. Control characters in AWS strings are replaced by '?'. Returns 0,
- * or -1 with SI_ERR_IO (write failed) or SI_ERR_NOMEM. */
+/* A plain-text table of r for the command line: the summary line, the DNS
+ * note (if any), the failure summary line of render_result() (if any
+ * targets failed), the table (one row per match; a resource row shows its
+ * id, name, state and its type's label under TYPE), then one "failed:
+ * account/region: code (message)" line per failed target. Control
+ * characters in AWS strings are replaced by '?'. Returns 0, or -1 with
+ * SI_ERR_IO (write failed) or SI_ERR_NOMEM. */
 int render_text(const struct search_result *r, FILE *fp, struct si_err *err);
 
 #endif

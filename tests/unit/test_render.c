@@ -14,6 +14,8 @@
 #include <json-c/json.h>
 
 #include "render.h"
+#include "search/registry.h"
+#include "search/resource.h"
 #include "util/strutil.h"
 
 /* ---- building results by hand ---- */
@@ -168,6 +170,92 @@ static void s_many(struct search_result *r, size_t n, const char *tag_value)
 		if (tag_value != NULL)
 			s_tag(&in->tags, &in->n_tags, "Description", tag_value);
 	}
+}
+
+/* ---- resources of the registered types (search/resource.h) ---- */
+
+/* The registry's type, copied so that the test owns its card callbacks:
+ * the modules' own summary and console link may change wording without
+ * touching these goldens. with_cb 0: no summary, no link (the fallbacks). */
+static void s_local_type(struct rt_type *out, const char *name, int with_cb);
+
+static struct search_match *s_add_res(struct search_result *r, const struct rt_type *t,
+				      const char *alias, const char *account_id,
+				      const char *region, const char *id, const char *name,
+				      const char *state)
+{
+	struct search_match *m = s_add_match(r, SEARCH_MATCH_RESOURCE, alias, account_id,
+					     region);
+
+	m->res.type = t;
+	assert_int_equal(res_set(&m->res.id, id, NULL), 0);
+	assert_int_equal(res_set(&m->res.name, name, NULL), 0);
+	assert_int_equal(res_set(&m->res.state, state, NULL), 0);
+	return m;
+}
+
+static void s_fld(struct res_resource *res, const char *label, const char *value)
+{
+	assert_int_equal(res_add_field(res, label, value, NULL), 0);
+}
+
+/* A relation; name is the other end's Name (set directly: res_add_rel
+ * leaves it to the module). */
+static void s_rel(struct res_resource *res, const char *kind, const char *type,
+		  const char *id, const char *detail, const char *name)
+{
+	assert_int_equal(res_add_rel(res, kind, type, id, detail, NULL), 0);
+	assert_int_equal(res_set(&res->rels[res->n_rels - 1].name, name, NULL), 0);
+}
+
+/* The test's console link: the shape registry.h describes, keyed by the
+ * type's name so every type links somewhere distinct. */
+static void s_test_url(const struct res_resource *r, const char *region, char *out, size_t n)
+{
+	(void)snprintf(out, n, "https://%s.console.aws.amazon.com/test/home?region=%s#%s:id=%s",
+		       region, region, r->type->name, r->id);
+}
+
+static void s_test_summary(const struct res_resource *r, char *out, size_t n)
+{
+	(void)snprintf(out, n, "test summary: %s, %zu related",
+		       r->state != NULL ? r->state : "no state", r->n_rels);
+}
+
+static void s_local_type(struct rt_type *out, const char *name, int with_cb)
+{
+	const struct rt_type *real = rt_by_name(name);
+
+	if (real == NULL)
+		fail_msg("no registry type %s", name);
+	*out = *real;
+	out->summary = with_cb ? s_test_summary : NULL;
+	out->console_url = with_cb ? s_test_url : NULL;
+}
+
+/* One-match (or more) results for the resource goldens. */
+static void s_res_result(struct search_result *r, const char *query)
+{
+	memset(r, 0, sizeof(*r));
+	r->query_text = s_dup(query);
+	r->n_targets = 6;
+	r->n_accounts = 2;
+	r->n_regions = 3;
+	r->elapsed_s = 0.52;
+}
+
+/* Free r's failures (keeping the array for search_result_free). */
+static void s_drop_failures(struct search_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_failures; i++) {
+		free(r->failures[i].account_alias);
+		free(r->failures[i].region);
+		free(r->failures[i].code);
+		free(r->failures[i].message);
+	}
+	r->n_failures = 0;
 }
 
 /* ---- checking output ---- */
@@ -375,6 +463,43 @@ static const char *s_block_text(json_object *root, size_t i)
 	return s_text_of(json_object_array_get_idx(blocks, i));
 }
 
+/* "1,373" at p, commas skipped. */
+static size_t s_parse_count(const char *p)
+{
+	size_t n = 0;
+
+	for (; (*p >= '0' && *p <= '9') || *p == ','; p++)
+		if (*p != ',')
+			n = n * 10 + (size_t)(*p - '0');
+	return n;
+}
+
+/* What a result message shows: full cards (a section with fields), one-
+ * line forms (lines of the sections without fields that carry an id in
+ * backticks), and the count of the "… and N more matches not shown" line. */
+static void s_tally(json_object *root, size_t *cards, size_t *lines, size_t *more)
+{
+	json_object *blocks, *fields;
+	size_t i;
+
+	*cards = *lines = *more = 0;
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	for (i = 0; i < json_object_array_length(blocks); i++) {
+		json_object *b = json_object_array_get_idx(blocks, i);
+		const char *t = s_text_of(b), *p;
+
+		if (json_object_object_get_ex(b, "fields", &fields)) {
+			(*cards)++;
+		} else if (t != NULL && t[0] != '*' && strchr(t, '`') != NULL) {
+			for (p = t; p != NULL; p = strchr(p + 1, '\n'))
+				(*lines)++;
+		} else if (t != NULL && (p = strstr(t, "and ")) != NULL &&
+			   strstr(t, "not shown") != NULL) {
+			*more = s_parse_count(p + SI_LITLEN("and "));
+		}
+	}
+}
+
 /* ---- goldens ---- */
 
 static void test_golden_result(void **state)
@@ -495,26 +620,31 @@ static size_t s_count_matches(json_object *root)
 	return n;
 }
 
+/* 200 matches do not all get a card: the first ten do, the other 190 a
+ * line each, in sections within the limit. */
 static void test_200_matches_fit_50_blocks(void **state)
 {
 	struct search_result r;
 	json_object *root;
-	char *js, want[128];
-	size_t shown;
+	size_t cards, lines, more;
+	char *js;
 
 	(void)state;
 	s_many(&r, 200, NULL);
 	js = render_result(&r, NULL, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 50);
-	shown = s_count_matches(root);
-	/* 50 = summary + shown + "more". */
-	assert_int_equal(shown, 48);
-	(void)snprintf(want, sizeof(want), "and %zu more matches not shown", 200 - shown);
-	assert_non_null(strstr(s_block_text(root, 49), want));
-	assert_non_null(strstr(s_block_text(root, 49), "account:ALIAS or region:REGION"));
-	/* Order kept: the first match shown is the first found. */
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 10);
+	assert_int_equal(s_count_matches(root), 10);
+	assert_int_equal(lines, 190);
+	assert_int_equal(more, 0);
+	assert_null(strstr(js, "not shown"));
+	/* Order kept: the first card is the first found, the first line the
+	 * eleventh. */
 	assert_non_null(strstr(s_block_text(root, 1), "|web-0>"));
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 11), "EC2 instance `i-0000000000000000a` "
+				  "web-10 \xe2\x80\x94 running, t3.micro \xc2\xb7 "
+				  "production/eu-west-2\n"));
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -543,16 +673,20 @@ static void test_max_blocks_option_with_failures(void **state)
 	struct search_result r;
 	struct render_opts o = { RENDER_IN_CHANNEL, 10 };
 	json_object *root;
+	size_t cards, lines, more;
 	char *js;
 
 	(void)state;
 	s_many(&r, 30, NULL);
 	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
+	/* Eight blocks for matches: three cards, the other 27 in lines. */
 	js = render_result(&r, &o, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 10);
-	assert_int_equal(s_count_matches(root), 7);
-	assert_non_null(strstr(s_block_text(root, 9), "and 23 more matches"));
+	assert_true(s_n_blocks(root) <= 10);
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 3);
+	assert_int_equal(lines, 27);
+	assert_int_equal(more, 0);
 	json_object_put(root);
 	free(js);
 	/* Absurd options are clamped, not obeyed. */
@@ -567,6 +701,7 @@ static void test_max_blocks_option_with_failures(void **state)
 	root = s_check_message(js);
 	assert_int_equal(s_n_blocks(root), 4);
 	assert_int_equal(s_count_matches(root), 1);
+	assert_non_null(strstr(s_block_text(root, 3), "and 29 more matches"));
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1237,7 +1372,7 @@ static void test_300_matches_counted_by_account(void **state)
 	struct search_result r;
 	json_object *root;
 	char *js;
-	size_t i;
+	size_t i, cards, lines, more;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
@@ -1252,23 +1387,26 @@ static void test_300_matches_counted_by_account(void **state)
 	}
 	js = render_result(&r, NULL, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 50);
 	assert_string_equal(s_block_text(root, 1), "*Matches by account:* production: 150"
 			    " \xc2\xb7 staging: 90 \xc2\xb7 dev: 50 \xc2\xb7 sandbox: 10");
-	/* summary + counts + 47 + "more" */
-	assert_int_equal(s_count_matches(root), 47);
-	assert_non_null(strstr(s_block_text(root, 49), "and 253 more matches not shown"));
+	/* summary + counts + 10 cards + the other 290 in lines */
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 10);
+	assert_int_equal(s_count_matches(root), 10);
+	assert_int_equal(lines, 290);
+	assert_int_equal(more, 0);
 	json_object_put(root);
 	free(js);
 
-	/* With failures too: summary, counts, failures, 46 matches, more. */
+	/* With failures too: summary, counts, failures, cards and lines. */
 	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
 	js = render_result(&r, NULL, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 50);
 	assert_non_null(strstr(s_block_text(root, 1), "*Matches by account:* production: 150"));
 	assert_string_equal(s_context_text(root), "1 of 40 targets failed: Timeout: dev/us-east-1");
-	assert_int_equal(s_count_matches(root), 46);
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 10);
+	assert_int_equal(lines, 290);
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1304,7 +1442,7 @@ static void test_counts_bounded_and_thousands(void **state)
 	json_object *root;
 	char alias[16];
 	char *js, *out;
-	size_t i;
+	size_t i, cards, lines, more;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
@@ -1325,7 +1463,11 @@ static void test_counts_bounded_and_thousands(void **state)
 			    " \xc2\xb7 acct-04: 30 \xc2\xb7 acct-05: 30 \xc2\xb7 acct-06: 30"
 			    " \xc2\xb7 acct-07: 30 \xc2\xb7 acct-08: 30 \xc2\xb7 acct-09: 30"
 			    " \xc2\xb7 \xe2\x80\xa6 and 150 more in 5 other accounts");
-	assert_non_null(strstr(s_block_text(root, 49), "and 1,373 more matches not shown"));
+	/* Ten cards, and 41 lines a section take the other 1,410. */
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 10);
+	assert_int_equal(lines, 1410);
+	assert_int_equal(more, 0);
 	json_object_put(root);
 	free(js);
 	out = s_text_output(&r);
@@ -1423,6 +1565,782 @@ static void test_null_arguments(void **state)
 	}
 }
 
+/* ---- resources of the registered types ---- */
+
+/* The line of out starting with prefix holds the NULL-terminated tokens,
+ * in order. */
+static void s_row_has(const char *out, const char *prefix, ...)
+{
+	const char *line = strstr(out, prefix), *end, *tok, *at;
+	char buf[1024];
+	va_list ap;
+
+	if (line == NULL)
+		fail_msg("no row starting %s in:\n%s", prefix, out);
+	end = strchr(line, '\n');
+	assert_non_null(end);
+	assert_true((size_t)(end - line) + 2 <= sizeof(buf));
+	memcpy(buf, line, (size_t)(end - line) + 1);
+	buf[end - line + 1] = '\0';
+	at = buf + strlen(prefix);
+	va_start(ap, prefix);
+	while ((tok = va_arg(ap, const char *)) != NULL) {
+		const char *hit = strstr(at, tok);
+
+		if (hit == NULL)
+			fail_msg("row '%s': no '%s' after '%s'", buf, tok, at);
+		at = hit + strlen(tok) - 1;   /* tokens may share a space */
+	}
+	va_end(ap);
+}
+
+/* The fixture behind tests/data/render/res_security_group.json. */
+static void test_golden_security_group(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	struct search_match *m;
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_res_result(&r, "sg-0a1b2c3d4e5f60718");
+	m = s_add_res(&r, &sg, "production", "123456789012", "eu-west-2",
+		      "sg-0a1b2c3d4e5f60718", "web-sg", NULL);
+	s_fld(&m->res, "VPC", "vpc-0f1e2d3c4b5a69788");
+	s_fld(&m->res, "Description", "Web tier: HTTPS from the ALB & SSH from <bastion>");
+	s_fld(&m->res, "Inbound", "tcp 443 from sg-0123456789abcdef0, tcp 22 from 10.0.0.0/16");
+	s_fld(&m->res, "Outbound", "all traffic to 0.0.0.0/0");
+	assert_int_equal(res_add_addr(&m->res, "10.0.0.0/16", NULL), 0);
+	assert_int_equal(res_add_addr(&m->res, "0.0.0.0/0", NULL), 0);
+	s_rel(&m->res, "vpc", "vpc", "vpc-0f1e2d3c4b5a69788", NULL, "main");
+	assert_int_equal(res_add_tag(&m->res, "Name", "web-sg", NULL), 0);
+	assert_int_equal(res_add_tag(&m->res, "team", "web", NULL), 0);
+	js = render_result(&r, NULL, NULL);
+	s_golden("res_security_group.json", js);
+	json_object_put(s_check_message(js));
+	free(js);
+	search_result_free(&r);
+}
+
+/* An ALB with three instance targets of mixed health, named. Fixture of
+ * tests/data/render/res_load_balancer.json. */
+static void test_golden_load_balancer(void **state)
+{
+	struct search_result r;
+	struct rt_type lb;
+	struct search_match *m;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_local_type(&lb, "load-balancer", 1);
+	s_res_result(&r, "prod-web");
+	m = s_add_res(&r, &lb, "production", "123456789012", "eu-west-2", "prod-web", "prod-web",
+		      "active");
+	assert_int_equal(res_set(&m->res.arn, "arn:aws:elasticloadbalancing:eu-west-2:"
+				 "123456789012:loadbalancer/app/prod-web/50dc6c495c0c9188",
+				 NULL), 0);
+	assert_int_equal(res_set(&m->res.created, "2023-06-01T10:00:00.000Z", NULL), 0);
+	s_fld(&m->res, "Type", "application");
+	s_fld(&m->res, "Scheme", "internet-facing");
+	s_fld(&m->res, "Listeners", "HTTPS:443 \xe2\x86\x92 prod-web-tg, HTTP:80 \xe2\x86\x92 "
+	      "redirect");
+	s_fld(&m->res, "VPC", "vpc-0f1e2d3c4b5a69788");
+	assert_int_equal(res_add_dns(&m->res, "prod-web-1234567890.eu-west-2.elb.amazonaws.com",
+				     NULL), 0);
+	s_rel(&m->res, "target group", "target-group", "prod-web-tg", "HTTPS:443", NULL);
+	s_rel(&m->res, "target", "instance", "i-0a1b2c3d4e5f60001", "healthy", "web-1");
+	s_rel(&m->res, "target", "instance", "i-0a1b2c3d4e5f60002",
+	      "unhealthy (Target.ResponseCodeMismatch)", "web-2");
+	s_rel(&m->res, "target", "instance", "i-0a1b2c3d4e5f60003", "healthy", "web-3");
+	js = render_result(&r, NULL, NULL);
+	s_golden("res_load_balancer.json", js);
+	root = s_check_message(js);
+	assert_non_null(strstr(s_block_text(root, 1), "\n*3 targets:* i-0a1b2c3d4e5f60001 "
+			       "(web-1) healthy \xc2\xb7 i-0a1b2c3d4e5f60002 (web-2) unhealthy "
+			       "(Target.ResponseCodeMismatch) \xc2\xb7 i-0a1b2c3d4e5f60003 (web-3) "
+			       "healthy"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* An Aurora cluster and its members; more fields than a section holds, so
+ * the last two and the creation time become lines of the text. Fixture of
+ * tests/data/render/res_rds_cluster.json. */
+static void test_golden_rds_cluster(void **state)
+{
+	struct search_result r;
+	struct rt_type db;
+	struct search_match *m;
+	json_object *root, *blocks, *fields;
+	char *js;
+
+	(void)state;
+	s_local_type(&db, "db-cluster", 1);
+	s_res_result(&r, "orders");
+	m = s_add_res(&r, &db, "production", "123456789012", "eu-west-2", "orders-db",
+		      "orders-db", "available");
+	s_fld(&m->res, "Engine", "aurora-postgresql 15.4");
+	s_fld(&m->res, "Endpoint", "orders-db.cluster-c9akciq32.eu-west-2.rds.amazonaws.com");
+	s_fld(&m->res, "Reader endpoint",
+	      "orders-db.cluster-ro-c9akciq32.eu-west-2.rds.amazonaws.com");
+	s_fld(&m->res, "Port", "5432");
+	s_fld(&m->res, "Multi-AZ", "yes");
+	s_fld(&m->res, "Storage", "aurora, encrypted");
+	s_fld(&m->res, "VPC", "vpc-0f1e2d3c4b5a69788");
+	s_fld(&m->res, "Parameter group", "default.aurora-postgresql15");
+	s_fld(&m->res, "Backup retention", "7 days");
+	assert_int_equal(res_set(&m->res.created, "2022-03-14T09:26:53.000Z", NULL), 0);
+	assert_int_equal(res_add_dns(&m->res,
+				     "orders-db.cluster-c9akciq32.eu-west-2.rds.amazonaws.com",
+				     NULL), 0);
+	assert_int_equal(res_add_dns(&m->res,
+				     "orders-db.cluster-ro-c9akciq32.eu-west-2.rds.amazonaws.com",
+				     NULL), 0);
+	s_rel(&m->res, "member", "db-instance", "orders-db-1", "writer", NULL);
+	s_rel(&m->res, "member", "db-instance", "orders-db-2", "reader", NULL);
+	s_rel(&m->res, "member", "db-instance", "orders-db-3", "reader", NULL);
+	js = render_result(&r, NULL, NULL);
+	s_golden("res_rds_cluster.json", js);
+	root = s_check_message(js);
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(blocks, 1), "fields",
+					      &fields));
+	assert_int_equal(json_object_array_length(fields), RENDER_MAX_FIELDS);
+	assert_non_null(strstr(s_block_text(root, 1), "\n*Parameter group:* "
+			       "default.aurora-postgresql15\n*Backup retention:* 7 days\n"
+			       "*Created:* 2022-03-14T09:26:53.000Z"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* A Route 53 record reached through three CNAMEs; the record aliases a
+ * load balancer. Fixture of tests/data/render/res_route53_chain.json. */
+static void test_golden_route53_chain(void **state)
+{
+	struct search_result r;
+	struct rt_type rec;
+	struct search_match *m;
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_local_type(&rec, "dns-record", 1);
+	s_res_result(&r, "shop.example.com");
+	m = s_add_res(&r, &rec, "production", "123456789012", "us-east-1", "edge.example.com",
+		      NULL, NULL);
+	assert_int_equal(res_set(&m->res.hop, "shop.example.com \xe2\x86\x92 CNAME "
+				 "www.example.com \xe2\x86\x92 CNAME api.example.com "
+				 "\xe2\x86\x92 CNAME edge.example.com", NULL), 0);
+	s_fld(&m->res, "Type", "A (alias)");
+	s_fld(&m->res, "Zone", "example.com (public, Z1D633PJN98FT9)");
+	assert_int_equal(res_add_dns(&m->res, "edge.example.com", NULL), 0);
+	s_rel(&m->res, "alias", "load-balancer",
+	      "dualstack.prod-web-1234567890.eu-west-2.elb.amazonaws.com", "evaluate health",
+	      NULL);
+	js = render_result(&r, NULL, NULL);
+	s_golden("res_route53_chain.json", js);
+	root = s_check_message(js);
+	assert_non_null(strstr(s_block_text(root, 1), "\n*Via:* shop.example.com \xe2\x86\x92 "
+			       "CNAME www.example.com \xe2\x86\x92 CNAME api.example.com "
+			       "\xe2\x86\x92 CNAME edge.example.com\n"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Thirty resources of eight types in three accounts, given interleaved;
+ * a 12-block budget forces the one-line form. Fixture of
+ * tests/data/render/res_compact_30.json. */
+static void test_golden_compact_30(void **state)
+{
+	static const char *const names[] = {
+		"security-group", "subnet", "volume", "load-balancer", "db-instance",
+		"lambda-function", "auto-scaling-group", "dns-record",
+	};
+	static const char *const accounts[] = { "production", "staging", "dev" };
+	static const char *const states[] = { NULL, "available", "in-use", "active" };
+	struct rt_type types[8];
+	struct search_result r;
+	struct render_opts o = { RENDER_IN_CHANNEL, 12 };
+	json_object *root;
+	char id[64], name[64];
+	char *js;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		s_local_type(&types[i], names[i], i % 2 == 0);  /* half fall back */
+	s_res_result(&r, "web");
+	for (i = 0; i < 30; i++) {
+		(void)snprintf(id, sizeof(id), "%s-%02zu", names[i % 8], i);
+		(void)snprintf(name, sizeof(name), "web-%02zu", i);
+		s_add_res(&r, &types[i % 8], accounts[i % 3], NULL, i % 2 ? "eu-west-2" :
+			  "us-east-1", id, i % 5 == 0 ? NULL : name, states[i % 4]);
+	}
+	js = render_result(&r, &o, NULL);
+	s_golden("res_compact_30.json", js);
+	root = s_check_message(js);
+	/* Summary, counts, four cards, one section of 26 lines: grouped by
+	 * account, accounts in the order they first appear among the lines
+	 * (staging, dev, production), the order given inside each. */
+	assert_int_equal(s_n_blocks(root), 7);
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 2), "*<https://us-east-1.console.aws"));
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 6), "RDS DB instance `db-instance-04` "
+				  "web-04 \xe2\x80\x94 test summary: no state, 0 related \xc2\xb7 "
+				  "staging/us-east-1\nRoute 53 record `dns-record-07` web-07 "
+				  "\xe2\x80\x94 active \xc2\xb7 staging/eu-west-2\n"));
+	assert_null(strstr(js, "not shown"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* A 10 KB value: 5000 two-byte characters, so a byte cut would split one. */
+static char *s_big_value(void)
+{
+	char *big = malloc(2 * 5000 + 1);
+	size_t i;
+
+	assert_non_null(big);
+	for (i = 0; i < 5000; i++) {
+		big[2 * i] = (char)0xc3;
+		big[2 * i + 1] = (char)0xa9;
+	}
+	big[10000] = '\0';
+	return big;
+}
+
+/* Console link and summary callbacks returning what a careless module
+ * might: Slack markup, a broken link, no NUL. */
+static void s_evil_url(const struct res_resource *r, const char *region, char *out, size_t n)
+{
+	(void)r;
+	(void)region;
+	(void)snprintf(out, n, "https://x.example/a|<!channel>");
+}
+
+static void s_evil_summary(const struct res_resource *r, char *out, size_t n)
+{
+	(void)r;
+	memset(out, '<', n);   /* no NUL: the renderer terminates it */
+}
+
+/* A resource whose every string is hostile in one of these ways. */
+static const char *const s_hostile[] = {
+	"<!channel>", "<http://x|y>", "*bold* _it_ `code` ~s~ > quote",
+	"ab\xff\xc3(\xed\xa0\x80z\x01\x1b[31m", "\xe2\x80\xaegnp.exe", "<@U123> & <#C1>",
+};
+#define S_N_HOSTILE (sizeof(s_hostile) / sizeof(s_hostile[0]))
+
+static void s_hostile_res(struct search_result *r, const struct rt_type *t, size_t k,
+			  const char *big)
+{
+	const char *h = s_hostile[k % S_N_HOSTILE];
+	struct search_match *m = s_add_res(r, t, h, h, h, h, h, h);
+	size_t i;
+
+	assert_int_equal(res_set(&m->res.hop, big, NULL), 0);
+	assert_int_equal(res_set(&m->res.created, h, NULL), 0);
+	for (i = 0; i < RES_MAX_FIELDS; i++)
+		s_fld(&m->res, i % 2 ? h : big, i % 3 ? big : h);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(res_add_tag(&m->res, i % 2 ? h : big, big, NULL), 0);
+		s_rel(&m->res, i % 4 ? h : big, h, i % 2 ? big : h, big, h);
+	}
+	for (i = 0; i < 30; i++) {
+		char v[32];
+
+		(void)snprintf(v, sizeof(v), "%zu%s", i, h);
+		assert_int_equal(res_add_dns(&m->res, i % 2 ? v : big, NULL), 0);
+		assert_int_equal(res_add_addr(&m->res, v, NULL), 0);
+	}
+}
+
+/* Nothing from data turns into markup, a mention or a link; every text
+ * stays within Slack's limits and valid UTF-8; cards and lines alike. */
+static void s_assert_hostile_safe(const char *js)
+{
+	json_object *root = s_check_message(js);   /* limits, strict UTF-8, '<' */
+
+	assert_null(strstr(js, "<!"));
+	assert_null(strstr(js, "<@"));
+	assert_null(strstr(js, "<#"));
+	assert_null(strstr(js, "<http://"));
+	assert_null(strstr(js, "|<"));
+	assert_null(strstr(js, "\xe2\x80\xae"));
+	assert_null(strstr(js, "`code`"));
+	assert_null(strstr(js, "*bold*"));
+	assert_null(strchr(js, '\x1b'));
+	json_object_put(root);
+}
+
+static void test_hostile_resources_escaped_and_bounded(void **state)
+{
+	struct search_result r;
+	struct rt_type plain, evil;
+	struct render_opts o = { RENDER_IN_CHANNEL, 8 };
+	char *big = s_big_value(), *js, *out;
+	size_t i;
+
+	(void)state;
+	s_local_type(&plain, "load-balancer", 0);
+	s_local_type(&evil, "security-group", 0);
+	evil.console_url = s_evil_url;
+	evil.summary = s_evil_summary;
+	evil.label = "<!here> *label*";
+	s_res_result(&r, "<!everyone>");
+	free(r.query_text);
+	r.query_text = s_dup(big);
+	r.dns_note = s_dup(big);
+	for (i = 0; i < 60; i++)
+		s_hostile_res(&r, i % 2 ? &evil : &plain, i, big);
+	s_add_failure(&r, "<!channel>", big, "<b>", big);
+	/* Sixty: some cards, the rest in lines. */
+	js = render_result(&r, NULL, NULL);
+	s_assert_hostile_safe(js);
+	free(js);
+	/* A tight budget: one line section carries many hostile lines. */
+	js = render_result(&r, &o, NULL);
+	s_assert_hostile_safe(js);
+	free(js);
+	/* Only one match: its card alone. */
+	for (i = 1; i < r.n_matches; i++)
+		search_match_clear(&r.matches[i]);
+	r.n_matches = 1;
+	js = render_result(&r, NULL, NULL);
+	s_assert_hostile_safe(js);
+	free(js);
+	/* The terminal gets no control or bidi characters. */
+	out = s_text_output(&r);
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strstr(out, "\xe2\x80\xae"));
+	assert_non_null(strstr(out, "Not in any hosted zone; resolved with DNS: \xc3\xa9"));
+	free(out);
+	free(big);
+	search_result_free(&r);
+}
+
+/* Only an https URL of printable ASCII without the characters that end or
+ * split a Slack link is linked; '&' goes as &amp;. s_url_cb returns the
+ * case under test. */
+static const char *s_url_now;
+
+static void s_url_cb(const struct res_resource *r, const char *region, char *out, size_t n)
+{
+	(void)r;
+	(void)region;
+	(void)snprintf(out, n, "%s", s_url_now);
+}
+
+static void s_url_fill(const struct res_resource *r, const char *region, char *out, size_t n)
+{
+	(void)r;
+	(void)region;
+	memcpy(out, "https://", SI_LITLEN("https://"));
+	memset(out + SI_LITLEN("https://"), 'a', n - SI_LITLEN("https://") - 1);
+	out[n - 1] = '\0';
+}
+
+static void test_console_links_only_when_safe(void **state)
+{
+	static const struct {
+		const char *url;
+		const char *want;   /* the title's start, or NULL: not linked */
+	} t[] = {
+		{ "https://eu-west-2.console.aws.amazon.com/ec2/home?region=eu-west-2"
+		  "#SecurityGroup:groupId=sg-1", "*<https://eu-west-2.console.aws.amazon.com/ec2/"
+		  "home?region=eu-west-2#SecurityGroup:groupId=sg-1|Security group>* `sg-1`" },
+		{ "https://x.example/?a=1&b=2",
+		  "*<https://x.example/?a=1&amp;b=2|Security group>*" },
+		{ "https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1"
+		  "#database:id=db-1;is-cluster=false",
+		  "*<https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1"
+		  "#database:id=db-1;is-cluster=false|Security group>*" },
+		{ "", NULL },
+		{ "http://eu-west-2.console.aws.amazon.com/", NULL },
+		{ "javascript:alert(1)", NULL },
+		{ "https://", NULL },
+		{ "https://x.example/a|b", NULL },
+		{ "https://x.example/a>b", NULL },
+		{ "https://x.example/a b", NULL },
+		{ "https://x.example/\xc3\xa9", NULL },
+		{ "https://x.example/a\nb", NULL },
+		{ "https://x.example/`x`", NULL },
+	};
+	struct rt_type ty;
+	size_t i;
+
+	(void)state;
+	s_local_type(&ty, "security-group", 0);
+	ty.console_url = s_url_cb;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]) + 1; i++) {
+		struct search_result r;
+		json_object *root;
+		const char *text;
+		char *js;
+
+		if (i == sizeof(t) / sizeof(t[0]))
+			ty.console_url = s_url_fill;   /* fills the buffer: maybe cut */
+		else
+			s_url_now = t[i].url;
+		s_res_result(&r, "sg-1");
+		s_add_res(&r, &ty, "production", "123456789012", "eu-west-2", "sg-1", NULL, NULL);
+		js = render_result(&r, NULL, NULL);
+		root = s_check_message(js);
+		text = s_block_text(root, 1);
+		if (i < sizeof(t) / sizeof(t[0]) && t[i].want != NULL) {
+			if (!si_str_has_prefix(text, t[i].want))
+				fail_msg("case %zu: want %s\ngot %s", i, t[i].want, text);
+		} else if (strcmp(text, "*Security group* `sg-1`") != 0) {
+			fail_msg("case %zu: linked: %s", i, text);
+		}
+		json_object_put(root);
+		free(js);
+		search_result_free(&r);
+	}
+}
+
+/* Relations: grouped by kind in order of first appearance, counted
+ * headings, ten items a kind, six kinds, the rest counted. */
+static void test_relations_grouped_and_bounded(void **state)
+{
+	struct search_result r;
+	struct rt_type ty;
+	struct search_match *m;
+	json_object *root;
+	const char *t;
+	char id[32], kind[32], *js;
+	size_t i;
+
+	(void)state;
+	s_local_type(&ty, "load-balancer", 0);
+	s_res_result(&r, "big");
+	m = s_add_res(&r, &ty, "production", NULL, "eu-west-2", "big", NULL, "active");
+	for (i = 0; i < 1000; i++) {
+		(void)snprintf(id, sizeof(id), "i-%017zx", i);
+		s_rel(&m->res, i == 500 ? "alias" : "target", "instance", id,
+		      i % 2 ? "unhealthy" : "healthy", NULL);
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	t = s_block_text(root, 1);
+	assert_non_null(strstr(t, "\n*999 targets:* i-00000000000000000 healthy \xc2\xb7 "
+			       "i-00000000000000001 unhealthy \xc2\xb7 "));
+	assert_non_null(strstr(t, " \xc2\xb7 i-00000000000000009 unhealthy \xc2\xb7 "
+			       "\xe2\x80\xa6 and 989 more\n"
+			       "*1 alias:* i-000000000000001f4 healthy"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+
+	s_res_result(&r, "kinds");
+	m = s_add_res(&r, &ty, "production", NULL, "eu-west-2", "kinds", NULL, NULL);
+	s_rel(&m->res, "vpc", "vpc", "vpc-1", NULL, NULL);
+	s_rel(&m->res, "attached to", "instance", "i-1", "attached", "web-1");
+	s_rel(&m->res, "attached to", "instance", "i-2", NULL, NULL);
+	s_rel(&m->res, "policy", NULL, "p-1", NULL, NULL);
+	s_rel(&m->res, "policy", NULL, "p-2", NULL, NULL);
+	s_rel(&m->res, "cname", NULL, "a.example.com", NULL, NULL);
+	s_rel(&m->res, "cname", NULL, "b.example.com", NULL, NULL);
+	for (i = 0; i < 5; i++) {
+		(void)snprintf(kind, sizeof(kind), "kind%zu", i);
+		s_rel(&m->res, kind, NULL, "x", NULL, NULL);
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 1), "*Load balancer* `kinds`\n"
+			    "*1 VPC:* vpc-1\n"
+			    "*Attached to (2):* i-1 (web-1) attached \xc2\xb7 i-2\n"
+			    "*2 policies:* p-1 \xc2\xb7 p-2\n"
+			    "*2 CNAMEs:* a.example.com \xc2\xb7 b.example.com\n"
+			    "*1 kind0:* x\n"
+			    "*1 kind1:* x\n"
+			    "\xe2\x80\xa6 and 3 more of 3 other kinds");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* The lists of a card are bounded and counted: tags (Name left to the
+ * title), DNS names, addresses. */
+static void test_card_lists_bounded(void **state)
+{
+	struct search_result r;
+	struct rt_type ty;
+	struct search_match *m;
+	json_object *root;
+	char v[32], *js;
+	size_t i;
+
+	(void)state;
+	s_local_type(&ty, "subnet", 0);
+	s_res_result(&r, "subnet-1");
+	m = s_add_res(&r, &ty, NULL, "123456789012", NULL, "subnet-1", "app-a", "available");
+	assert_int_equal(res_add_tag(&m->res, "Name", "app-a", NULL), 0);
+	for (i = 0; i < 12; i++) {
+		(void)snprintf(v, sizeof(v), "k%zu", i);
+		assert_int_equal(res_add_tag(&m->res, v, "", NULL), 0);
+		(void)snprintf(v, sizeof(v), "10.0.%zu.0/24", i);
+		assert_int_equal(res_add_addr(&m->res, v, NULL), 0);
+		(void)snprintf(v, sizeof(v), "h%zu.example.com", i);
+		assert_int_equal(res_add_dns(&m->res, v, NULL), 0);
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_block_text(root, 1), "*Subnet* `subnet-1` app-a\n"
+			    "*DNS:* h0.example.com, h1.example.com, h2.example.com, "
+			    "\xe2\x80\xa6 and 9 more\n"
+			    "*Addresses:* 10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24, "
+			    "10.0.4.0/24, \xe2\x80\xa6 and 7 more\n"
+			    "*Tags:* k0=, k1=, k2=, k3=, k4=, k5=, k6=, k7=, k8=, k9=, "
+			    "\xe2\x80\xa6 and 2 more");
+	/* No alias, no region: the account is its id, the region left out. */
+	assert_non_null(strstr(js, "\"*Account*\\n(123456789012)\""));
+	assert_null(strstr(js, "*Region*"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Every registered type renders through the registry entry itself, with
+ * whatever card callbacks its module has (placeholders or real). */
+static void test_every_registry_type_renders(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char id[64], *js, *out;
+	size_t i, n = 0;
+
+	(void)state;
+	s_res_result(&r, "anything");
+	for (i = 0; rt_types[i] != NULL; i++) {
+		struct search_match *m;
+
+		(void)snprintf(id, sizeof(id), "%s-0123456789abcdef0", rt_types[i]->name);
+		m = s_add_res(&r, rt_types[i], "production", "123456789012", "eu-west-2", id,
+			      "web", "available");
+		s_fld(&m->res, "VPC", "vpc-0f1e2d3c4b5a69788");
+		n++;
+	}
+	assert_true(n >= 20);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	for (i = 0; rt_types[i] != NULL; i++) {
+		const char *t = s_block_text(root, i + 1);
+
+		(void)snprintf(id, sizeof(id), "%s-0123456789abcdef0", rt_types[i]->name);
+		assert_non_null(strstr(t, rt_types[i]->label));
+		assert_non_null(strstr(t, id));
+	}
+	json_object_put(root);
+	free(js);
+	/* The one-line form too (a budget of four blocks). */
+	{
+		struct render_opts o = { RENDER_IN_CHANNEL, 4 };
+
+		js = render_result(&r, &o, NULL);
+		json_object_put(s_check_message(js));
+		free(js);
+	}
+	out = s_text_output(&r);
+	for (i = 0; rt_types[i] != NULL; i++)
+		assert_non_null(strstr(out, rt_types[i]->label));
+	free(out);
+	search_result_free(&r);
+}
+
+/* A type with neither summary nor link: no link, the state in the line; a
+ * summary callback that leaves "" falls back to the state too. */
+static void s_empty_summary(const struct res_resource *r, char *out, size_t n)
+{
+	(void)r;
+	(void)n;
+	out[0] = '\0';
+}
+
+static void test_line_falls_back_to_state(void **state)
+{
+	struct search_result r;
+	struct rt_type bare, empty;
+	struct render_opts o = { RENDER_IN_CHANNEL, 4 };
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_local_type(&bare, "volume", 0);
+	s_local_type(&empty, "snapshot", 0);
+	empty.summary = s_empty_summary;
+	s_res_result(&r, "data");
+	s_add_res(&r, &bare, "production", NULL, "eu-west-2", "vol-1", "data-1", "in-use");
+	s_add_res(&r, &bare, "production", NULL, "eu-west-2", "vol-2", "data-2", "available");
+	s_add_res(&r, &empty, "production", NULL, "eu-west-2", "snap-3", "data-3", "completed");
+	s_add_res(&r, &bare, "production", NULL, "eu-west-2", "vol-4", "vol-4", NULL);
+	s_add_res(&r, &bare, "production", NULL, "eu-west-2", "vol-5", NULL, NULL);
+	s_add_res(&r, &bare, "production", NULL, "eu-west-2", "vol-6", NULL, NULL);
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 3);
+	assert_string_equal(s_block_text(root, 1), "*EBS volume* `vol-1` data-1");
+	assert_string_equal(s_block_text(root, 2),
+			    "EBS volume `vol-2` data-2 \xe2\x80\x94 available \xc2\xb7 "
+			    "production/eu-west-2\n"
+			    "EBS snapshot `snap-3` data-3 \xe2\x80\x94 completed \xc2\xb7 "
+			    "production/eu-west-2\n"
+			    "EBS volume `vol-4` \xc2\xb7 production/eu-west-2\n"
+			    "EBS volume `vol-5` \xc2\xb7 production/eu-west-2\n"
+			    "EBS volume `vol-6` \xc2\xb7 production/eu-west-2");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Instances, interfaces and resources share the one-line form. */
+static void test_lines_for_every_kind(void **state)
+{
+	struct search_result r;
+	struct rt_type ty;
+	struct render_opts o = { RENDER_IN_CHANNEL, 4 };
+	json_object *root;
+	char *js;
+
+	(void)state;
+	s_basic(&r);
+	s_local_type(&ty, "security-group", 1);
+	s_add_res(&r, &ty, "production", "123456789012", "eu-west-2", "sg-1", "web-sg", NULL);
+	s_drop_failures(&r);   /* s_basic's failures are not the point here */
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 4);
+	/* summary, counts, one card, one section of lines: staging's line
+	 * first (the first line's account), then production's. */
+	assert_string_equal(s_block_text(root, 3),
+			    "EC2 instance `i-0fedcba9876543210` \xe2\x80\x94 stopped, m5.large, "
+			    "10.9.0.5 \xc2\xb7 staging/us-east-1\n"
+			    "Network interface `eni-0a1b2c3d4e5f60718` Application load balancer "
+			    "app/web-alb/50dc6c495c0c9188 \xe2\x80\x94 in-use, 10.4.3.9 \xc2\xb7 "
+			    "production/eu-west-2\n"
+			    "Security group `sg-1` web-sg \xe2\x80\x94 test summary: no state, "
+			    "0 related \xc2\xb7 production/eu-west-2");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Hundreds of resources with long names: sections packed to the limit,
+ * none over it, and cards + lines + "more" account for every match. */
+static void test_many_lines_packed_within_limits(void **state)
+{
+	struct search_result r;
+	struct rt_type ty;
+	json_object *root;
+	char id[64], name[200];
+	size_t i, lines, cards, more;
+	char *js;
+
+	(void)state;
+	s_local_type(&ty, "lambda-function", 1);
+	s_res_result(&r, "fn");
+	for (i = 0; i < 3000; i++) {
+		(void)snprintf(id, sizeof(id), "fn-%04zu", i);
+		(void)snprintf(name, sizeof(name), "%0150zu", i);
+		s_add_res(&r, &ty, i % 7 ? "production" : "dev", NULL, "eu-west-2", id, name,
+			  "Active");
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 50);
+	s_tally(root, &cards, &lines, &more);
+	/* Line sections are packed: each within 400 of the limit. */
+	for (i = 0; i < s_n_blocks(root); i++)
+		if (SI_HAS_PREFIX(s_block_text(root, i), "Lambda function `"))
+			assert_true(s_chars(s_block_text(root, i)) > RENDER_MAX_SECTION_TEXT - 400);
+	assert_int_equal(cards, 10);
+	assert_true(more > 0);
+	assert_int_equal(cards + lines + more, 3000);
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* A host name in no hosted zone, resolved with DNS: said under the
+ * summary, before the failures, also when nothing matched, and on the
+ * command line. */
+static void test_dns_note(void **state)
+{
+	struct search_result r;
+	json_object *root, *blocks, *els;
+	char *js, *out;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	r.dns_note = s_dup("www.example.com \xe2\x86\x92 192.0.2.1, 192.0.2.7");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root), "Not in any hosted zone; resolved with DNS: "
+			    "www.example.com \xe2\x86\x92 192.0.2.1, 192.0.2.7");
+	assert_int_equal(s_n_blocks(root), 3);
+	json_object_put(root);
+	free(js);
+	out = s_text_output(&r);
+	assert_non_null(strstr(out, "1 match for web in 1 account-region, 0.00 s\n"
+			       "Not in any hosted zone; resolved with DNS: www.example.com "
+			       "\xe2\x86\x92 192.0.2.1, 192.0.2.7\n"));
+	free(out);
+
+	/* With failures: one context block, two elements. */
+	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(blocks, 1), "elements",
+					      &els));
+	assert_int_equal(json_object_array_length(els), 2);
+	assert_string_equal(s_text_of(json_object_array_get_idx(els, 1)),
+			    "1 of 1 target failed: Timeout: dev/us-east-1");
+	json_object_put(root);
+	free(js);
+
+	/* Nothing matched the addresses. */
+	search_result_free(&r);
+	s_many(&r, 0, NULL);
+	r.dns_note = s_dup("www.example.com \xe2\x86\x92 192.0.2.1");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root), "Not in any hosted zone; resolved with DNS: "
+			    "www.example.com \xe2\x86\x92 192.0.2.1");
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* The command line lists resources: label, id, name, state, account,
+ * region. */
+static void test_render_text_resources(void **state)
+{
+	struct search_result r;
+	struct rt_type ty;
+	char *out;
+
+	(void)state;
+	s_local_type(&ty, "security-group", 0);
+	s_basic(&r);
+	s_add_res(&r, &ty, "production", "123456789012", "eu-west-2", "sg-0a1b2c3d4e5f60718",
+		  "web-sg", NULL);
+	s_add_res(&r, &ty, "staging", NULL, "us-east-1", "sg-1\x1b[2J", NULL, "x\xe2\x80\xae");
+	out = s_text_output(&r);
+	s_row_has(out, "production  eu-west-2  sg-0a1b2c3d4e5f60718 ", "web-sg", " - ",
+		  " Security group ", " - ", " -\n", NULL);
+	s_row_has(out, "staging     us-east-1  sg-1?[2J ", " - ", " x? ", " Security group ",
+		  " - ", " -\n", NULL);
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+	search_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1456,6 +2374,21 @@ int main(void)
 		cmocka_unit_test(test_min_blocks_with_counts),
 		cmocka_unit_test(test_render_text_table),
 		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_golden_security_group),
+		cmocka_unit_test(test_golden_load_balancer),
+		cmocka_unit_test(test_golden_rds_cluster),
+		cmocka_unit_test(test_golden_route53_chain),
+		cmocka_unit_test(test_golden_compact_30),
+		cmocka_unit_test(test_hostile_resources_escaped_and_bounded),
+		cmocka_unit_test(test_console_links_only_when_safe),
+		cmocka_unit_test(test_relations_grouped_and_bounded),
+		cmocka_unit_test(test_card_lists_bounded),
+		cmocka_unit_test(test_every_registry_type_renders),
+		cmocka_unit_test(test_line_falls_back_to_state),
+		cmocka_unit_test(test_lines_for_every_kind),
+		cmocka_unit_test(test_many_lines_packed_within_limits),
+		cmocka_unit_test(test_dns_note),
+		cmocka_unit_test(test_render_text_resources),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
