@@ -38,6 +38,7 @@
 #include "aws/org.h"
 #include "search/plan.h"
 #include "search/query.h"
+#include "search/registry.h"
 #include "render.h"
 #include "search/engine.h"
 #include "search_pool.h"
@@ -88,6 +89,7 @@ struct main_opts {
 	long stop_budget_ms;   /* 0 = $SLASH_INFRA_STOP_BUDGET_MS or the default */
 	long read_timeout_ms;  /* 0 = the default */
 	int check_config;
+	int list_actions;      /* --list-actions */
 	int search;            /* the "search" subcommand */
 	int json;              /* search --json */
 	int qargc;             /* search: the query words */
@@ -100,6 +102,7 @@ static void s_usage(FILE *f)
 		"usage: slash-infra [--listen ADDR] [--workers N] [--threads N]\n"
 		"                   [--stop-budget-ms MS] [--read-timeout-ms MS] [--config FILE]\n"
 		"       slash-infra --check-config [--config FILE]\n"
+		"       slash-infra --list-actions\n"
 		"       slash-infra search [--json] [--config FILE] QUERY...\n"
 		"       slash-infra --help | --version\n"
 		"\n"
@@ -113,11 +116,38 @@ static void s_usage(FILE *f)
 		"                   (default 5000)\n"
 		"  --config FILE    ini file (default $SLASH_INFRA_CONFIG)\n"
 		"  --check-config   print the accounts and regions, assume each role and\n"
-		"                   make one EC2 call per region; exit 0 when all answer\n"
+		"                   make one call of every action a search may make, in\n"
+		"                   every region; exit 0 when all are allowed\n"
+		"  --list-actions   print the IAM actions a search may call (the\n"
+		"                   inspection role's permissions), one per line\n"
 		"  search QUERY     run a search from the command line (--json: the Slack\n"
 		"                   message); exit 0 found, 1 nothing found, 2 error\n"
 		"  --help           this text\n"
 		"  --version        the version\n");
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every action of every registered type (registry.h), sorted and once
+ * each: what the IAM kit's inspection role must grant. Returns the exit
+ * status. */
+static int s_list_actions(FILE *f)
+{
+	const char *v[512];
+	size_t n = 0;
+
+	for (size_t i = 0; rt_types[i] != NULL; i++)
+		for (size_t k = 0; rt_types[i]->actions != NULL &&
+		     rt_types[i]->actions[k] != NULL && n < sizeof(v) / sizeof(v[0]); k++)
+			v[n++] = rt_types[i]->actions[k];
+	qsort(v, n, sizeof(v[0]), s_cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			fprintf(f, "%s\n", v[i]);
+	return fflush(f) == 0 ? 0 : 2;
 }
 
 /* A number in [min, max] or -1: strtol with end and range checks. */
@@ -144,6 +174,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		{"read-timeout-ms", required_argument, NULL, 'R'},
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"list-actions", no_argument, NULL, 'A'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -157,7 +188,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		argv++;
 	}
 	/* "+": stop at the first query word, so a term is never an option. */
-	while ((c = getopt_long(argc, argv, "+l:t:w:S:R:c:hVj", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:t:w:S:R:c:hVjA", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (!o->search) {
@@ -170,6 +201,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		case 'l': o->listen = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'C': o->check_config = 1; break;
+		case 'A': o->list_actions = 1; break;
 		case 't':
 			o->threads = s_number(optarg, 1, MAIN_THREADS_MAX);
 			if (o->threads < 0) {
@@ -905,6 +937,8 @@ int main(int argc, char **argv)
 	r = s_parse_args(argc, argv, &opts);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	if (opts.list_actions)
+		return s_list_actions(stdout);
 	srv.opts = &opts;
 	srv.config_path = si_config_path(opts.config, environ);
 	if (si_config_load(&srv.cfg, srv.config_path, environ, &err) != 0) {

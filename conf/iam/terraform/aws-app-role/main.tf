@@ -43,9 +43,32 @@ data "aws_iam_policy_document" "permissions" {
       sid    = "AllowSlashInfraReadOnlySearch"
       effect = "Allow"
       actions = [
+        "autoscaling:DescribeAutoScalingGroups",
+        "ec2:DescribeImages",
         "ec2:DescribeInstances",
+        "ec2:DescribeInternetGateways",
+        "ec2:DescribeLaunchTemplates",
+        "ec2:DescribeNatGateways",
         "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeRegions",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeTransitGateways",
+        "ec2:DescribeVolumes",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeVpcs",
+        "elasticloadbalancing:DescribeInstanceHealth",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "lambda:GetFunction",
+        "lambda:ListFunctions",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBInstances",
+        "route53:ListHostedZones",
+        "route53:ListResourceRecordSets",
       ]
       resources = ["*"]
     }
