@@ -1,0 +1,189 @@
+/*
+ * test_registry.c - the registry as a whole (search/registry.h): every
+ * type is complete and consistent with its neighbours, and plans only
+ * calls it declares (so the IAM kit, built from the declarations, grants
+ * exactly what a search may call).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "search/collect.h"
+#include "search/registry.h"
+
+/* The IAM prefix of a signing name. */
+static const char *s_iam(const char *service)
+{
+	return service;
+}
+
+static int s_declared(const struct rt_type *t, const char *service, const char *action)
+{
+	char want[160];
+
+	snprintf(want, sizeof(want), "%s:%s", s_iam(service), action);
+	for (size_t i = 0; t->actions != NULL && t->actions[i] != NULL; i++)
+		if (strcmp(t->actions[i], want) == 0)
+			return 1;
+	return 0;
+}
+
+/* One term of each kind, with values every type may be asked. */
+struct s_case {
+	enum search_term_kind kind;
+	const char *value;
+};
+
+static const struct s_case s_cases[] = {
+	{ SEARCH_TERM_NAME, "Web" },
+	{ SEARCH_TERM_IPV4, "10.0.0.1" },
+	{ SEARCH_TERM_IPV6, "2001:db8::1" },
+	{ SEARCH_TERM_CIDR, "10.0.0.0/16" },
+	{ SEARCH_TERM_HOST, "api.example.com" },
+	{ SEARCH_TERM_CHECK, "" },
+	{ SEARCH_TERM_INSTANCE_ID, "i-0123456789abcdef0" },
+	{ SEARCH_TERM_ENI_ID, "eni-0123456789abcdef0" },
+	{ SEARCH_TERM_PRIVATE_DNS, "ip-10-0-0-1.ec2.internal" },
+};
+
+/* Every request a type plans, for every kind of term (pinned to the type
+ * for IDs, ARNs and its own DNS names), names an action the type declares,
+ * a service and, for the query protocol, a version. */
+static void test_plans_only_declared_actions(void **state)
+{
+	(void)state;
+	for (size_t i = 0; rt_types[i] != NULL; i++) {
+		const struct rt_type *t = rt_types[i];
+
+		for (size_t k = 0; k < sizeof(s_cases) / sizeof(s_cases[0]) + 2; k++) {
+			struct search_term term;
+			struct rt_collect c;
+			char id[64];
+
+			memset(&term, 0, sizeof(term));
+			memset(&c, 0, sizeof(c));
+			if (k < sizeof(s_cases) / sizeof(s_cases[0])) {
+				term.kind = s_cases[k].kind;
+				term.value = s_cases[k].value;
+				term.name_lc = "web";
+			} else if (t->id_prefixes != NULL && k == sizeof(s_cases) / sizeof(s_cases[0])) {
+				snprintf(id, sizeof(id), "%s0123456789abcdef0", t->id_prefixes[0]);
+				term.kind = SEARCH_TERM_ID;
+				term.value = id;
+				term.type = t;
+			} else {
+				continue;
+			}
+			assert_int_equal(rt_collect_plan(t, &term, "eu-west-2", "123456789012", 1, &c),
+					 0);
+			for (size_t r = 0; r < c.n_reqs; r++) {
+				const struct rt_collected *q = &c.reqs[r];
+
+				assert_non_null(q->service);
+				assert_non_null(q->action);
+				if (!s_declared(t, q->service, q->action))
+					fail_msg("%s plans %s:%s, not in its actions", t->name,
+						 q->service, q->action);
+				if (q->proto == AWS_PROTO_QUERY)
+					assert_non_null(q->version);
+			}
+			rt_collect_free(&c);
+		}
+	}
+}
+
+/* Names are unique, every type has a label, a plan and an answer, and
+ * its declarations are found again by the lookups the classifier uses. */
+static void test_types_complete_and_found(void **state)
+{
+	(void)state;
+	for (size_t i = 0; rt_types[i] != NULL; i++) {
+		const struct rt_type *t = rt_types[i];
+		char id[64];
+
+		assert_non_null(t->name);
+		assert_non_null(t->label);
+		assert_non_null(t->plan);
+		assert_non_null(t->answer);
+		assert_non_null(t->actions);
+		assert_ptr_equal(rt_by_name(t->name), t);
+		for (size_t k = i + 1; rt_types[k] != NULL; k++)
+			assert_string_not_equal(t->name, rt_types[k]->name);
+		for (size_t k = 0; t->id_prefixes != NULL && t->id_prefixes[k] != NULL; k++) {
+			snprintf(id, sizeof(id), "%s0123abcd", t->id_prefixes[k]);
+			assert_ptr_equal(rt_by_id_prefix(id), t);
+			snprintf(id, sizeof(id), "%s0123456789abcdef0", t->id_prefixes[k]);
+			assert_ptr_equal(rt_by_id_prefix(id), t);
+		}
+		for (size_t k = 0; t->arn_types != NULL && t->arn_types[k] != NULL; k++)
+			assert_ptr_equal(rt_by_arn(t->arn_service, t->arn_types[k]), t);
+	}
+	assert_null(rt_by_id_prefix("xyz-0123abcd"));
+	assert_null(rt_by_arn("s3", ""));
+	assert_null(rt_by_name("no-such-type"));
+}
+
+/* The explanation lists what we can search, and stays within its buffer. */
+static void test_describe_known(void **state)
+{
+	char buf[2048], tiny[16];
+
+	(void)state;
+	rt_describe_known(buf, sizeof(buf));
+	for (size_t i = 0; rt_types[i] != NULL; i++)
+		for (size_t k = 0; rt_types[i]->id_prefixes != NULL &&
+		     rt_types[i]->id_prefixes[k] != NULL; k++)
+			assert_non_null(strstr(buf, rt_types[i]->id_prefixes[k]));
+	memset(tiny, 'x', sizeof(tiny));
+	rt_describe_known(tiny, sizeof(tiny));
+	assert_true(memchr(tiny, '\0', sizeof(tiny)) != NULL);
+}
+
+/* The case-folded window of a Name search: every combination of the
+ * first RT_NAME_WINDOW characters' letters, escapes kept. */
+static void test_name_filter_variants(void **state)
+{
+	struct aws_query_param p[RT_MAX_PARAMS];
+	char storage[RT_NAME_STORAGE];
+	size_t n;
+	int seen_upper = 0, seen_lower = 0;
+
+	(void)state;
+	n = rt_ec2_name_filter("Web", 1, p, storage, sizeof(storage));
+	assert_int_equal(n, 1 + 8);
+	assert_string_equal(p[0].name, "Filter.1.Name");
+	assert_string_equal(p[0].value, "tag:Name");
+	for (size_t i = 1; i < n; i++) {
+		seen_upper |= strcmp(p[i].value, "*WEB*") == 0;
+		seen_lower |= strcmp(p[i].value, "*web*") == 0;
+		for (size_t k = 1; k < i; k++)
+			assert_string_not_equal(p[i].value, p[k].value);
+	}
+	assert_true(seen_upper && seen_lower);
+	/* Only the window is folded: 7 letters, 128 values, at most. */
+	n = rt_ec2_name_filter("production-web", 2, p, storage, sizeof(storage));
+	assert_int_equal(n, 1 + 128);
+	assert_string_equal(p[128].name, "Filter.2.Value.128");
+	assert_string_equal(p[128].value, "*PRODUCT*");
+	/* EC2's wildcards and escape are escaped; digits have no case. */
+	n = rt_ec2_name_filter("a*?\\1", 1, p, storage, sizeof(storage));
+	assert_int_equal(n, 1 + 2);
+	assert_string_equal(p[1].value, "*a\\*\\?\\\\1*");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plans_only_declared_actions),
+		cmocka_unit_test(test_types_complete_and_found),
+		cmocka_unit_test(test_describe_known),
+		cmocka_unit_test(test_name_filter_variants),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
