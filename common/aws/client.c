@@ -281,6 +281,41 @@ static int s_add_pair(struct aws_request *r, const char *name, const char *value
 	return rc;
 }
 
+/* Sign sr with k for (sregion, service) at now, as every service but S3
+ * wants it (header mode, normalised path), and add to r the request's
+ * own headers, then the signer's (X-Amz-Date, the token, Authorization). */
+static int s_sign_into(struct aws_client *c, const struct sigv4_request *sr,
+		       const struct aws_keys *k, const char *sregion, const char *service,
+		       time_t now, struct aws_request *r, struct si_err *err)
+{
+	struct sigv4_credentials sc = { k->access_key_id, k->secret_access_key,
+					k->session_token };
+	struct sigv4_params sp;
+	struct sigv4_result res;
+	int rc = -1;
+
+	memset(&res, 0, sizeof(res));
+	memset(&sp, 0, sizeof(sp));
+	sp.region = sregion;
+	sp.service = service;
+	sp.now = now;
+	sp.normalize_path = 1;
+	sp.mode = SIGV4_MODE_HEADER;
+	sp.cache = c->keys;
+	if (sigv4_sign(sr, &sc, &sp, &res, err) != 0)
+		return -1;
+	for (size_t i = 0; i < sr->n_headers; i++)
+		if (s_add_pair(r, sr->headers[i].name, sr->headers[i].value, err) != 0)
+			goto out;
+	for (size_t i = 0; i < res.n_add; i++)
+		if (s_add_pair(r, res.add[i].name, res.add[i].value, err) != 0)
+			goto out;
+	rc = 0;
+out:
+	sigv4_result_free(&res);
+	return rc;
+}
+
 /* A JSON 1.1 request (Organizations): POST the document to the endpoint's
  * path with X-Amz-Target, signed over Host, X-Amz-Target and Content-Type
  * as the SDKs sign it. Assumes call->target and call->json_body are set. */
@@ -292,15 +327,9 @@ static int s_build_json(struct aws_client *c, const struct aws_call *call,
 	char host[AWS_QUERY_MAX_URL];
 	const char *path = "/";
 	struct sigv4_header sh[3];
-	struct sigv4_credentials sc = { k->access_key_id, k->secret_access_key,
-					k->session_token };
 	struct sigv4_request sr;
-	struct sigv4_params sp;
-	struct sigv4_result res;
 	size_t blen = strlen(call->json_body);
-	int rc = -1;
 
-	memset(&res, 0, sizeof(res));
 	if (blen > S_MAX_JSON_BODY)
 		return si_err_set(err, SI_ERR_LIMIT, "aws: request body over %zu bytes",
 				  S_MAX_JSON_BODY);
@@ -310,37 +339,173 @@ static int s_build_json(struct aws_client *c, const struct aws_call *call,
 	sh[1] = (struct sigv4_header){ "X-Amz-Target", call->target };
 	sh[2] = (struct sigv4_header){ "Content-Type", ctype };
 	sr = (struct sigv4_request){ "POST", path, NULL, sh, 3, call->json_body, blen };
-	memset(&sp, 0, sizeof(sp));
-	sp.region = sregion;
-	sp.service = call->service;
-	sp.now = now;
-	sp.normalize_path = 1;
-	sp.mode = SIGV4_MODE_HEADER;
-	sp.cache = c->keys;
-	if (sigv4_sign(&sr, &sc, &sp, &res, err) != 0)
+	if (s_sign_into(c, &sr, k, sregion, call->service, now, r, err) != 0)
 		return -1;
-	for (size_t i = 0; i < 3; i++)
-		if (s_add_pair(r, sh[i].name, sh[i].value, err) != 0)
-			goto out;
-	for (size_t i = 0; i < res.n_add; i++)
-		if (s_add_pair(r, res.add[i].name, res.add[i].value, err) != 0)
-			goto out;
 	r->url = strdup(url);
 	r->body = si_strndup(call->json_body, blen);
 	r->body_len = blen;
-	if (r->url == NULL || r->body == NULL) {
+	if (r->url == NULL || r->body == NULL)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* A REST path as the caller must give it: absolute, already
+ * percent-encoded (unreserved bytes, '/', %XX), no empty, "." or ".."
+ * segment. Anything else could be sent other than it was signed: libcurl
+ * removes dot segments, and a raw '?', '#' or space would change the
+ * request line. */
+static int s_rest_path_ok(const char *p)
+{
+	size_t seg = 0;
+
+	if (p == NULL || p[0] != '/')
+		return 0;
+	for (size_t i = 1;; i++) {
+		char ch = p[i];
+
+		if (ch == '/' || ch == '\0') {
+			size_t n = i - seg - 1;
+
+			if ((n == 0 && ch == '/') ||
+			    (n == 1 && p[seg + 1] == '.') ||
+			    (n == 2 && p[seg + 1] == '.' && p[seg + 2] == '.'))
+				return 0;
+			if (ch == '\0')
+				return 1;
+			seg = i;
+		} else if (ch == '%') {
+			if (si_hexval(p[i + 1]) < 0 || si_hexval(p[i + 2]) < 0)
+				return 0;
+			i += 2;
+		} else if (!isalnum((unsigned char)ch) && strchr("-._~", ch) == NULL) {
+			return 0;
+		}
+	}
+}
+
+/* The query string of a REST call: name=value pairs in the caller's order,
+ * each RFC 3986-encoded as aws_query_form_body encodes (the signer sorts
+ * its own canonical copy, so the order sent does not matter). */
+static int s_rest_query(struct si_buf *q, const struct aws_call *call, struct si_err *err)
+{
+	if (call->n_params > SIGV4_MAX_QUERY_PARAMS)
+		return si_err_set(err, SI_ERR_LIMIT, "aws: more than %d query parameters",
+				  SIGV4_MAX_QUERY_PARAMS);
+	if (call->n_params > 0 && call->params == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "aws: NULL params");
+	for (size_t i = 0; i < call->n_params; i++) {
+		const char *n = call->params[i].name, *v = call->params[i].value;
+
+		if (n == NULL || n[0] == '\0' || v == NULL)
+			return si_err_set(err, SI_ERR_INVALID,
+					  "aws: query parameter %zu has no name or value", i);
+		if ((i > 0 && si_buf_append(q, "&", 1, err) != 0) ||
+		    sigv4_uri_encode(q, n, strlen(n), 0, err) != 0 ||
+		    si_buf_append(q, "=", 1, err) != 0 ||
+		    sigv4_uri_encode(q, v, strlen(v), 0, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The endpoint's own path (an override such as http://host:9/base) joined
+ * with the call's path, and the full URL with its query string. */
+static int s_rest_url(const char *url, const char *path, const struct si_buf *q,
+		      struct si_buf *full_path, struct si_buf *full_url, struct si_err *err)
+{
+	const char *host = strstr(url, "://"), *base;
+	size_t plen, blen;
+
+	if (host == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "aws: endpoint is not a URL");
+	base = strchr(host + SI_LITLEN("://"), '/');
+	if (base == NULL)
+		base = url + strlen(url);
+	plen = (size_t)(base - url);
+	blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (si_buf_append(full_path, base, blen, err) != 0 ||
+	    si_buf_puts(full_path, path, err) != 0 ||
+	    si_buf_append(full_url, url, plen, err) != 0 ||
+	    si_buf_append(full_url, full_path->data, full_path->len, err) != 0)
+		return -1;
+	if (q->len > 0 && (si_buf_append(full_url, "?", 1, err) != 0 ||
+			   si_buf_append(full_url, q->data, q->len, err) != 0))
+		return -1;
+	return 0;
+}
+
+/* Why its own builder: REST services (Route 53's rest-xml, Lambda's
+ * rest-json) take a GET whose path and query string carry the request, so
+ * both are signed (SigV4: the path as sent, encoded once more, which is
+ * what AWS expects of every service but S3; the query sorted by the
+ * signer), over Host and X-Amz-Date (and the token), with the empty body's
+ * hash. Assumes the endpoint and signing region are resolved. */
+static int s_build_rest(struct aws_client *c, const struct aws_call *call,
+			const struct aws_keys *k, const char *url, const char *sregion,
+			time_t now, struct aws_request *r, struct si_err *err)
+{
+	char host[AWS_QUERY_MAX_URL];
+	const char *base;
+	struct sigv4_header sh[1];
+	struct sigv4_request sr;
+	struct si_buf q, path, full;
+	int rc = -1;
+
+	si_buf_init(&q, AWS_CLIENT_MAX_REST_URL);
+	si_buf_init(&path, AWS_CLIENT_MAX_REST_URL);
+	si_buf_init(&full, AWS_CLIENT_MAX_REST_URL);
+	if (call->method != NULL && strcmp(call->method, "GET") != 0) {
+		si_err_set(err, SI_ERR_INVALID, "aws: REST method %.16s not supported",
+			   call->method);
+		goto out;
+	}
+	if (!s_rest_path_ok(call->path)) {
+		si_err_set(err, SI_ERR_INVALID, "aws: %s %s: bad REST path", call->service,
+			   call->action ? call->action : "?");
+		goto out;
+	}
+	if (strpbrk(url, "?#@") != NULL) {
+		si_err_set(err, SI_ERR_INVALID, "aws: endpoint has userinfo, query or fragment");
+		goto out;
+	}
+	if (s_split_url(url, host, sizeof(host), &base, err) != 0 ||
+	    s_rest_query(&q, call, err) != 0 ||
+	    s_rest_url(url, call->path, &q, &path, &full, err) != 0)
+		goto out;
+	sh[0] = (struct sigv4_header){ "Host", host };
+	sr = (struct sigv4_request){ "GET", path.data, q.len ? q.data : NULL, sh, 1, NULL, 0 };
+	if (s_sign_into(c, &sr, k, sregion, call->service, now, r, err) != 0)
+		goto out;
+	r->url = si_buf_steal(&full);
+	if (r->url == NULL) {
 		si_err_set(err, SI_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	r->method = "GET";
 	rc = 0;
 out:
-	sigv4_result_free(&res);
+	si_buf_free(&q, 0);
+	si_buf_free(&path, 0);
+	si_buf_free(&full, 0);
 	return rc;
 }
 
+static int s_is_rest(enum aws_protocol p)
+{
+	return p == AWS_PROTO_REST_XML || p == AWS_PROTO_REST_JSON;
+}
+
+/* Why one entry point for every protocol: the search engine and
+ * discovery build every call here, so the endpoint rules (aws_query_
+ * resolve: overrides by service id, global endpoints) and the signing are
+ * the same for all. Assumes k holds the keys to sign with (any AssumeRole
+ * done); each protocol's builder checks what only it needs. */
 int aws_client_build(struct aws_client *c, const struct aws_call *call, const struct aws_keys *k,
 		     time_t now, struct aws_request *out, struct si_err *err)
 {
+	struct aws_endpoint_req er;
 	char *url = NULL, *sregion = NULL;
 	int rc = -1;
 
@@ -348,15 +513,20 @@ int aws_client_build(struct aws_client *c, const struct aws_call *call, const st
 		return si_err_set(err, SI_ERR_INVALID, "aws: NULL argument");
 	memset(out, 0, sizeof(*out));
 	if (c == NULL || call == NULL || k == NULL || call->service == NULL ||
-	    (call->proto == AWS_PROTO_JSON && (call->target == NULL || call->json_body == NULL)))
+	    (call->proto == AWS_PROTO_JSON && (call->target == NULL || call->json_body == NULL)) ||
+	    (s_is_rest(call->proto) && call->path == NULL))
 		return si_err_set(err, SI_ERR_INVALID, "aws: NULL argument");
-	if (aws_query_resolve_endpoint(call->service, call->region, c->envp, &url, &sregion,
-				       err) != 0)
+	er = (struct aws_endpoint_req){ call->service, call->version, call->region, call->global };
+	if (aws_query_resolve(&er, c->envp, &url, &sregion, err) != 0)
 		goto out;
 	if (call->proto == AWS_PROTO_JSON)
 		rc = s_build_json(c, call, k, url, sregion, now, out, err);
+	else if (s_is_rest(call->proto))
+		rc = s_build_rest(c, call, k, url, sregion, now, out, err);
 	else
 		rc = s_build_query(c, call, k, url, sregion, now, out, err);
+	if (rc == 0 && out->method == NULL)
+		out->method = "POST";
 	/* libcurl would add "Expect: 100-continue" to larger bodies. */
 	if (rc == 0)
 		rc = s_add_header(out, "Expect:", err);
@@ -381,10 +551,20 @@ int aws_client_prepare(const struct aws_client *c, CURL *easy, const struct aws_
 	if (si_http_setup(easy, &ho, resp, err) != 0)
 		return -1;
 	if (curl_easy_setopt(easy, CURLOPT_URL, r->url) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->body) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-			     (curl_off_t)r->body_len) != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, r->headers) != CURLE_OK)
+		return si_err_set(err, SI_ERR_INTERNAL, "aws: curl_easy_setopt failed");
+	if (r->method != NULL && strcmp(r->method, "GET") == 0) {
+		/* A reused handle may still point at an earlier POST's body:
+		 * forget it, then ask for GET (setting POSTFIELDS selects POST,
+		 * so the order matters). */
+		if (curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL) != CURLE_OK ||
+		    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+			return si_err_set(err, SI_ERR_INTERNAL, "aws: curl_easy_setopt failed");
+		return 0;
+	}
+	if (curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->body) != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+			     (curl_off_t)r->body_len) != CURLE_OK)
 		return si_err_set(err, SI_ERR_INTERNAL, "aws: curl_easy_setopt failed");
 	return 0;
 }
@@ -394,12 +574,13 @@ int aws_client_prepare(const struct aws_client *c, CURL *easy, const struct aws_
 /* The AWS code and message of an error answer, by aws_error_describe's
  * rules (any XML root, Errors wrapper or not, or a JSON "__type"). Leaves
  * both empty only when memory runs out. */
-static void s_error_fields(long status, const char *body, size_t len, struct aws_outcome *o)
+static void s_error_fields(long status, const char *body, size_t len, const char *errortype,
+			   struct aws_outcome *o)
 {
 	struct aws_error ae;
 
 	memset(&ae, 0, sizeof(ae));
-	if (aws_error_describe(status, body, len, NULL, &ae, NULL) == 0) {
+	if (aws_error_describe(status, body, len, errortype, &ae, NULL) == 0) {
 		if (ae.code != NULL)
 			snprintf(o->code, sizeof(o->code), "%s", ae.code);
 		if (ae.message != NULL)
@@ -413,9 +594,9 @@ static void s_error_fields(long status, const char *body, size_t len, struct aws
  * status is 0 whenever cc != CURLE_OK and resp holds this attempt's body;
  * the retry rules are aws/retry.c's (auth codes never, throttling and
  * transient codes, transport errors and 429/5xx yes, within the budget). */
-void aws_client_classify(const struct aws_client *c, const struct aws_call *call, CURLcode cc,
-			 long status, const struct si_http_resp *resp, int attempt,
-			 struct aws_outcome *out)
+void aws_client_classify_typed(const struct aws_client *c, const struct aws_call *call,
+			       CURLcode cc, long status, const struct si_http_resp *resp,
+			       const char *errortype, int attempt, struct aws_outcome *out)
 {
 	const char *body = resp != NULL ? resp->body.data : NULL;
 	size_t len = resp != NULL ? resp->body.len : 0;
@@ -438,7 +619,7 @@ void aws_client_classify(const struct aws_client *c, const struct aws_call *call
 		out->ok = 1;
 		return;
 	} else {
-		s_error_fields(status, body, len, out);
+		s_error_fields(status, body, len, errortype, out);
 		if (out->code[0] != '\0')
 			snprintf(out->label, sizeof(out->label), "%s", out->code);
 		else
@@ -448,6 +629,47 @@ void aws_client_classify(const struct aws_client *c, const struct aws_call *call
 	out->creds_refused = aws_retry_creds_refused(out->code);
 	out->retry = aws_retry_should_retry(out->status, out->code[0] ? out->code : NULL,
 					    out->transport, attempt, c->max_attempts);
+}
+
+void aws_client_classify(const struct aws_client *c, const struct aws_call *call, CURLcode cc,
+			 long status, const struct si_http_resp *resp, int attempt,
+			 struct aws_outcome *out)
+{
+	aws_client_classify_typed(c, call, cc, status, resp, NULL, attempt, out);
+}
+
+/* The X-Amzn-ErrorType value of the last answer on easy into out ("" when
+ * none). curl_easy_header is libcurl 7.84's; configure asks for 7.68, so
+ * older builds read the code from the body only. */
+static void s_errortype(CURL *easy, char *out, size_t n)
+{
+	out[0] = '\0';
+#if LIBCURL_VERSION_NUM >= 0x075400
+	struct curl_header *h = NULL;
+
+	if (curl_easy_header(easy, "X-Amzn-ErrorType", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+	    h != NULL && h->value != NULL)
+		snprintf(out, n, "%s", h->value);
+#else
+	(void)easy;
+	(void)n;
+#endif
+}
+
+void aws_client_classify_easy(const struct aws_client *c, const struct aws_call *call,
+			      CURL *easy, CURLcode cc, const struct si_http_resp *resp,
+			      int attempt, struct aws_outcome *out)
+{
+	char etype[128];
+	long status = 0;
+
+	etype[0] = '\0';
+	if (cc == CURLE_OK && easy != NULL) {
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		s_errortype(easy, etype, sizeof(etype));
+	}
+	aws_client_classify_typed(c, call, cc, status, resp, etype[0] ? etype : NULL, attempt,
+				  out);
 }
 
 long aws_client_backoff_ms(const struct aws_client *c, int attempt, uint32_t random)
@@ -585,7 +807,6 @@ int aws_conn_call(struct aws_conn *conn, const struct aws_call *call, const stru
 	if (conn == NULL || call == NULL || k == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "aws: NULL argument");
 	for (int attempt = 1; attempt <= conn->c->max_attempts; attempt++) {
-		long status = 0;
 		CURLcode cc;
 
 		/* Built and signed again on every attempt: the signature holds
@@ -597,9 +818,7 @@ int aws_conn_call(struct aws_conn *conn, const struct aws_call *call, const stru
 				       err) != 0)
 			goto out;
 		cc = curl_easy_perform(conn->easy);
-		if (cc == CURLE_OK)
-			curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &status);
-		aws_client_classify(conn->c, call, cc, status, &conn->resp, attempt, out);
+		aws_client_classify_easy(conn->c, call, conn->easy, cc, &conn->resp, attempt, out);
 		if (out->ok) {
 			rc = 0;
 			goto out;
@@ -614,7 +833,7 @@ int aws_conn_call(struct aws_conn *conn, const struct aws_call *call, const stru
 			if (out->code[0] != '\0')
 				si_err_set(err, SI_ERR_REMOTE, "%s %s: HTTP %ld %s: %s",
 					   call->service, call->action ? call->action : "?",
-					   status, out->code, out->message);
+					   out->status, out->code, out->message);
 			else
 				si_err_set(err, SI_ERR_REMOTE, "%s %s: %s", call->service,
 					   call->action ? call->action : "?", out->message);

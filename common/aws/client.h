@@ -17,10 +17,12 @@
  *  - the search engine's curl-multi loop, which drives many transfers
  *    itself and uses the same pieces one by one: aws_client_build (URL,
  *    body, signed headers), aws_client_prepare (the easy handle, through
- *    util/http), aws_client_classify (code, message, retry decision) and
- *    aws_client_backoff_ms.
+ *    util/http), aws_client_classify_easy (code, message, retry decision)
+ *    and aws_client_backoff_ms.
  * So both see the same endpoints, the same signing, the same error parsing
- * and the same retry and backoff rules.
+ * and the same retry and backoff rules. Four protocols: query and JSON 1.1
+ * (POST), REST-XML and REST-JSON (GET with the request in the path and
+ * the query string: Route 53, Lambda).
  *
  * curl_global_init() must have been called once by the program.
  */
@@ -108,35 +110,54 @@ struct aws_keys {
 };
 
 enum aws_protocol {
-	AWS_PROTO_QUERY,   /* form POST, XML answers (STS, EC2) */
-	AWS_PROTO_JSON     /* JSON 1.1 POST with X-Amz-Target (Organizations) */
+	AWS_PROTO_QUERY,     /* form POST, XML answers (STS, EC2) */
+	AWS_PROTO_JSON,      /* JSON 1.1 POST with X-Amz-Target (Organizations) */
+	AWS_PROTO_REST_XML,  /* GET path?query, XML answers (Route 53) */
+	AWS_PROTO_REST_JSON  /* GET path?query, JSON answers (Lambda) */
 };
+
+/* A REST call's URL (endpoint, path and query string) is refused past
+ * this: 8 KiB is the request line common servers and proxies accept, and
+ * our longest (a Route 53 record name of 255 bytes, encoded three bytes
+ * for one, plus a page marker) needs about 1.5 KiB. */
+#define AWS_CLIENT_MAX_REST_URL ((size_t)8192)
 
 /* What to call. Everything is borrowed for the duration of the call. */
 struct aws_call {
 	enum aws_protocol proto;
-	const char *service;      /* signing name: "sts", "ec2", "organizations" */
-	const char *region;       /* NULL only for the STS global endpoint */
+	const char *service;      /* signing name: "sts", "ec2", "organizations",
+	                           * "route53", "lambda" */
+	const char *region;       /* NULL only for STS and global calls */
 	const char *action;       /* query: Action; json: the part after '.' of
-	                           * the target, used in messages */
-	const char *version;      /* query: Version */
-	const struct aws_query_param *params;  /* query: sent in this order */
+	                           * the target; rest: the operation name; used
+	                           * in messages */
+	const char *version;      /* query: Version; any: tells ELBv2 from ELB
+	                           * for AWS_ENDPOINT_URL_<ID> (may be NULL) */
+	const struct aws_query_param *params;  /* query: sent in this order;
+	                                        * rest: the query string */
 	size_t n_params;
 	const char *target;       /* json: "AWSOrganizationsV20161128.ListAccounts" */
 	const char *json_body;    /* json: the request document */
+	const char *method;       /* rest: "GET" (NULL: "GET"; no other yet) */
+	const char *path;         /* rest: the path, already percent-encoded
+	                           * ("/2015-03-31/functions/my%3Afn"): only
+	                           * unreserved bytes, '/' and %XX */
+	int global;               /* the service's global endpoint, signed for
+	                           * us-east-1 (Route 53): aws_query_resolve */
 };
 
 /* A request ready for libcurl. Owned by the struct; aws_request_clear
  * frees it (wiping the signed headers, which carry the session token). */
 struct aws_request {
+	const char *method;           /* static: "POST" or "GET" */
 	char *url;
-	char *body;
+	char *body;                   /* NULL for GET */
 	size_t body_len;
 	struct curl_slist *headers;   /* "Name: value" lines, "Expect:" last */
 };
 
-/* Resolve the endpoint (the SDK rules of aws_query_resolve_endpoint) and
- * build and sign the request with k at time now (AWS checks it against
+/* Resolve the endpoint (the SDK rules of aws_query_resolve) and build and
+ * sign the request with k at time now (AWS checks it against
  * its clock: pass time(NULL) outside tests). On success *out is filled
  * (the caller clears it with aws_request_clear); on failure -1, err set
  * (never secrets) and *out zeroed. */
@@ -147,10 +168,11 @@ int aws_client_build(struct aws_client *c, const struct aws_call *call, const st
 void aws_request_clear(struct aws_request *r);
 
 /* Set up easy for r through util/http (the client's timeouts and CA
- * bundle, http/https only, no redirects, resp's cap) plus URL, POST body
- * and headers. abort may be NULL (see struct si_http_opts). r, resp and
- * abort are borrowed and must outlive the transfer; resp must have been
- * initialised (si_http_resp_init, AWS_CLIENT_MAX_RESPONSE). */
+ * bundle, http/https only, no redirects, resp's cap) plus URL, method
+ * (POST with r's body, or GET) and headers. abort may be NULL (see
+ * struct si_http_opts). r, resp and abort are borrowed and must outlive
+ * the transfer; resp must have been initialised (si_http_resp_init,
+ * AWS_CLIENT_MAX_RESPONSE). */
 int aws_client_prepare(const struct aws_client *c, CURL *easy, const struct aws_request *r,
 		       struct si_http_resp *resp, const atomic_int *abort, struct si_err *err);
 
@@ -179,6 +201,22 @@ struct aws_outcome {
 void aws_client_classify(const struct aws_client *c, const struct aws_call *call, CURLcode cc,
 			 long status, const struct si_http_resp *resp, int attempt,
 			 struct aws_outcome *out);
+
+/* aws_client_classify for a transfer that finished on easy: the status
+ * (when cc is CURLE_OK) and the X-Amzn-ErrorType header come from easy.
+ * REST-JSON services (Lambda) put their error code in that header only
+ * ("ResourceNotFoundException" answers GetFunction for a name that is not
+ * there). The header needs libcurl 7.84 (curl_easy_header); with an older
+ * one the code comes from the body alone. */
+void aws_client_classify_easy(const struct aws_client *c, const struct aws_call *call,
+			      CURL *easy, CURLcode cc, const struct si_http_resp *resp,
+			      int attempt, struct aws_outcome *out);
+
+/* The same, pure, with the X-Amzn-ErrorType value the caller read (NULL:
+ * none), for tests and for drivers that read headers themselves. */
+void aws_client_classify_typed(const struct aws_client *c, const struct aws_call *call,
+			       CURLcode cc, long status, const struct si_http_resp *resp,
+			       const char *errortype, int attempt, struct aws_outcome *out);
 
 /* The wait before attempt (1-based) + 1: full jitter over
  * [0, min(cap, base * 2^(attempt-1))] with the caller's random value. */

@@ -19,9 +19,10 @@
 /* "AWS_ENDPOINT_URL_" + an upper-cased service id. */
 #define S_ENV_NAME_MAX 96
 
-/* STS's global endpoint is served from, and signed for, us-east-1. */
+/* STS's global endpoint, like every global endpoint of the aws partition
+ * (Route 53, IAM), is served from, and signed for, us-east-1. */
 #define S_STS_GLOBAL_URL "https://sts.amazonaws.com"
-#define S_STS_GLOBAL_REGION "us-east-1"
+#define S_GLOBAL_REGION "us-east-1"
 
 /* ---- form body -------------------------------------------------------- */
 
@@ -347,56 +348,100 @@ static int s_dup2(const char *url, const char *region, char **out_url,
 	return 0;
 }
 
+/* The SDK service ids that are not just the signing name upper-cased: the
+ * "serviceId" of each botocore model (tests/data/shared/README.md, the
+ * service table), spaces as '_'. Classic ELB and ELBv2 share a signing
+ * name and differ by API version. */
+static const struct {
+	const char *service;
+	const char *version;    /* NULL: any */
+	const char *id;
+} s_service_ids[] = {
+	{ "route53", NULL, "ROUTE_53" },
+	{ "autoscaling", NULL, "AUTO_SCALING" },
+	{ "elasticloadbalancing", "2015-12-01", "ELASTIC_LOAD_BALANCING_V2" },
+	{ "elasticloadbalancing", NULL, "ELASTIC_LOAD_BALANCING" },
+};
+
+int aws_query_env_name(const char *service, const char *version, char *out, size_t n,
+		       struct si_err *err)
+{
+	const char *id = NULL;
+	size_t plen = SI_LITLEN("AWS_ENDPOINT_URL_"), i;
+	int k;
+
+	if (!s_valid_service(service))
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad service name");
+	for (i = 0; i < sizeof(s_service_ids) / sizeof(s_service_ids[0]) && id == NULL; i++)
+		if (strcmp(s_service_ids[i].service, service) == 0 &&
+		    (s_service_ids[i].version == NULL ||
+		     (version != NULL && strcmp(s_service_ids[i].version, version) == 0)))
+			id = s_service_ids[i].id;
+	k = snprintf(out, n, "AWS_ENDPOINT_URL_%s", id != NULL ? id : service);
+	if (k < 0 || (size_t)k >= n)
+		return si_err_set(err, SI_ERR_INVALID, "aws_query: service name too long");
+	if (id != NULL)
+		return 0;
+	/* Upper case, '-' as '_' (s_valid_service allowed nothing else). */
+	for (i = plen; out[i] != '\0'; i++)
+		if (out[i] >= 'a' && out[i] <= 'z')
+			out[i] = (char)(out[i] - 'a' + 'A');
+		else if (out[i] == '-')
+			out[i] = '_';
+	return 0;
+}
+
 /* Why the SDKs' order and nothing more: an operator who points the AWS CLI
  * at a stand-in or a VPC endpoint with AWS_ENDPOINT_URL* expects this
  * service to follow. Assumes envp is the copy the client keeps (only the
- * endpoint variables); names are checked before they go into a URL. */
-int aws_query_resolve_endpoint(const char *service, const char *region,
-			       char *const envp[], char **url,
-			       char **signing_region, struct si_err *err)
+ * endpoint variables); names are checked before they go into a URL. A
+ * global call (Route 53) is signed for us-east-1 even behind an override:
+ * the override stands in for the global endpoint, and the region of the
+ * target searched means nothing to it. */
+int aws_query_resolve(const struct aws_endpoint_req *rq, char *const envp[], char **url,
+		      char **signing_region, struct si_err *err)
 {
 	char envname[S_ENV_NAME_MAX];
 	char def[AWS_QUERY_MAX_URL];
-	const char *override, *mode;
-	size_t i, plen = SI_LITLEN("AWS_ENDPOINT_URL_");
+	const char *override, *mode, *service, *region;
 	int is_sts, n;
 
-	if (url == NULL || signing_region == NULL)
+	if (url == NULL || signing_region == NULL || rq == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: NULL argument");
 	*url = NULL;
 	*signing_region = NULL;
-	if (service == NULL || service[0] == '\0' ||
-	    strlen(service) + plen >= sizeof(envname) || !s_valid_service(service))
-		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad service name");
+	service = rq->service;
+	region = rq->region;
+	if (aws_query_env_name(service, rq->version, envname, sizeof(envname), err) != 0)
+		return -1;
 	/* Regions by the one shape rule (aws/region.h): anything else could
 	 * redirect the default endpoint to another host. */
 	if (region != NULL && !aws_region_valid(region))
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: bad region name");
 	is_sts = strcmp(service, "sts") == 0;
 
-	/* AWS_ENDPOINT_URL_<SERVICE>: upper case, '-' and ' ' become '_'. */
-	memcpy(envname, "AWS_ENDPOINT_URL_", plen);
-	for (i = 0; service[i] != '\0'; i++) {
-		char c = service[i];
-
-		envname[plen + i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') :
-				    (c == '-' ? '_' : c);
-	}
-	envname[plen + i] = '\0';
 	override = s_env(envp, envname);
 	if (override == NULL)
 		override = s_env(envp, "AWS_ENDPOINT_URL");
 	if (override != NULL) {
+		if (rq->global)
+			return s_dup2(override, S_GLOBAL_REGION, url, signing_region, err);
 		if (region == NULL && !is_sts)
 			return si_err_set(err, SI_ERR_INVALID, "aws_query: %s needs a region",
 					  service);
-		return s_dup2(override, region ? region : S_STS_GLOBAL_REGION, url,
+		return s_dup2(override, region ? region : S_GLOBAL_REGION, url,
 			      signing_region, err);
+	}
+	if (rq->global) {
+		n = snprintf(def, sizeof(def), "https://%s.amazonaws.com", service);
+		if (n <= 0 || (size_t)n >= sizeof(def))
+			return si_err_set(err, SI_ERR_INTERNAL, "aws_query: snprintf failed");
+		return s_dup2(def, S_GLOBAL_REGION, url, signing_region, err);
 	}
 	mode = s_env(envp, "AWS_STS_REGIONAL_ENDPOINTS");
 	if (is_sts && (mode == NULL || strcasecmp(mode, "regional") != 0) &&
 	    (region == NULL || !SI_HAS_PREFIX(region, "cn-")))
-		return s_dup2(S_STS_GLOBAL_URL, S_STS_GLOBAL_REGION, url,
+		return s_dup2(S_STS_GLOBAL_URL, S_GLOBAL_REGION, url,
 			      signing_region, err);
 	if (region == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "aws_query: %s needs a region", service);
@@ -407,4 +452,13 @@ int aws_query_resolve_endpoint(const char *service, const char *region,
 	if (n <= 0 || (size_t)n >= sizeof(def))
 		return si_err_set(err, SI_ERR_INTERNAL, "aws_query: snprintf failed");
 	return s_dup2(def, region, url, signing_region, err);
+}
+
+int aws_query_resolve_endpoint(const char *service, const char *region,
+			       char *const envp[], char **url,
+			       char **signing_region, struct si_err *err)
+{
+	const struct aws_endpoint_req rq = { service, NULL, region, 0 };
+
+	return aws_query_resolve(&rq, envp, url, signing_region, err);
 }

@@ -91,7 +91,7 @@ int aws_query_form_body(struct si_buf *out, const char *action,
  * Resolve the endpoint for service ("ec2", "sts", or another query service)
  * in region, the way the AWS SDKs do, from envp (a NULL-terminated
  * "NAME=value" array such as main()'s third argument; never getenv):
- *  1. AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_STS), then
+ *  1. AWS_ENDPOINT_URL_<ID> (aws_query_env_name: AWS_ENDPOINT_URL_STS),
  *  2. AWS_ENDPOINT_URL, then
  *  3. the default: https://sts.amazonaws.com for STS (signed as us-east-1)
  *     unless AWS_STS_REGIONAL_ENDPOINTS=regional, which selects
@@ -104,5 +104,41 @@ int aws_query_form_body(struct si_buf *out, const char *action,
 int aws_query_resolve_endpoint(const char *service, const char *region,
 			       char *const envp[], char **url,
 			       char **signing_region, struct si_err *err);
+
+/* What endpoint resolution needs of a call (all borrowed). */
+struct aws_endpoint_req {
+	const char *service;  /* signing name and endpoint prefix: "route53" */
+	const char *version;  /* API version, or NULL: it tells Elastic Load
+	                       * Balancing v2 (2015-12-01) from the classic
+	                       * one, which share their signing name */
+	const char *region;   /* NULL only for STS and global endpoints */
+	int global;           /* the service's one global endpoint, signed for
+	                       * us-east-1 (Route 53, IAM) */
+};
+
+/*
+ * aws_query_resolve_endpoint with the SDK's service ids and global
+ * endpoints:
+ *  1. AWS_ENDPOINT_URL_<ID>, where ID is the service id of the service's
+ *     model upper-cased with spaces as '_' (ROUTE_53, AUTO_SCALING,
+ *     ELASTIC_LOAD_BALANCING, ELASTIC_LOAD_BALANCING_V2: see
+ *     aws_query_env_name), then
+ *  2. AWS_ENDPOINT_URL, then
+ *  3. the default: for global, https://<service>.amazonaws.com (aws
+ *     partition only); otherwise as aws_query_resolve_endpoint.
+ * A global call is signed for us-east-1 whichever URL serves it (that is
+ * where AWS's global endpoints live, and an override stands in for one).
+ * Same ownership and failures as aws_query_resolve_endpoint.
+ */
+int aws_query_resolve(const struct aws_endpoint_req *rq, char *const envp[], char **url,
+		      char **signing_region, struct si_err *err);
+
+/* Write "AWS_ENDPOINT_URL_<ID>" for service (and version, may be NULL) to
+ * out[0..n): the SDK service id of the services we call, else the signing
+ * name upper-cased with '-' as '_' (EC2, STS, RDS, LAMBDA, ORGANIZATIONS).
+ * Returns 0, or -1 (SI_ERR_INVALID) for a service name that is not
+ * [a-z0-9-]+ or does not fit. */
+int aws_query_env_name(const char *service, const char *version, char *out, size_t n,
+		       struct si_err *err);
 
 #endif

@@ -1198,12 +1198,9 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 	struct aws_outcome o;
 	struct aws_call call;
 	struct si_err err;
-	long status = 0;
 
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 	s_describe(j, c, qp, &call);
-	aws_client_classify(e->client, &call, cc, status, &c->resp, c->attempt + 1, &o);
+	aws_client_classify_easy(e->client, &call, c->easy, cc, &c->resp, c->attempt + 1, &o);
 	if (j->checking && !c->assume && !o.retry && !o.creds_refused) {
 		s_check_row(j, c, &o);
 		return 0;

@@ -37,5 +37,6 @@ extern const struct rt_type rt_asg;
 extern const struct rt_type rt_lambda;
 /* rt_route53.c */
 extern const struct rt_type rt_dns_record;
+extern const struct rt_type rt_dns_zone;
 
 #endif

@@ -67,6 +67,7 @@ data "aws_iam_policy_document" "permissions" {
         "lambda:ListFunctions",
         "rds:DescribeDBClusters",
         "rds:DescribeDBInstances",
+        "route53:GetHostedZone",
         "route53:ListHostedZones",
         "route53:ListResourceRecordSets",
       ]
