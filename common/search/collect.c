@@ -14,6 +14,9 @@ struct s_ctx {
 	int oom;
 };
 
+/* Why a deep copy: a module's request only borrows its strings (often its
+ * own stack buffers), and the tests read the requests after the plan or
+ * answer returned. */
 static int s_copy_req(struct s_ctx *x, const struct rt_request *rq)
 {
 	struct rt_collect *c = x->c;

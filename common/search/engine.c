@@ -1453,7 +1453,8 @@ static void s_dedupe(struct search_result *r)
 			for (size_t k = 0; k < out && !dup; k++) {
 				const struct search_match *o = &r->matches[k];
 
-				dup = o->kind == SEARCH_MATCH_RESOURCE && o->res.type == m->res.type &&
+				dup = o->kind == SEARCH_MATCH_RESOURCE &&
+				      o->res.type == m->res.type &&
 				      s_strcmp0(o->res.id, m->res.id) == 0 &&
 				      s_strcmp0(o->account_id, m->account_id) == 0 &&
 				      s_strcmp0(o->account_alias, m->account_alias) == 0 &&
@@ -1590,7 +1591,8 @@ static void s_resolve_round(struct s_job *j)
 				free(f);
 				continue;
 			}
-			snprintf(hop, sizeof(hop), "%s → DNS %s", j->spec->terms[i].value, addrs[k]);
+			snprintf(hop, sizeof(hop), "%s → DNS %s", j->spec->terms[i].value,
+				 addrs[k]);
 			f->hop = strdup(hop);
 			f->pf.term.hop = f->hop;
 			f->pf.term.depth = 1;

@@ -68,6 +68,10 @@ static const char *s_id(const struct search_term *t)
 	return t->kind == SEARCH_TERM_ARN && t->resource != NULL ? t->resource : t->value;
 }
 
+/* Why each kind becomes the filter it does: instance ids go through a
+ * filter so an id unknown in a target is an empty answer, EC2 DNS names
+ * through the DNS filters (the classifier decoded what it could), and a
+ * Name through the case-folded window of rt_ec2_name_filter. */
 static int s_instance_plan(struct rt_plan *p)
 {
 	const struct search_term *t = p->term;

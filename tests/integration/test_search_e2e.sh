@@ -39,165 +39,7 @@ receiver_start || exit 1
 aws_env
 stack_start || exit 1
 
-# ---- helpers ------------------------------------------------------------
-
-# Python helpers for checks: eval an expression with j = the message.
-cat > "$TMP/jx.py" <<'EOF'
-import json, re, sys
-
-def texts(o):
-    """Every mrkdwn/plain text in a message, in order."""
-    out = []
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k == "text" and isinstance(v, str):
-                out.append(v)
-            else:
-                out.extend(texts(v))
-    elif isinstance(o, list):
-        for v in o:
-            out.extend(texts(v))
-    return out
-
-def alltext(o):
-    return "\n".join(texts(o))
-
-def sections(j):
-    return [b for b in j.get("blocks", []) if b.get("type") == "section"]
-
-def contexts(j):
-    return [e.get("text", "") for b in j.get("blocks", []) if b.get("type") == "context"
-            for e in b.get("elements", [])]
-
-def match_blocks(j):
-    """Sections that describe one match (they carry fields)."""
-    return [b for b in sections(j) if "fields" in b]
-
-def fields(b):
-    """{label: value} of a section's '*Label*\\nvalue' fields."""
-    out = {}
-    for f in b.get("fields", []):
-        lab, _, val = f["text"].partition("\n")
-        out[lab.strip("*")] = val
-    return out
-
-def block_for(j, needle):
-    """The match block whose title text contains needle (an id)."""
-    for b in match_blocks(j):
-        if needle in b["text"]["text"]:
-            return b
-    return None
-
-def links(b):
-    return re.findall(r"<(https://[^|>]+)\|", b["text"]["text"])
-
-def mrkdwn_objects(o):
-    """Every {"type": "mrkdwn"} text object in a message."""
-    out = []
-    if isinstance(o, dict):
-        if o.get("type") == "mrkdwn":
-            out.append(o)
-        for v in o.values():
-            out.extend(mrkdwn_objects(v))
-    elif isinstance(o, list):
-        for v in o:
-            out.extend(mrkdwn_objects(v))
-    return out
-
-def label(b):
-    """The label of a match block's console link: the escaped Name."""
-    return b["text"]["text"].split("|", 1)[1].split(">*", 1)[0]
-
-# One line per queued check: NAME \t FILE \t EXPR. Prints one line per
-# check: "0<TAB>NAME<TAB>" or "1<TAB>NAME<TAB>detail".
-for line in open(sys.argv[1], encoding="utf-8"):
-    name, path, expr = line.rstrip("\n").split("\t", 2)
-    try:
-        j = json.load(open(path, encoding="utf-8"))
-        v = eval(expr)
-        detail = "" if v else "(false: %s; message: %s)" % (expr, json.dumps(j)[:500])
-    except Exception as e:  # a missing block or field fails the check
-        v, detail = False, "(%s: %s; expr: %s)" % (type(e).__name__, e, expr)
-    print("%d\t%s\t%s" % (0 if v else 1, name, detail.replace("\n", " ")))
-EOF
-
-# jcheck NAME FILE EXPR: EXPR (Python, j = parsed FILE) must be truthy.
-# Every file checked is written once and never changed, so checks are
-# queued and evaluated together by jflush: one python start, not one per
-# check.
-jcheck() {
-	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$TMP/checks.tsv"
-}
-jflush() {
-	local rc name detail
-	[ -s "$TMP/checks.tsv" ] || return 0
-	"$PYTHON3" "$TMP/jx.py" "$TMP/checks.tsv" > "$TMP/checks.out" 2>&1 ||
-		{ check "json checks ran" 1 "$(head -c 500 "$TMP/checks.out")"; return; }
-	while IFS=$'\t' read -r rc name detail; do
-		check "$name" "$rc" "$detail"
-	done < "$TMP/checks.out"
-	: > "$TMP/checks.tsv"
-}
-
-# snap NAME: keep the stand-in's stats now, in $TMP/stats.NAME.json.
-snap() { aws_stats > "$TMP/stats.$1.json"; }
-
-# urlenc STRING: application/x-www-form-urlencoded, byte by byte.
-urlenc() {
-	local LC_ALL=C s=$1 out="" c i
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		case $c in
-		[a-zA-Z0-9._~-]) out+=$c ;;
-		' ') out+=+ ;;
-		*) printf -v c '%%%02X' "'$c"; out+=$c ;;
-		esac
-	done
-	printf '%s' "$out"
-}
-
-# post TEXT RESPONSE_URL OUTFILE: a signed slash command as Slack sends it
-# (the fields of lib.sh's slack_body; signed with openssl instead of three
-# python starts per request). Prints the HTTP status.
-post() {
-	local ts body sig
-	ts=$(date +%s)
-	body="token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%2Finfra-search&text=$(urlenc "$1")&response_url=$(urlenc "$2")&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456"
-	sig=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" -r)
-	sig=${sig%% *}
-	curl -s --max-time 10 -o "$3" -w '%{http_code}' \
-		-H "Content-Type: application/x-www-form-urlencoded" \
-		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: v0=$sig" \
-		--data-binary "$body" "$BASE/slack/infra-search"
-}
-
-# ask NAME TEXT: one signed slash command with its own response_url
-# (/hooks/e2e/NAME). Sets ST (HTTP status), ANS (file: the answer, whether
-# it came inline or, after an ack, through the response_url) and MODE
-# (inline|deferred|other). Inline paths are remembered to check later that
-# nothing was ever posted to them.
-INLINE_PATHS=()
-DEFERRED_PATHS=()
-ask() {
-	local name=$1 text=$2 path="/hooks/e2e/$1"
-	ANS="$TMP/http.$name.json"
-	ST=$(post "$text" "$RECV_URL$path" "$ANS")
-	MODE=other
-	if [ "$ST" != 200 ]; then
-		return
-	fi
-	if [ "$(cat "$ANS")" = '{"response_type":"in_channel"}' ]; then
-		MODE=deferred
-		DEFERRED_PATHS+=("$path")
-		if recv_wait "$path" 2; then
-			recv_messages "$path" | json_get 'json.dumps(j["messages"][-1]["body"])' > "$TMP/final.$name.json"
-			ANS="$TMP/final.$name.json"
-		fi
-	else
-		MODE=inline
-		INLINE_PATHS+=("$path")
-	fi
-}
+. "$(dirname "$0")/lib_search.sh"
 
 # ---- one account failing while the others answer (STS) -------------------
 # First, before any credentials are cached: staging's AssumeRole is denied.
@@ -314,8 +156,14 @@ ask name staging-api
 jcheck "Name substring: staging-api-1 only" "$ANS" \
 	'len(match_blocks(j)) == 1 and block_for(j, "i-0b2c3d4e5f6a70006") is not None'
 ask name_many prod-web
+# A Name is matched, case-insensitively, on every type with a name (issue
+# 12): the two instances, and production's AMI Prod-Web-Golden, security
+# group Prod-Web-SG, the instances' root volumes, the Auto Scaling group
+# and the launch template (tests/standin/README.md lists the estate).
 jcheck "Name substring: prod-web-1 and prod-web-2" "$ANS" \
-	'len(match_blocks(j)) == 2 and j["text"].startswith("2 matches for prod-web")'
+	'block_for(j, "i-0a1b2c3d4e5f60001") is not None and block_for(j, "i-0a1b2c3d4e5f60002") is not None'
+jcheck "Name substring: every named type, whatever the case" "$ANS" \
+	'len(match_blocks(j)) == 8 and j["text"].startswith("8 matches for prod-web") and "Prod-Web-SG" in alltext(j) and "Prod-Web-Golden" in alltext(j)'
 
 ask eni eni-0e1b000000000a001
 jcheck "ENI id: the ALB's interface, ALB named" "$ANS" \
@@ -429,9 +277,9 @@ jcheck "slow: exactly 2 messages (notice, answer)" "$TMP/slow.msgs.json" 'len(j[
 jcheck "slow: the ephemeral notice comes first" "$TMP/slow.msgs.json" \
 	'j["messages"][0]["body"]["response_type"] == "ephemeral" and j["messages"][0]["body"]["text"] == ":mag: Searching 3 accounts in 4 regions\u2026"'
 jcheck "slow: then the in_channel answer" "$TMP/slow.msgs.json" \
-	'j["messages"][1]["body"]["response_type"] == "in_channel" and j["messages"][1]["body"]["text"].startswith("2 matches for prod-web") and j["messages"][0]["time"] <= j["messages"][1]["time"]'
+	'j["messages"][1]["body"]["response_type"] == "in_channel" and j["messages"][1]["body"]["text"].startswith("8 matches for prod-web") and j["messages"][0]["time"] <= j["messages"][1]["time"]'
 jcheck "slow: the answer is complete (dev answered too, no failure)" "$ANS" \
-	'len(match_blocks(j)) == 2 and contexts(j) == []'
+	'len(match_blocks(j)) == 8 and contexts(j) == []'
 
 # The notice counts only what the modifiers leave.
 ask slow_dev 'dev account:dev'
@@ -447,7 +295,7 @@ aws_reset
 aws_fault '{"account":"333333333333","kind":"hang","service":"ec2"}'
 ask hang prod-web
 expect_eq "hang: deferred" "$MODE" deferred
-jcheck "hang: prod matches delivered" "$ANS" 'len(match_blocks(j)) == 2'
+jcheck "hang: prod matches delivered" "$ANS" 'len(match_blocks(j)) == 8'
 jcheck "hang: dev's targets named as failed" "$ANS" \
 	'any(all(("dev/" + r) in c for r in ("eu-west-2", "us-west-2", "us-east-1")) for c in contexts(j))'
 aws_reset

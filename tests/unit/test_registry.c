@@ -60,18 +60,20 @@ static void test_plans_only_declared_actions(void **state)
 	for (size_t i = 0; rt_types[i] != NULL; i++) {
 		const struct rt_type *t = rt_types[i];
 
-		for (size_t k = 0; k < sizeof(s_cases) / sizeof(s_cases[0]) + 2; k++) {
+		const size_t n_cases = sizeof(s_cases) / sizeof(s_cases[0]);
+
+		for (size_t k = 0; k < n_cases + 2; k++) {
 			struct search_term term;
 			struct rt_collect c;
 			char id[64];
 
 			memset(&term, 0, sizeof(term));
 			memset(&c, 0, sizeof(c));
-			if (k < sizeof(s_cases) / sizeof(s_cases[0])) {
+			if (k < n_cases) {
 				term.kind = s_cases[k].kind;
 				term.value = s_cases[k].value;
 				term.name_lc = "web";
-			} else if (t->id_prefixes != NULL && k == sizeof(s_cases) / sizeof(s_cases[0])) {
+			} else if (t->id_prefixes != NULL && k == n_cases) {
 				snprintf(id, sizeof(id), "%s0123456789abcdef0", t->id_prefixes[0]);
 				term.kind = SEARCH_TERM_ID;
 				term.value = id;
@@ -79,8 +81,8 @@ static void test_plans_only_declared_actions(void **state)
 			} else {
 				continue;
 			}
-			assert_int_equal(rt_collect_plan(t, &term, "eu-west-2", "123456789012", 1, &c),
-					 0);
+			assert_int_equal(rt_collect_plan(t, &term, "eu-west-2", "123456789012", 1,
+							 &c), 0);
 			for (size_t r = 0; r < c.n_reqs; r++) {
 				const struct rt_collected *q = &c.reqs[r];
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Helpers for the end-to-end search tests (sourced after lib.sh and
+# lib_aws.sh, with the stack started): signed slash commands that wait for
+# the final answer wherever it comes (inline or response_url), and JSON
+# checks of the Slack message queued and evaluated in one python run.
+
+# Python helpers for checks: eval an expression with j = the message.
+cat > "$TMP/jx.py" <<'EOF'
+import json, re, sys
+
+def texts(o):
+    """Every mrkdwn/plain text in a message, in order."""
+    out = []
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == "text" and isinstance(v, str):
+                out.append(v)
+            else:
+                out.extend(texts(v))
+    elif isinstance(o, list):
+        for v in o:
+            out.extend(texts(v))
+    return out
+
+def alltext(o):
+    return "\n".join(texts(o))
+
+def sections(j):
+    return [b for b in j.get("blocks", []) if b.get("type") == "section"]
+
+def contexts(j):
+    return [e.get("text", "") for b in j.get("blocks", []) if b.get("type") == "context"
+            for e in b.get("elements", [])]
+
+def match_blocks(j):
+    """Sections that describe one match (they carry fields)."""
+    return [b for b in sections(j) if "fields" in b]
+
+def fields(b):
+    """{label: value} of a section's '*Label*\\nvalue' fields."""
+    out = {}
+    for f in b.get("fields", []):
+        lab, _, val = f["text"].partition("\n")
+        out[lab.strip("*")] = val
+    return out
+
+def block_for(j, needle):
+    """The match block whose title text contains needle (an id)."""
+    for b in match_blocks(j):
+        if needle in b["text"]["text"]:
+            return b
+    return None
+
+def links(b):
+    return re.findall(r"<(https://[^|>]+)\|", b["text"]["text"])
+
+def mrkdwn_objects(o):
+    """Every {"type": "mrkdwn"} text object in a message."""
+    out = []
+    if isinstance(o, dict):
+        if o.get("type") == "mrkdwn":
+            out.append(o)
+        for v in o.values():
+            out.extend(mrkdwn_objects(v))
+    elif isinstance(o, list):
+        for v in o:
+            out.extend(mrkdwn_objects(v))
+    return out
+
+def label(b):
+    """The label of a match block's console link: the escaped Name."""
+    return b["text"]["text"].split("|", 1)[1].split(">*", 1)[0]
+
+# One line per queued check: NAME \t FILE \t EXPR. Prints one line per
+# check: "0<TAB>NAME<TAB>" or "1<TAB>NAME<TAB>detail".
+for line in open(sys.argv[1], encoding="utf-8"):
+    name, path, expr = line.rstrip("\n").split("\t", 2)
+    try:
+        j = json.load(open(path, encoding="utf-8"))
+        v = eval(expr)
+        detail = "" if v else "(false: %s; message: %s)" % (expr, json.dumps(j)[:500])
+    except Exception as e:  # a missing block or field fails the check
+        v, detail = False, "(%s: %s; expr: %s)" % (type(e).__name__, e, expr)
+    print("%d\t%s\t%s" % (0 if v else 1, name, detail.replace("\n", " ")))
+EOF
+
+# jcheck NAME FILE EXPR: EXPR (Python, j = parsed FILE) must be truthy.
+# Every file checked is written once and never changed, so checks are
+# queued and evaluated together by jflush: one python start, not one per
+# check.
+jcheck() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$TMP/checks.tsv"
+}
+jflush() {
+	local rc name detail
+	[ -s "$TMP/checks.tsv" ] || return 0
+	"$PYTHON3" "$TMP/jx.py" "$TMP/checks.tsv" > "$TMP/checks.out" 2>&1 ||
+		{ check "json checks ran" 1 "$(head -c 500 "$TMP/checks.out")"; return; }
+	while IFS=$'\t' read -r rc name detail; do
+		check "$name" "$rc" "$detail"
+	done < "$TMP/checks.out"
+	: > "$TMP/checks.tsv"
+}
+
+# snap NAME: keep the stand-in's stats now, in $TMP/stats.NAME.json.
+snap() { aws_stats > "$TMP/stats.$1.json"; }
+
+# urlenc STRING: application/x-www-form-urlencoded, byte by byte.
+urlenc() {
+	local LC_ALL=C s=$1 out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[a-zA-Z0-9._~-]) out+=$c ;;
+		' ') out+=+ ;;
+		*) printf -v c '%%%02X' "'$c"; out+=$c ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# post TEXT RESPONSE_URL OUTFILE: a signed slash command as Slack sends it
+# (the fields of lib.sh's slack_body; signed with openssl instead of three
+# python starts per request). Prints the HTTP status.
+post() {
+	local ts body sig
+	ts=$(date +%s)
+	body="token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%2Finfra-search&text=$(urlenc "$1")&response_url=$(urlenc "$2")&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456"
+	sig=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" -r)
+	sig=${sig%% *}
+	curl -s --max-time 10 -o "$3" -w '%{http_code}' \
+		-H "Content-Type: application/x-www-form-urlencoded" \
+		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: v0=$sig" \
+		--data-binary "$body" "$BASE/slack/infra-search"
+}
+
+# ask NAME TEXT: one signed slash command with its own response_url
+# (/hooks/e2e/NAME). Sets ST (HTTP status), ANS (file: the answer, whether
+# it came inline or, after an ack, through the response_url) and MODE
+# (inline|deferred|other). Inline paths are remembered to check later that
+# nothing was ever posted to them.
+INLINE_PATHS=()
+DEFERRED_PATHS=()
+ask() {
+	local name=$1 text=$2 path="/hooks/e2e/$1"
+	ANS="$TMP/http.$name.json"
+	ST=$(post "$text" "$RECV_URL$path" "$ANS")
+	MODE=other
+	if [ "$ST" != 200 ]; then
+		return
+	fi
+	if [ "$(cat "$ANS")" = '{"response_type":"in_channel"}' ]; then
+		MODE=deferred
+		DEFERRED_PATHS+=("$path")
+		if recv_wait "$path" 2; then
+			recv_messages "$path" | json_get 'json.dumps(j["messages"][-1]["body"])' > "$TMP/final.$name.json"
+			ANS="$TMP/final.$name.json"
+		fi
+	else
+		MODE=inline
+		INLINE_PATHS+=("$path")
+	fi
+}
