@@ -652,7 +652,10 @@ void app_handle(struct app *app, const struct app_request *req,
 		goto out;
 	}
 	if (query_parse(cmd.text, &q, &err) != 0) {
-		s_ephemeral(resp, "malformed query", err.msg);
+		/* An ID or ARN of a kind we cannot look up yet is told apart
+		 * from broken input in the request log. */
+		s_ephemeral(resp, q.kind == QUERY_UNKNOWN ? "unsupported term" : "malformed query",
+			    err.msg);
 		goto out;
 	}
 	if (q.kind == QUERY_HELP) {

@@ -707,6 +707,9 @@ static struct res_resource *s_sink_new_resource(struct rt_answer *a, const struc
 	if (m == NULL)
 		return NULL;
 	m->res.type = t;
+	/* A global service's resource (a Route 53 record) is in no region. */
+	if (t->global && res_set(&m->region, "global", &(struct si_err){ 0 }) != 0)
+		ac->job->oom = 1;
 	if (ac->call->term >= ac->job->spec->terms &&
 	    ac->call->term < ac->job->spec->terms + ac->job->spec->n_terms &&
 	    (size_t)(ac->call->term - ac->job->spec->terms) < SEARCH_HOST_TERMS)
@@ -787,9 +790,6 @@ static int s_sink_follow_host(struct rt_answer *a, const char *host, const char 
 
 	if (c->term->depth + 1 > RT_MAX_HOPS || j->n_followed >= S_MAX_FOLLOWED || j->full)
 		return 0;
-	for (f = j->followed; f != NULL; f = f->next)
-		if (f->account == account && strcmp(f->pf.term.value, host) == 0)
-			return 0;       /* already followed: a loop or a fan-in */
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return -1;
@@ -797,6 +797,13 @@ static int s_sink_follow_host(struct rt_answer *a, const char *host, const char 
 		free(f);
 		return 0;           /* nothing we can search (say, an external name) */
 	}
+	/* Compared as classified (case, final dot and EC2 names decoded). */
+	for (const struct s_followed *o = j->followed; o != NULL; o = o->next)
+		if (o->account == account && o->pf.term.kind == f->pf.term.kind &&
+		    strcmp(o->pf.term.value, f->pf.term.value) == 0) {
+			free(f);
+			return 0;   /* already followed: a loop or a fan-in */
+		}
 	f->hop = strdup(hop != NULL ? hop : host);
 	if (f->hop == NULL) {
 		free(f);

@@ -1,3 +1,12 @@
+/*
+ * query.c - the classifier of search terms and the parser of the text
+ * (decisions in query.h).
+ *
+ * Each term runs through a fixed table of matchers (s_matchers[]): small
+ * parsers with explicit limits, apart from the code that acts on the
+ * result. What resource types exist is asked of the registry
+ * (search/registry.h), never spelled out here.
+ */
 #include "search/query.h"
 
 #include <arpa/inet.h>
@@ -6,6 +15,8 @@
 #include <string.h>
 
 #include "aws/region.h"
+#include "search/registry.h"
+#include "util/cidr.h"
 #include "util/strutil.h"
 #include "util/utf8.h"
 
@@ -18,19 +29,75 @@
 #define S_ID_SHORT 8
 #define S_ID_LONG 17
 
+/* A claimed prefix followed by this many hex digits or more (one of them
+ * decimal) but not 8 or 17 is an ID cut short or overrun by a paste, not
+ * a Name: "sg-0123abc". Fewer ("sg-db", "vpc-cafe") reads as a Name. */
+#define S_ID_NEAR_MIN 6
+
+/* An unknown ID's prefix: at most 4 groups ("ipam-resource-discovery-
+ * assoc-") of at most 16 letters, the longest AWS uses today. */
+#define S_UNKNOWN_GROUPS 4
+#define S_UNKNOWN_GROUP_LEN 16
+
+/* DNS limits (RFC 1035 2.3.4): 63 bytes a label, 253 a name as text. */
+#define S_DNS_LABEL_MAX 63
+#define S_DNS_NAME_MAX 253
+/* A 253-byte name has at most 127 labels. */
+#define S_DNS_LABELS_MAX 128
+
+/* ARN account ids are 12 digits. */
+#define S_ACCOUNT_DIGITS 12
+
 #define S_US_EAST_1 "us-east-1"
 
 /* Spellings the classifier looks for at the start of a term. */
-#define S_ARN_INSTANCE "instance/"
+#define S_ARN "arn:"
+#define S_IDN_PREFIX "xn--"
 #define S_IP_PREFIX "ip-"
 #define S_MOD_ACCOUNT "account:"
 #define S_MOD_REGION "region:"
 
+/* EC2's resource-based host names start with the instance id ("i-0123.
+ * eu-west-2.compute.internal"): a DNS format, like "ip-", not a claim of
+ * the instance type. */
+#define S_RBN_PREFIX "i-"
+
+/* The partitions an ARN may name (issue 12). */
+static const char *const s_partitions[] = { "aws", "aws-cn", "aws-us-gov" };
+
+/* The types of the first version keep their query kinds, so that their
+ * terms plan as before (the engine asks both EC2 types for them), and
+ * their strictness: a term with their prefix that is not an ID is
+ * malformed. Found by type name, so the prefixes still come from the
+ * registry. */
+struct s_compat {
+	const char *type;
+	enum query_kind id_kind;
+	enum query_kind arn_kind;
+};
+
+static const struct s_compat s_compat[] = {
+	{ "instance", QUERY_INSTANCE_ID, QUERY_INSTANCE_ARN },
+	{ "network-interface", QUERY_ENI_ID, QUERY_ARN },
+};
+
 /* ---- small helpers ---------------------------------------------------- */
+
+#define S_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static int s_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+static int s_is_lower_alpha(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static int s_is_alpha(char c)
+{
+	return s_is_lower_alpha(c) || (c >= 'A' && c <= 'Z');
 }
 
 static int s_suffix(const char *s, size_t n, const char *suffix, size_t *cut)
@@ -71,6 +138,28 @@ static enum query_kind s_malformed(struct query_term *out, const char *fmt, ...)
 	return QUERY_MALFORMED;
 }
 
+/* An ID or ARN we cannot search: the term as value, its first lower_n
+ * bytes (the parts AWS spells in lower case) lower-cased, and the reason:
+ * the formatted head, then what we can search (cut at a whole item). */
+__attribute__((format(printf, 5, 6)))
+static int s_unknown(struct query_term *out, const char *term, size_t n, size_t lower_n,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	out->kind = QUERY_UNKNOWN;
+	s_copy(out->value, sizeof(out->value), term, n);
+	for (size_t i = 0; i < lower_n && out->value[i] != '\0'; i++)
+		if (out->value[i] >= 'A' && out->value[i] <= 'Z')
+			out->value[i] = (char)(out->value[i] | 0x20);
+	va_start(ap, fmt);
+	k = vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	if (k > 0 && (size_t)k < sizeof(out->reason))
+		rt_describe_known(out->reason + k, sizeof(out->reason) - (size_t)k);
+	return 1;
+}
 
 /* Number of characters in s[0..n) if it is valid UTF-8 without control
  * characters; -1 otherwise. */
@@ -90,6 +179,51 @@ static long s_text_chars(const char *s, size_t n)
 		chars++;
 	}
 	return chars;
+}
+
+/* 1 when s[0..n) is n >= 1 hex digits; *digit says whether one of them is
+ * decimal and *letter whether one is a-f (either case). */
+static int s_hex_run(const char *s, size_t n, int *digit, int *letter)
+{
+	*digit = *letter = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (si_hexval((unsigned char)s[i]) < 0)
+			return 0;
+		if (s_is_digit(s[i]))
+			*digit = 1;
+		else
+			*letter = 1;
+	}
+	return n > 0;
+}
+
+/* The length of an ID's prefix: up to and including the last '-' (as
+ * rt_by_id_prefix reads it), 0 when there is none. */
+static size_t s_id_prefix_len(const char *s, size_t n)
+{
+	const char *dash = memrchr(s, '-', n);
+
+	return dash != NULL ? (size_t)(dash - s) + 1 : 0;
+}
+
+/* "security group ID" from the label "Security group", "VPC ID" from
+ * "VPC": the label's first letter lowered unless it starts an acronym. */
+static void s_what(const struct rt_type *t, char *out, size_t n)
+{
+	const char *l = t->label != NULL ? t->label : t->name;
+
+	(void)snprintf(out, n, "%s ID", l);
+	if (out[0] >= 'A' && out[0] <= 'Z' && !(out[1] >= 'A' && out[1] <= 'Z'))
+		out[0] = (char)(out[0] | 0x20);
+}
+
+/* The first-version kinds of t, or NULL. */
+static const struct s_compat *s_compat_of(const struct rt_type *t)
+{
+	for (size_t i = 0; i < S_NELEM(s_compat); i++)
+		if (rt_by_name(s_compat[i].type) == t)
+			return &s_compat[i];
+	return NULL;
 }
 
 /* ---- shapes shared by several matchers -------------------------------- */
@@ -150,19 +284,20 @@ shape:
 }
 
 /*
- * An "<prefix><hex>" resource ID: 8 or 17 hex digits, any case. Writes the
- * lower-case ID to dst (>= 4 + S_ID_LONG + 1 bytes) or a reason.
+ * The digits of a resource ID s whose prefix (plen bytes) a type claims:
+ * 8 or 17 hex digits, any case. Writes the lower-case ID to dst (size cap)
+ * and returns 0, or a reason naming what (e.g. "security group ID") and
+ * quoting term, and -1.
  */
-static int s_resource_id(const char *s, const char *prefix, const char *what,
-			 const char *term, char *dst, size_t cap,
-			 struct query_term *out)
+static int s_id_digits(const char *s, size_t plen, const char *what, const char *term,
+		       char *dst, size_t cap, struct query_term *out)
 {
-	size_t plen = strlen(prefix), n = strlen(s), i;
+	size_t n = strlen(s), i;
 
 	if (n == plen)
 		return s_malformed(out, "'" S_QUOTE "' needs the hex digits of the %s "
-				   "after it, e.g. %s0123456789abcdef0", term, what,
-				   prefix), -1;
+				   "after it, e.g. %.*s0123456789abcdef0", term, what,
+				   (int)plen, s), -1;
 	for (i = plen; i < n; i++)
 		if (si_hexval((unsigned char)s[i]) < 0)
 			return s_malformed(out, "'" S_QUOTE "' is not a valid %s: '%c' "
@@ -170,8 +305,10 @@ static int s_resource_id(const char *s, const char *prefix, const char *what,
 					   s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?'), -1;
 	if (n - plen != S_ID_SHORT && n - plen != S_ID_LONG)
 		return s_malformed(out, "'" S_QUOTE "' is not a valid %s: it has %zu "
-				   "hex digits, %s IDs have 8 or 17", term, what,
-				   n - plen, what), -1;
+				   "hex digits, IDs have 8 or 17", term, what,
+				   n - plen), -1;
+	if (n >= cap)
+		return s_malformed(out, "'" S_QUOTE "' is too long", term), -1;
 	s_copy_lower(dst, cap, s, n);
 	return 0;
 }
@@ -181,67 +318,211 @@ static int s_resource_id(const char *s, const char *prefix, const char *what,
 /*
  * A matcher returns 0 when the term is not its kind (the next is tried), or
  * 1 when it claims the term, having set out->kind (possibly to
- * QUERY_MALFORMED with a reason). term is the user's text, NUL-terminated,
- * free of whitespace and control characters, at most QUERY_MAX_TERM_LEN.
+ * QUERY_MALFORMED or QUERY_UNKNOWN with a reason). term is the user's
+ * text, NUL-terminated, free of whitespace and control characters, at most
+ * QUERY_MAX_TERM_LEN.
  */
 struct s_matcher {
 	const char *name;
 	int (*match)(const char *term, size_t n, struct query_term *out);
 };
 
-/* An EC2 instance ARN, arn:PARTITION:ec2:REGION:ACCOUNT:instance/i-...: the
- * most precise term there is, since it names the account and region to ask.
- * Claims every term starting "arn:" so that a wrong ARN gets a reason that
- * names the bad field instead of falling through to a Name search. */
+static int s_partition_known(const char *p)
+{
+	for (size_t i = 0; i < S_NELEM(s_partitions); i++)
+		if (strcmp(s_partitions[i], p) == 0)
+			return 1;
+	return 0;
+}
+
+/* "" or 12 digits. */
+static int s_account_valid(const char *a)
+{
+	size_t i = 0;
+
+	while (s_is_digit(a[i]))
+		i++;
+	return a[i] == '\0' && (i == 0 || i == S_ACCOUNT_DIGITS);
+}
+
+/* A service name as ARNs spell it: lower-case letters, digits, '-'. */
+static int s_service_valid(const char *s)
+{
+	size_t i = 0;
+
+	while (s_is_lower_alpha(s[i]) || s_is_digit(s[i]) || s[i] == '-')
+		i++;
+	return s[i] == '\0' && i > 0 && i <= QUERY_MAX_SERVICE_LEN;
+}
+
+/* The type of an ARN's resource res (of service svc): its first two parts
+ * when a type claims them and a third part follows ("loadbalancer/app" of
+ * loadbalancer/app/NAME/ID), else its first part ("db" of db:NAME), else
+ * "" (no separator: an S3 bucket). *rid receives the resource id part
+ * (after the first separator, or all of res), typed the one-part type
+ * (for messages, size cap). */
+static const struct rt_type *s_arn_type(const char *svc, const char *res, const char **rid,
+					char *typed, size_t cap)
+{
+	size_t i1 = strcspn(res, "/:"), i2;
+	const struct rt_type *t = NULL;
+
+	*rid = res[i1] != '\0' ? res + i1 + 1 : res;
+	if (res[i1] != '\0') {
+		i2 = i1 + 1 + strcspn(res + i1 + 1, "/:");
+		if (res[i2] != '\0') {
+			s_copy(typed, cap, res, i2);
+			t = rt_by_arn(svc, typed);
+		}
+	}
+	s_copy(typed, cap, res, res[i1] != '\0' ? i1 : 0);
+	if (t == NULL)
+		t = rt_by_arn(svc, typed);
+	return t;
+}
+
+/* The resource of an ARN whose type t is known, fields already checked:
+ * fills the kind, value and resource; an EC2-style id in it must be one of
+ * t's (and is lower-cased). */
+static int s_arn_known(const char *term, const char *res, const char *rid,
+		       const struct rt_type *t, struct query_term *out)
+{
+	const struct s_compat *c = s_compat_of(t);
+	char what[64];
+	int w;
+
+	s_copy(out->resource, sizeof(out->resource), rid, strlen(rid));
+	if (t->id_prefixes != NULL) {
+		s_what(t, what, sizeof(what));
+		if (rt_by_id_prefix(rid) != t)
+			return s_malformed(out, "'" S_QUOTE "' ends in '%.40s', which is "
+					   "not a %s", term, rid, what), 1;
+		if (s_id_digits(rid, s_id_prefix_len(rid, strlen(rid)), what, rid,
+				out->resource, sizeof(out->resource), out) != 0)
+			return 1;
+	}
+	out->kind = c != NULL ? c->arn_kind : QUERY_ARN;
+	if (out->kind == QUERY_INSTANCE_ARN)
+		s_copy(out->instance_id, sizeof(out->instance_id), out->resource,
+		       strlen(out->resource));
+	else
+		out->type = t;
+	w = snprintf(out->value, sizeof(out->value), "arn:%s:%s:%s:%s:%.*s%s", out->partition,
+		     out->service, out->region, out->account_id, (int)(rid - res), res,
+		     out->resource);
+	if (w < 0 || (size_t)w >= sizeof(out->value))
+		return s_malformed(out, "'" S_QUOTE "' is too long", term), 1;
+	return 1;
+}
+
+/*
+ * An ARN, arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE: the most precise
+ * term there is, since it names the account and region to ask. Claims
+ * every term starting "arn:" so that a wrong ARN gets a reason that names
+ * the bad field instead of falling through to a Name search. The fields
+ * are checked in order, the resource's type is asked of the registry
+ * (s_arn_type), and an ARN of a type no module claims is QUERY_UNKNOWN
+ * with the list of what can be searched.
+ */
 static int s_match_arn(const char *term, size_t n, struct query_term *out)
 {
-	char lower[QUERY_MAX_TERM_LEN + 1];
-	char *field[6];
-	const char *part, *res;
-	char *p;
-	size_t nf = 0, i;
+	char buf[QUERY_MAX_TERM_LEN + 1], typed[QUERY_MAX_TERM_LEN + 1];
+	const struct rt_type *t;
+	const char *res, *rid;
+	char *field[5], *p;
+	size_t nf;
 
-	if (!SI_HAS_PREFIX_CI(term, "arn:"))
+	if (!SI_HAS_PREFIX_CI(term, S_ARN))
 		return 0;
-	s_copy_lower(lower, sizeof(lower), term, n);
-	/* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
-	p = lower;
-	while (nf < 6) {
-		field[nf++] = p;
+	s_copy(buf, sizeof(buf), term, n);
+	p = buf;
+	for (nf = 0; nf < S_NELEM(field); nf++) {
+		field[nf] = p;
 		p = strchr(p, ':');
 		if (p == NULL)
-			break;
+			return s_malformed(out, "'" S_QUOTE "' is not an ARN of the form "
+					   "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE",
+					   term), 1;
 		*p++ = '\0';
+		si_ascii_lower(field[nf]);
 	}
-	if (nf != 6 || p != NULL)
-		return s_malformed(out, "'" S_QUOTE "' is not an ARN of the form "
-				   "arn:aws:ec2:REGION:ACCOUNT:instance/i-...", term), 1;
-	part = SI_AFTER_PREFIX(field[1], "aws");
-	if (part == NULL || (*part != '\0' && *part != '-'))
+	res = p;
+	if (!s_partition_known(field[1]))
 		return s_malformed(out, "'" S_QUOTE "' has an unknown partition "
-				   "(expected aws, aws-cn, aws-us-gov, ...)", term), 1;
-	res = SI_AFTER_PREFIX(field[5], S_ARN_INSTANCE);
-	if (strcmp(field[2], "ec2") != 0 || res == NULL)
-		return s_malformed(out, "only EC2 instance ARNs can be searched "
-				   "(arn:aws:ec2:REGION:ACCOUNT:instance/i-...), not '"
-				   S_QUOTE "'", term), 1;
-	if (!aws_region_valid(field[3]))
+				   "(expected aws, aws-cn or aws-us-gov)", term), 1;
+	if (!s_service_valid(field[2]))
+		return s_malformed(out, "'" S_QUOTE "' has no valid service name "
+				   "(like ec2 or rds) after the partition", term), 1;
+	if (field[3][0] != '\0' && !aws_region_valid(field[3]))
 		return s_malformed(out, "'%.32s' in the ARN is not a region name "
 				   "like eu-west-2", field[3]), 1;
-	for (i = 0; field[4][i] != '\0'; i++)
-		if (!s_is_digit(field[4][i]))
-			break;
-	if (i != 12 || field[4][i] != '\0')
+	if (!s_account_valid(field[4]))
 		return s_malformed(out, "the account in ARN '" S_QUOTE "' must be "
 				   "12 digits", term), 1;
-	if (s_resource_id(res, "i-", "instance ID", res,
-			  out->instance_id, sizeof(out->instance_id), out) != 0)
-		return 1;
-	out->kind = QUERY_INSTANCE_ARN;
+	if (res[0] == '\0')
+		return s_malformed(out, "'" S_QUOTE "' has no resource after the "
+				   "account", term), 1;
+	s_copy(out->partition, sizeof(out->partition), field[1], strlen(field[1]));
+	s_copy(out->service, sizeof(out->service), field[2], strlen(field[2]));
 	s_copy(out->region, sizeof(out->region), field[3], strlen(field[3]));
-	s_copy(out->account_id, sizeof(out->account_id), field[4], 12);
-	(void)snprintf(out->value, sizeof(out->value), "arn:%s:ec2:%s:%s:instance/%s",
-		       field[1], out->region, out->account_id, out->instance_id);
+	s_copy(out->account_id, sizeof(out->account_id), field[4], strlen(field[4]));
+	t = s_arn_type(out->service, res, &rid, typed, sizeof(typed));
+	if (t != NULL)
+		return s_arn_known(term, res, rid, t, out);
+	if (typed[0] == '\0')
+		return s_unknown(out, term, n, (size_t)(res - buf), "I can't look up "
+				 "%s resources yet; I can search: ", out->service);
+	return s_unknown(out, term, n, (size_t)(res - buf), "I can't look up %s/%.40s yet; "
+			 "I can search: ", out->service, typed);
+}
+
+/* Does s[0..an) look like the address of a block: digits and dots with a
+ * dot, or hex digits, dots and colons with a colon? */
+static int s_address_like(const char *s, size_t an)
+{
+	int colon = memchr(s, ':', an) != NULL, dot = memchr(s, '.', an) != NULL;
+
+	for (size_t i = 0; i < an; i++) {
+		if (s_is_digit(s[i]) || s[i] == '.')
+			continue;
+		if (!colon || (s[i] != ':' && si_hexval((unsigned char)s[i]) < 0))
+			return 0;
+	}
+	return an > 0 && (colon || dot);
+}
+
+/* A CIDR block, "10.10.0.0/16" or "2a05:d01c:abc::/56", checked part by
+ * part for a reason that names the bad one, then read by si_cidr_parse.
+ * Host bits are cleared, and said so in note. */
+static int s_match_cidr(const char *term, size_t n, struct query_term *out)
+{
+	const char *slash = memchr(term, '/', n);
+	char dotted[16], addr[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	struct si_cidr c;
+	size_t an;
+	int masked = 0, v6;
+
+	if (slash == NULL || !s_address_like(term, (size_t)(slash - term)))
+		return 0;
+	an = (size_t)(slash - term);
+	v6 = memchr(term, ':', an) != NULL;
+	if (!v6 && s_ipv4_strict(term, an, '.', dotted, term, out) != 0)
+		return 1;
+	if (v6 && an < sizeof(addr))
+		s_copy(addr, sizeof(addr), term, an);
+	if (v6 && (an >= sizeof(addr) || inet_pton(AF_INET6, addr, bin) != 1))
+		return s_malformed(out, "'" S_QUOTE "' is not a valid IPv6 block", term), 1;
+	if (si_cidr_parse(term, &c, &masked) != 0)
+		return s_malformed(out, "'" S_QUOTE "' needs a prefix length of 0 to %d "
+				   "after the '/', like %s", term, v6 ? 128 : 32,
+				   v6 ? "2001:db8::/56" : "10.0.0.0/16"), 1;
+	if (si_cidr_format(&c, out->value, sizeof(out->value)) != 0)
+		return s_malformed(out, "'" S_QUOTE "' could not be normalised", term), 1;
+	if (masked)
+		(void)snprintf(out->note, sizeof(out->note), "Searching %s: %.60s has bits "
+			       "set past the /%u prefix", out->value, term, c.prefix);
+	out->kind = QUERY_CIDR;
 	return 1;
 }
 
@@ -267,13 +548,13 @@ static int s_dns_host(const char *host, size_t hn, const struct s_dns_suffix *sx
 		      const char *term, struct query_term *out)
 {
 	char label[QUERY_MAX_TERM_LEN + 1];
-	const char *want = sx->host_prefix ? sx->host_prefix : "ip-";
+	const char *want = sx->host_prefix ? sx->host_prefix : S_IP_PREFIX;
 	size_t wl = strlen(want);
 
 	s_copy(label, sizeof(label), host, hn);
-	if (sx->kind == QUERY_PRIVATE_DNS && SI_HAS_PREFIX(label, "i-"))
-		return s_resource_id(label, "i-", "instance ID", term,
-				     out->instance_id, sizeof(out->instance_id), out);
+	if (sx->kind == QUERY_PRIVATE_DNS && SI_HAS_PREFIX(label, S_RBN_PREFIX))
+		return s_id_digits(label, SI_LITLEN(S_RBN_PREFIX), "instance ID", term,
+				   out->instance_id, sizeof(out->instance_id), out);
 	if (hn <= wl || strncmp(label, want, wl) != 0) {
 		s_malformed(out, "'" S_QUOTE "' looks like an EC2 DNS name, but "
 			    "its first part should be %sA-B-C-D", term, want);
@@ -296,7 +577,7 @@ static int s_match_dns(const char *term, size_t n, struct query_term *out)
 	s_copy_lower(name, sizeof(name), term, n);
 	if (n > 1 && name[n - 1] == '.')   /* fully qualified form */
 		name[--n] = '\0';
-	for (i = 0; i < sizeof(s_dns_suffixes) / sizeof(s_dns_suffixes[0]); i++) {
+	for (i = 0; i < S_NELEM(s_dns_suffixes); i++) {
 		if (s_suffix(name, n, s_dns_suffixes[i].suffix, &cut)) {
 			sx = &s_dns_suffixes[i];
 			break;
@@ -389,68 +670,262 @@ static int s_match_ipv4(const char *term, size_t n, struct query_term *out)
 	return 1;
 }
 
-static int s_match_instance_id(const char *term, size_t n, struct query_term *out)
+/* One label of a DNS name: offset and length. */
+struct s_label {
+	size_t off;
+	size_t len;
+};
+
+/* Split s[0..n) at dots into at most max labels; returns the count, or 0
+ * when there are more. Empty labels are kept (the caller rejects them). */
+static size_t s_labels(const char *s, size_t n, struct s_label *lab, size_t max)
 {
-	(void)n;
-	if (!SI_HAS_PREFIX_CI(term, "i-"))
+	size_t count = 0, start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		if (count == max)
+			return 0;
+		lab[count++] = (struct s_label){ start, i - start };
+		start = i + 1;
+	}
+	return count;
+}
+
+/* Where host (nh labels) ends in suffix (a type's DNS suffix, "*" labels
+ * matching any label): the number of suffix labels and, in *region, the
+ * index of the label that carries the region (the first "*" one, else the
+ * one before the suffix). 0 when it does not match. */
+static size_t s_suffix_region(const char *host, const struct s_label *hl, size_t nh,
+			      const char *suffix, size_t *region)
+{
+	struct s_label sl[S_DNS_LABELS_MAX];
+	size_t ns, star = 0, have_star = 0;
+
+	if (suffix[0] != '.')
 		return 0;
-	if (s_resource_id(term, "i-", "instance ID", term, out->value,
-			  sizeof(out->value), out) != 0)
+	ns = s_labels(suffix + 1, strlen(suffix + 1), sl, S_DNS_LABELS_MAX);
+	if (ns == 0 || ns >= nh)
+		return 0;
+	for (size_t k = 0; k < ns; k++) {
+		const struct s_label *a = &sl[k], *b = &hl[nh - ns + k];
+		const char *st = suffix + 1 + a->off;
+
+		if (a->len == 1 && st[0] == '*') {
+			if (!have_star)
+				star = nh - ns + k;
+			have_star = 1;
+			continue;
+		}
+		if (a->len != b->len || memcmp(st, host + b->off, a->len) != 0)
+			return 0;
+	}
+	*region = have_star ? star : nh - ns - 1;
+	return ns;
+}
+
+/*
+ * A host claimed by type t's DNS suffix names its region (decisions in
+ * query.h): find the longest of t's suffixes that ends host, as rt_by_dns
+ * did, take the region label and check it. Returns 0 with out->region
+ * set, or -1 with a reason.
+ */
+static int s_host_region(const char *host, size_t n, const struct rt_type *t,
+			 const char *term, struct query_term *out)
+{
+	struct s_label hl[S_DNS_LABELS_MAX];
+	size_t nh = s_labels(host, n, hl, S_DNS_LABELS_MAX), best = 0, region = 0;
+	const char *suffix = "";
+	char label[S_DNS_LABEL_MAX + 1];
+
+	for (size_t k = 0; t->dns_suffixes != NULL && t->dns_suffixes[k] != NULL; k++) {
+		size_t r = 0, ns = s_suffix_region(host, hl, nh, t->dns_suffixes[k], &r);
+
+		if (ns > best) {
+			best = ns;
+			region = r;
+			suffix = t->dns_suffixes[k];
+		}
+	}
+	if (best == 0)
+		return 0;     /* rt_by_dns and we disagree: no region, no harm */
+	s_copy(label, sizeof(label), host + hl[region].off, hl[region].len);
+	if (!aws_region_valid(label)) {
+		s_malformed(out, "'" S_QUOTE "' ends in %s, but '%s' where the region "
+			    "goes is not a region name like eu-west-2", term, suffix, label);
+		return -1;
+	}
+	if (region == 0) {
+		s_malformed(out, "'" S_QUOTE "' needs a name before the region %s",
+			    term, label);
+		return -1;
+	}
+	s_copy(out->region, sizeof(out->region), label, strlen(label));
+	return 0;
+}
+
+/* Is c allowed in a host term: ASCII letters, digits, '-', '_', '.'? */
+static int s_host_char(char c)
+{
+	return s_is_alpha(c) || s_is_digit(c) || c == '-' || c == '_' || c == '.';
+}
+
+/* Is the last label l[0..n) one that ends a host name: letters only, or
+ * an IDN "xn--" label (a Name like "v1.2" or "node.v2" ends otherwise)? */
+static int s_tld_like(const char *l, size_t n)
+{
+	size_t i;
+
+	if (n > SI_LITLEN(S_IDN_PREFIX) && SI_HAS_PREFIX(l, S_IDN_PREFIX))
 		return 1;
-	out->kind = QUERY_INSTANCE_ID;
-	s_copy(out->instance_id, sizeof(out->instance_id), out->value,
-	       strlen(out->value));
+	for (i = 0; i < n && s_is_lower_alpha(l[i]); i++)
+		;
+	return n > 0 && i == n;
+}
+
+/*
+ * A host name (decisions in query.h): claimed by its shape (ASCII host
+ * characters, a dot, a last label of letters), then held to RFC 1123
+ * (labels of 1 to 63 bytes, no '-' at either end, 253 bytes in all) so
+ * that a mistyped name gets a reason rather than a silent Name search.
+ * The registry says whether a type owns its DNS suffix (ELB, RDS); that
+ * type is pinned and the region read from the name.
+ */
+static int s_match_host(const char *term, size_t n, struct query_term *out)
+{
+	char host[QUERY_MAX_TERM_LEN + 1];
+	struct s_label lab[S_DNS_LABELS_MAX];
+	const struct rt_type *t;
+	size_t nl, i;
+
+	for (i = 0; i < n; i++)
+		if (!s_host_char(term[i]))
+			return 0;
+	s_copy_lower(host, sizeof(host), term, n);
+	if (n > 1 && host[n - 1] == '.')
+		host[--n] = '\0';
+	if (memchr(host, '.', n) == NULL)
+		return 0;
+	nl = s_labels(host, n, lab, S_DNS_LABELS_MAX);
+	if (nl == 0 || !s_tld_like(host + lab[nl - 1].off, lab[nl - 1].len))
+		return 0;
+	if (n > S_DNS_NAME_MAX)
+		return s_malformed(out, "'%.40s...' is longer than a host name can be "
+				   "(%d bytes)", term, S_DNS_NAME_MAX), 1;
+	for (i = 0; i < nl; i++) {
+		const char *l = host + lab[i].off;
+
+		if (lab[i].len == 0)
+			return s_malformed(out, "'" S_QUOTE "' is not a host name: it has "
+					   "an empty part (two dots in a row, or a dot "
+					   "first)", term), 1;
+		if (lab[i].len > S_DNS_LABEL_MAX)
+			return s_malformed(out, "'%.40s...' is not a host name: a part "
+					   "is longer than %d characters", term,
+					   S_DNS_LABEL_MAX), 1;
+		if (l[0] == '-' || l[lab[i].len - 1] == '-')
+			return s_malformed(out, "'" S_QUOTE "' is not a host name: a part "
+					   "starts or ends with '-'", term), 1;
+	}
+	t = rt_by_dns(host);
+	if (t != NULL && s_host_region(host, n, t, term, out) != 0)
+		return 1;
+	out->type = t;
+	out->kind = QUERY_HOST;
+	s_copy(out->value, sizeof(out->value), host, n);
 	return 1;
 }
 
-static int s_match_eni_id(const char *term, size_t n, struct query_term *out)
+/* 1 when term[0..plen) is 1 to S_UNKNOWN_GROUPS groups of letters each
+ * followed by '-' ("xyz-", "tgw-attach-"). */
+static int s_id_prefix_shape(const char *term, size_t plen)
 {
-	(void)n;
-	if (!SI_HAS_PREFIX_CI(term, "eni-"))
+	size_t groups = 0, len = 0;
+
+	for (size_t i = 0; i < plen; i++) {
+		if (term[i] == '-') {
+			if (len == 0 || ++groups > S_UNKNOWN_GROUPS)
+				return 0;
+			len = 0;
+		} else if (!s_is_alpha(term[i]) || ++len > S_UNKNOWN_GROUP_LEN) {
+			return 0;
+		}
+	}
+	return groups > 0 && len == 0;
+}
+
+/*
+ * Resource IDs, their prefix looked up in the registry (decisions in
+ * query.h): a claimed prefix with 8 or 17 hex digits is that type's ID;
+ * near misses are malformed; the first version's two types are strict and
+ * keep their kinds. An unclaimed prefix in the shape of an AWS ID is
+ * QUERY_UNKNOWN, never a public "No matches".
+ */
+static int s_match_id(const char *term, size_t n, struct query_term *out)
+{
+	size_t plen = s_id_prefix_len(term, n), nd = n - plen;
+	const struct rt_type *t;
+	const struct s_compat *c;
+	int digit = 0, letter = 0, hex;
+	char what[64], prefix[QUERY_MAX_TERM_LEN + 1];
+
+	if (plen == 0)
 		return 0;
-	if (s_resource_id(term, "eni-", "network interface ID", term, out->value,
-			  sizeof(out->value), out) != 0)
+	t = rt_by_id_prefix(term);
+	hex = s_hex_run(term + plen, nd, &digit, &letter);
+	if (t == NULL) {
+		if (!hex || !digit || !s_id_prefix_shape(term, plen) ||
+		    (nd != S_ID_LONG && (nd != S_ID_SHORT || !letter)))
+			return 0;
+		s_copy_lower(prefix, sizeof(prefix), term, plen);
+		return s_unknown(out, term, n, n, "I don't know what %s\xe2\x80\xa6 is yet; "
+				 "I can search: ", prefix);
+	}
+	c = s_compat_of(t);
+	if (c == NULL && !(hex && (nd == S_ID_SHORT || nd == S_ID_LONG ||
+				   (digit && nd >= S_ID_NEAR_MIN))))
+		return 0;
+	s_what(t, what, sizeof(what));
+	if (s_id_digits(term, plen, what, term, out->value, sizeof(out->value), out) != 0)
 		return 1;
-	out->kind = QUERY_ENI_ID;
+	out->kind = c != NULL ? c->id_kind : QUERY_RESOURCE_ID;
+	if (out->kind == QUERY_INSTANCE_ID)
+		s_copy(out->instance_id, sizeof(out->instance_id), out->value,
+		       strlen(out->value));
+	if (c == NULL)
+		out->type = t;
 	return 1;
 }
 
 static int s_match_name(const char *term, size_t n, struct query_term *out)
 {
-	size_t i, k = 0;
-
 	if (s_text_chars(term, n) < 2)
 		return s_malformed(out, "'" S_QUOTE "' is too short: search for at "
-				   "least 2 characters of a Name tag", term), 1;
+				   "least 2 characters of a name", term), 1;
 	if (strpbrk(term, "*?") != NULL)
 		return s_malformed(out, "'" S_QUOTE "': wildcards * and ? are not "
 				   "needed, names already match anywhere in the "
-				   "Name tag", term), 1;
+				   "name", term), 1;
 	out->kind = QUERY_NAME;
 	s_copy(out->value, sizeof(out->value), term, n);
-	/* EC2 filter values treat '\' as an escape, so a literal backslash in
-	 * a Name must be doubled; filter has room for 2n + 3. */
-	out->filter[k++] = '*';
-	for (i = 0; i < n; i++) {
-		if (term[i] == '\\')
-			out->filter[k++] = '\\';
-		out->filter[k++] = term[i];
-	}
-	out->filter[k++] = '*';
-	out->filter[k] = '\0';
+	s_copy_lower(out->name_lc, sizeof(out->name_lc), term, n);
 	return 1;
 }
 
-/* Order matters: ARNs and DNS names contain ':' and '.', resource-based
- * DNS names start with "i-"; everything unclaimed is a Name. */
+/* Order matters: ARNs contain ':' and '/', CIDR blocks '/', EC2 DNS names
+ * are host names that encode an address, addresses are dotted, and
+ * resource-based DNS names start with "i-"; everything unclaimed is a
+ * Name. */
 static const struct s_matcher s_matchers[] = {
-	{ "instance-arn", s_match_arn },
-	{ "dns", s_match_dns },
+	{ "arn", s_match_arn },
+	{ "cidr", s_match_cidr },
+	{ "ec2-dns", s_match_dns },
 	{ "bare-host", s_match_bare_host },
 	{ "ipv6", s_match_ipv6 },
 	{ "ipv4", s_match_ipv4 },
-	{ "instance-id", s_match_instance_id },
-	{ "eni-id", s_match_eni_id },
+	{ "host", s_match_host },
+	{ "id", s_match_id },
 	{ "name", s_match_name },
 };
 
@@ -471,7 +946,7 @@ enum query_kind query_classify(const char *term, struct query_term *out)
 	for (i = 0; i < n; i++)
 		if (term[i] == ' ')
 			return s_malformed(out, "a search term cannot contain spaces");
-	for (i = 0; i < sizeof(s_matchers) / sizeof(s_matchers[0]); i++)
+	for (i = 0; i < S_NELEM(s_matchers); i++)
 		if (s_matchers[i].match(term, n, out))
 			return out->kind;
 	return s_malformed(out, "'" S_QUOTE "' was not understood", term);
@@ -594,7 +1069,9 @@ static int s_add_term(struct query *q, const char *tok, size_t tn,
 		return si_err_set(err, SI_ERR_LIMIT, "Too many search terms: at most "
 				  "%d at a time", QUERY_MAX_TERMS);
 	t = &q->terms[q->n_terms];
-	if (query_classify(term, t) == QUERY_MALFORMED)
+	/* An unknown ID or ARN stops the search like a typing mistake: it
+	 * must not reach AWS, nor end in a public "No matches". */
+	if (query_classify(term, t) == QUERY_MALFORMED || t->kind == QUERY_UNKNOWN)
 		return si_err_set(err, SI_ERR_INVALID, "%s", t->reason);
 	for (i = 0; i < q->n_terms; i++) {
 		if (q->terms[i].kind == t->kind &&
@@ -611,11 +1088,13 @@ static int s_add_term(struct query *q, const char *tok, size_t tn,
  * UTF-8 first, then split on white space into at most QUERY_MAX_TERMS terms
  * and QUERY_MAX_MODIFIERS modifiers, each classified on its own (kcgi's
  * habit: small parsers with explicit limits, apart from the code that acts).
- * Every failure leaves out->kind == QUERY_MALFORMED and a message for the user. */
+ * Every failure leaves out->kind == QUERY_MALFORMED (QUERY_UNKNOWN when an
+ * unknown ID or ARN stopped it) and a message for the user. */
 int query_parse(const char *text, struct query *out, struct si_err *err)
 {
 	const char *tok = NULL;
 	size_t len, pos = 0, tn = 0, n_tok = 0;
+	enum query_kind fail_kind = QUERY_MALFORMED;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -653,8 +1132,13 @@ int query_parse(const char *text, struct query *out, struct si_err *err)
 				return 0;
 			}
 		}
-		if (!s_modifier(out, tok, tn, &rc, err))
+		if (!s_modifier(out, tok, tn, &rc, err)) {
 			rc = s_add_term(out, tok, tn, err);
+			/* The failed term sits in the slot after the last kept. */
+			if (rc != 0 && out->n_terms < QUERY_MAX_TERMS &&
+			    out->terms[out->n_terms].kind == QUERY_UNKNOWN)
+				fail_kind = QUERY_UNKNOWN;
+		}
 	}
 	if (rc != 0)
 		goto fail;
@@ -664,15 +1148,15 @@ int query_parse(const char *text, struct query *out, struct si_err *err)
 	}
 	if (out->n_terms == 0) {
 		rc = si_err_set(err, SI_ERR_INVALID, "Add something to search for "
-				"(an instance ID, IP address, DNS name or Name) "
-				"besides account: and region:");
+				"(an ID, ARN, IP address, CIDR block, host name or "
+				"Name) besides account: and region:");
 		goto fail;
 	}
 	out->kind = out->terms[0].kind;
 	return 0;
 fail:
 	memset(out, 0, sizeof(*out));
-	out->kind = QUERY_MALFORMED;
+	out->kind = fail_kind;
 	return -1;
 }
 
@@ -739,6 +1223,11 @@ const char *query_kind_name(enum query_kind kind)
 	case QUERY_PUBLIC_DNS: return "public-dns";
 	case QUERY_ENI_ID: return "eni-id";
 	case QUERY_NAME: return "name";
+	case QUERY_RESOURCE_ID: return "resource-id";
+	case QUERY_ARN: return "arn";
+	case QUERY_CIDR: return "cidr";
+	case QUERY_HOST: return "host";
+	case QUERY_UNKNOWN: return "unsupported";
 	case QUERY_HELP: return "help";
 	}
 	return "unknown";
