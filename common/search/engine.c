@@ -1032,6 +1032,12 @@ static int s_start(struct s_job *j, struct s_call *c)
 	struct si_err err;
 	int rc = -1;
 
+	/* Queued while the account had credentials, which AWS has since
+	 * refused (and another call dropped): wait for the new ones. */
+	if (!c->assume && a->st != CRED_OK) {
+		s_enqueue(j, c);
+		return 0;
+	}
 	memset(&base, 0, sizeof(base));
 	if (c->assume) {
 		if (aws_creds_provider_get(aws_client_base(e->client), time(NULL), &base,

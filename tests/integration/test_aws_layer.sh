@@ -53,6 +53,8 @@ EOF
 st() { aws_stats | json_get "$1"; }
 # stat_sum PREFIX: sum of by_key counters whose key starts with PREFIX.
 stat_sum() { aws_stats | json_get "sum(v for k, v in j['by_key'].items() if k.startswith('$1'))"; }
+# ec2_calls ACCOUNT: every EC2 call (any action) into ACCOUNT.
+ec2_calls() { aws_stats | json_get "sum(v for k, v in j['by_call_key'].items() if k.startswith('ec2:') and k.split(':')[2] == '$1')"; }
 
 ms_now() { date +%s%3N; }
 
@@ -97,7 +99,10 @@ aws_env
 aws_reset
 cli -- search web
 expect_eq "search web: exit 0 (found)" "$CLI_RC" 0
-expect_contains "search web: 4 matches over 7 account-regions" "$CLI_OUT" "4 matches for web in 7 account-regions"
+# A Name is asked of every named type (issue 12): the 4 instances, and
+# 6 other resources whose name holds "web" in any case (security groups,
+# root volumes, the AMI, the launch template, the Auto Scaling group).
+expect_contains "search web: 10 matches over 7 account-regions" "$CLI_OUT" "10 matches for web in 7 account-regions"
 for n in prod-web-1 prod-web-2 staging-web-1 dev-web-1; do
 	expect_contains "search web: $n listed" "$CLI_OUT" "$n"
 done
@@ -105,7 +110,16 @@ expect_eq "7 account-regions -> 3 AssumeRole in all" "$(st "j['by_action'].get('
 for a in $PROD $STAGING $DEV; do
 	expect_eq "exactly one AssumeRole into $a" "$(stat_sum "AssumeRole:$a:")" 1
 done
-expect_eq "one DescribeInstances per account-region" "$(st "j['by_action'].get('DescribeInstances', 0)")" 7
+# One DescribeInstances per target for the Name, and one more in each
+# account-region whose matching volumes are attached (their instances
+# named: production and staging eu-west-2).
+expect_eq "one Name DescribeInstances per account-region, +1 per volume follow-up" \
+	"$(st "j['by_action'].get('DescribeInstances', 0)")" 9
+expect_eq "every type asked once per target: DescribeVpcs in all 7" \
+	"$(st "sorted(k.split(':', 1)[1] for k, v in j['by_key'].items() if k.startswith('DescribeVpcs:') and v == 1)")" \
+	"$(st "sorted(k.split(':', 1)[1] for k in j['by_key'] if k.startswith('DescribeInstances:'))")"
+BASE_EC2_STAGING=$(ec2_calls "$STAGING")
+BASE_EC2_OTHERS=$(( $(ec2_calls "$PROD") + $(ec2_calls "$DEV") ))
 expect_eq "describes signed for 4 distinct regions" \
 	"$(st "len({k.split(':')[2] for k in j['by_key'] if k.startswith('DescribeInstances:')})")" 4
 expect_eq "every describe in dev's 3 regions" "$(stat_sum "DescribeInstances:$DEV:")" 3
@@ -115,10 +129,11 @@ expect_eq "no error answers" "$(st "sorted(j['by_status'])")" "['200']"
 
 stack_start || exit 1
 aws_reset
-r=$(post_signed "$(slack_body 'web' "$RECV_URL/hooks/T1/B1/cache1")")
+# Instance ids: one call per target, so both answer inline on a loaded box.
+r=$(post_signed "$(slack_body 'i-0a1b2c3d4e5f60001' "$RECV_URL/hooks/T1/B1/cache1")")
 expect_eq "nginx search 1 -> 200" "${r%% *}" 200
 expect_contains "nginx search 1 answers inline with prod-web-1" "$r" "prod-web-1"
-r=$(post_signed "$(slack_body 'staging-web' "$RECV_URL/hooks/T1/B1/cache2")")
+r=$(post_signed "$(slack_body 'i-0b2c3d4e5f6a70005' "$RECV_URL/hooks/T1/B1/cache2")")
 expect_contains "nginx search 2 answers inline with staging-web-1" "$r" "staging-web-1"
 expect_eq "two searches in one worker -> still 3 AssumeRole" "$(st "j['by_action'].get('AssumeRole', 0)")" 3
 expect_eq "... while both searches described all 7 targets" "$(st "j['by_action'].get('DescribeInstances', 0)")" 14
@@ -157,9 +172,10 @@ expect_eq "throttled account: exit 0" "$CLI_RC" 0
 expect_contains "throttled account's result still arrives" "$CLI_OUT" "staging-web-1"
 ! grep -q '^failed:' "$TMP/cli.out"; check "throttled: no target failed" $?
 expect_eq "throttled: stats show 2 RequestLimitExceeded (503) answers" "$(st "j['by_status'].get('503', 0)")" 2
-expect_eq "throttled: staging's 2 describes + 2 retries" "$(stat_sum "DescribeInstances:$STAGING:")" 4
-expect_eq "throttled: other accounts described once per target" \
-	"$(( $(stat_sum "DescribeInstances:$PROD:") + $(stat_sum "DescribeInstances:$DEV:") ))" 5
+expect_eq "throttled: staging's EC2 calls + 2 retries" "$(ec2_calls "$STAGING")" \
+	"$((BASE_EC2_STAGING + 2))"
+expect_eq "throttled: other accounts' EC2 calls as without throttling" \
+	"$(( $(ec2_calls "$PROD") + $(ec2_calls "$DEV") ))" "$BASE_EC2_OTHERS"
 
 # ---- AccessDenied in one account, the others answer --------------------------
 
@@ -171,7 +187,7 @@ expect_contains "names staging/eu-west-2" "$CLI_OUT" "failed: staging/eu-west-2:
 expect_contains "names staging/eu-west-1" "$CLI_OUT" "failed: staging/eu-west-1: AccessDenied"
 expect_contains "prod-web-1 still found" "$CLI_OUT" "prod-web-1"
 expect_contains "dev-web-1 still found" "$CLI_OUT" "dev-web-1"
-expect_contains "3 matches (staging's missing)" "$CLI_OUT" "3 matches for web"
+expect_contains "9 matches (staging's missing)" "$CLI_OUT" "9 matches for web"
 expect_eq "AccessDenied is not retried: 1 AssumeRole into staging" "$(stat_sum "AssumeRole:$STAGING:")" 1
 expect_eq "no describe for the denied account" "$(stat_sum "DescribeInstances:$STAGING:")" 0
 # The same through nginx: the Slack answer names the failed targets. The
@@ -224,16 +240,40 @@ expect_contains "deadline: staging-web-1 present" "$CLI_OUT" "staging-web-1"
 aws_reset
 cli -- --check-config
 expect_eq "--check-config all ok -> exit 0" "$CLI_RC" 0
-expect_eq "--check-config: 7 ok lines" "$(grep -cE '^(production|staging|dev) +[a-z0-9-]+ +ok$' "$TMP/cli.out")" 7
+# One line per target and action (issue 12): every action a search may
+# call, in every target; Route 53's once per account.
+ACTIONS=$("$WORKER" --list-actions | grep -vc '^route53:')
+R53=$("$WORKER" --list-actions | grep -c '^route53:')
+expect_eq "--check-config: an ok line per target and action" \
+	"$(grep -cE '^(production|staging|dev) +[a-z0-9-]+ +[a-z0-9]+:[A-Za-z]+ +ok$' "$TMP/cli.out")" \
+	"$((7 * ACTIONS + 3 * R53))"
+expect_eq "--check-config: every declared action checked" \
+	"$(awk '$4 == "ok" {print $3}' "$TMP/cli.out" | sort -u | xargs)" \
+	"$("$WORKER" --list-actions | xargs)"
 expect_contains "--check-config: summary" "$CLI_OUT" "all targets ok"
 ! grep -q 'slash-infra-demo' "$TMP/cli.out"; check "--check-config never shows the external id" $?
 aws_reset
 aws_fault "{\"account\":\"$STAGING\",\"kind\":\"sts-access-denied\"}"
 cli -- --check-config
 [ "$CLI_RC" -ne 0 ]; check "--check-config with staging denied -> non-zero ($CLI_RC)" $?
-grep -qE '^staging +eu-west-2 +AccessDenied' "$TMP/cli.out"; check "--check-config names staging eu-west-2 AccessDenied" $?
-grep -qE '^staging +eu-west-1 +AccessDenied' "$TMP/cli.out"; check "--check-config names staging eu-west-1 AccessDenied" $?
-expect_eq "--check-config: the 5 other targets ok" "$(grep -cE '^(production|staging|dev) +[a-z0-9-]+ +ok$' "$TMP/cli.out")" 5
+grep -qE '^staging +eu-west-2 +\(all\) +AccessDenied' "$TMP/cli.out"; check "--check-config names staging eu-west-2 AccessDenied" $?
+grep -qE '^staging +eu-west-1 +\(all\) +AccessDenied' "$TMP/cli.out"; check "--check-config names staging eu-west-1 AccessDenied" $?
+expect_eq "--check-config: the 5 other targets ok" \
+	"$(grep -E ' ok$' "$TMP/cli.out" | awk '{print $1 "/" $2}' | sort -u | xargs)" \
+	"dev/eu-west-2 dev/us-east-1 dev/us-west-2 production/eu-west-2 production/us-east-1"
+# A role that may not call one service: the others still ok, and that
+# service's actions named in every region (the first version probed only
+# DescribeInstances and said "ok" for a role without the rest).
+aws_reset
+aws_fault "{\"account\":\"$DEV\",\"kind\":\"unauthorized\",\"service\":\"elasticloadbalancing\"}"
+cli -- --check-config
+[ "$CLI_RC" -ne 0 ]; check "--check-config with dev's ELB denied -> non-zero ($CLI_RC)" $?
+expect_eq "--check-config: dev's ELB actions named denied in its 3 regions" \
+	"$(grep -cE '^dev +[a-z0-9-]+ +elasticloadbalancing:[A-Za-z]+ +AccessDenied' "$TMP/cli.out")" \
+	"$((3 * $("$WORKER" --list-actions | grep -c '^elasticloadbalancing:')))"
+expect_eq "--check-config: dev's EC2 still ok" \
+	"$(grep -cE '^dev +[a-z0-9-]+ +ec2:[A-Za-z]+ +ok$' "$TMP/cli.out")" \
+	"$((3 * $("$WORKER" --list-actions | grep -c '^ec2:')))"
 
 # ---- wrong base secret: every target fails with a signature error ------------
 
@@ -334,7 +374,7 @@ aws_reset
 cli "${NOKEYS[@]}" "${NOFILES[@]}" AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$CPORT/v2/credentials" \
 	AWS_CONTAINER_AUTHORIZATION_TOKEN=ctoken-base -- search web
 expect_eq "container credentials: search succeeds (exit 0)" "$CLI_RC" 0
-expect_contains "container credentials: 4 matches" "$CLI_OUT" "4 matches for web in 7 account-regions"
+expect_contains "container credentials: 10 matches" "$CLI_OUT" "10 matches for web in 7 account-regions"
 expect_eq "container credentials: fetched once for 3 AssumeRole" \
 	"$(curl -s --max-time 5 "http://127.0.0.1:$CPORT/_hits")" 1
 expect_eq "container credentials: 3 AssumeRole signed with them" "$(st "j['by_action'].get('AssumeRole', 0)")" 3
@@ -343,7 +383,7 @@ aws_reset
 cli "${NOKEYS[@]}" -u AWS_EC2_METADATA_DISABLED "${NOFILES[@]}" AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$IPORT" \
 	-- search web
 expect_eq "IMDSv2 credentials: search succeeds (exit 0)" "$CLI_RC" 0
-expect_contains "IMDSv2 credentials: 4 matches" "$CLI_OUT" "4 matches for web in 7 account-regions"
+expect_contains "IMDSv2 credentials: 10 matches" "$CLI_OUT" "10 matches for web in 7 account-regions"
 expect_eq "IMDSv2 credentials: fetched once" "$(curl -s --max-time 5 "http://127.0.0.1:$IPORT/_hits")" 1
 
 # IMDS disabled and no other source: a clear per-target error, no AWS call.

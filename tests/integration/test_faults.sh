@@ -330,7 +330,11 @@ HWM_BOUND_KB=$((100 * 1024))
 begin huge-answer
 fault $DEV huge-answer 1000000 ec2
 fault $PROD latency $SLOW_MS
-search web
+# Two instance ids: two EC2 calls per target, so at most 6 hostile answers
+# are buffered at once as when this bound was set. A Name is asked of
+# every EC2 type (15 calls per target), and the peak then grows with the
+# answers in flight, up to [search] max_inflight x the 8 MiB answer cap.
+search 'i-0a1b2c3d4e5f60001 i-0b2c3d4e5f6a70005'
 delivered deferred 5000
 named AnswerTooLarge dev/eu-west-2 dev/us-west-2 dev/us-east-1
 found prod-web-1 staging-web-1
