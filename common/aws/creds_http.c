@@ -25,7 +25,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/private/creds.h"
-#include "aws/private/json.h"
+#include "aws/json.h"
 #include "util/buf.h"
 #include "util/http.h"
 #include "util/file.h"

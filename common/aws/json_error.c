@@ -5,7 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "aws/private/json.h"
+#include "aws/json.h"
 #include "util/strutil.h"
 
 /* Longest code kept. AWS error codes are short identifiers (tens of
@@ -80,34 +80,12 @@ static int s_message(struct json_object *o, char **out, struct si_err *err)
  * page that happens to start with '{' is not an error envelope). */
 static struct json_object *s_parse(const char *body, size_t len, struct si_err *err)
 {
-	struct json_tokener *tok = json_tokener_new_ex(AWS_JSON_ERROR_DEPTH);
-	struct json_object *root = NULL;
+	struct si_err sub = { 0 };
+	struct json_object *root = aws_json_read(body, len, AWS_JSON_ERROR_DEPTH, &sub);
 
-	if (tok == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		si_err_set(err, SI_ERR_INVALID, "AWS error answer is not JSON (%s)",
-			   json_tokener_error_desc(json_tokener_get_error(tok)));
-		goto fail;
-	}
-	for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (!si_ascii_space(body[end])) {
-			si_err_set(err, SI_ERR_INVALID, "AWS error answer has trailing data");
-			goto fail;
-		}
-	if (!json_object_is_type(root, json_type_object)) {
-		si_err_set(err, SI_ERR_INVALID, "AWS error answer is not a JSON object");
-		goto fail;
-	}
-	json_tokener_free(tok);
+	if (root == NULL)
+		si_err_set(err, sub.code, "AWS error %s", sub.msg);
 	return root;
-fail:
-	json_object_put(root);
-	json_tokener_free(tok);
-	return NULL;
 }
 
 /* Order of the code's sources: the header (restJson1 services send it and

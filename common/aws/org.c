@@ -23,7 +23,7 @@
 #include <json-c/json.h>
 
 #include "aws/client.h"
-#include "aws/private/json.h"
+#include "aws/json.h"
 #include "aws/xml.h"
 #include "util/buf.h"
 #include "util/logfmt.h"
@@ -161,56 +161,34 @@ static int s_parse_doc(struct json_object *root, struct org_account_page *out,
 	return 0;
 }
 
-/* Why our own tokener rather than json_tokener_parse(): the body is not
- * NUL-terminated (it is the HTTP buffer), its length must be capped before
- * the int cast json-c wants, and the depth is limited to ORG_JSON_DEPTH so
- * a hostile answer cannot recurse deep. json may be NULL only with len 0.
- * On every failure *out is left zeroed, so callers have nothing to free. */
+/* Why the shared bounded reader (aws/json.h) rather than
+ * json_tokener_parse(): the body is not NUL-terminated (it is the HTTP
+ * buffer), its length is capped here before json-c sees it, and the depth
+ * is limited to ORG_JSON_DEPTH so a hostile answer cannot recurse deep.
+ * json may be NULL only with len 0. On every failure *out is left zeroed,
+ * so callers have nothing to free. */
 int org_parse_list_accounts(const char *json, size_t len, struct org_account_page *out,
 			    struct si_err *err)
 {
-	struct json_tokener *tok = NULL;
 	struct json_object *root = NULL;
-	size_t end;
+	struct si_err sub = { 0 };
 	int rc = -1;
 
 	if (out == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "ListAccounts: NULL argument");
 	memset(out, 0, sizeof(*out));
-	if (json == NULL && len > 0) {
-		si_err_set(err, SI_ERR_INVALID, "ListAccounts: NULL argument");
-		goto out;
-	}
-	if (len > ORG_MAX_JSON) {
-		si_err_set(err, SI_ERR_LIMIT, "ListAccounts: answer over %zu bytes", ORG_MAX_JSON);
-		goto out;
-	}
-	tok = json_tokener_new_ex(ORG_JSON_DEPTH);
-	if (tok == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	root = json_tokener_parse_ex(tok, len ? json : "", (int)len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		si_err_set(err, SI_ERR_INVALID, "ListAccounts: not JSON (%s)",
-			   json_tokener_error_desc(json_tokener_get_error(tok)));
-		goto out;
-	}
-	/* One document only: trailing bytes other than whitespace mean the
-	 * body is not what we think it is. strchr also "finds" the NUL
-	 * terminator of its set, hence the explicit test for a NUL byte. */
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (strchr(" \t\r\n", json[end]) == NULL || json[end] == '\0') {
-			si_err_set(err, SI_ERR_INVALID, "ListAccounts: trailing data");
-			goto out;
-		}
+	if (json == NULL && len > 0)
+		return si_err_set(err, SI_ERR_INVALID, "ListAccounts: NULL argument");
+	if (len > ORG_MAX_JSON)
+		return si_err_set(err, SI_ERR_LIMIT, "ListAccounts: answer over %zu bytes",
+				  ORG_MAX_JSON);
+	root = aws_json_read(json, len, ORG_JSON_DEPTH, &sub);
+	if (root == NULL)
+		return si_err_set(err, sub.code, "ListAccounts: %s", sub.msg);
 	rc = s_parse_doc(root, out, err);
-out:
 	if (rc != 0)
 		org_account_page_clear(out);
 	json_object_put(root);
-	if (tok != NULL)
-		json_tokener_free(tok);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
  * whose name holds the term, ASCII case ignored: the API has no filter on
  * the group's name.
  */
+#include "search/private/qxml.h"
 #include "search/private/types.h"
 
 #include <stdio.h>
@@ -34,12 +35,8 @@
 #define S_MAX_INSTANCES RES_MAX_RELS
 /* Zones, subnets, load balancers, target groups of one group. */
 #define S_MAX_LIST 64
-/* Tags: Auto Scaling allows 50 per group. */
-#define S_MAX_TAGS 64
 /* Longest field value built from a list. */
 #define S_MAX_FIELD ((size_t)4096)
-/* The longest URL-safe name we put in a console link. */
-#define S_MAX_URL_NAME 255
 
 /* What a group's ARN holds before its name. */
 #define S_ARN_NAME "autoScalingGroupName/"
@@ -49,17 +46,6 @@ enum s_step {
 };
 
 /* ---- requests -------------------------------------------------------- */
-
-/* The term names this target, or names none. */
-static int s_in_target(const struct rt_plan *p)
-{
-	const struct search_term *t = p->term;
-
-	if (t->region != NULL && strcmp(t->region, p->region) != 0)
-		return 0;
-	return t->account_id == NULL || p->account_id[0] == '\0' ||
-	       strcmp(t->account_id, p->account_id) == 0;
-}
 
 static int s_plan1(struct rt_plan *p, const char *name, const char *value)
 {
@@ -90,7 +76,7 @@ static int s_plan(struct rt_plan *p)
 	const struct search_term *t = p->term;
 	const char *name;
 
-	if (!s_in_target(p))
+	if (!qx_in_target(p->term, p->region, p->account_id))
 		return 0;
 	switch (t->kind) {
 	case SEARCH_TERM_ARN:
@@ -108,49 +94,6 @@ static int s_plan(struct rt_plan *p)
 }
 
 /* ---- reading answers --------------------------------------------------- */
-
-/* The text at path under n as field label of r (absent: no field). */
-static int s_field(struct res_resource *r, const char *label, const xmlNode *n,
-		   const char *path, struct si_err *err)
-{
-	char *v;
-	int rc;
-
-	if (aws_xml_child_text(n, path, &v, err) != 0)
-		return -1;
-	rc = res_add_field(r, label, v, err);
-	free(v);
-	return rc;
-}
-
-/* The <member> texts of parent/list joined by ", " as field label. */
-static int s_list_field(struct res_resource *r, const char *label, const xmlNode *parent,
-			const char *list, struct si_err *err)
-{
-	const xmlNode *l = aws_xml_child(parent, list);
-	struct si_buf b;
-	size_t n;
-	int rc = -1;
-
-	if (aws_xml_count(l, "member", S_MAX_LIST, &n, err) != 0)
-		return -1;
-	si_buf_init(&b, S_MAX_FIELD);
-	for (const xmlNode *m = aws_xml_child(l, "member"); m != NULL;
-	     m = aws_xml_next(m, "member")) {
-		char *v;
-		int k = aws_xml_text(m, &v, err);
-
-		if (k == 0 && v != NULL)
-			k = si_buf_printf(&b, err, "%s%s", b.len ? ", " : "", v);
-		free(v);
-		if (k != 0)
-			goto out;
-	}
-	rc = b.len ? res_add_field(r, label, b.data, err) : 0;
-out:
-	si_buf_free(&b, 0);
-	return rc;
-}
 
 /* The texts of n at paths appended to b, each present one after its
  * prefix (none before the first text b holds). */
@@ -320,38 +263,21 @@ static int s_rels(struct res_resource *r, const xmlNode *g, struct si_err *err)
 	return 0;
 }
 
-static int s_tags(struct res_resource *r, const xmlNode *g, struct si_err *err)
-{
-	const xmlNode *l = aws_xml_child(g, "Tags");
-	size_t n;
-
-	if (aws_xml_count(l, "member", S_MAX_TAGS, &n, err) != 0)
-		return -1;
-	for (const xmlNode *t = aws_xml_child(l, "member"); t != NULL;
-	     t = aws_xml_next(t, "member")) {
-		char *k = NULL, *v = NULL;
-		int rc = -1;
-
-		if (aws_xml_child_text(t, "Key", &k, err) == 0 &&
-		    aws_xml_child_text(t, "Value", &v, err) == 0)
-			rc = res_add_tag(r, k, v, err);
-		free(k);
-		free(v);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
+/* A group's id is its name; the id is the name read for the keep test. */
+static const struct qx_ident s_ident = {
+	NULL, "AutoScalingGroupName", "AutoScalingGroupARN", "Status", "CreatedTime"
+};
 
 /* One group <member>: the card when the term wants it. An ARN lookup
  * asked AWS for exactly this group; a name search keeps the groups whose
  * name holds the term. */
-static int s_group(struct rt_answer *a, const xmlNode *g, struct si_err *err)
+static int s_group(struct rt_answer *a, const xmlNode *g, void *ctx, struct si_err *err)
 {
 	struct res_resource *r;
 	char *name;
 	int keep;
 
+	(void)ctx;
 	if (aws_xml_child_text(g, "AutoScalingGroupName", &name, err) != 0)
 		return -1;
 	{
@@ -367,57 +293,29 @@ static int s_group(struct rt_answer *a, const xmlNode *g, struct si_err *err)
 		return 0;   /* not wanted, or the search holds all it may */
 	}
 	r->id = name;
-	if (res_set(&r->name, name, err) != 0 ||
-	    aws_xml_child_text(g, "AutoScalingGroupARN", &r->arn, err) != 0 ||
-	    aws_xml_child_text(g, "Status", &r->state, err) != 0 ||
-	    aws_xml_child_text(g, "CreatedTime", &r->created, err) != 0 ||
+	if (qx_ident(r, g, &s_ident, err) != 0 ||
 	    s_capacity(r, g, err) != 0 || s_template(r, g, err) != 0 ||
-	    s_field(r, "Launch configuration", g, "LaunchConfigurationName", err) != 0 ||
-	    s_subnets(r, g, err) != 0 || s_list_field(r, "Zones", g, "AvailabilityZones", err) ||
-	    s_list_field(r, "Load balancers", g, "LoadBalancerNames", err) != 0 ||
-	    s_health_check(r, g, err) != 0 || s_tags(r, g, err) != 0)
+	    qx_field(r, "Launch configuration", g, "LaunchConfigurationName", err) != 0 ||
+	    s_subnets(r, g, err) != 0 ||
+	    qx_join(r, "Zones", aws_xml_child(g, "AvailabilityZones"), "member", NULL, S_MAX_LIST,
+		    err) != 0 ||
+	    qx_join(r, "Load balancers", aws_xml_child(g, "LoadBalancerNames"), "member", NULL,
+		    S_MAX_LIST, err) != 0 ||
+	    s_health_check(r, g, err) != 0 || qx_tags(r, g, &qx_tags_member, err) != 0)
 		return -1;
 	return s_rels(r, g, err);
 }
 
+static const struct qx_list s_groups_list =
+	QX_QUERY_LIST("DescribeAutoScalingGroups", "AutoScalingGroups", "member",
+		      S_MAX_PAGE, "NextToken");
+
 /* One DescribeAutoScalingGroups page: its groups, then the next page. */
 static int s_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
 {
-	const xmlNode *root, *res, *list;
-	xmlDocPtr doc;
-	char *token = NULL;
-	size_t n;
-	int rc = -1;
-
 	if (a->step != S_GROUPS)
 		return si_err_set(err, SI_ERR_INTERNAL, "auto scaling: no step %d", a->step);
-	doc = aws_xml_read(body, len, "DescribeAutoScalingGroupsResponse", &root, err);
-	if (doc == NULL)
-		return -1;
-	res = aws_xml_child(root, "DescribeAutoScalingGroupsResult");
-	list = aws_xml_child(res, "AutoScalingGroups");
-	if (res == NULL) {
-		si_err_set(err, SI_ERR_INVALID, "<DescribeAutoScalingGroupsResponse> without "
-			   "<DescribeAutoScalingGroupsResult>");
-		goto out;
-	}
-	if (aws_xml_count(list, "member", S_MAX_PAGE, &n, err) != 0)
-		goto out;
-	for (const xmlNode *g = aws_xml_child(list, "member"); g != NULL;
-	     g = aws_xml_next(g, "member"))
-		if (s_group(a, g, err) != 0)
-			goto out;
-	if (aws_xml_child_text(res, "NextToken", &token, err) != 0)
-		goto out;
-	if (rt_next_page(a, token) != 0) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(token);
-	xmlFreeDoc(doc);
-	return rc;
+	return qx_walk(a, body, len, &s_groups_list, s_group, NULL, err);
 }
 
 /* ---- card ---------------------------------------------------------------- */
@@ -448,33 +346,14 @@ static void s_summary(const struct res_resource *r, char *out, size_t n)
 			 in == total ? "all InService" : "not all InService");
 }
 
-/* A name that needs no percent-encoding in a URL fragment. */
-static int s_url_safe(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	return n > 0 && n <= S_MAX_URL_NAME;
-}
-
-/* The group's page; a name that would need encoding gets the list. */
+/* The group's page (its name percent-encoded); the list of groups when
+ * that does not fit. */
 static void s_url(const struct res_resource *r, const char *region, char *out, size_t n)
 {
-	int k;
-
-	if (n == 0)
-		return;
-	if (r->id != NULL && s_url_safe(r->id))
-		k = snprintf(out, n, "https://%s.console.aws.amazon.com/ec2/home?region=%s"
-			     "#AutoScalingGroupDetails:id=%s;view=details", region, region, r->id);
-	else
-		k = snprintf(out, n, "https://%s.console.aws.amazon.com/ec2/home?region=%s"
-			     "#AutoScalingGroups:", region, region);
-	if (k < 0 || (size_t)k >= n)
-		out[0] = '\0';   /* a URL that does not fit is no URL */
+	qx_console_url(out, n, region, "ec2", "AutoScalingGroupDetails:id=", r->id,
+		       ";view=details", 0);
+	if (n > 0 && (out[0] == '\0' || r->id == NULL))
+		qx_console_url(out, n, region, "ec2", "AutoScalingGroups:", NULL, NULL, 0);
 }
 
 static const char *const s_arn_types[] = { "autoScalingGroup", NULL };

@@ -56,10 +56,6 @@
 #define S_SG_PAGE "50"
 /* "DescribeTransitGatewaysResponse" and the like. */
 #define S_MAX_ROOT 96
-/* A field that joins list values ("10.0.0.0/16, 10.1.0.0/16"): longer
- * lists end in ", …" (a card shows one line of it anyway). */
-#define S_MAX_JOINED 512
-static const char s_ellipsis[] = ", \xe2\x80\xa6";
 
 /* ---- planning ------------------------------------------------------------ */
 
@@ -119,19 +115,6 @@ static int s_term_id(const struct rt_ec2_kind *k, const struct search_term *t,
 	}
 }
 
-/* An ARN names one account and region; the engine searches only there,
- * and this keeps a module honest should it not. */
-static int s_in_target(const struct search_term *t, const struct rt_plan *p)
-{
-	if (t->kind != SEARCH_TERM_ARN)
-		return 1;
-	if (t->region != NULL && t->region[0] != '\0' &&
-	    (p->region == NULL || strcmp(t->region, p->region) != 0))
-		return 0;
-	return t->account_id == NULL || t->account_id[0] == '\0' || p->account_id[0] == '\0' ||
-	       strcmp(t->account_id, p->account_id) == 0;
-}
-
 static int s_plan_id(const struct rt_ec2_kind *k, struct rt_plan *p, const char *id)
 {
 	if (k->id_filter != NULL) {
@@ -184,6 +167,9 @@ static int s_plan_list(const struct rt_ec2_kind *k, struct rt_plan *p, const cha
 	return s_request(p, k, RT_EC2_STEP_LIST, params, n, paged);
 }
 
+/* The calls of one term in one target, by its kind (see the top of the
+ * file): a type asks only for what it can hold, so a term pinned to
+ * another type, or naming another account or region, costs nothing. */
 int rt_ec2_plan(const struct rt_ec2_kind *k, struct rt_plan *p)
 {
 	const struct search_term *t = p->term;
@@ -196,7 +182,8 @@ int rt_ec2_plan(const struct rt_ec2_kind *k, struct rt_plan *p)
 	case SEARCH_TERM_ID:
 	case SEARCH_TERM_ARN:
 	case SEARCH_TERM_HOST:
-		if (!s_in_target(t, p) || s_term_id(k, t, p->region, id, sizeof(id)) != 0)
+		if (!qx_in_target(t, p->region, p->account_id) ||
+		    s_term_id(k, t, p->region, id, sizeof(id)) != 0)
 			return 0;
 		return s_plan_id(k, p, id);
 	case SEARCH_TERM_NAME:
@@ -305,33 +292,10 @@ static int s_block_hit(const struct s_keep *kp, struct res_resource *r, struct s
 	return 0;
 }
 
-/* tagSet/item/{key,value} into r's tags. */
-static int s_tags(struct res_resource *r, const xmlNode *set, struct si_err *err)
-{
-	size_t n;
-
-	if (rt_ec2_items(set, RES_MAX_TAGS, "tags", &n, err) != 0)
-		return -1;
-	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
-	     it = aws_xml_next(it, "item")) {
-		char *key = NULL, *value = NULL;
-		int rc = -1;
-
-		if (aws_xml_child_text(it, "key", &key, err) == 0 &&
-		    aws_xml_child_text(it, "value", &value, err) == 0)
-			rc = res_add_tag(r, key, value, err);
-		free(key);
-		free(value);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Hand r (ours, complete) to the search; r is left empty. *stop is set
- * when the search holds no more. */
+/* Hand r (ours, complete) to the search; r is left empty. 0, 1 when the
+ * search holds no more (stop: no further item, no next page), -1. */
 static int s_place(const struct rt_ec2_kind *k, struct rt_answer *a, struct res_resource *r,
-		   int *stop, struct si_err *err)
+		   struct si_err *err)
 {
 	const char *hop = rt_hop(a);
 	struct res_resource *dst;
@@ -343,41 +307,47 @@ static int s_place(const struct rt_ec2_kind *k, struct rt_answer *a, struct res_
 	    res_set(&r->arn, a->term->value, err) != 0)
 		return -1;
 	dst = rt_new_resource(a, k->type, &index);
-	if (dst == NULL) {
-		*stop = 1;    /* SEARCH_MAX_MATCHES reached: no more, no next page */
-		return 0;
-	}
+	if (dst == NULL)
+		return 1;     /* SEARCH_MAX_MATCHES reached: no more, no next page */
 	*dst = *r;
 	dst->type = k->type;
 	memset(r, 0, sizeof(*r));
 	return k->placed != NULL ? k->placed(a, index, dst, err) : 0;
 }
 
+/* What one answer's items are read with (qx_walk's ctx). */
+struct s_walk {
+	const struct rt_ec2_kind *k;
+	struct s_keep kp;
+};
+
 /*
  * One item: parsed into a resource of our own first (id, tags, name), kept
  * only when the term names it, then filled by the kind and handed to the
  * search. Deciding before rt_new_resource matters: the search has no way
  * to take a resource back. An item without an id names nothing and is
- * skipped.
+ * skipped. Returns what s_place does (1: the search is full).
  */
-static int s_item(const struct rt_ec2_kind *k, struct rt_answer *a, const struct s_keep *kp,
-		  const xmlNode *item, int *stop, struct si_err *err)
+static int s_item(struct rt_answer *a, const xmlNode *item, void *ctx, struct si_err *err)
 {
+	const struct s_walk *w = ctx;
+	const struct rt_ec2_kind *k = w->k;
+	const struct s_keep *kp = &w->kp;
 	struct res_resource r;
 	char *own = NULL;
 	const char *tag;
 	int rc = -1, hit;
 
 	memset(&r, 0, sizeof(r));
-	if (rt_ec2_set(&r.id, item, k->id_elem, err) != 0)
+	if (qx_set(&r.id, item, k->id_elem, err) != 0)
 		goto out;
 	if (r.id == NULL) {
 		rc = 0;
 		goto out;
 	}
-	if (s_tags(&r, aws_xml_child(item, "tagSet"), err) != 0)
+	if (qx_tags(&r, item, &qx_tags_ec2, err) != 0)
 		goto out;
-	if (k->own_name_elem != NULL && aws_xml_child_text(item, k->own_name_elem, &own, err) != 0)
+	if (k->own_name_elem != NULL && qx_text(item, k->own_name_elem, &own, err) != 0)
 		goto out;
 	tag = res_tag(&r, "Name");
 	if (res_set(&r.name, tag != NULL && tag[0] != '\0' ? tag : own, err) != 0)
@@ -395,7 +365,7 @@ static int s_item(const struct rt_ec2_kind *k, struct rt_answer *a, const struct
 			goto out;
 		}
 	}
-	rc = s_place(k, a, &r, stop, err);
+	rc = s_place(k, a, &r, err);
 out:
 	free(own);
 	res_clear(&r);
@@ -412,216 +382,46 @@ out:
 int rt_ec2_answer(const struct rt_ec2_kind *k, struct rt_answer *a, const char *body,
 		  size_t len, struct si_err *err)
 {
-	char root[S_MAX_ROOT], *token = NULL;
-	const xmlNode *rn, *set;
-	struct s_keep kp;
-	xmlDocPtr doc;
-	size_t n;
-	int stop = 0, rc = -1, w;
+	char root[S_MAX_ROOT];
+	struct s_walk w = { .k = k };
+	struct qx_list l = { .root = root, .list = k->set, .item = "item", .max = S_MAX_ITEMS };
+	int n = snprintf(root, sizeof(root), "%sResponse", k->action);
 
-	w = snprintf(root, sizeof(root), "%sResponse", k->action);
-	if (w < 0 || (size_t)w >= sizeof(root))
+	if (n < 0 || (size_t)n >= sizeof(root))
 		return si_err_set(err, SI_ERR_INTERNAL, "action %s: name too long", k->action);
-	doc = aws_xml_read(body, len, root, &rn, err);
-	if (doc == NULL)
-		return -1;
-	set = aws_xml_child(rn, k->set);
-	if (rt_ec2_items(set, S_MAX_ITEMS, k->set, &n, err) != 0)
-		goto out;
-	s_keep_init(k, a, &kp);
-	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL && !stop;
-	     it = aws_xml_next(it, "item"))
-		if (s_item(k, a, &kp, it, &stop, err) != 0)
-			goto out;
-	if (!stop && kp.kind != SEARCH_TERM_CHECK) {
-		if (aws_xml_child_text(rn, "nextToken", &token, err) != 0)
-			goto out;
-		if (rt_next_page(a, token) != 0) {
-			si_err_set(err, SI_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	free(token);
-	xmlFreeDoc(doc);
-	return rc;
+	s_keep_init(k, a, &w.kp);
+	l.token = w.kp.kind != SEARCH_TERM_CHECK ? "nextToken" : NULL;
+	return qx_walk(a, body, len, &l, s_item, &w, err);
 }
 
 /* ---- helpers for the kinds ----------------------------------------------- */
 
-int rt_ec2_set(char **slot, const xmlNode *item, const char *elem, struct si_err *err)
-{
-	char *v = NULL;
-
-	if (aws_xml_child_text(item, elem, &v, err) != 0)
-		return -1;
-	free(*slot);
-	*slot = v;
-	return 0;
-}
-
-int rt_ec2_field(struct res_resource *r, const char *label, const xmlNode *item,
-		 const char *elem, struct si_err *err)
-{
-	char *v = NULL;
-	int rc;
-
-	if (aws_xml_child_text(item, elem, &v, err) != 0)
-		return -1;
-	rc = res_add_field(r, label, v, err);
-	free(v);
-	return rc;
-}
-
-int rt_ec2_flag(struct res_resource *r, const char *label, const xmlNode *item,
-		const char *elem, struct si_err *err)
-{
-	char *v = NULL;
-	const char *shown;
-	int rc;
-
-	if (aws_xml_child_text(item, elem, &v, err) != 0)
-		return -1;
-	shown = v == NULL ? NULL : strcmp(v, "true") == 0 ? "yes"
-				  : strcmp(v, "false") == 0 ? "no" : v;
-	rc = res_add_field(r, label, shown, err);
-	free(v);
-	return rc;
-}
-
-int rt_ec2_field_unit(struct res_resource *r, const char *label, const xmlNode *item,
-		      const char *elem, const char *suffix, struct si_err *err)
-{
-	char *v = NULL, *shown = NULL;
-	size_t n;
-	int rc = -1;
-
-	if (aws_xml_child_text(item, elem, &v, err) != 0)
-		return -1;
-	if (v == NULL)
-		return 0;
-	n = strlen(v) + strlen(suffix) + 1;
-	shown = malloc(n);
-	if (shown == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-	} else {
-		snprintf(shown, n, "%s%s", v, suffix);   /* n is exact */
-		rc = res_add_field(r, label, shown, err);
-	}
-	free(v);
-	free(shown);
-	return rc;
-}
-
-int rt_ec2_rel(struct res_resource *r, const char *kind, const char *type,
-	       const xmlNode *item, const char *id_elem, const char *detail_elem,
-	       struct si_err *err)
-{
-	char *id = NULL, *detail = NULL;
-	int rc = -1;
-
-	if ((id_elem != NULL ? aws_xml_child_text(item, id_elem, &id, err)
-			     : aws_xml_text(item, &id, err)) == 0 &&
-	    (detail_elem == NULL || aws_xml_child_text(item, detail_elem, &detail, err) == 0))
-		rc = res_add_rel(r, kind, type, id, detail, err);
-	free(id);
-	free(detail);
-	return rc;
-}
-
-int rt_ec2_items(const xmlNode *set, size_t max, const char *what, size_t *n,
-		 struct si_err *err)
-{
-	*n = 0;
-	if (set == NULL)
-		return 0;
-	if (aws_xml_count(set, "item", (size_t)-1, n, err) != 0)
-		return -1;
-	if (*n > max)
-		return si_err_set(err, SI_ERR_LIMIT, "more than %zu %s in one answer", max, what);
-	return 0;
-}
-
-/* Append s to out (holding *used of n bytes) after a ", " when not first;
- * 0, or -1 when it no longer fits (out then ends in ", …"). */
-static int s_join_one(char *out, size_t n, size_t *used, const char *s)
-{
-	int w;
-
-	size_t room;
-
-	if (n <= sizeof(s_ellipsis) + *used)
-		return -1;
-	room = n - sizeof(s_ellipsis) - *used;   /* what s_ellipsis may follow */
-	w = snprintf(out + *used, room, "%s%s", *used ? ", " : "", s);
-	if (w < 0 || (size_t)w >= room) {
-		/* the first value alone too long: just "…" */
-		size_t skip = *used ? 0 : SI_LITLEN(", ");
-
-		memcpy(out + *used, s_ellipsis + skip, sizeof(s_ellipsis) - skip);
-		return -1;
-	}
-	*used += (size_t)w;
-	return 0;
-}
-
-int rt_ec2_join_items(struct res_resource *r, const char *label, const xmlNode *set,
-		      const char *elem, struct si_err *err)
-{
-	char out[S_MAX_JOINED];
-	size_t used = 0, n;
-	int full = 0;
-
-	out[0] = '\0';
-	if (rt_ec2_items(set, S_MAX_NESTED, label, &n, err) != 0)
-		return -1;
-	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL && !full;
-	     it = aws_xml_next(it, "item")) {
-		char *v = NULL;
-
-		if ((elem != NULL ? aws_xml_child_text(it, elem, &v, err)
-				  : aws_xml_text(it, &v, err)) != 0)
-			return -1;
-		if (v != NULL)
-			full = s_join_one(out, sizeof(out), &used, v) != 0;
-		free(v);
-	}
-	return res_add_field(r, label, out, err);
-}
-
 int rt_ec2_join_addrs(struct res_resource *r, const char *label, int family,
 		      struct si_err *err)
 {
-	char out[S_MAX_JOINED];
-	size_t used = 0;
+	struct qx_joined j;
 
-	out[0] = '\0';
+	qx_joined_init(&j);
 	for (size_t i = 0; i < r->n_addrs; i++) {
 		int v6 = strchr(r->addrs[i], ':') != NULL;
 
-		if ((family == 6) != v6)
-			continue;
-		if (s_join_one(out, sizeof(out), &used, r->addrs[i]) != 0)
+		if ((family == 6) == v6 && qx_joined_add(&j, r->addrs[i]) != 0)
 			break;
 	}
-	return res_add_field(r, label, out, err);
+	return res_add_field(r, label, j.text, err);
 }
 
 void rt_ec2_console(const struct res_resource *r, const char *region, const char *console,
 		    const char *page, const char *key, char *out, size_t n)
 {
-	int w;
+	char fragment[S_MAX_ROOT];
+	int w = snprintf(fragment, sizeof(fragment), "%s:%s=", page, key);
 
-	if (n == 0)
-		return;
-	out[0] = '\0';
-	if (r->id == NULL || region == NULL || region[0] == '\0')
-		return;
-	w = snprintf(out, n, "https://%s.console.aws.amazon.com/%s/home?region=%s#%s:%s=%s",
-		     region, console, region, page, key, r->id);
-	if (w < 0 || (size_t)w >= n)
+	if (n > 0)
 		out[0] = '\0';
+	if (r->id == NULL || w < 0 || (size_t)w >= sizeof(fragment))
+		return;
+	qx_console_url(out, n, region, console, fragment, r->id, NULL, 0);
 }
 
 void rt_ec2_summary(char *out, size_t n, const char *const *parts, size_t k)
@@ -660,7 +460,7 @@ static int s_blocks(struct res_resource *r, const xmlNode *set, const char *elem
 {
 	size_t n;
 
-	if (rt_ec2_items(set, S_MAX_NESTED, elem, &n, err) != 0)
+	if (qx_count(set, "item", S_MAX_NESTED, elem, &n, err) != 0)
 		return -1;
 	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
 	     it = aws_xml_next(it, "item")) {
@@ -699,7 +499,7 @@ static int s_rule_count(struct res_resource *r, const char *label, const xmlNode
 	char buf[24];
 	size_t n;
 
-	if (rt_ec2_items(set, S_MAX_RULES, "rules", &n, err) != 0)
+	if (qx_count(set, "item", S_MAX_RULES, "rules", &n, err) != 0)
 		return -1;
 	snprintf(buf, sizeof(buf), "%zu", n);
 	return res_add_field(r, label, buf, err);
@@ -709,13 +509,13 @@ static int s_sg_fill(struct rt_answer *a, const xmlNode *it, struct res_resource
 		     struct si_err *err)
 {
 	(void)a;
-	if (rt_ec2_set(&r->arn, it, "securityGroupArn", err) != 0 ||
-	    rt_ec2_field(r, "Group name", it, "groupName", err) != 0 ||
-	    rt_ec2_field(r, "VPC", it, "vpcId", err) != 0 ||
-	    rt_ec2_field(r, "Description", it, "groupDescription", err) != 0 ||
+	if (qx_set(&r->arn, it, "securityGroupArn", err) != 0 ||
+	    qx_field(r, "Group name", it, "groupName", err) != 0 ||
+	    qx_field(r, "VPC", it, "vpcId", err) != 0 ||
+	    qx_field(r, "Description", it, "groupDescription", err) != 0 ||
 	    s_rule_count(r, "Inbound rules", aws_xml_child(it, "ipPermissions"), err) != 0 ||
 	    s_rule_count(r, "Outbound rules", aws_xml_child(it, "ipPermissionsEgress"), err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0)
+	    qx_field(r, "Owner", it, "ownerId", err) != 0)
 		return -1;
 	return 0;
 }
@@ -778,27 +578,20 @@ const struct rt_type rt_security_group = {
 static int s_subnet_fill(struct rt_answer *a, const xmlNode *it, struct res_resource *r,
 			 struct si_err *err)
 {
-	char *cidr = NULL;
-	int rc;
-
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "state", err) != 0 ||
-	    rt_ec2_set(&r->arn, it, "subnetArn", err) != 0 ||
-	    rt_ec2_field(r, "VPC", it, "vpcId", err) != 0 ||
-	    rt_ec2_field(r, "AZ", it, "availabilityZone", err) != 0 ||
-	    aws_xml_child_text(it, "cidrBlock", &cidr, err) != 0)
-		return -1;
-	rc = res_add_addr(r, cidr, err);
-	free(cidr);
-	if (rc != 0 ||
+	if (qx_set(&r->state, it, "state", err) != 0 ||
+	    qx_set(&r->arn, it, "subnetArn", err) != 0 ||
+	    qx_field(r, "VPC", it, "vpcId", err) != 0 ||
+	    qx_field(r, "AZ", it, "availabilityZone", err) != 0 ||
+	    qx_addr(r, it, "cidrBlock", err) != 0 ||
 	    s_blocks(r, aws_xml_child(it, "ipv6CidrBlockAssociationSet"), "ipv6CidrBlock",
 		     "ipv6CidrBlockState/state", err) != 0 ||
 	    rt_ec2_join_addrs(r, "CIDR", 4, err) != 0 ||
 	    rt_ec2_join_addrs(r, "IPv6 CIDR", 6, err) != 0 ||
-	    rt_ec2_field(r, "Free IPs", it, "availableIpAddressCount", err) != 0 ||
-	    rt_ec2_flag(r, "Default", it, "defaultForAz", err) != 0 ||
-	    rt_ec2_flag(r, "Public IP on launch", it, "mapPublicIpOnLaunch", err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0)
+	    qx_field(r, "Free IPs", it, "availableIpAddressCount", err) != 0 ||
+	    qx_flag(r, "Default", it, "defaultForAz", err) != 0 ||
+	    qx_flag(r, "Public IP on launch", it, "mapPublicIpOnLaunch", err) != 0 ||
+	    qx_field(r, "Owner", it, "ownerId", err) != 0)
 		return -1;
 	return 0;
 }
@@ -861,27 +654,19 @@ const struct rt_type rt_subnet = {
 static int s_vpc_fill(struct rt_answer *a, const xmlNode *it, struct res_resource *r,
 		      struct si_err *err)
 {
-	char *cidr = NULL;
-	int rc;
-
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "state", err) != 0 ||
-	    aws_xml_child_text(it, "cidrBlock", &cidr, err) != 0)
-		return -1;
 	/* The primary block first: it heads the "CIDR" field. */
-	rc = res_add_addr(r, cidr, err);
-	free(cidr);
-	if (rc != 0 ||
+	if (qx_set(&r->state, it, "state", err) != 0 || qx_addr(r, it, "cidrBlock", err) != 0 ||
 	    s_blocks(r, aws_xml_child(it, "cidrBlockAssociationSet"), "cidrBlock",
 		     "cidrBlockState/state", err) != 0 ||
 	    s_blocks(r, aws_xml_child(it, "ipv6CidrBlockAssociationSet"), "ipv6CidrBlock",
 		     "ipv6CidrBlockState/state", err) != 0 ||
 	    rt_ec2_join_addrs(r, "CIDR", 4, err) != 0 ||
 	    rt_ec2_join_addrs(r, "IPv6 CIDR", 6, err) != 0 ||
-	    rt_ec2_flag(r, "Default", it, "isDefault", err) != 0 ||
-	    rt_ec2_field(r, "Tenancy", it, "instanceTenancy", err) != 0 ||
-	    rt_ec2_field(r, "DHCP options", it, "dhcpOptionsId", err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0)
+	    qx_flag(r, "Default", it, "isDefault", err) != 0 ||
+	    qx_field(r, "Tenancy", it, "instanceTenancy", err) != 0 ||
+	    qx_field(r, "DHCP options", it, "dhcpOptionsId", err) != 0 ||
+	    qx_field(r, "Owner", it, "ownerId", err) != 0)
 		return -1;
 	return 0;
 }
@@ -942,23 +727,14 @@ static int s_nat_addresses(struct res_resource *r, const xmlNode *set, struct si
 {
 	size_t n;
 
-	if (rt_ec2_items(set, S_MAX_NESTED, "NAT addresses", &n, err) != 0)
+	if (qx_count(set, "item", S_MAX_NESTED, "NAT addresses", &n, err) != 0)
 		return -1;
 	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
-	     it = aws_xml_next(it, "item")) {
-		char *priv = NULL, *pub = NULL;
-		int rc = -1;
-
-		if (aws_xml_child_text(it, "privateIp", &priv, err) == 0 &&
-		    aws_xml_child_text(it, "publicIp", &pub, err) == 0 &&
-		    res_add_addr(r, priv, err) == 0 && res_add_addr(r, pub, err) == 0)
-			rc = rt_ec2_rel(r, "interface", "network-interface", it,
-					"networkInterfaceId", "privateIp", err);
-		free(priv);
-		free(pub);
-		if (rc != 0)
+	     it = aws_xml_next(it, "item"))
+		if (qx_addr(r, it, "privateIp", err) != 0 || qx_addr(r, it, "publicIp", err) != 0 ||
+		    qx_rel(r, "interface", "network-interface", it, "networkInterfaceId",
+			   "privateIp", err) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -968,16 +744,16 @@ static int s_nat_fill(struct rt_answer *a, const xmlNode *it, struct res_resourc
 	const xmlNode *addrs = aws_xml_child(it, "natGatewayAddressSet");
 
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "state", err) != 0 ||
-	    rt_ec2_set(&r->created, it, "createTime", err) != 0 ||
-	    rt_ec2_field(r, "Connectivity", it, "connectivityType", err) != 0 ||
-	    rt_ec2_field(r, "Subnet", it, "subnetId", err) != 0 ||
-	    rt_ec2_field(r, "VPC", it, "vpcId", err) != 0 ||
+	if (qx_set(&r->state, it, "state", err) != 0 ||
+	    qx_set(&r->created, it, "createTime", err) != 0 ||
+	    qx_field(r, "Connectivity", it, "connectivityType", err) != 0 ||
+	    qx_field(r, "Subnet", it, "subnetId", err) != 0 ||
+	    qx_field(r, "VPC", it, "vpcId", err) != 0 ||
 	    s_nat_addresses(r, addrs, err) != 0 ||
-	    rt_ec2_join_items(r, "Public IP", addrs, "publicIp", err) != 0 ||
-	    rt_ec2_join_items(r, "Private IP", addrs, "privateIp", err) != 0 ||
-	    rt_ec2_join_items(r, "Allocation", addrs, "allocationId", err) != 0 ||
-	    rt_ec2_field(r, "Failure", it, "failureMessage", err) != 0)
+	    qx_join(r, "Public IP", addrs, "item", "publicIp", S_MAX_NESTED, err) != 0 ||
+	    qx_join(r, "Private IP", addrs, "item", "privateIp", S_MAX_NESTED, err) != 0 ||
+	    qx_join(r, "Allocation", addrs, "item", "allocationId", S_MAX_NESTED, err) != 0 ||
+	    qx_field(r, "Failure", it, "failureMessage", err) != 0)
 		return -1;
 	return 0;
 }
@@ -1040,19 +816,13 @@ const struct rt_type rt_nat_gateway = {
 static int s_igw_fill(struct rt_answer *a, const xmlNode *it, struct res_resource *r,
 		      struct si_err *err)
 {
-	const xmlNode *set = aws_xml_child(it, "attachmentSet");
 	int attached = 0;
-	size_t n;
 
 	(void)a;
-	if (rt_ec2_items(set, S_MAX_NESTED, "attachments", &n, err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0)
+	if (qx_field(r, "Owner", it, "ownerId", err) != 0 ||
+	    qx_rels(r, "attached to", "vpc", aws_xml_child(it, "attachmentSet"), "item", "vpcId",
+		    "state", S_MAX_NESTED, err) != 0)
 		return -1;
-	for (const xmlNode *at = aws_xml_child(set, "item"); at != NULL;
-	     at = aws_xml_next(at, "item")) {
-		if (rt_ec2_rel(r, "attached to", "vpc", at, "vpcId", "state", err) != 0)
-			return -1;
-	}
 	for (size_t i = 0; i < r->n_rels; i++)
 		if (r->rels[i].detail != NULL && (strcmp(r->rels[i].detail, "available") == 0 ||
 						  strcmp(r->rels[i].detail, "attached") == 0))
@@ -1108,57 +878,21 @@ const struct rt_type rt_internet_gateway = {
 
 /* ---- VPC endpoints ------------------------------------------------------- */
 
-/* Bare id lists (<subnetIdSet><item>subnet-…</item>) as relations. */
-static int s_rel_list(struct res_resource *r, const char *kind, const char *type,
-		      const xmlNode *set, struct si_err *err)
-{
-	size_t n;
-
-	if (rt_ec2_items(set, S_MAX_NESTED, kind, &n, err) != 0)
-		return -1;
-	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
-	     it = aws_xml_next(it, "item"))
-		if (rt_ec2_rel(r, kind, type, it, NULL, NULL, err) != 0)
-			return -1;
-	return 0;
-}
-
 /* groupSet/item/{groupId,groupName}: relations named by the group. */
 static int s_vpce_groups(struct res_resource *r, const xmlNode *set, struct si_err *err)
 {
 	size_t n;
 
-	if (rt_ec2_items(set, S_MAX_NESTED, "security groups", &n, err) != 0)
+	if (qx_count(set, "item", S_MAX_NESTED, "security groups", &n, err) != 0)
 		return -1;
 	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
 	     it = aws_xml_next(it, "item")) {
 		size_t before = r->n_rels;
 
-		if (rt_ec2_rel(r, "security group", "security-group", it, "groupId", NULL,
-			       err) != 0)
+		if (qx_rel(r, "security group", "security-group", it, "groupId", NULL, err) != 0)
 			return -1;
 		if (r->n_rels > before &&
-		    rt_ec2_set(&r->rels[before].name, it, "groupName", err) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int s_vpce_dns(struct res_resource *r, const xmlNode *set, struct si_err *err)
-{
-	size_t n;
-
-	if (rt_ec2_items(set, RES_MAX_DNS, "DNS entries", &n, err) != 0)
-		return -1;
-	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
-	     it = aws_xml_next(it, "item")) {
-		char *name = NULL;
-		int rc = -1;
-
-		if (aws_xml_child_text(it, "dnsName", &name, err) == 0)
-			rc = res_add_dns(r, name, err);
-		free(name);
-		if (rc != 0)
+		    qx_set(&r->rels[before].name, it, "groupName", err) != 0)
 			return -1;
 	}
 	return 0;
@@ -1170,18 +904,21 @@ static int s_vpce_fill(struct rt_answer *a, const xmlNode *it, struct res_resour
 		       struct si_err *err)
 {
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "state", err) != 0 ||
-	    rt_ec2_set(&r->created, it, "creationTimestamp", err) != 0 ||
-	    rt_ec2_field(r, "Service", it, "serviceName", err) != 0 ||
-	    rt_ec2_field(r, "Type", it, "vpcEndpointType", err) != 0 ||
-	    rt_ec2_field(r, "VPC", it, "vpcId", err) != 0 ||
-	    rt_ec2_flag(r, "Private DNS", it, "privateDnsEnabled", err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0 ||
-	    s_vpce_dns(r, aws_xml_child(it, "dnsEntrySet"), err) != 0 ||
-	    s_rel_list(r, "subnet", "subnet", aws_xml_child(it, "subnetIdSet"), err) != 0 ||
-	    s_rel_list(r, "interface", "network-interface",
-		       aws_xml_child(it, "networkInterfaceIdSet"), err) != 0 ||
-	    s_rel_list(r, "route table", NULL, aws_xml_child(it, "routeTableIdSet"), err) != 0 ||
+	if (qx_set(&r->state, it, "state", err) != 0 ||
+	    qx_set(&r->created, it, "creationTimestamp", err) != 0 ||
+	    qx_field(r, "Service", it, "serviceName", err) != 0 ||
+	    qx_field(r, "Type", it, "vpcEndpointType", err) != 0 ||
+	    qx_field(r, "VPC", it, "vpcId", err) != 0 ||
+	    qx_flag(r, "Private DNS", it, "privateDnsEnabled", err) != 0 ||
+	    qx_field(r, "Owner", it, "ownerId", err) != 0 ||
+	    qx_dns_all(r, aws_xml_child(it, "dnsEntrySet"), "item", "dnsName", RES_MAX_DNS,
+		       err) != 0 ||
+	    qx_rels(r, "subnet", "subnet", aws_xml_child(it, "subnetIdSet"), "item", NULL, NULL,
+		    S_MAX_NESTED, err) != 0 ||
+	    qx_rels(r, "interface", "network-interface", aws_xml_child(it, "networkInterfaceIdSet"),
+		    "item", NULL, NULL, S_MAX_NESTED, err) != 0 ||
+	    qx_rels(r, "route table", NULL, aws_xml_child(it, "routeTableIdSet"), "item", NULL,
+		    NULL, S_MAX_NESTED, err) != 0 ||
 	    s_vpce_groups(r, aws_xml_child(it, "groupSet"), err) != 0)
 		return -1;
 	return 0;
@@ -1295,12 +1032,12 @@ static int s_tgw_fill(struct rt_answer *a, const xmlNode *it, struct res_resourc
 		      struct si_err *err)
 {
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "state", err) != 0 ||
-	    rt_ec2_set(&r->created, it, "creationTime", err) != 0 ||
-	    rt_ec2_set(&r->arn, it, "transitGatewayArn", err) != 0 ||
-	    rt_ec2_field(r, "Description", it, "description", err) != 0 ||
-	    rt_ec2_field(r, "ASN", it, "options/amazonSideAsn", err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0)
+	if (qx_set(&r->state, it, "state", err) != 0 ||
+	    qx_set(&r->created, it, "creationTime", err) != 0 ||
+	    qx_set(&r->arn, it, "transitGatewayArn", err) != 0 ||
+	    qx_field(r, "Description", it, "description", err) != 0 ||
+	    qx_field(r, "ASN", it, "options/amazonSideAsn", err) != 0 ||
+	    qx_field(r, "Owner", it, "ownerId", err) != 0)
 		return -1;
 	return 0;
 }

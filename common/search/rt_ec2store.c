@@ -43,24 +43,18 @@ enum { S_STEP_VOLUME_INSTANCES = RT_EC2_STEP_OWN };
 static int s_volume_fill(struct rt_answer *a, const xmlNode *it, struct res_resource *r,
 			 struct si_err *err)
 {
-	const xmlNode *set = aws_xml_child(it, "attachmentSet");
-	size_t n;
-
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "status", err) != 0 ||
-	    rt_ec2_set(&r->created, it, "createTime", err) != 0 ||
-	    rt_ec2_field_unit(r, "Size", it, "size", " GiB", err) != 0 ||
-	    rt_ec2_field(r, "Type", it, "volumeType", err) != 0 ||
-	    rt_ec2_field(r, "IOPS", it, "iops", err) != 0 ||
-	    rt_ec2_field(r, "AZ", it, "availabilityZone", err) != 0 ||
-	    rt_ec2_flag(r, "Encrypted", it, "encrypted", err) != 0 ||
-	    rt_ec2_field(r, "Snapshot", it, "snapshotId", err) != 0 ||
-	    rt_ec2_items(set, S_MAX_ATTACH, "attachments", &n, err) != 0)
+	if (qx_set(&r->state, it, "status", err) != 0 ||
+	    qx_set(&r->created, it, "createTime", err) != 0 ||
+	    qx_field_unit(r, "Size", it, "size", " GiB", err) != 0 ||
+	    qx_field(r, "Type", it, "volumeType", err) != 0 ||
+	    qx_field(r, "IOPS", it, "iops", err) != 0 ||
+	    qx_field(r, "AZ", it, "availabilityZone", err) != 0 ||
+	    qx_flag(r, "Encrypted", it, "encrypted", err) != 0 ||
+	    qx_field(r, "Snapshot", it, "snapshotId", err) != 0 ||
+	    qx_rels(r, "attached to", "instance", aws_xml_child(it, "attachmentSet"), "item",
+		    "instanceId", "device", S_MAX_ATTACH, err) != 0)
 		return -1;
-	for (const xmlNode *at = aws_xml_child(set, "item"); at != NULL;
-	     at = aws_xml_next(at, "item"))
-		if (rt_ec2_rel(r, "attached to", "instance", at, "instanceId", "device", err) != 0)
-			return -1;
 	return 0;
 }
 
@@ -92,43 +86,6 @@ static int s_volume_placed(struct rt_answer *a, size_t index, const struct res_r
 	return 0;
 }
 
-/* Name every "attached to" relation of r that points at instance id. */
-static int s_name_rels(struct res_resource *r, const char *id, const char *name,
-		       struct si_err *err)
-{
-	for (size_t k = 0; k < r->n_rels; k++) {
-		struct res_rel *rel = &r->rels[k];
-
-		if (rel->type != NULL && strcmp(rel->type, "instance") == 0 &&
-		    strcmp(rel->id, id) == 0 && res_set(&rel->name, name, err) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* The follow-up's answer: the attached instances, for their Name tags. */
-static int s_volume_instances(struct rt_answer *a, const char *body, size_t len,
-			      struct si_err *err)
-{
-	struct ec2_instance_list l;
-	struct res_resource *r;
-	int rc = 0;
-
-	memset(&l, 0, sizeof(l));
-	if (aws_xml_parse_describe_instances(body, len, &l, err) != 0)
-		return -1;
-	r = rt_resource(a, a->parent);
-	for (size_t i = 0; r != NULL && i < l.n && rc == 0; i++) {
-		const struct ec2_instance *in = &l.items[i];
-		const char *name = ec2_tag_get(in->tags, in->n_tags, "Name");
-
-		if (in->instance_id != NULL && name != NULL)
-			rc = s_name_rels(r, in->instance_id, name, err);
-	}
-	ec2_instance_list_free(&l);
-	return rc;
-}
-
 static const struct rt_ec2_kind s_volume = {
 	.type = &rt_volume, .action = "DescribeVolumes", .set = "volumeSet",
 	.id_elem = "volumeId", .id_filter = "volume-id", .page_size = S_PAGE,
@@ -144,7 +101,7 @@ static int s_volume_answer(struct rt_answer *a, const char *body, size_t len,
 			   struct si_err *err)
 {
 	if (a->step == S_STEP_VOLUME_INSTANCES)
-		return s_volume_instances(a, body, len, err);
+		return qx_name_instances(a, body, len, err);
 	return rt_ec2_answer(&s_volume, a, body, len, err);
 }
 
@@ -197,49 +154,27 @@ const struct rt_type rt_volume = {
 
 /* ---- AMIs ---------------------------------------------------------------- */
 
-/* blockDeviceMapping/item: each EBS snapshot a relation (detail: the
- * device it backs). */
-static int s_image_snapshots(struct res_resource *r, const xmlNode *set, struct si_err *err)
-{
-	size_t n;
-
-	if (rt_ec2_items(set, S_MAX_MAPPINGS, "block device mappings", &n, err) != 0)
-		return -1;
-	for (const xmlNode *it = aws_xml_child(set, "item"); it != NULL;
-	     it = aws_xml_next(it, "item")) {
-		char *dev = NULL, *snap = NULL;
-		int rc = -1;
-
-		if (aws_xml_child_text(it, "deviceName", &dev, err) == 0 &&
-		    aws_xml_child_text(it, "ebs/snapshotId", &snap, err) == 0)
-			rc = res_add_rel(r, "snapshot", "snapshot", snap, dev, err);
-		free(dev);
-		free(snap);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* Element names are the model's (botocore ec2 2016-11-15): the state is
  * imageState and the owner imageOwnerId, not state / ownerId. */
 static int s_image_fill(struct rt_answer *a, const xmlNode *it, struct res_resource *r,
 			struct si_err *err)
 {
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "imageState", err) != 0 ||
-	    rt_ec2_set(&r->created, it, "creationDate", err) != 0 ||
-	    rt_ec2_field(r, "AMI name", it, "name", err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "imageOwnerId", err) != 0 ||
-	    rt_ec2_field(r, "Owner alias", it, "imageOwnerAlias", err) != 0 ||
-	    rt_ec2_field(r, "Architecture", it, "architecture", err) != 0 ||
-	    rt_ec2_field(r, "Platform", it, "platformDetails", err) != 0 ||
-	    rt_ec2_field(r, "Description", it, "description", err) != 0 ||
-	    rt_ec2_field(r, "Root device", it, "rootDeviceType", err) != 0 ||
-	    rt_ec2_field(r, "Virtualization", it, "virtualizationType", err) != 0 ||
-	    rt_ec2_flag(r, "Public", it, "isPublic", err) != 0 ||
-	    rt_ec2_field(r, "Location", it, "imageLocation", err) != 0 ||
-	    s_image_snapshots(r, aws_xml_child(it, "blockDeviceMapping"), err) != 0)
+	if (qx_set(&r->state, it, "imageState", err) != 0 ||
+	    qx_set(&r->created, it, "creationDate", err) != 0 ||
+	    qx_field(r, "AMI name", it, "name", err) != 0 ||
+	    qx_field(r, "Owner", it, "imageOwnerId", err) != 0 ||
+	    qx_field(r, "Owner alias", it, "imageOwnerAlias", err) != 0 ||
+	    qx_field(r, "Architecture", it, "architecture", err) != 0 ||
+	    qx_field(r, "Platform", it, "platformDetails", err) != 0 ||
+	    qx_field(r, "Description", it, "description", err) != 0 ||
+	    qx_field(r, "Root device", it, "rootDeviceType", err) != 0 ||
+	    qx_field(r, "Virtualization", it, "virtualizationType", err) != 0 ||
+	    qx_flag(r, "Public", it, "isPublic", err) != 0 ||
+	    qx_field(r, "Location", it, "imageLocation", err) != 0 ||
+	    /* each EBS snapshot a relation, detail: the device it backs */
+	    qx_rels(r, "snapshot", "snapshot", aws_xml_child(it, "blockDeviceMapping"), "item",
+		    "ebs/snapshotId", "deviceName", S_MAX_MAPPINGS, err) != 0)
 		return -1;
 	return 0;
 }
@@ -314,14 +249,14 @@ static int s_snapshot_fill(struct rt_answer *a, const xmlNode *it, struct res_re
 			   struct si_err *err)
 {
 	(void)a;
-	if (rt_ec2_set(&r->state, it, "status", err) != 0 ||
-	    rt_ec2_set(&r->created, it, "startTime", err) != 0 ||
-	    rt_ec2_rel(r, "volume", "volume", it, "volumeId", NULL, err) != 0 ||
-	    rt_ec2_field_unit(r, "Size", it, "volumeSize", " GiB", err) != 0 ||
-	    rt_ec2_field(r, "Progress", it, "progress", err) != 0 ||
-	    rt_ec2_field(r, "Owner", it, "ownerId", err) != 0 ||
-	    rt_ec2_field(r, "Description", it, "description", err) != 0 ||
-	    rt_ec2_flag(r, "Encrypted", it, "encrypted", err) != 0)
+	if (qx_set(&r->state, it, "status", err) != 0 ||
+	    qx_set(&r->created, it, "startTime", err) != 0 ||
+	    qx_rel(r, "volume", "volume", it, "volumeId", NULL, err) != 0 ||
+	    qx_field_unit(r, "Size", it, "volumeSize", " GiB", err) != 0 ||
+	    qx_field(r, "Progress", it, "progress", err) != 0 ||
+	    qx_field(r, "Owner", it, "ownerId", err) != 0 ||
+	    qx_field(r, "Description", it, "description", err) != 0 ||
+	    qx_flag(r, "Encrypted", it, "encrypted", err) != 0)
 		return -1;
 	return 0;
 }
@@ -387,11 +322,11 @@ static int s_lt_fill(struct rt_answer *a, const xmlNode *it, struct res_resource
 		     struct si_err *err)
 {
 	(void)a;
-	if (rt_ec2_set(&r->created, it, "createTime", err) != 0 ||
-	    rt_ec2_field(r, "Template name", it, "launchTemplateName", err) != 0 ||
-	    rt_ec2_field(r, "Default version", it, "defaultVersionNumber", err) != 0 ||
-	    rt_ec2_field(r, "Latest version", it, "latestVersionNumber", err) != 0 ||
-	    rt_ec2_field(r, "Created by", it, "createdBy", err) != 0)
+	if (qx_set(&r->created, it, "createTime", err) != 0 ||
+	    qx_field(r, "Template name", it, "launchTemplateName", err) != 0 ||
+	    qx_field(r, "Default version", it, "defaultVersionNumber", err) != 0 ||
+	    qx_field(r, "Latest version", it, "latestVersionNumber", err) != 0 ||
+	    qx_field(r, "Created by", it, "createdBy", err) != 0)
 		return -1;
 	return 0;
 }

@@ -23,6 +23,7 @@
  * resources. Giving classic the same suffixes would not work: the
  * classifier (rt_by_dns) names one type per host.
  */
+#include "search/private/qxml.h"
 #include "search/private/types.h"
 
 #include <stdio.h>
@@ -75,18 +76,6 @@ enum s_step {
 };
 
 /* ---- requests -------------------------------------------------------- */
-
-/* The term names this target, or names none (ARNs and DNS names carry a
- * region, ARNs an account). */
-static int s_in_target(const struct rt_plan *p)
-{
-	const struct search_term *t = p->term;
-
-	if (t->region != NULL && strcmp(t->region, p->region) != 0)
-		return 0;
-	return t->account_id == NULL || p->account_id[0] == '\0' ||
-	       strcmp(t->account_id, p->account_id) == 0;
-}
 
 static int s_plan(struct rt_plan *p, const char *action, const char *version,
 		  const struct aws_query_param *q, size_t n, int step)
@@ -189,7 +178,7 @@ static int s_v2_plan(struct rt_plan *p)
 	const struct aws_query_param list[] = { { "PageSize", S_PAGE_SIZE } };
 	const struct aws_query_param arn[] = { { "LoadBalancerArns.member.1", t->value } };
 
-	if (!s_in_target(p))
+	if (!qx_in_target(p->term, p->region, p->account_id))
 		return 0;
 	switch (t->kind) {
 	case SEARCH_TERM_ARN:
@@ -219,7 +208,7 @@ static int s_clb_plan(struct rt_plan *p)
 	const struct aws_query_param name[] = { { "LoadBalancerNames.member.1", t->resource } };
 	const struct aws_query_param health[] = { { "LoadBalancerName", "slash-infra-check" } };
 
-	if (!s_in_target(p))
+	if (!qx_in_target(p->term, p->region, p->account_id))
 		return 0;
 	switch (t->kind) {
 	case SEARCH_TERM_ARN:
@@ -238,102 +227,6 @@ static int s_clb_plan(struct rt_plan *p)
 }
 
 /* ---- reading answers --------------------------------------------------- */
-
-/* Where one answer's items are: <root><result><list><item>…, the next
- * page's token beside the list, and how many items one answer may hold. */
-struct s_list {
-	const char *root;
-	const char *result;
-	const char *list;
-	const char *item;
-	size_t max;
-	const char *token;   /* NULL: the call is not paged */
-};
-
-typedef int (*s_item_fn)(struct rt_answer *a, const xmlNode *item, void *ctx,
-			 struct si_err *err);
-
-/* Read body as l says, hand each item to fn, then ask for the next page. */
-static int s_walk(struct rt_answer *a, const char *body, size_t len, const struct s_list *l,
-		  s_item_fn fn, void *ctx, struct si_err *err)
-{
-	const xmlNode *root, *res, *list;
-	xmlDocPtr doc = aws_xml_read(body, len, l->root, &root, err);
-	char *token = NULL;
-	size_t n;
-	int rc = -1;
-
-	if (doc == NULL)
-		return -1;
-	res = aws_xml_child(root, l->result);
-	list = aws_xml_child(res, l->list);
-	if (res == NULL) {
-		si_err_set(err, SI_ERR_INVALID, "<%s> without <%s>", l->root, l->result);
-		goto out;
-	}
-	if (aws_xml_count(list, l->item, l->max, &n, err) != 0)
-		goto out;
-	for (const xmlNode *m = aws_xml_child(list, l->item); m != NULL;
-	     m = aws_xml_next(m, l->item))
-		if (fn(a, m, ctx, err) != 0)
-			goto out;
-	if (l->token != NULL && aws_xml_child_text(res, l->token, &token, err) != 0)
-		goto out;
-	if (rt_next_page(a, token) != 0) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(token);
-	xmlFreeDoc(doc);
-	return rc;
-}
-
-/* The text at path under n as field label of r (absent: no field). */
-static int s_field(struct res_resource *r, const char *label, const xmlNode *n,
-		   const char *path, struct si_err *err)
-{
-	char *v;
-	int rc;
-
-	if (aws_xml_child_text(n, path, &v, err) != 0)
-		return -1;
-	rc = res_add_field(r, label, v, err);
-	free(v);
-	return rc;
-}
-
-/* The items of list (each one's own text, or its child sub) joined by
- * ", " as field label of r. */
-static int s_list_field(struct res_resource *r, const char *label, const xmlNode *list,
-			const char *sub, struct si_err *err)
-{
-	struct si_buf b;
-	size_t n;
-	int rc = -1;
-
-	if (aws_xml_count(list, "member", S_MAX_LIST, &n, err) != 0)
-		return -1;
-	si_buf_init(&b, S_MAX_FIELD);
-	for (const xmlNode *m = aws_xml_child(list, "member"); m != NULL;
-	     m = aws_xml_next(m, "member")) {
-		char *v;
-		int k = sub != NULL ? aws_xml_child_text(m, sub, &v, err)
-				    : aws_xml_text(m, &v, err);
-
-		if (k != 0)
-			goto out;
-		k = v != NULL ? si_buf_printf(&b, err, "%s%s", b.len ? ", " : "", v) : 0;
-		free(v);
-		if (k != 0)
-			goto out;
-	}
-	rc = b.len ? res_add_field(r, label, b.data, err) : 0;
-out:
-	si_buf_free(&b, 0);
-	return rc;
-}
 
 /* Whether the load balancer called name with DNS name dns is what the
  * term asks for. An ARN or name lookup asked AWS for exactly this one.
@@ -418,34 +311,31 @@ static int s_v2_zones(struct res_resource *r, const xmlNode *lb, struct si_err *
 	const xmlNode *azs = aws_xml_child(lb, "AvailabilityZones");
 	size_t n;
 
-	if (s_list_field(r, "Zones", azs, "ZoneName", err) != 0 ||
-	    s_list_field(r, "Subnets", azs, "SubnetId", err) != 0)
+	if (qx_join(r, "Zones", azs, "member", "ZoneName", S_MAX_LIST, err) != 0 ||
+	    qx_join(r, "Subnets", azs, "member", "SubnetId", S_MAX_LIST, err) != 0)
 		return -1;
 	for (const xmlNode *z = aws_xml_child(azs, "member"); z != NULL;
 	     z = aws_xml_next(z, "member")) {
 		const xmlNode *addrs = aws_xml_child(z, "LoadBalancerAddresses");
 
-		if (aws_xml_count(addrs, "member", S_MAX_LIST, &n, err) != 0)
+		if (qx_count(addrs, "member", S_MAX_LIST, NULL, &n, err) != 0)
 			return -1;
 		for (const xmlNode *m = aws_xml_child(addrs, "member"); m != NULL;
-		     m = aws_xml_next(m, "member")) {
-			for (size_t k = 0; k < sizeof(addr_names) / sizeof(addr_names[0]); k++) {
-				char *v;
-				int rc;
-
-				if (aws_xml_child_text(m, addr_names[k], &v, err) != 0)
+		     m = aws_xml_next(m, "member"))
+			for (size_t k = 0; k < sizeof(addr_names) / sizeof(addr_names[0]); k++)
+				if (qx_addr(r, m, addr_names[k], err) != 0)
 					return -1;
-				rc = res_add_addr(r, v, err);
-				free(v);
-				if (rc != 0)
-					return -1;
-			}
-		}
 	}
 	return 0;
 }
 
 /* ---- v2 ------------------------------------------------------------------ */
+
+/* A load balancer's id is its name (what a user pastes); the ARN is
+ * beside it. */
+static const struct qx_ident s_v2_ident = {
+	"LoadBalancerName", "LoadBalancerName", "LoadBalancerArn", "State/Code", "CreatedTime"
+};
 
 /* One <member> of a v2 DescribeLoadBalancers answer: the card when the
  * term wants it, then its listeners and target groups asked for. Why the
@@ -469,18 +359,15 @@ static int s_v2_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_e
 	if (r == NULL)
 		goto out;   /* the search holds all it may: stop adding */
 	rc = -1;
-	if (res_set(&r->id, name, err) != 0 || res_set(&r->name, name, err) != 0 ||
-	    aws_xml_child_text(m, "LoadBalancerArn", &r->arn, err) != 0 ||
-	    aws_xml_child_text(m, "State/Code", &r->state, err) != 0 ||
-	    aws_xml_child_text(m, "CreatedTime", &r->created, err) != 0 ||
-	    s_field(r, "Scheme", m, "Scheme", err) != 0 ||
-	    s_field(r, "Type", m, "Type", err) != 0 ||
-	    s_field(r, "State reason", m, "State/Reason", err) != 0 ||
-	    s_field(r, "VPC", m, "VpcId", err) != 0 ||
+	if (qx_ident(r, m, &s_v2_ident, err) != 0 ||
+	    qx_field(r, "Scheme", m, "Scheme", err) != 0 ||
+	    qx_field(r, "Type", m, "Type", err) != 0 ||
+	    qx_field(r, "State reason", m, "State/Reason", err) != 0 ||
+	    qx_field(r, "VPC", m, "VpcId", err) != 0 ||
 	    res_add_field(r, "DNS name", dns, err) != 0 || res_add_dns(r, dns, err) != 0 ||
-	    s_field(r, "IP addresses", m, "IpAddressType", err) != 0 ||
-	    s_list_field(r, "Security groups", aws_xml_child(m, "SecurityGroups"), NULL,
-			 err) != 0 ||
+	    qx_field(r, "IP addresses", m, "IpAddressType", err) != 0 ||
+	    qx_join(r, "Security groups", aws_xml_child(m, "SecurityGroups"), "member", NULL,
+		    S_MAX_LIST, err) != 0 ||
 	    s_v2_zones(r, m, err) != 0)
 		goto out;
 	if (r->arn != NULL) {
@@ -629,36 +516,20 @@ out:
 	return rc;
 }
 
-static const struct s_list s_v2_lbs_list = {
-	"DescribeLoadBalancersResponse", "DescribeLoadBalancersResult", "LoadBalancers",
-	"member", S_MAX_PAGE, "NextMarker"
-};
-static const struct s_list s_v2_listeners_list = {
-	"DescribeListenersResponse", "DescribeListenersResult", "Listeners", "member",
-	S_MAX_PAGE, "NextMarker"
-};
-static const struct s_list s_v2_groups_list = {
-	"DescribeTargetGroupsResponse", "DescribeTargetGroupsResult", "TargetGroups", "member",
-	S_MAX_PAGE, "NextMarker"
-};
-static const struct s_list s_v2_health_list = {
-	"DescribeTargetHealthResponse", "DescribeTargetHealthResult",
-	"TargetHealthDescriptions", "member", S_MAX_TARGETS, NULL
-};
-
-/* The parameter name of the request a answers, or NULL. */
-static const char *s_param(const struct rt_answer *a, const char *name)
-{
-	for (size_t i = 0; i < a->n_params; i++)
-		if (strcmp(a->params[i].name, name) == 0)
-			return a->params[i].value;
-	return NULL;
-}
+static const struct qx_list s_v2_lbs_list =
+	QX_QUERY_LIST("DescribeLoadBalancers", "LoadBalancers", "member", S_MAX_PAGE, "NextMarker");
+static const struct qx_list s_v2_listeners_list =
+	QX_QUERY_LIST("DescribeListeners", "Listeners", "member", S_MAX_PAGE, "NextMarker");
+static const struct qx_list s_v2_groups_list =
+	QX_QUERY_LIST("DescribeTargetGroups", "TargetGroups", "member", S_MAX_PAGE, "NextMarker");
+static const struct qx_list s_v2_health_list =
+	QX_QUERY_LIST("DescribeTargetHealth", "TargetHealthDescriptions", "member",
+		      S_MAX_TARGETS, NULL);
 
 static int s_v2_health(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
 {
 	struct s_health h = { rt_resource(a, a->parent), NULL, NULL };
-	const char *arn = s_param(a, "TargetGroupArn");
+	const char *arn = qx_param(a, "TargetGroupArn");
 	size_t from;
 
 	for (size_t i = 0; arn != NULL && i < h.r->n_rels; i++)
@@ -668,7 +539,7 @@ static int s_v2_health(struct rt_answer *a, const char *body, size_t len, struct
 	h.rel_type = a->step == S_V2_HEALTH ? "instance"
 		     : a->step == S_V2_HEALTH_ALB ? rt_elbv2.name : NULL;
 	from = h.r->n_rels;
-	if (s_walk(a, body, len, &s_v2_health_list, s_v2_target, &h, err) != 0)
+	if (qx_walk(a, body, len, &s_v2_health_list, s_v2_target, &h, err) != 0)
 		return -1;
 	return s_follow_names(a, h.r, from, a->parent, err);
 }
@@ -692,7 +563,7 @@ static int s_clb_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_
 	si_buf_init(&b, S_MAX_FIELD);
 	if (aws_xml_child_text(m, "LoadBalancerName", &name, err) != 0 ||
 	    aws_xml_child_text(m, "DNSName", &dns, err) != 0 ||
-	    aws_xml_count(insts, "member", S_MAX_INSTANCES, &n, err) != 0)
+	    qx_count(insts, "member", S_MAX_INSTANCES, NULL, &n, err) != 0)
 		goto out;
 	rc = 0;
 	if (!s_keep(a->term, name, dns) || (r = rt_new_resource(a, &rt_elb_classic, &idx)) == NULL)
@@ -709,29 +580,21 @@ static int s_clb_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_
 	     s_arn(a->region, a->account_id, res, arn, sizeof(arn)) == 0 &&
 	     res_set(&r->arn, arn, err) != 0) ||
 	    aws_xml_child_text(m, "CreatedTime", &r->created, err) != 0 ||
-	    s_field(r, "Scheme", m, "Scheme", err) != 0 ||
+	    qx_field(r, "Scheme", m, "Scheme", err) != 0 ||
 	    res_add_field(r, "Type", "classic", err) != 0 ||
 	    res_add_field(r, "Listeners", b.data, err) != 0 ||
-	    s_field(r, "VPC", m, "VPCId", err) != 0 ||
+	    qx_field(r, "VPC", m, "VPCId", err) != 0 ||
 	    res_add_field(r, "DNS name", dns, err) != 0 || res_add_dns(r, dns, err) != 0 ||
-	    s_field(r, "Health check", m, "HealthCheck/Target", err) != 0 ||
-	    s_list_field(r, "Zones", aws_xml_child(m, "AvailabilityZones"), NULL, err) != 0 ||
-	    s_list_field(r, "Subnets", aws_xml_child(m, "Subnets"), NULL, err) != 0 ||
-	    s_list_field(r, "Security groups", aws_xml_child(m, "SecurityGroups"), NULL,
-			 err) != 0)
+	    qx_field(r, "Health check", m, "HealthCheck/Target", err) != 0 ||
+	    qx_join(r, "Zones", aws_xml_child(m, "AvailabilityZones"), "member", NULL, S_MAX_LIST,
+		    err) != 0 ||
+	    qx_join(r, "Subnets", aws_xml_child(m, "Subnets"), "member", NULL, S_MAX_LIST,
+		    err) != 0 ||
+	    qx_join(r, "Security groups", aws_xml_child(m, "SecurityGroups"), "member", NULL,
+		    S_MAX_LIST, err) != 0 ||
+	    qx_rels(r, "target", "instance", insts, "member", "InstanceId", NULL, S_MAX_INSTANCES,
+		    err) != 0)
 		goto out;
-	for (const xmlNode *x = aws_xml_child(insts, "member"); x != NULL;
-	     x = aws_xml_next(x, "member")) {
-		char *id;
-		int k;
-
-		if (aws_xml_child_text(x, "InstanceId", &id, err) != 0)
-			goto out;
-		k = res_add_rel(r, "target", "instance", id, NULL, err);
-		free(id);
-		if (k != 0)
-			goto out;
-	}
 	if (name != NULL) {
 		const struct aws_query_param q[] = { { "LoadBalancerName", name } };
 
@@ -786,39 +649,13 @@ out:
 	return rc;
 }
 
-static const struct s_list s_clb_lbs_list = {
-	"DescribeLoadBalancersResponse", "DescribeLoadBalancersResult",
-	"LoadBalancerDescriptions", "member", S_MAX_PAGE, "NextMarker"
-};
-static const struct s_list s_clb_health_list = {
-	"DescribeInstanceHealthResponse", "DescribeInstanceHealthResult", "InstanceStates",
-	"member", S_MAX_INSTANCES, NULL
-};
+static const struct qx_list s_clb_lbs_list =
+	QX_QUERY_LIST("DescribeLoadBalancers", "LoadBalancerDescriptions", "member",
+		      S_MAX_PAGE, "NextMarker");
+static const struct qx_list s_clb_health_list =
+	QX_QUERY_LIST("DescribeInstanceHealth", "InstanceStates", "member", S_MAX_INSTANCES, NULL);
 
 /* ---- answers ------------------------------------------------------------- */
-
-/* The Name tags of instance targets: the relations of the parent whose
- * instance EC2 described get its name. */
-static int s_names(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
-{
-	struct res_resource *r = rt_resource(a, a->parent);
-	struct ec2_instance_list l;
-	int rc = 0;
-
-	if (aws_xml_parse_describe_instances(body, len, &l, err) != 0)
-		return -1;
-	for (size_t i = 0; r != NULL && rc == 0 && i < l.n; i++) {
-		const struct ec2_instance *in = &l.items[i];
-		const char *name = ec2_tag_get(in->tags, in->n_tags, "Name");
-
-		for (size_t k = 0; name != NULL && rc == 0 && k < r->n_rels; k++)
-			if (r->rels[k].type != NULL && strcmp(r->rels[k].type, "instance") == 0 &&
-			    in->instance_id != NULL && strcmp(r->rels[k].id, in->instance_id) == 0)
-				rc = res_set(&r->rels[k].name, name, err);
-	}
-	ec2_instance_list_free(&l);
-	return rc;
-}
 
 /* The listeners of one load balancer, one field however many pages. */
 static int s_v2_listeners(struct rt_answer *a, const char *body, size_t len,
@@ -829,7 +666,7 @@ static int s_v2_listeners(struct rt_answer *a, const char *body, size_t len,
 	int rc;
 
 	si_buf_init(&b, S_MAX_FIELD);
-	rc = s_walk(a, body, len, &s_v2_listeners_list, s_v2_listener, &b, err);
+	rc = qx_walk(a, body, len, &s_v2_listeners_list, s_v2_listener, &b, err);
 	if (rc == 0 && r != NULL && b.len > 0)
 		rc = s_add_listeners(r, b.data, err);
 	si_buf_free(&b, 0);
@@ -853,24 +690,26 @@ static int s_answer(struct rt_answer *a, const char *body, size_t len, struct si
 
 	switch (a->step) {
 	case S_V2_LBS:
-		return s_walk(a, body, len, &s_v2_lbs_list, s_v2_lb, NULL, err);
+		return qx_walk(a, body, len, &s_v2_lbs_list, s_v2_lb, NULL, err);
 	case S_V2_LISTENERS:
 		return s_v2_listeners(a, body, len, err);
 	case S_V2_GROUPS:
 		r = s_parent(a, err);
-		return r == NULL ? -1 : s_walk(a, body, len, &s_v2_groups_list, s_v2_group, r, err);
+		return r == NULL ? -1
+				 : qx_walk(a, body, len, &s_v2_groups_list, s_v2_group, r, err);
 	case S_V2_HEALTH:
 	case S_V2_HEALTH_IP:
 	case S_V2_HEALTH_ALB:
 		return s_parent(a, err) == NULL ? -1 : s_v2_health(a, body, len, err);
 	case S_CLB_LBS:
-		return s_walk(a, body, len, &s_clb_lbs_list, s_clb_lb, NULL, err);
+		return qx_walk(a, body, len, &s_clb_lbs_list, s_clb_lb, NULL, err);
 	case S_CLB_HEALTH:
 		r = s_parent(a, err);
 		return r == NULL ? -1
-				 : s_walk(a, body, len, &s_clb_health_list, s_clb_instance, r, err);
+				 : qx_walk(a, body, len, &s_clb_health_list, s_clb_instance, r,
+					   err);
 	case S_NAMES:
-		return s_names(a, body, len, err);
+		return qx_name_instances(a, body, len, err);
 	default:
 		return si_err_set(err, SI_ERR_INTERNAL, "load balancer: no step %d", a->step);
 	}
@@ -917,32 +756,21 @@ static void s_summary(const struct res_resource *r, char *out, size_t n)
 		 r->state ? ", " : "", r->state ? r->state : "", tail);
 }
 
-/* The console page of a load balancer: fragment with key in it; a URL
- * that does not fit is no URL. */
-static void s_url(const char *key, const char *region, const char *fragment, char *out,
-		  size_t n)
-{
-	int k;
-
-	if (n == 0)
-		return;
-	out[0] = '\0';
-	if (key == NULL)
-		return;
-	k = snprintf(out, n, "https://%s.console.aws.amazon.com/ec2/home?region=%s#%s%s", region,
-		     region, fragment, key);
-	if (k < 0 || (size_t)k >= n)
-		out[0] = '\0';
-}
-
 static void s_v2_url(const struct res_resource *r, const char *region, char *out, size_t n)
 {
-	s_url(r->arn, region, "LoadBalancer:loadBalancerArn=", out, n);
+	if (n > 0)
+		out[0] = '\0';
+	if (r->arn != NULL)
+		qx_console_url(out, n, region, "ec2", "LoadBalancer:loadBalancerArn=", r->arn,
+			       NULL, QX_URL_ARN);
 }
 
 static void s_clb_url(const struct res_resource *r, const char *region, char *out, size_t n)
 {
-	s_url(r->id, region, "LoadBalancers:search=", out, n);
+	if (n > 0)
+		out[0] = '\0';
+	if (r->id != NULL)
+		qx_console_url(out, n, region, "ec2", "LoadBalancers:search=", r->id, NULL, 0);
 }
 
 /* ---- the types ----------------------------------------------------------- */

@@ -19,6 +19,7 @@
  * Answers are read with json-c under the client's size cap
  * (AWS_CLIENT_MAX_RESPONSE), a nesting cap and item caps.
  */
+#include "search/private/qxml.h"
 #include "search/private/types.h"
 
 #include <stdio.h>
@@ -27,7 +28,7 @@
 
 #include <json-c/json.h>
 
-#include "util/strutil.h"
+#include "aws/json.h"
 
 #define S_SERVICE "lambda"
 #define S_VERSION "2015-03-31"
@@ -132,45 +133,22 @@ static int s_plan(struct rt_plan *p)
 
 /* ---- reading the answer ---------------------------------------------------- */
 
-/* The one JSON object in body[0..len), or NULL with err set. */
+/* The one JSON object in body[0..len) (aws_json_read under the client's
+ * size cap), or NULL with err set. */
 static struct json_object *s_read(const char *body, size_t len, struct si_err *err)
 {
-	struct json_tokener *tok;
-	struct json_object *root = NULL;
+	struct si_err sub = { 0 };
+	struct json_object *root;
 
 	if (len > AWS_CLIENT_MAX_RESPONSE) {
 		si_err_set(err, SI_ERR_LIMIT, "lambda: answer over %zu bytes",
 			   (size_t)AWS_CLIENT_MAX_RESPONSE);
 		return NULL;
 	}
-	tok = json_tokener_new_ex(S_JSON_DEPTH);
-	if (tok == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	root = json_tokener_parse_ex(tok, len ? body : "", (int)len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		si_err_set(err, json_tokener_get_error(tok) == json_tokener_error_depth ?
-					SI_ERR_LIMIT : SI_ERR_INVALID,
-			   "lambda: answer is not JSON (%s)",
-			   json_tokener_error_desc(json_tokener_get_error(tok)));
-		goto fail;
-	}
-	for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (!si_ascii_space(body[end])) {
-			si_err_set(err, SI_ERR_INVALID, "lambda: trailing data after the answer");
-			goto fail;
-		}
-	if (!json_object_is_type(root, json_type_object)) {
-		si_err_set(err, SI_ERR_INVALID, "lambda: answer is not a JSON object");
-		goto fail;
-	}
-	json_tokener_free(tok);
+	root = aws_json_read(body, len, S_JSON_DEPTH, &sub);
+	if (root == NULL)
+		si_err_set(err, sub.code, "lambda: %s", sub.msg);
 	return root;
-fail:
-	json_object_put(root);
-	json_tokener_free(tok);
-	return NULL;
 }
 
 /* Member key of o when it has type ty, else NULL (borrowed from o). */
@@ -186,9 +164,7 @@ static struct json_object *s_get(struct json_object *o, const char *key, json_ty
 /* String member, or NULL (absent, null, not a string). */
 static const char *s_str(struct json_object *o, const char *key)
 {
-	struct json_object *v = s_get(o, key, json_type_string);
-
-	return v != NULL ? json_object_get_string(v) : NULL;
+	return aws_json_str(o, key, NULL);
 }
 
 /* Integer member as text with a unit ("256 MB"), or "" when absent. */
@@ -396,12 +372,10 @@ static void s_summary(const struct res_resource *r, char *out, size_t n)
 static void s_console_url(const struct res_resource *r, const char *region, char *out,
 			  size_t n)
 {
-	if (n == 0)
-		return;
-	out[0] = '\0';
-	if (r->id != NULL && s_name_ok(r->id, S_MAX_FUNCTION_NAME, 0) && region != NULL)
-		snprintf(out, n, "https://%s.console.aws.amazon.com/lambda/home?region=%s"
-			 "#/functions/%s", region, region, r->id);
+	if (n > 0)
+		out[0] = '\0';
+	if (r->id != NULL && s_name_ok(r->id, S_MAX_FUNCTION_NAME, 0))
+		qx_console_url(out, n, region, "lambda", "/functions/", r->id, NULL, 0);
 }
 
 static const char *const s_arn_types[] = { "function", NULL };

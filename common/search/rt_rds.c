@@ -18,6 +18,7 @@
  * names the parser), so the cluster call planned by rt_db_instance still
  * makes cluster resources; each answer keeps only what has the endpoint.
  */
+#include "search/private/qxml.h"
 #include "search/private/types.h"
 
 #include <stdio.h>
@@ -26,7 +27,6 @@
 #include <strings.h>
 
 #include "aws/xml.h"
-#include "util/buf.h"
 #include "util/strutil.h"
 
 #define S_SERVICE "rds"
@@ -40,10 +40,6 @@
 #define S_MAX_MEMBERS 64
 /* Security groups, zones, replicas, custom endpoints of one database. */
 #define S_MAX_LIST 64
-/* Tags: RDS allows 50 per resource. */
-#define S_MAX_TAGS 64
-/* Longest field value built from a list. */
-#define S_MAX_FIELD ((size_t)4096)
 /* DB identifiers are at most 63 characters (RDS naming constraints). */
 #define S_MAX_ID 63
 
@@ -53,17 +49,6 @@ enum s_step {
 };
 
 /* ---- requests -------------------------------------------------------- */
-
-/* The term names this target, or names none. */
-static int s_in_target(const struct rt_plan *p)
-{
-	const struct search_term *t = p->term;
-
-	if (t->region != NULL && strcmp(t->region, p->region) != 0)
-		return 0;
-	return t->account_id == NULL || p->account_id[0] == '\0' ||
-	       strcmp(t->account_id, p->account_id) == 0;
-}
 
 static int s_plan(struct rt_plan *p, int step, const struct aws_query_param *q, size_t n)
 {
@@ -129,7 +114,7 @@ static int s_type_plan(struct rt_plan *p, const struct rt_type *self, int step)
 {
 	const struct search_term *t = p->term;
 
-	if (!s_in_target(p))
+	if (!qx_in_target(p->term, p->region, p->account_id))
 		return 0;
 	switch (t->kind) {
 	case SEARCH_TERM_ARN:
@@ -159,101 +144,6 @@ static int s_cluster_plan(struct rt_plan *p)
 
 /* ---- reading answers --------------------------------------------------- */
 
-/* Where one answer's items are: <root><result><list><item>…, the next
- * page's token beside the list, and how many items one answer may hold. */
-struct s_list {
-	const char *root;
-	const char *result;
-	const char *list;
-	const char *item;
-	size_t max;
-	const char *token;
-};
-
-typedef int (*s_item_fn)(struct rt_answer *a, const xmlNode *item, struct si_err *err);
-
-/* Read body as l says, hand each item to fn, then ask for the next page. */
-static int s_walk(struct rt_answer *a, const char *body, size_t len, const struct s_list *l,
-		  s_item_fn fn, struct si_err *err)
-{
-	const xmlNode *root, *res, *list;
-	xmlDocPtr doc = aws_xml_read(body, len, l->root, &root, err);
-	char *token = NULL;
-	size_t n;
-	int rc = -1;
-
-	if (doc == NULL)
-		return -1;
-	res = aws_xml_child(root, l->result);
-	list = aws_xml_child(res, l->list);
-	if (res == NULL) {
-		si_err_set(err, SI_ERR_INVALID, "<%s> without <%s>", l->root, l->result);
-		goto out;
-	}
-	if (aws_xml_count(list, l->item, l->max, &n, err) != 0)
-		goto out;
-	for (const xmlNode *m = aws_xml_child(list, l->item); m != NULL;
-	     m = aws_xml_next(m, l->item))
-		if (fn(a, m, err) != 0)
-			goto out;
-	if (aws_xml_child_text(res, l->token, &token, err) != 0)
-		goto out;
-	if (rt_next_page(a, token) != 0) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(token);
-	xmlFreeDoc(doc);
-	return rc;
-}
-
-/* The items of parent/list/item (their own text, or their child sub),
- * joined by ", " as field label. */
-static int s_list_field(struct res_resource *r, const char *label, const xmlNode *parent,
-			const char *list, const char *item, const char *sub, struct si_err *err)
-{
-	const xmlNode *l = aws_xml_child(parent, list);
-	struct si_buf b;
-	size_t n;
-	int rc = -1;
-
-	if (aws_xml_count(l, item, S_MAX_LIST, &n, err) != 0)
-		return -1;
-	si_buf_init(&b, S_MAX_FIELD);
-	for (const xmlNode *m = aws_xml_child(l, item); m != NULL; m = aws_xml_next(m, item)) {
-		char *v;
-		int k = sub != NULL ? aws_xml_child_text(m, sub, &v, err)
-				    : aws_xml_text(m, &v, err);
-
-		if (k != 0)
-			goto out;
-		k = v != NULL ? si_buf_printf(&b, err, "%s%s", b.len ? ", " : "", v) : 0;
-		free(v);
-		if (k != 0)
-			goto out;
-	}
-	rc = b.len ? res_add_field(r, label, b.data, err) : 0;
-out:
-	si_buf_free(&b, 0);
-	return rc;
-}
-
-/* The text at path under item as field label of r (absent: no field). */
-static int s_field(struct res_resource *r, const char *label, const xmlNode *item,
-		   const char *path, struct si_err *err)
-{
-	char *v;
-	int rc;
-
-	if (aws_xml_child_text(item, path, &v, err) != 0)
-		return -1;
-	rc = res_add_field(r, label, v, err);
-	free(v);
-	return rc;
-}
-
 /* The texts of item/a and item/b joined by sep as field label: "mysql
  * 5.1.50", "host:3306". Either alone when the other is absent. */
 static int s_pair_field(struct res_resource *r, const char *label, const xmlNode *item,
@@ -272,56 +162,6 @@ static int s_pair_field(struct res_resource *r, const char *label, const xmlNode
 out:
 	free(x);
 	free(y);
-	return rc;
-}
-
-/* "true"/"false" at path as "yes"/"no". */
-static int s_bool_field(struct res_resource *r, const char *label, const xmlNode *item,
-			const char *path, struct si_err *err)
-{
-	char *v;
-	int rc;
-
-	if (aws_xml_child_text(item, path, &v, err) != 0)
-		return -1;
-	rc = v == NULL ? 0 : res_add_field(r, label, strcmp(v, "true") == 0 ? "yes" : "no", err);
-	free(v);
-	return rc;
-}
-
-static int s_tags(struct res_resource *r, const xmlNode *item, struct si_err *err)
-{
-	const xmlNode *l = aws_xml_child(item, "TagList");
-	size_t n;
-
-	if (aws_xml_count(l, "Tag", S_MAX_TAGS, &n, err) != 0)
-		return -1;
-	for (const xmlNode *t = aws_xml_child(l, "Tag"); t != NULL; t = aws_xml_next(t, "Tag")) {
-		char *k = NULL, *v = NULL;
-		int rc = -1;
-
-		if (aws_xml_child_text(t, "Key", &k, err) == 0 &&
-		    aws_xml_child_text(t, "Value", &v, err) == 0)
-			rc = res_add_tag(r, k, v, err);
-		free(k);
-		free(v);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* A relation to the database whose identifier is at path (if any). */
-static int s_rel(struct res_resource *r, const char *kind, const char *type,
-		 const xmlNode *item, const char *path, const char *detail, struct si_err *err)
-{
-	char *id;
-	int rc;
-
-	if (aws_xml_child_text(item, path, &id, err) != 0)
-		return -1;
-	rc = res_add_rel(r, kind, type, id, detail, err);
-	free(id);
 	return rc;
 }
 
@@ -370,73 +210,42 @@ static int s_keep(const struct search_term *t, const xmlNode *item, const char *
 	}
 }
 
-/* The text at path of item as one of r's DNS names. */
-static int s_dns(struct res_resource *r, const xmlNode *item, const char *path,
-		 struct si_err *err)
-{
-	char *v;
-	int rc;
-
-	if (aws_xml_child_text(item, path, &v, err) != 0)
-		return -1;
-	rc = res_add_dns(r, v, err);
-	free(v);
-	return rc;
-}
-
-/* Each item of parent/list (its own text: an identifier) as a relation. */
-static int s_rels(struct res_resource *r, const char *kind, const char *type,
-		  const xmlNode *parent, const char *list, const char *item, struct si_err *err)
-{
-	const xmlNode *l = aws_xml_child(parent, list);
-	size_t n;
-
-	if (aws_xml_count(l, item, S_MAX_LIST, &n, err) != 0)
-		return -1;
-	for (const xmlNode *m = aws_xml_child(l, item); m != NULL; m = aws_xml_next(m, item)) {
-		char *id;
-		int rc;
-
-		if (aws_xml_text(m, &id, err) != 0)
-			return -1;
-		rc = res_add_rel(r, kind, type, id, NULL, err);
-		free(id);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- DB instances ---------------------------------------------------------- */
+
+/* A database's name is its identifier. */
+static const struct qx_ident s_instance_ident = {
+	"DBInstanceIdentifier", "DBInstanceIdentifier", "DBInstanceArn", "DBInstanceStatus",
+	"InstanceCreateTime"
+};
+static const struct qx_ident s_cluster_ident = {
+	"DBClusterIdentifier", "DBClusterIdentifier", "DBClusterArn", "Status", "ClusterCreateTime"
+};
 
 /* One <DBInstance>: the card when the term wants it. Its cluster and
  * replicas become relations (the cluster's card lists its members). */
-static int s_instance(struct rt_answer *a, const xmlNode *m, struct si_err *err)
+static int s_instance(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_err *err)
 {
 	static const char *const hosts[] = { "Endpoint/Address", NULL };
 	struct res_resource *r;
 	char *storage = NULL, *stype = NULL, v[128];
 	int keep = s_keep(a->term, m, "DBInstanceIdentifier", hosts, err), rc = -1;
 
+	(void)ctx;
 	if (keep <= 0)
 		return keep;
 	r = rt_new_resource(a, &rt_db_instance, NULL);
 	if (r == NULL)
 		return 0;   /* the search holds all it may: stop adding */
-	if (aws_xml_child_text(m, "DBInstanceIdentifier", &r->id, err) != 0 ||
-	    res_set(&r->name, r->id, err) != 0 ||
-	    aws_xml_child_text(m, "DBInstanceArn", &r->arn, err) != 0 ||
-	    aws_xml_child_text(m, "DBInstanceStatus", &r->state, err) != 0 ||
-	    aws_xml_child_text(m, "InstanceCreateTime", &r->created, err) != 0 ||
+	if (qx_ident(r, m, &s_instance_ident, err) != 0 ||
 	    s_pair_field(r, "Engine", m, "Engine", " ", "EngineVersion", err) != 0 ||
-	    s_field(r, "Class", m, "DBInstanceClass", err) != 0 ||
+	    qx_field(r, "Class", m, "DBInstanceClass", err) != 0 ||
 	    s_pair_field(r, "Endpoint", m, "Endpoint/Address", ":", "Endpoint/Port", err) != 0 ||
-	    s_bool_field(r, "Multi-AZ", m, "MultiAZ", err) != 0 ||
-	    s_field(r, "Zone", m, "AvailabilityZone", err) != 0 ||
-	    s_field(r, "VPC", m, "DBSubnetGroup/VpcId", err) != 0 ||
-	    s_list_field(r, "Security groups", m, "VpcSecurityGroups",
-			 "VpcSecurityGroupMembership", "VpcSecurityGroupId", err) != 0 ||
-	    s_bool_field(r, "Public", m, "PubliclyAccessible", err) != 0 ||
+	    qx_flag(r, "Multi-AZ", m, "MultiAZ", err) != 0 ||
+	    qx_field(r, "Zone", m, "AvailabilityZone", err) != 0 ||
+	    qx_field(r, "VPC", m, "DBSubnetGroup/VpcId", err) != 0 ||
+	    qx_join(r, "Security groups", aws_xml_child(m, "VpcSecurityGroups"),
+		    "VpcSecurityGroupMembership", "VpcSecurityGroupId", S_MAX_LIST, err) != 0 ||
+	    qx_flag(r, "Public", m, "PubliclyAccessible", err) != 0 ||
 	    aws_xml_child_text(m, "AllocatedStorage", &storage, err) != 0 ||
 	    aws_xml_child_text(m, "StorageType", &stype, err) != 0)
 		goto out;
@@ -445,13 +254,14 @@ static int s_instance(struct rt_answer *a, const xmlNode *m, struct si_err *err)
 		if (res_add_field(r, "Storage", v, err) != 0)
 			goto out;
 	}
-	if (s_tags(r, m, err) != 0 || s_dns(r, m, "Endpoint/Address", err) != 0 ||
-	    s_rel(r, "cluster", rt_db_cluster.name, m, "DBClusterIdentifier", NULL, err) != 0 ||
-	    s_rel(r, "replica of", rt_db_instance.name, m, "ReadReplicaSourceDBInstanceIdentifier",
-		  NULL, err) != 0)
+	if (qx_tags(r, m, &qx_tags_rds, err) != 0 || qx_dns(r, m, "Endpoint/Address", err) != 0 ||
+	    qx_rel(r, "cluster", rt_db_cluster.name, m, "DBClusterIdentifier", NULL, err) != 0 ||
+	    qx_rel(r, "replica of", rt_db_instance.name, m, "ReadReplicaSourceDBInstanceIdentifier",
+		   NULL, err) != 0)
 		goto out;
-	rc = s_rels(r, "replica", rt_db_instance.name, m, "ReadReplicaDBInstanceIdentifiers",
-		    "ReadReplicaDBInstanceIdentifier", err);
+	rc = qx_rels(r, "replica", rt_db_instance.name,
+		     aws_xml_child(m, "ReadReplicaDBInstanceIdentifiers"),
+		     "ReadReplicaDBInstanceIdentifier", NULL, NULL, S_MAX_LIST, err);
 out:
 	free(storage);
 	free(stype);
@@ -466,18 +276,20 @@ static int s_members(struct res_resource *r, const xmlNode *m, struct si_err *er
 	const xmlNode *l = aws_xml_child(m, "DBClusterMembers");
 	size_t n;
 
-	if (aws_xml_count(l, "DBClusterMember", S_MAX_MEMBERS, &n, err) != 0)
+	if (qx_count(l, "DBClusterMember", S_MAX_MEMBERS, NULL, &n, err) != 0)
 		return -1;
 	for (const xmlNode *x = aws_xml_child(l, "DBClusterMember"); x != NULL;
 	     x = aws_xml_next(x, "DBClusterMember")) {
-		char *w;
-		int rc;
+		char *w, *id = NULL;
+		int rc = -1;
 
-		if (aws_xml_child_text(x, "IsClusterWriter", &w, err) != 0)
-			return -1;
-		rc = s_rel(r, "member", rt_db_instance.name, x, "DBInstanceIdentifier",
-			   w != NULL && strcmp(w, "true") == 0 ? "writer" : "reader", err);
+		if (qx_text(x, "IsClusterWriter", &w, err) == 0 &&
+		    qx_text(x, "DBInstanceIdentifier", &id, err) == 0)
+			rc = res_add_rel(r, "member", rt_db_instance.name, id,
+					 w != NULL && strcmp(w, "true") == 0 ? "writer" : "reader",
+					 err);
 		free(w);
+		free(id);
 		if (rc != 0)
 			return -1;
 	}
@@ -487,24 +299,10 @@ static int s_members(struct res_resource *r, const xmlNode *m, struct si_err *er
 /* Every endpoint of the cluster: writer, reader and custom ones. */
 static int s_cluster_dns(struct res_resource *r, const xmlNode *m, struct si_err *err)
 {
-	const xmlNode *l = aws_xml_child(m, "CustomEndpoints");
-	size_t n;
-
-	if (s_dns(r, m, "Endpoint", err) != 0 || s_dns(r, m, "ReaderEndpoint", err) != 0 ||
-	    aws_xml_count(l, "member", S_MAX_LIST, &n, err) != 0)
+	if (qx_dns(r, m, "Endpoint", err) != 0 || qx_dns(r, m, "ReaderEndpoint", err) != 0 ||
+	    qx_dns_all(r, aws_xml_child(m, "CustomEndpoints"), "member", NULL, S_MAX_LIST,
+		       err) != 0)
 		return -1;
-	for (const xmlNode *x = aws_xml_child(l, "member"); x != NULL;
-	     x = aws_xml_next(x, "member")) {
-		char *v;
-		int rc;
-
-		if (aws_xml_text(x, &v, err) != 0)
-			return -1;
-		rc = res_add_dns(r, v, err);
-		free(v);
-		if (rc != 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -533,12 +331,13 @@ static int s_custom_is(const struct search_term *t, const xmlNode *m, struct si_
 
 /* One <DBCluster>: the card when the term wants it, its members as
  * relations. */
-static int s_cluster(struct rt_answer *a, const xmlNode *m, struct si_err *err)
+static int s_cluster(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_err *err)
 {
 	static const char *const hosts[] = { "Endpoint", "ReaderEndpoint", NULL };
 	struct res_resource *r;
 	int keep = s_keep(a->term, m, "DBClusterIdentifier", hosts, err);
 
+	(void)ctx;
 	if (keep == 0)
 		keep = s_custom_is(a->term, m, err);
 	if (keep <= 0)
@@ -546,41 +345,34 @@ static int s_cluster(struct rt_answer *a, const xmlNode *m, struct si_err *err)
 	r = rt_new_resource(a, &rt_db_cluster, NULL);
 	if (r == NULL)
 		return 0;   /* the search holds all it may: stop adding */
-	if (aws_xml_child_text(m, "DBClusterIdentifier", &r->id, err) != 0 ||
-	    res_set(&r->name, r->id, err) != 0 ||
-	    aws_xml_child_text(m, "DBClusterArn", &r->arn, err) != 0 ||
-	    aws_xml_child_text(m, "Status", &r->state, err) != 0 ||
-	    aws_xml_child_text(m, "ClusterCreateTime", &r->created, err) != 0 ||
+	if (qx_ident(r, m, &s_cluster_ident, err) != 0 ||
 	    s_pair_field(r, "Engine", m, "Engine", " ", "EngineVersion", err) != 0 ||
 	    s_pair_field(r, "Endpoint", m, "Endpoint", ":", "Port", err) != 0 ||
 	    s_pair_field(r, "Reader endpoint", m, "ReaderEndpoint", ":", "Port", err) != 0 ||
-	    s_bool_field(r, "Multi-AZ", m, "MultiAZ", err) != 0 ||
-	    s_field(r, "Class", m, "DBClusterInstanceClass", err) != 0 ||
-	    s_list_field(r, "Zones", m, "AvailabilityZones", "AvailabilityZone", NULL, err) != 0 ||
-	    s_list_field(r, "Security groups", m, "VpcSecurityGroups",
-			 "VpcSecurityGroupMembership", "VpcSecurityGroupId", err) != 0 ||
-	    s_field(r, "Subnet group", m, "DBSubnetGroup", err) != 0 ||
-	    s_tags(r, m, err) != 0 || s_cluster_dns(r, m, err) != 0)
+	    qx_flag(r, "Multi-AZ", m, "MultiAZ", err) != 0 ||
+	    qx_field(r, "Class", m, "DBClusterInstanceClass", err) != 0 ||
+	    qx_join(r, "Zones", aws_xml_child(m, "AvailabilityZones"), "AvailabilityZone", NULL,
+		    S_MAX_LIST, err) != 0 ||
+	    qx_join(r, "Security groups", aws_xml_child(m, "VpcSecurityGroups"),
+		    "VpcSecurityGroupMembership", "VpcSecurityGroupId", S_MAX_LIST, err) != 0 ||
+	    qx_field(r, "Subnet group", m, "DBSubnetGroup", err) != 0 ||
+	    qx_tags(r, m, &qx_tags_rds, err) != 0 || s_cluster_dns(r, m, err) != 0)
 		return -1;
 	return s_members(r, m, err);
 }
 
-static const struct s_list s_instances_list = {
-	"DescribeDBInstancesResponse", "DescribeDBInstancesResult", "DBInstances", "DBInstance",
-	S_MAX_PAGE, "Marker"
-};
-static const struct s_list s_clusters_list = {
-	"DescribeDBClustersResponse", "DescribeDBClustersResult", "DBClusters", "DBCluster",
-	S_MAX_PAGE, "Marker"
-};
+static const struct qx_list s_instances_list =
+	QX_QUERY_LIST("DescribeDBInstances", "DBInstances", "DBInstance", S_MAX_PAGE, "Marker");
+static const struct qx_list s_clusters_list =
+	QX_QUERY_LIST("DescribeDBClusters", "DBClusters", "DBCluster", S_MAX_PAGE, "Marker");
 
 static int s_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
 {
 	switch (a->step) {
 	case S_INSTANCES:
-		return s_walk(a, body, len, &s_instances_list, s_instance, err);
+		return qx_walk(a, body, len, &s_instances_list, s_instance, NULL, err);
 	case S_CLUSTERS:
-		return s_walk(a, body, len, &s_clusters_list, s_cluster, err);
+		return qx_walk(a, body, len, &s_clusters_list, s_cluster, NULL, err);
 	default:
 		return si_err_set(err, SI_ERR_INTERNAL, "rds: no step %d", a->step);
 	}
@@ -620,32 +412,26 @@ static void s_cluster_summary(const struct res_resource *r, char *out, size_t n)
 			 members == 1 ? "" : "s", writers, writers == 1 ? "" : "s");
 }
 
-static void s_url(const struct res_resource *r, const char *region, const char *cluster,
+/* The database's page; ";is-cluster=…" follows its id. */
+static void s_url(const struct res_resource *r, const char *region, const char *after,
 		  char *out, size_t n)
 {
-	int k;
-
-	if (n == 0)
-		return;
-	out[0] = '\0';
-	if (r->id == NULL)
-		return;
-	k = snprintf(out, n, "https://%s.console.aws.amazon.com/rds/home?region=%s"
-		     "#database:id=%s;is-cluster=%s", region, region, r->id, cluster);
-	if (k < 0 || (size_t)k >= n)
-		out[0] = '\0';   /* a URL that does not fit is no URL */
+	if (n > 0)
+		out[0] = '\0';
+	if (r->id != NULL)
+		qx_console_url(out, n, region, "rds", "database:id=", r->id, after, 0);
 }
 
 static void s_instance_url(const struct res_resource *r, const char *region, char *out,
 			   size_t n)
 {
-	s_url(r, region, "false", out, n);
+	s_url(r, region, ";is-cluster=false", out, n);
 }
 
 static void s_cluster_url(const struct res_resource *r, const char *region, char *out,
 			  size_t n)
 {
-	s_url(r, region, "true", out, n);
+	s_url(r, region, ";is-cluster=true", out, n);
 }
 
 /* ---- the types ----------------------------------------------------------- */

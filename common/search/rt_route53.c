@@ -33,6 +33,7 @@
  * Both tables are bounded, process-wide and behind one mutex: every
  * search thread plans and parses here.
  */
+#include "search/private/qxml.h"
 #include "search/private/types.h"
 
 #include <arpa/inet.h>
@@ -414,15 +415,6 @@ out:
 
 /* ---- requests -------------------------------------------------------------- */
 
-/* The value of parameter name of the request being answered, or NULL. */
-static const char *s_param(const struct rt_answer *a, const char *name)
-{
-	for (size_t i = 0; i < a->n_params; i++)
-		if (strcmp(a->params[i].name, name) == 0)
-			return a->params[i].value;
-	return NULL;
-}
-
 /* A ListResourceRecordSets call, built in place (the engine copies it). */
 struct s_rrq {
 	char path[sizeof(S_ZONES_PATH) + S_MAX_ZONE_ID + sizeof("/rrset")];
@@ -612,12 +604,12 @@ static int s_zones_answer(struct rt_answer *a, const char *body, size_t len, str
 	}
 	if (trunc != NULL && strcmp(trunc, "true") == 0) {
 		complete &= next != NULL && s_zone_id_ok(next);
-		s_cache_page(a->account_id, s_param(a, "marker"), handles, k, complete,
+		s_cache_page(a->account_id, qx_param(a, "marker"), handles, k, complete,
 			     complete ? next : "");
 		if (next != NULL && rt_next_page(a, next) != 0)
 			goto nomem;
 	} else {
-		s_cache_page(a->account_id, s_param(a, "marker"), handles, k, complete, NULL);
+		s_cache_page(a->account_id, qx_param(a, "marker"), handles, k, complete, NULL);
 	}
 	rc = 0;
 	goto out;
@@ -913,7 +905,7 @@ out:
  * empty non-terminal, and then no wildcard applies (RFC 4592). */
 static int s_sets_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
 {
-	const char *host = a->term->value, *asked = s_param(a, "name");
+	const char *host = a->term->value, *asked = qx_param(a, "name");
 	char target[S_MAX_NAME], dec[S_MAX_NAME];
 	const xmlNode *root, *sets, *n;
 	struct s_zinfo z;
@@ -1047,40 +1039,11 @@ static int s_zone_plan(struct rt_plan *p)
 /* Name servers, or the VPCs of a private zone: "vpc-1a2b3c4d (us-east-2)". */
 static int s_zone_extras(struct res_resource *r, const xmlNode *root, struct si_err *err)
 {
-	const xmlNode *ns = aws_xml_path(root, "DelegationSet/NameServers");
-	const xmlNode *vpcs = aws_xml_child(root, "VPCs"), *v;
-	char text[S_MAX_VALUES_TEXT];
-	size_t n = 0, used = 0;
-
-	if (aws_xml_count(ns, "NameServer", S_MAX_NAME_SERVERS, &n, err) != 0 ||
-	    aws_xml_count(vpcs, "VPC", S_MAX_VPCS, &n, err) != 0)
+	if (qx_join(r, "Name servers", aws_xml_path(root, "DelegationSet/NameServers"),
+		    "NameServer", NULL, S_MAX_NAME_SERVERS, err) != 0 ||
+	    qx_rels(r, "vpc", "vpc", aws_xml_child(root, "VPCs"), "VPC", "VPCId", "VPCRegion",
+		    S_MAX_VPCS, err) != 0)
 		return -1;
-	text[0] = '\0';
-	for (v = aws_xml_child(ns, "NameServer"); v != NULL; v = aws_xml_next(v, "NameServer")) {
-		char *name = NULL;
-		int k;
-
-		if (aws_xml_text(v, &name, err) != 0)
-			return -1;
-		k = snprintf(text + used, sizeof(text) - used, "%s%s", used ? ", " : "",
-			     name ? name : "");
-		free(name);
-		if (k > 0 && (size_t)k < sizeof(text) - used)
-			used += (size_t)k;
-	}
-	if (res_add_field(r, "Name servers", text, err) != 0)
-		return -1;
-	for (v = aws_xml_child(vpcs, "VPC"); v != NULL; v = aws_xml_next(v, "VPC")) {
-		char *id = NULL, *region = NULL;
-		int rc = aws_xml_child_text(v, "VPCId", &id, err) != 0 ||
-			 aws_xml_child_text(v, "VPCRegion", &region, err) != 0 ||
-			 res_add_rel(r, "vpc", "vpc", id, region, err) != 0;
-
-		free(id);
-		free(region);
-		if (rc)
-			return -1;
-	}
 	return 0;
 }
 

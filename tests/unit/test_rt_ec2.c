@@ -25,6 +25,7 @@
 #include <libxml/parser.h>
 
 #include "fixture.h"
+#include "rt_testlib.h"
 #include "search/collect.h"
 #include "search/registry.h"
 #include "util/buf.h"
@@ -42,48 +43,6 @@ static const struct rt_type *s_type(const char *name)
 	if (t == NULL)
 		fail_msg("no type %s in the registry", name);
 	return t;
-}
-
-static struct fixture_blob s_sample(const char *name)
-{
-	return fixture_shared("aws-xml", name);
-}
-
-static struct json_object *s_expected(const char *name)
-{
-	struct fixture_blob b = s_sample(name);
-	struct json_object *j = fixture_json(&b, name);
-
-	free(b.data);
-	return j;
-}
-
-static void s_expect(const char *what, const char *field, const char *want, const char *got)
-{
-	if (want == NULL && got == NULL)
-		return;
-	if (want == NULL || got == NULL || strcmp(want, got) != 0)
-		fail_msg("%s: %s: expected %s%s%s, got %s%s%s", what, field,
-			 want ? "\"" : "", want ? want : "(none)", want ? "\"" : "",
-			 got ? "\"" : "", got ? got : "(none)", got ? "\"" : "");
-}
-
-/* body with the first `old` replaced by `new` (malloc'd). */
-static char *s_replace(const char *body, const char *old, const char *new)
-{
-	const char *at = strstr(body, old);
-	size_t n = strlen(body) - strlen(old) + strlen(new) + 1, head;
-	char *out;
-
-	if (at == NULL)
-		fail_msg("sample lacks \"%s\"", old);
-	head = (size_t)(at - body);
-	out = malloc(n);
-	assert_non_null(out);
-	memcpy(out, body, head);
-	memcpy(out + head, new, strlen(new));
-	memcpy(out + head + strlen(new), at + strlen(old), strlen(at + strlen(old)) + 1);
-	return out;
 }
 
 static struct search_term s_term(enum search_term_kind kind, const char *value)
@@ -122,47 +81,6 @@ static void s_run_free(struct s_run *r)
 {
 	rt_collect_free(&r->plan);
 	rt_collect_free(&r->got);
-}
-
-/* The resource with id, or a failed test. */
-static const struct res_resource *s_res(const struct rt_collect *c, const char *id)
-{
-	for (size_t i = 0; i < c->result.n_matches; i++) {
-		const struct search_match *m = &c->result.matches[i];
-
-		if (m->kind == SEARCH_MATCH_RESOURCE && m->res.id != NULL &&
-		    strcmp(m->res.id, id) == 0)
-			return &m->res;
-	}
-	fail_msg("no resource %s among %zu", id, c->result.n_matches);
-	return NULL;
-}
-
-/* The one relation of kind with id, or a failed test. */
-static const struct res_rel *s_rel(const struct res_resource *r, const char *kind,
-				   const char *id)
-{
-	for (size_t i = 0; i < r->n_rels; i++)
-		if (strcmp(r->rels[i].kind, kind) == 0 && strcmp(r->rels[i].id, id) == 0)
-			return &r->rels[i];
-	fail_msg("%s: no relation \"%s\" %s", r->id, kind, id);
-	return NULL;
-}
-
-static int s_has_addr(const struct res_resource *r, const char *a)
-{
-	for (size_t i = 0; i < r->n_addrs; i++)
-		if (strcmp(r->addrs[i], a) == 0)
-			return 1;
-	return 0;
-}
-
-static int s_has_dns(const struct res_resource *r, const char *d)
-{
-	for (size_t i = 0; i < r->n_dns; i++)
-		if (strcmp(r->dns[i], d) == 0)
-			return 1;
-	return 0;
 }
 
 /* ---- botocore's parse as the oracle ----------------------------------- */
@@ -261,14 +179,15 @@ static void s_check_item(const char *what, struct json_object *item, const struc
 			fail_msg("%s: botocore's %s is not mapped", what, key);
 		if (map[i].conv == S_SKIP)
 			continue;
-		s_expect(what, key, s_shown(val, map[i].conv, buf, sizeof(buf)),
-			 s_where(r, map[i].where));
+		rtt_expect(what, key, s_shown(val, map[i].conv, buf, sizeof(buf)),
+			   s_where(r, map[i].where));
 	}
-	s_expect(what, "name", tag != NULL && tag[0] != '\0' ? tag : own, r->name);
+	rtt_expect(what, "name", tag != NULL && tag[0] != '\0' ? tag : own, r->name);
 	tags = fixture_get(item, "Tags");
 	assert_int_equal(r->n_tags, tags != NULL ? json_object_array_length(tags) : 0);
 	for (size_t i = 0; i < r->n_tags; i++)
-		s_expect(what, r->tags[i].key, s_json_tag(item, r->tags[i].key), r->tags[i].value);
+		rtt_expect(what, r->tags[i].key, s_json_tag(item, r->tags[i].key),
+			   r->tags[i].value);
 }
 
 /*
@@ -289,8 +208,8 @@ static void s_sample_items(const char *type, const char *base, const char *list,
 
 	snprintf(xml_name, sizeof(xml_name), "%s.botocore.xml", base);
 	snprintf(json_name, sizeof(json_name), "%s.botocore.expected.json", base);
-	b = s_sample(xml_name);
-	j = s_expected(json_name);
+	b = rtt_sample(xml_name);
+	j = rtt_sample_json(json_name);
 	items = fixture_get(j, list);
 	assert_non_null(items);
 	n = json_object_array_length(items);
@@ -305,9 +224,9 @@ static void s_sample_items(const char *type, const char *base, const char *list,
 		if (run.rc != 0)
 			fail_msg("%s %s: %s", base, id, run.err.msg);
 		assert_int_equal(run.got.result.n_matches, 1);
-		s_check_item(id, item, s_res(&run.got, id), map, n_map, own_name);
+		s_check_item(id, item, rtt_res(&run.got, id), map, n_map, own_name);
 		if (more != NULL)
-			more(item, s_res(&run.got, id), &run.got);
+			more(item, rtt_res(&run.got, id), &run.got);
 		s_run_free(&run);
 	}
 	json_object_put(j);
@@ -350,7 +269,7 @@ static void s_vpc_more(struct json_object *item, const struct res_resource *r,
 {
 	(void)c;
 	/* The block is an address the inventory indexes. */
-	assert_true(s_has_addr(r, json_object_get_string(fixture_get(item, "CidrBlock"))));
+	assert_true(rtt_has_addr(r, json_object_get_string(fixture_get(item, "CidrBlock"))));
 }
 
 static void test_vpcs(void **state)
@@ -379,14 +298,14 @@ static void s_volume_more(struct json_object *item, const struct res_resource *r
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *a = json_object_array_get_idx(att, i);
 		const char *iid = json_object_get_string(fixture_get(a, "InstanceId"));
-		const struct res_rel *rel = s_rel(r, "attached to", iid);
+		const struct res_rel *rel = rtt_rel(r, "attached to", iid);
 		char pname[32];
 
-		s_expect(r->id, "attachment type", "instance", rel->type);
-		s_expect(r->id, "Device", json_object_get_string(fixture_get(a, "Device")),
-			 rel->detail);
+		rtt_expect(r->id, "attachment type", "instance", rel->type);
+		rtt_expect(r->id, "Device", json_object_get_string(fixture_get(a, "Device")),
+			   rel->detail);
 		snprintf(pname, sizeof(pname), "InstanceId.%zu", i + 1);
-		s_expect(r->id, pname, iid, rt_collected_param(&c->reqs[0], pname));
+		rtt_expect(r->id, pname, iid, rt_collected_param(&c->reqs[0], pname));
 	}
 }
 
@@ -410,7 +329,7 @@ static void s_snapshot_more(struct json_object *item, const struct res_resource 
 	const char *vol = json_object_get_string(fixture_get(item, "VolumeId"));
 
 	(void)c;
-	s_expect(r->id, "volume type", "volume", s_rel(r, "volume", vol)->type);
+	rtt_expect(r->id, "volume type", "volume", rtt_rel(r, "volume", vol)->type);
 }
 
 static void test_snapshots(void **state)
@@ -431,7 +350,7 @@ static void test_snapshots(void **state)
 
 static void test_nat_gateways(void **state)
 {
-	struct fixture_blob b = s_sample("ec2-describe-nat-gateways.awsdocs.xml");
+	struct fixture_blob b = rtt_sample("ec2-describe-nat-gateways.awsdocs.xml");
 	struct search_term t = s_term(SEARCH_TERM_ID, "nat-05a4fd8a2a3e2574d");
 	const struct res_resource *r;
 	struct s_run run;
@@ -440,20 +359,20 @@ static void test_nat_gateways(void **state)
 	s_ask(&run, s_type("nat-gateway"), &t, 0, b.data, b.len);
 	assert_int_equal(run.rc, 0);
 	assert_int_equal(run.got.result.n_matches, 1);
-	r = s_res(&run.got, "nat-05a4fd8a2a3e2574d");
-	s_expect(r->id, "name", "MyNatGateway", r->name);
-	s_expect(r->id, "state", "available", r->state);
-	s_expect(r->id, "created", "2017-02-22T09:30:33.000Z", r->created);
-	s_expect(r->id, "Subnet", "subnet-7b16de0c", res_field(r, "Subnet"));
-	s_expect(r->id, "VPC", "vpc-1a2b3c4d", res_field(r, "VPC"));
-	s_expect(r->id, "Public IP", "203.0.113.5", res_field(r, "Public IP"));
-	s_expect(r->id, "Private IP", "10.0.0.174", res_field(r, "Private IP"));
-	s_expect(r->id, "Allocation", "eipalloc-8f409cb1", res_field(r, "Allocation"));
-	s_expect(r->id, "interface", "10.0.0.174",
-		 s_rel(r, "interface", "eni-1c8fa2fc")->detail);
-	assert_true(s_has_addr(r, "10.0.0.174"));
-	assert_true(s_has_addr(r, "203.0.113.5"));
-	s_expect(r->id, "tag Name", "MyNatGateway", res_tag(r, "Name"));
+	r = rtt_res(&run.got, "nat-05a4fd8a2a3e2574d");
+	rtt_expect(r->id, "name", "MyNatGateway", r->name);
+	rtt_expect(r->id, "state", "available", r->state);
+	rtt_expect(r->id, "created", "2017-02-22T09:30:33.000Z", r->created);
+	rtt_expect(r->id, "Subnet", "subnet-7b16de0c", res_field(r, "Subnet"));
+	rtt_expect(r->id, "VPC", "vpc-1a2b3c4d", res_field(r, "VPC"));
+	rtt_expect(r->id, "Public IP", "203.0.113.5", res_field(r, "Public IP"));
+	rtt_expect(r->id, "Private IP", "10.0.0.174", res_field(r, "Private IP"));
+	rtt_expect(r->id, "Allocation", "eipalloc-8f409cb1", res_field(r, "Allocation"));
+	rtt_expect(r->id, "interface", "10.0.0.174",
+		   rtt_rel(r, "interface", "eni-1c8fa2fc")->detail);
+	assert_true(rtt_has_addr(r, "10.0.0.174"));
+	assert_true(rtt_has_addr(r, "203.0.113.5"));
+	rtt_expect(r->id, "tag Name", "MyNatGateway", res_tag(r, "Name"));
 	s_run_free(&run);
 	free(b.data);
 }
@@ -469,13 +388,13 @@ static void s_check_vpce(const char *body, size_t len, const char *id, const cha
 	s_ask(&run, s_type("vpc-endpoint"), &t, 0, body, len);
 	assert_int_equal(run.rc, 0);
 	assert_int_equal(run.got.result.n_matches, 1);
-	r = s_res(&run.got, id);
-	s_expect(id, "name", name, r->name);
-	s_expect(id, "state", "available", r->state);
-	s_expect(id, "Type", type, res_field(r, "Type"));
-	s_expect(id, "Service", service, res_field(r, "Service"));
-	s_expect(id, "VPC", vpc, res_field(r, "VPC"));
-	s_expect(id, "created", created, r->created);
+	r = rtt_res(&run.got, id);
+	rtt_expect(id, "name", name, r->name);
+	rtt_expect(id, "state", "available", r->state);
+	rtt_expect(id, "Type", type, res_field(r, "Type"));
+	rtt_expect(id, "Service", service, res_field(r, "Service"));
+	rtt_expect(id, "VPC", vpc, res_field(r, "VPC"));
+	rtt_expect(id, "created", created, r->created);
 	/* The raw policy document is not shown. */
 	for (size_t i = 0; i < r->n_fields; i++)
 		assert_null(strstr(r->fields[i].value, "Statement"));
@@ -486,7 +405,7 @@ static void s_check_vpce(const char *body, size_t len, const char *id, const cha
  * subnets, interfaces and route tables. */
 static void test_vpc_endpoints(void **state)
 {
-	struct fixture_blob b = s_sample("ec2-describe-vpc-endpoints.awsdocs.xml");
+	struct fixture_blob b = rtt_sample("ec2-describe-vpc-endpoints.awsdocs.xml");
 	struct search_term t = s_term(SEARCH_TERM_ID, "vpce-0f89a33420c1931d7");
 	const struct res_resource *r;
 	struct s_run run;
@@ -502,40 +421,41 @@ static void test_vpc_endpoints(void **state)
 		     "vpc-abcabcabc12312312", "2020-11-11T08:06:03.522Z");
 
 	s_ask(&run, s_type("vpc-endpoint"), &t, 0, b.data, b.len);
-	r = s_res(&run.got, "vpce-0f89a33420c1931d7");
+	r = rtt_res(&run.got, "vpce-0f89a33420c1931d7");
 	assert_int_equal(r->n_dns, 3);
-	assert_true(s_has_dns(r, "vpce-0f89a33420c1931d7-bluzidnv.elasticloadbalancing"
-				 ".us-east-1.vpce.amazonaws.com"));
-	assert_true(s_has_dns(r, "vpce-0f89a33420c1931d7-bluzidnv-us-east-1a"
-				 ".elasticloadbalancing.us-east-1.vpce.amazonaws.com"));
-	s_expect(r->id, "Private DNS", "no", res_field(r, "Private DNS"));
-	s_expect(r->id, "group name", "default", s_rel(r, "security group", "sg-54e8bf31")->name);
-	s_expect(r->id, "group type", "security-group",
-		 s_rel(r, "security group", "sg-54e8bf31")->type);
-	s_expect(r->id, "subnet", "subnet", s_rel(r, "subnet", "subnet-d6fcaa8d")->type);
-	s_expect(r->id, "subnet", "subnet", s_rel(r, "subnet", "subnet-7b16de0c")->type);
-	s_expect(r->id, "eni", "network-interface",
-		 s_rel(r, "interface", "eni-2ec2b084")->type);
-	s_expect(r->id, "eni", "network-interface",
-		 s_rel(r, "interface", "eni-1b4a65cf")->type);
+	assert_true(rtt_has_dns(r, "vpce-0f89a33420c1931d7-bluzidnv.elasticloadbalancing"
+				   ".us-east-1.vpce.amazonaws.com"));
+	assert_true(rtt_has_dns(r, "vpce-0f89a33420c1931d7-bluzidnv-us-east-1a"
+				   ".elasticloadbalancing.us-east-1.vpce.amazonaws.com"));
+	rtt_expect(r->id, "Private DNS", "no", res_field(r, "Private DNS"));
+	rtt_expect(r->id, "group name", "default",
+		   rtt_rel(r, "security group", "sg-54e8bf31")->name);
+	rtt_expect(r->id, "group type", "security-group",
+		   rtt_rel(r, "security group", "sg-54e8bf31")->type);
+	rtt_expect(r->id, "subnet", "subnet", rtt_rel(r, "subnet", "subnet-d6fcaa8d")->type);
+	rtt_expect(r->id, "subnet", "subnet", rtt_rel(r, "subnet", "subnet-7b16de0c")->type);
+	rtt_expect(r->id, "eni", "network-interface",
+		   rtt_rel(r, "interface", "eni-2ec2b084")->type);
+	rtt_expect(r->id, "eni", "network-interface",
+		   rtt_rel(r, "interface", "eni-1b4a65cf")->type);
 	assert_int_equal(r->n_rels, 5);
 	s_run_free(&run);
 
 	t.value = "vpce-032a826a";
 	s_ask(&run, s_type("vpc-endpoint"), &t, 0, b.data, b.len);
-	r = s_res(&run.got, "vpce-032a826a");
+	r = rtt_res(&run.got, "vpce-032a826a");
 	assert_int_equal(r->n_dns, 0);
-	s_expect(r->id, "Private DNS", "yes", res_field(r, "Private DNS"));
-	assert_null(s_rel(r, "route table", "rtb-3d560345")->type);
+	rtt_expect(r->id, "Private DNS", "yes", res_field(r, "Private DNS"));
+	assert_null(rtt_rel(r, "route table", "rtb-3d560345")->type);
 	assert_int_equal(r->n_rels, 1);
 	s_run_free(&run);
 
 	t.value = "vpce-22223333bbbbaaaa1";
 	s_ask(&run, s_type("vpc-endpoint"), &t, 0, b.data, b.len);
-	r = s_res(&run.got, "vpce-22223333bbbbaaaa1");
-	s_expect(r->id, "Owner", "123456789012", res_field(r, "Owner"));
-	s_rel(r, "interface", "eni-111111222222333aad");
-	s_rel(r, "subnet", "subnet-aaaabbbb333322211");
+	r = rtt_res(&run.got, "vpce-22223333bbbbaaaa1");
+	rtt_expect(r->id, "Owner", "123456789012", res_field(r, "Owner"));
+	rtt_rel(r, "interface", "eni-111111222222333aad");
+	rtt_rel(r, "subnet", "subnet-aaaabbbb333322211");
 	assert_int_equal(r->n_tags, 0);
 	s_run_free(&run);
 	free(b.data);
@@ -561,16 +481,16 @@ static void test_internet_gateways(void **state)
 	(void)state;
 	s_ask(&run, s_type("internet-gateway"), &t, 0, xml, sizeof(xml) - 1);
 	assert_int_equal(run.rc, 0);
-	r = s_res(&run.got, "igw-0000000a");
-	s_expect(r->id, "state", "attached", r->state);
-	s_expect(r->id, "name", "edge", r->name);
-	s_expect(r->id, "vpc", "vpc", s_rel(r, "attached to", "vpc-0000000a")->type);
-	s_expect(r->id, "Owner", "123456789012", res_field(r, "Owner"));
+	r = rtt_res(&run.got, "igw-0000000a");
+	rtt_expect(r->id, "state", "attached", r->state);
+	rtt_expect(r->id, "name", "edge", r->name);
+	rtt_expect(r->id, "vpc", "vpc", rtt_rel(r, "attached to", "vpc-0000000a")->type);
+	rtt_expect(r->id, "Owner", "123456789012", res_field(r, "Owner"));
 	s_run_free(&run);
 	t.value = "igw-0000000b";
 	s_ask(&run, s_type("internet-gateway"), &t, 0, xml, sizeof(xml) - 1);
-	r = s_res(&run.got, "igw-0000000b");
-	s_expect(r->id, "state", "detached", r->state);
+	r = rtt_res(&run.got, "igw-0000000b");
+	rtt_expect(r->id, "state", "detached", r->state);
 	assert_int_equal(r->n_rels, 0);
 	s_run_free(&run);
 }
@@ -592,11 +512,11 @@ static void test_transit_gateways(void **state)
 	(void)state;
 	s_ask(&run, s_type("transit-gateway"), &t, 0, xml, sizeof(xml) - 1);
 	assert_int_equal(run.rc, 0);
-	r = s_res(&run.got, "tgw-0000000a");
-	s_expect(r->id, "arn", "arn:aws:ec2:us-west-2:123456789012:transit-gateway/tgw-0000000a",
-		 r->arn);
-	s_expect(r->id, "created", "2019-07-10T14:02:12.000Z", r->created);
-	s_expect(r->id, "ASN", "64516", res_field(r, "ASN"));
+	r = rtt_res(&run.got, "tgw-0000000a");
+	rtt_expect(r->id, "arn", "arn:aws:ec2:us-west-2:123456789012:transit-gateway/tgw-0000000a",
+		   r->arn);
+	rtt_expect(r->id, "created", "2019-07-10T14:02:12.000Z", r->created);
+	rtt_expect(r->id, "ASN", "64516", res_field(r, "ASN"));
 	r->type->summary(r, sum, sizeof(sum));
 	assert_string_equal(sum, "available, ASN 64516, core");
 	s_run_free(&run);
@@ -623,9 +543,10 @@ static void test_launch_templates(void **state)
 	s_run_free(&run);
 	s_ask(&run, s_type("launch-template"), &t, 1, xml, sizeof(xml) - 1);
 	assert_int_equal(run.rc, 0);
-	r = s_res(&run.got, "lt-0000000a");
-	s_expect(r->id, "name", "Web-Servers", r->name);
-	s_expect(r->id, "Created by", "arn:aws:iam::123456789012:root", res_field(r, "Created by"));
+	r = rtt_res(&run.got, "lt-0000000a");
+	rtt_expect(r->id, "name", "Web-Servers", r->name);
+	rtt_expect(r->id, "Created by", "arn:aws:iam::123456789012:root",
+		   res_field(r, "Created by"));
 	r->type->summary(r, sum, sizeof(sum));
 	assert_string_equal(sum, "default v2, latest v5");
 	s_run_free(&run);
@@ -710,7 +631,7 @@ static void test_images(void **state)
 		{ "Hypervisor", NULL, S_SKIP }, { "ImageType", NULL, S_SKIP },
 		{ "KernelId", NULL, S_SKIP }, { "RootDeviceName", NULL, S_SKIP },
 	};
-	struct json_object *j = s_expected("ec2-describe-images.example-output.botocore.json");
+	struct json_object *j = rtt_sample_json("ec2-describe-images.example-output.botocore.json");
 	struct json_object *images = fixture_get(j, "Images");
 	struct si_buf xml;
 	struct s_run run;
@@ -733,7 +654,7 @@ static void test_images(void **state)
 		if (run.rc != 0)
 			fail_msg("%s: %s", id, run.err.msg);
 		assert_int_equal(run.got.result.n_matches, 1);
-		r = s_res(&run.got, id);
+		r = rtt_res(&run.got, id);
 		s_check_item(id, item, r, map, sizeof(map) / sizeof(map[0]), "Name");
 		assert_int_equal(r->n_rels, json_object_array_length(bdm));
 		for (size_t k = 0; k < json_object_array_length(bdm); k++) {
@@ -741,9 +662,9 @@ static void test_images(void **state)
 			const char *snap = json_object_get_string(
 				fixture_get(fixture_get(m, "Ebs"), "SnapshotId"));
 
-			s_expect(id, "device",
-				 json_object_get_string(fixture_get(m, "DeviceName")),
-				 s_rel(r, "snapshot", snap)->detail);
+			rtt_expect(id, "device",
+				   json_object_get_string(fixture_get(m, "DeviceName")),
+				   rtt_rel(r, "snapshot", snap)->detail);
 		}
 		s_run_free(&run);
 	}
@@ -779,8 +700,8 @@ static const struct {
 
 static void s_check_query(const struct rt_collected *q, const char *action)
 {
-	s_expect(action, "service", "ec2", q->service);
-	s_expect(action, "action", action, q->action);
+	rtt_expect(action, "service", "ec2", q->service);
+	rtt_expect(action, "action", action, q->action);
 	assert_int_equal(q->proto, AWS_PROTO_QUERY);
 	assert_int_equal(q->global, 0);
 	assert_true(q->parent == RT_NO_PARENT);
@@ -801,16 +722,16 @@ static void s_check_id_plan(size_t i, const struct rt_collect *c, const char *id
 	q = &c->reqs[0];
 	s_check_query(q, s_id_plans[i].action);
 	if (s_id_plans[i].filter != NULL) {
-		s_expect(id, "filter", s_id_plans[i].filter,
-			 rt_collected_param(q, "Filter.1.Name"));
-		s_expect(id, "value", id, rt_collected_param(q, "Filter.1.Value.1"));
+		rtt_expect(id, "filter", s_id_plans[i].filter,
+			   rt_collected_param(q, "Filter.1.Name"));
+		rtt_expect(id, "value", id, rt_collected_param(q, "Filter.1.Value.1"));
 		/* Security groups carry their rules: smaller pages. */
-		s_expect(id, "MaxResults", i == 0 ? "50" : "200",
-			 rt_collected_param(q, "MaxResults"));
-		s_expect(id, "page", "NextToken", q->page_param);
+		rtt_expect(id, "MaxResults", i == 0 ? "50" : "200",
+			   rt_collected_param(q, "MaxResults"));
+		rtt_expect(id, "page", "NextToken", q->page_param);
 		assert_int_equal(q->n_params, 3);
 	} else {
-		s_expect(id, s_id_plans[i].list, id, rt_collected_param(q, s_id_plans[i].list));
+		rtt_expect(id, s_id_plans[i].list, id, rt_collected_param(q, s_id_plans[i].list));
 		/* AWS refuses MaxResults beside an id list; it never pages. */
 		assert_int_equal(q->n_params, 1);
 		assert_null(q->page_param);
@@ -865,7 +786,7 @@ static void test_plan_arn(void **state)
 	struct search_term t = s_term(SEARCH_TERM_ARN,
 				      "arn:aws:ec2:us-west-2:123456789012:security-group/"
 				      "sg-68d8a958");
-	struct fixture_blob b = s_sample("ec2-describe-security-groups.botocore.xml");
+	struct fixture_blob b = rtt_sample("ec2-describe-security-groups.botocore.xml");
 	struct rt_collect c;
 	struct s_run run;
 
@@ -881,7 +802,7 @@ static void test_plan_arn(void **state)
 	s_ask(&run, s_type("security-group"), &t, 0, b.data, b.len);
 	assert_int_equal(run.rc, 0);
 	assert_int_equal(run.got.result.n_matches, 1);
-	s_expect("arn", "arn", t.value, s_res(&run.got, "sg-68d8a958")->arn);
+	rtt_expect("arn", "arn", t.value, rtt_res(&run.got, "sg-68d8a958")->arn);
 	s_run_free(&run);
 
 	t.region = "eu-west-2";
@@ -924,7 +845,7 @@ static void s_check_name_values(const struct rt_collected *q, const char *filter
 		"*web*", "*Web*", "*wEb*", "*WEb*", "*weB*", "*WeB*", "*wEB*", "*WEB*",
 	};
 
-	s_expect(q->action, "Filter.1.Name", filter, rt_collected_param(q, "Filter.1.Name"));
+	rtt_expect(q->action, "Filter.1.Name", filter, rt_collected_param(q, "Filter.1.Name"));
 	for (size_t v = 0; v < 8; v++) {
 		int found = 0;
 
@@ -941,7 +862,7 @@ static void s_check_name_values(const struct rt_collected *q, const char *filter
 			fail_msg("%s: no value %s", q->action, want[v]);
 	}
 	assert_null(rt_collected_param(q, "Filter.1.Value.9"));
-	s_expect(q->action, "page", "NextToken", q->page_param);
+	rtt_expect(q->action, "page", "NextToken", q->page_param);
 	assert_non_null(rt_collected_param(q, "MaxResults"));
 }
 
@@ -965,9 +886,9 @@ static void test_plan_name(void **state)
 			assert_int_not_equal(c.reqs[0].step, c.reqs[1].step);
 		}
 		for (size_t k = 0; k < c.n_reqs; k++)
-			s_expect(s_name_plans[i].type, "Owner.1",
-				 s_name_plans[i].owner_self ? "self" : NULL,
-				 rt_collected_param(&c.reqs[k], "Owner.1"));
+			rtt_expect(s_name_plans[i].type, "Owner.1",
+				   s_name_plans[i].owner_self ? "self" : NULL,
+				   rt_collected_param(&c.reqs[k], "Owner.1"));
 		rt_collect_free(&c);
 	}
 }
@@ -989,7 +910,7 @@ static void test_plan_cidr(void **state)
 			s_check_query(&c.reqs[0], s_id_plans[i].action);
 			assert_null(rt_collected_param(&c.reqs[0], "Filter.1.Name"));
 			assert_non_null(rt_collected_param(&c.reqs[0], "MaxResults"));
-			s_expect(s_id_plans[i].type, "page", "NextToken", c.reqs[0].page_param);
+			rtt_expect(s_id_plans[i].type, "page", "NextToken", c.reqs[0].page_param);
 			assert_true((s_type(s_id_plans[i].type)->by & RT_BY_CIDR) != 0);
 		}
 		rt_collect_free(&c);
@@ -1019,8 +940,8 @@ static void test_plan_check(void **state)
 		s_plan(s_id_plans[i].type, &t, &c);
 		assert_int_equal(c.n_reqs, 1);
 		s_check_query(&c.reqs[0], s_id_plans[i].action);
-		s_expect(type->name, "MaxResults", "5",
-			 rt_collected_param(&c.reqs[0], "MaxResults"));
+		rtt_expect(type->name, "MaxResults", "5",
+			   rt_collected_param(&c.reqs[0], "MaxResults"));
 		assert_null(c.reqs[0].page_param);
 		/* The IAM kit's actions hold what is called. */
 		snprintf(want, sizeof(want), "ec2:%s", s_id_plans[i].action);
@@ -1037,7 +958,7 @@ static void test_plan_host(void **state)
 	struct search_term t = s_term(SEARCH_TERM_HOST,
 				      "vpce-0f89a33420c1931d7-bluzidnv-us-east-1b"
 				      ".elasticloadbalancing.us-east-1.vpce.amazonaws.com");
-	struct fixture_blob b = s_sample("ec2-describe-vpc-endpoints.awsdocs.xml");
+	struct fixture_blob b = rtt_sample("ec2-describe-vpc-endpoints.awsdocs.xml");
 	struct rt_collect c;
 	struct si_err err;
 
@@ -1047,14 +968,14 @@ static void test_plan_host(void **state)
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(rt_collect_plan(t.type, &t, "us-east-1", S_ACCOUNT, 1, &c), 0);
 	assert_int_equal(c.n_reqs, 1);
-	s_expect("host", "filter", "vpc-endpoint-id",
-		 rt_collected_param(&c.reqs[0], "Filter.1.Name"));
-	s_expect("host", "value", "vpce-0f89a33420c1931d7",
-		 rt_collected_param(&c.reqs[0], "Filter.1.Value.1"));
+	rtt_expect("host", "filter", "vpc-endpoint-id",
+		   rt_collected_param(&c.reqs[0], "Filter.1.Name"));
+	rtt_expect("host", "value", "vpce-0f89a33420c1931d7",
+		   rt_collected_param(&c.reqs[0], "Filter.1.Value.1"));
 	assert_int_equal(rt_collect_answer(t.type, c.reqs[0].step, RT_NO_PARENT, &t, "us-east-1",
 					   S_ACCOUNT, NULL, 0, b.data, b.len, &c, &err), 0);
 	assert_int_equal(c.result.n_matches, 1);
-	s_res(&c, "vpce-0f89a33420c1931d7");
+	rtt_res(&c, "vpce-0f89a33420c1931d7");
 	rt_collect_free(&c);
 
 	s_plan("vpc-endpoint", &t, &c);          /* us-west-2: not its region */
@@ -1065,8 +986,8 @@ static void test_plan_host(void **state)
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(rt_collect_plan(t.type, &t, "us-east-1", S_ACCOUNT, 1, &c), 0);
 	assert_int_equal(c.n_reqs, 1);
-	s_expect("s3 host", "value", "vpce-1a2b3c4d",
-		 rt_collected_param(&c.reqs[0], "Filter.1.Value.1"));
+	rtt_expect("s3 host", "value", "vpce-1a2b3c4d",
+		   rt_collected_param(&c.reqs[0], "Filter.1.Value.1"));
 	rt_collect_free(&c);
 	t.value = "vpce-svc-03d5ebb7d9579a2b3.us-east-1.vpce.amazonaws.com";
 	memset(&c, 0, sizeof(c));
@@ -1106,7 +1027,7 @@ static void s_expect_ids(const struct rt_collect *c, const char *const *ids, siz
 {
 	assert_int_equal(c->result.n_matches, n);
 	for (size_t i = 0; i < n; i++)
-		s_res(c, ids[i]);
+		rtt_res(c, ids[i]);
 }
 
 static void test_name_narrowing(void **state)
@@ -1133,19 +1054,20 @@ static void test_name_narrowing(void **state)
 	s_ask(&run, s_type("security-group"), &t, 0, xml, strlen(xml));
 	assert_int_equal(run.rc, 0);
 	s_expect_ids(&run.got, by_tag, 2);
-	s_expect("sg-00000001", "name", "Prod WEB frontend", s_res(&run.got, "sg-00000001")->name);
+	rtt_expect("sg-00000001", "name", "Prod WEB frontend",
+		   rtt_res(&run.got, "sg-00000001")->name);
 	s_run_free(&run);
 	s_ask(&run, s_type("security-group"), &t, 1, xml, strlen(xml));
 	assert_int_equal(run.rc, 0);
 	s_expect_ids(&run.got, by_own, 2);
-	s_expect("sg-00000005", "name", "Webhooks", s_res(&run.got, "sg-00000005")->name);
-	s_expect("sg-00000002", "Group name", "WEB-old",
-		 res_field(s_res(&run.got, "sg-00000002"), "Group name"));
+	rtt_expect("sg-00000005", "name", "Webhooks", rtt_res(&run.got, "sg-00000005")->name);
+	rtt_expect("sg-00000002", "Group name", "WEB-old",
+		   res_field(rtt_res(&run.got, "sg-00000002"), "Group name"));
 	s_run_free(&run);
 
 	/* The sample's groups have no tags: names by group name only. */
 	{
-		struct fixture_blob b = s_sample("ec2-describe-security-groups.botocore.xml");
+		struct fixture_blob b = rtt_sample("ec2-describe-security-groups.botocore.xml");
 		static const char *const quick[] = { "sg-68d8a958", "sg-72334242" };
 
 		t.value = "QuickLaunch-";
@@ -1164,7 +1086,7 @@ static void test_name_narrowing(void **state)
 /* A type with the Name tag only: the NAT gateway sample, in any case. */
 static void test_name_tag_only(void **state)
 {
-	struct fixture_blob b = s_sample("ec2-describe-nat-gateways.awsdocs.xml");
+	struct fixture_blob b = rtt_sample("ec2-describe-nat-gateways.awsdocs.xml");
 	static const char *const cases[][2] = {
 		{ "mynatgateway", "1" }, { "NATGATE", "1" }, { "yNaTg", "1" }, { "nat-gw", "0" },
 	};
@@ -1234,10 +1156,10 @@ static const struct {
 
 static void test_cidr(void **state)
 {
-	struct fixture_blob sb = s_sample("ec2-describe-subnets.botocore.xml");
-	struct fixture_blob vb = s_sample("ec2-describe-vpcs.botocore.xml");
-	char *subnets = s_replace(sb.data, "<cidrBlock>10.0.0.0/24</cidrBlock>", S_SUBNET_V6);
-	char *vpcs = s_replace(vb.data, "<cidrBlock>10.0.0.0/16</cidrBlock>", S_VPC_V6);
+	struct fixture_blob sb = rtt_sample("ec2-describe-subnets.botocore.xml");
+	struct fixture_blob vb = rtt_sample("ec2-describe-vpcs.botocore.xml");
+	char *subnets = rtt_subst(sb.data, "<cidrBlock>10.0.0.0/24</cidrBlock>", S_SUBNET_V6);
+	char *vpcs = rtt_subst(vb.data, "<cidrBlock>10.0.0.0/16</cidrBlock>", S_VPC_V6);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(s_cidr_cases) / sizeof(s_cidr_cases[0]); i++) {
@@ -1255,8 +1177,8 @@ static void test_cidr(void **state)
 				fail_msg("%s listed for %s", id, t.value);
 		} else {
 			assert_int_equal(run.got.result.n_matches, 1);
-			s_expect(t.value, "Block", s_cidr_cases[i].block,
-				 res_field(s_res(&run.got, id), "Block"));
+			rtt_expect(t.value, "Block", s_cidr_cases[i].block,
+				   res_field(rtt_res(&run.got, id), "Block"));
 		}
 		s_run_free(&run);
 		/* The samples as published (IPv4 only) agree on IPv4 terms. */
@@ -1272,15 +1194,17 @@ static void test_cidr(void **state)
 		struct s_run run;
 
 		s_ask(&run, s_type("vpc"), &t, 0, vpcs, strlen(vpcs));
-		r = s_res(&run.got, "vpc-8d2910e4");
-		s_expect(r->id, "CIDR", "10.0.0.0/16, 10.1.0.0/16", res_field(r, "CIDR"));
-		s_expect(r->id, "IPv6 CIDR", "2001:db8:1234:1a00::/56", res_field(r, "IPv6 CIDR"));
+		r = rtt_res(&run.got, "vpc-8d2910e4");
+		rtt_expect(r->id, "CIDR", "10.0.0.0/16, 10.1.0.0/16", res_field(r, "CIDR"));
+		rtt_expect(r->id, "IPv6 CIDR", "2001:db8:1234:1a00::/56",
+			   res_field(r, "IPv6 CIDR"));
 		assert_int_equal(r->n_addrs, 3);
 		s_run_free(&run);
 		s_ask(&run, s_type("subnet"), &t, 0, subnets, strlen(subnets));
-		r = s_res(&run.got, "subnet-812910e8");
-		s_expect(r->id, "IPv6 CIDR", "2001:db8:1234:1a00::/64", res_field(r, "IPv6 CIDR"));
-		assert_false(s_has_addr(r, "2001:db8:ffff::/64"));
+		r = rtt_res(&run.got, "subnet-812910e8");
+		rtt_expect(r->id, "IPv6 CIDR", "2001:db8:1234:1a00::/64",
+			   res_field(r, "IPv6 CIDR"));
+		assert_false(rtt_has_addr(r, "2001:db8:ffff::/64"));
 		s_run_free(&run);
 	}
 	free(subnets);
@@ -1313,9 +1237,9 @@ static void test_long_lists(void **state)
 	s_put(&b, "</cidrBlockAssociationSet></item></vpcSet></DescribeVpcsResponse>");
 	s_ask(&run, s_type("vpc"), &t, 0, b.data, b.len);
 	assert_int_equal(run.rc, 0);
-	r = s_res(&run.got, "vpc-0000000a");
+	r = rtt_res(&run.got, "vpc-0000000a");
 	assert_int_equal(r->n_addrs, 50);
-	s_expect(r->id, "Block", "equal", res_field(r, "Block"));
+	rtt_expect(r->id, "Block", "equal", res_field(r, "Block"));
 	f = res_field(r, "CIDR");
 	assert_non_null(f);
 	assert_true(strlen(f) < 512);
@@ -1329,8 +1253,8 @@ static void test_long_lists(void **state)
 
 static void test_pagination(void **state)
 {
-	struct fixture_blob b = s_sample("ec2-describe-subnets.botocore.xml");
-	char *paged = s_replace(b.data, "</subnetSet>",
+	struct fixture_blob b = rtt_sample("ec2-describe-subnets.botocore.xml");
+	char *paged = rtt_subst(b.data, "</subnetSet>",
 				"</subnetSet><nextToken>eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9</nextToken>");
 	struct search_term cidr = s_term(SEARCH_TERM_CIDR, "10.0.0.0/8");
 	struct search_term check = s_term(SEARCH_TERM_CHECK, NULL);
@@ -1340,13 +1264,13 @@ static void test_pagination(void **state)
 	s_ask(&run, s_type("subnet"), &cidr, 0, paged, strlen(paged));
 	assert_int_equal(run.rc, 0);
 	assert_int_equal(run.got.result.n_matches, 1);
-	s_expect("page", "token", "eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9", run.got.next_token);
+	rtt_expect("page", "token", "eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9", run.got.next_token);
 	s_run_free(&run);
 	/* A token is handed on even when nothing on the page is kept. */
 	cidr.value = "192.168.0.0/16";
 	s_ask(&run, s_type("subnet"), &cidr, 0, paged, strlen(paged));
 	assert_int_equal(run.got.result.n_matches, 0);
-	s_expect("page", "token", "eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9", run.got.next_token);
+	rtt_expect("page", "token", "eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9", run.got.next_token);
 	s_run_free(&run);
 	/* The last page has none; a --check-config call never pages. */
 	s_ask(&run, s_type("subnet"), &cidr, 0, b.data, b.len);
@@ -1408,8 +1332,8 @@ static void s_refused(const char *type, const char *body, size_t len, enum si_er
 
 static void test_malformed(void **state)
 {
-	struct fixture_blob env = s_sample("ec2-error-invalidinstanceid-notfound.awsdocs.xml");
-	struct fixture_blob vpcs = s_sample("ec2-describe-vpcs.botocore.xml");
+	struct fixture_blob env = rtt_sample("ec2-error-invalidinstanceid-notfound.awsdocs.xml");
+	struct fixture_blob vpcs = rtt_sample("ec2-describe-vpcs.botocore.xml");
 	static const char not_xml[] = "Service Unavailable\n";
 	static const char cut[] = "<DescribeSubnetsResponse><subnetSet><item><subnetId>subn";
 	char *many = s_many(1001, 0), *tags = s_many(1, RES_MAX_TAGS + 1);
@@ -1478,14 +1402,14 @@ static void s_answer_into(const char *type, const struct search_term *t, const c
 static void s_check_followup(const struct rt_collected *q, size_t parent, const char *one,
 			     const char *two)
 {
-	s_expect("follow-up", "service", "ec2", q->service);
-	s_expect("follow-up", "action", "DescribeInstances", q->action);
+	rtt_expect("follow-up", "service", "ec2", q->service);
+	rtt_expect("follow-up", "action", "DescribeInstances", q->action);
 	assert_int_equal(q->proto, AWS_PROTO_QUERY);
 	assert_int_equal(q->parent, parent);     /* the volume it completes */
 	assert_null(q->page_param);              /* an id list: one page */
 	assert_null(rt_collected_param(q, "MaxResults"));
-	s_expect("follow-up", "InstanceId.1", one, rt_collected_param(q, "InstanceId.1"));
-	s_expect("follow-up", "InstanceId.2", two, rt_collected_param(q, "InstanceId.2"));
+	rtt_expect("follow-up", "InstanceId.1", one, rt_collected_param(q, "InstanceId.1"));
+	rtt_expect("follow-up", "InstanceId.2", two, rt_collected_param(q, "InstanceId.2"));
 	assert_int_equal(q->n_params, two != NULL ? 2 : 1);
 }
 
@@ -1498,12 +1422,12 @@ static void s_check_followup(const struct rt_collected *q, size_t parent, const 
  */
 static void test_volume_followup(void **state)
 {
-	struct fixture_blob vb = s_sample("ec2-describe-volumes.botocore.xml");
-	struct fixture_blob named = s_sample("ec2-describe-instances.awsdocs.xml");
-	struct fixture_blob unnamed = s_sample("ec2-describe-instances.botocore.xml");
-	char *docs = s_replace(vb.data, "<instanceId>i-fde9cece</instanceId>",
+	struct fixture_blob vb = rtt_sample("ec2-describe-volumes.botocore.xml");
+	struct fixture_blob named = rtt_sample("ec2-describe-instances.awsdocs.xml");
+	struct fixture_blob unnamed = rtt_sample("ec2-describe-instances.botocore.xml");
+	char *docs = rtt_subst(vb.data, "<instanceId>i-fde9cece</instanceId>",
 			       "<instanceId>i-1234567890abcdef0</instanceId>");
-	char *vols = s_replace(docs, "</attachmentSet>",
+	char *vols = rtt_subst(docs, "</attachmentSet>",
 			       "<item><instanceId>i-0aaaaaaa</instanceId><device>/dev/sdf"
 			       "</device></item></attachmentSet>");
 	struct search_term a = s_term(SEARCH_TERM_ID, "vol-bc71579a");
@@ -1530,12 +1454,12 @@ static void test_volume_followup(void **state)
 	assert_int_equal(rt_collect_answer(s_type("volume"), q->step, q->parent, &b, S_REGION,
 					   S_ACCOUNT, NULL, 0, unnamed.data, unnamed.len, &c,
 					   &err), 0);
-	r = s_res(&c, "vol-bc71579a");
-	s_expect(r->id, "instance name", "Server_1",
-		 s_rel(r, "attached to", "i-1234567890abcdef0")->name);
-	assert_null(s_rel(r, "attached to", "i-0aaaaaaa")->name);
-	r = s_res(&c, "vol-a8d2e991");
-	assert_null(s_rel(r, "attached to", "i-78f1b94a")->name);
+	r = rtt_res(&c, "vol-bc71579a");
+	rtt_expect(r->id, "instance name", "Server_1",
+		   rtt_rel(r, "attached to", "i-1234567890abcdef0")->name);
+	assert_null(rtt_rel(r, "attached to", "i-0aaaaaaa")->name);
+	r = rtt_res(&c, "vol-a8d2e991");
+	assert_null(rtt_rel(r, "attached to", "i-78f1b94a")->name);
 	assert_int_equal(c.result.n_matches, 2);      /* follow-ups add nothing */
 	assert_int_equal(c.n_reqs, 2);                /* nor ask more */
 
@@ -1611,7 +1535,7 @@ static void test_registry(void **state)
 
 static void test_cards(void **state)
 {
-	struct fixture_blob b = s_sample("ec2-describe-subnets.botocore.xml");
+	struct fixture_blob b = rtt_sample("ec2-describe-subnets.botocore.xml");
 	struct search_term t = s_term(SEARCH_TERM_CIDR, "10.0.0.0/16");
 	const struct res_resource *r;
 	char sum[256], url[512];
@@ -1619,7 +1543,7 @@ static void test_cards(void **state)
 
 	(void)state;
 	s_ask(&run, s_type("subnet"), &t, 0, b.data, b.len);
-	r = s_res(&run.got, "subnet-812910e8");
+	r = rtt_res(&run.got, "subnet-812910e8");
 	r->type->summary(r, sum, sizeof(sum));
 	assert_string_equal(sum, "10.0.0.0/24, inside the block searched, us-west-2a, "
 				 "251 free IPs");
@@ -1633,10 +1557,10 @@ static void test_cards(void **state)
 	s_run_free(&run);
 	free(b.data);
 
-	b = s_sample("ec2-describe-security-groups.botocore.xml");
+	b = rtt_sample("ec2-describe-security-groups.botocore.xml");
 	t = s_term(SEARCH_TERM_ID, "sg-97b1aefb");
 	s_ask(&run, s_type("security-group"), &t, 0, b.data, b.len);
-	r = s_res(&run.got, "sg-97b1aefb");
+	r = rtt_res(&run.got, "sg-97b1aefb");
 	r->type->summary(r, sum, sizeof(sum));
 	assert_string_equal(sum, "vpc-8d2910e4, 1 inbound, 1 outbound rules");
 	r->type->console_url(r, "eu-west-2", url, sizeof(url));
@@ -1645,10 +1569,10 @@ static void test_cards(void **state)
 	s_run_free(&run);
 	free(b.data);
 
-	b = s_sample("ec2-describe-volumes.botocore.xml");
+	b = rtt_sample("ec2-describe-volumes.botocore.xml");
 	t = s_term(SEARCH_TERM_ID, "vol-bc71579a");
 	s_ask(&run, s_type("volume"), &t, 0, b.data, b.len);
-	r = s_res(&run.got, "vol-bc71579a");
+	r = rtt_res(&run.got, "vol-bc71579a");
 	r->type->summary(r, sum, sizeof(sum));
 	assert_string_equal(sum, "8 GiB, standard, in-use, on i-fde9cece /dev/sda1");
 	s_run_free(&run);

@@ -17,6 +17,7 @@
 
 #include <libxml/tree.h>
 
+#include "search/private/qxml.h"
 #include "search/registry.h"
 
 #define RT_EC2_SERVICE "ec2"
@@ -71,45 +72,15 @@ int rt_ec2_answer(const struct rt_ec2_kind *k, struct rt_answer *a, const char *
 		  size_t len, struct si_err *err);
 
 /* ---- helpers for the kinds' fill functions ---------------------------- */
+/* (Reading an item's elements into r: search/private/qxml.h.) */
 
-/* The text of item's child elem (a "a/b" path allowed) as field label of
- * r; absent or empty: no field. */
-int rt_ec2_field(struct res_resource *r, const char *label, const xmlNode *item,
-		 const char *elem, struct si_err *err);
-
-/* The same for a boolean child: "yes" or "no" (absent: no field). */
-int rt_ec2_flag(struct res_resource *r, const char *label, const xmlNode *item,
-		const char *elem, struct si_err *err);
-
-/* The same, the text followed by suffix ("8" + " GiB"). */
-int rt_ec2_field_unit(struct res_resource *r, const char *label, const xmlNode *item,
-		      const char *elem, const char *suffix, struct si_err *err);
-
-/* *slot = the text of item's child elem (NULL when absent). */
-int rt_ec2_set(char **slot, const xmlNode *item, const char *elem, struct si_err *err);
-
-/* Add a relation kind/type to the text of item's child id_elem, with the
- * text of detail_elem (may be NULL) as its detail. */
-int rt_ec2_rel(struct res_resource *r, const char *kind, const char *type,
-	       const xmlNode *item, const char *id_elem, const char *detail_elem,
-	       struct si_err *err);
-
-/* Count set's <item> children, failing (SI_ERR_LIMIT) past max; what
- * names them in the message. NULL set: 0. */
-int rt_ec2_items(const xmlNode *set, size_t max, const char *what, size_t *n,
-		 struct si_err *err);
-
-/* The texts of set's items (item/<elem>, or the item's own text when elem
- * is NULL) joined by ", " as field label; long lists end in ", …". */
-int rt_ec2_join_items(struct res_resource *r, const char *label, const xmlNode *set,
-		      const char *elem, struct si_err *err);
-
-/* r's addresses of family 4 (IPv4) or 6 (IPv6), joined the same way. */
+/* r's addresses of family 4 (IPv4) or 6 (IPv6), joined as qx_join does,
+ * as field label. */
 int rt_ec2_join_addrs(struct res_resource *r, const char *label, int family,
 		      struct si_err *err);
 
 /* https://<region>.console.aws.amazon.com/<console>/home?region=<region>
- * #<page>:<key>=<id> into out ("" when it does not fit or r has no id). */
+ * #<page>:<key>=<id> into out (qx_console_url; "" when r has no id). */
 void rt_ec2_console(const struct res_resource *r, const char *region, const char *console,
 		    const char *page, const char *key, char *out, size_t n);
 
