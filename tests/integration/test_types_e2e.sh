@@ -135,10 +135,12 @@ ask upper PROD-WEB-1
 jcheck "name in upper case finds the instance prod-web-1" "$ANS" "'i-0a1b2c3d4e5f60001' in alltext(j)"
 
 # ---- every reply stays within Slack's limits ------------------------------------
+# 50 blocks, 3,000 characters per text, and 12,000 characters of block text
+# in all (tests/data/shared/slack/LIMITS.md: msg_blocks_too_long).
 for f in "$TMP"/http.*.json "$TMP"/final.*.json; do
 	[ -f "$f" ] || continue
-	jcheck "$(basename "$f"): at most 50 blocks, texts within 3000" "$f" \
-		"len(j.get('blocks', [])) <= 50 and all(len(t) <= 3000 for t in texts(j))"
+	jcheck "$(basename "$f"): at most 50 blocks, texts within 3000, 12,000 in all" "$f" \
+		"len(j.get('blocks', [])) <= 50 and all(len(t) <= 3000 for t in texts(j)) and sum(len(t) for t in texts(j.get('blocks', []))) <= 12000"
 done
 jflush
 finish
