@@ -154,6 +154,7 @@ struct s_job {
 /* One answer to a --check-config call. */
 struct s_check {
 	size_t target;
+	int global;                 /* a global service's: no region */
 	char action[96];            /* "ec2:DescribeInstances" */
 	int ok;
 	char code[128];
@@ -1160,6 +1161,7 @@ static void s_check_row(struct s_job *j, const struct s_call *c, const struct aw
 	row = &j->checks[j->n_checks++];
 	memset(row, 0, sizeof(*row));
 	row->target = c->target;
+	row->global = c->global;
 	snprintf(row->action, sizeof(row->action), "%s:%s",
 		 strcmp(c->service, "elasticloadbalancing") == 0 ? "elasticloadbalancing"
 								 : c->service, c->action);
@@ -1708,7 +1710,7 @@ size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE
 		    strcmp(c->action, j.checks[i - 1].action) == 0)
 			continue;       /* one line per action, the first answer */
 		fprintf(f, "%-20s %-16s %-46s %s%s%s\n", j.accts[tg->account].a->alias,
-			tg->region, c->action, c->ok ? "ok" : c->code, c->ok ? "" : ": ",
+			c->global ? "global" : tg->region, c->action, c->ok ? "ok" : c->code, c->ok ? "" : ": ",
 			c->ok ? "" : c->message);
 		failed += !c->ok;
 	}
