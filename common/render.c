@@ -1917,14 +1917,43 @@ static void s_list(struct s_ctx *c, struct si_buf *b, const char *const *v, size
 	}
 }
 
-/* The examples cover each query kind once. */
+/* The examples: one of each common shape of term. */
 static const char *const s_examples[] = {
 	"i-0123456789abcdef0",
+	"sg-0a1b2c3d4e5f60718",
 	"10.4.2.17",
-	"ip-10-1-2-3.eu-west-2.compute.internal",
-	"eni-0a1b2c3d4e5f60718",
+	"10.4.0.0/16",
+	"api.example.com",
 	"web account:production region:eu-west-2",
 };
+
+/* A line of the help's list of what a TERM may be. */
+#define S_HELP_BULLET "\n\xe2\x80\xa2 "
+
+/* What a TERM may be, one bullet per kind. Why the ID prefixes come from
+ * the registry: the help must not go stale when a type module is added
+ * (the explanation of an unknown ID or ARN reads it too, and lists the
+ * ARN services, so the help need not). */
+static void s_help_terms(struct s_ctx *c, struct si_buf *b)
+{
+	size_t n = 0;
+
+	s_puts(c, b, S_HELP_BULLET "an ID: ");
+	for (size_t i = 0; rt_types[i] != NULL; i++) {
+		const char *const *p = rt_types[i]->id_prefixes;
+
+		for (size_t k = 0; p != NULL && p[k] != NULL; k++)
+			s_printf(c, b, "%s`%s" S_ELLIPSIS "`", n++ ? ", " : "", p[k]);
+	}
+	s_puts(c, b, S_HELP_BULLET "an ARN, searched in its own account and region only"
+	       S_HELP_BULLET "an IPv4 or IPv6 address, or an EC2 DNS name"
+	       S_HELP_BULLET "a CIDR block: the VPCs and subnets equal to, inside or around it"
+	       S_HELP_BULLET "a load balancer or RDS DNS name (`*.elb.amazonaws.com`, "
+	       "`*.rds.amazonaws.com`)"
+	       S_HELP_BULLET "any other host name: its Route 53 records, followed through "
+	       "CNAME and ALIAS to what is behind them"
+	       S_HELP_BULLET "part of a Name, in any case (`web` finds Prod-Web-1)");
+}
 
 /* Contract in render.h. The help lists the configured accounts and
  * regions, because the most common mistake is asking for an account or
@@ -1949,10 +1978,8 @@ char *render_help(const char *command, const char *const *aliases, size_t n_alia
 	s_puts(&c, &b, "*Usage:* `");
 	s_esc(&c, &b, command, S_VALUE_CHARS);
 	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION]`\n"
-	       "Finds EC2 instances and network interfaces in every configured "
-	       "account and region. A TERM is an instance ID or ARN, an IPv4 or "
-	       "IPv6 address, an EC2 DNS name, an interface ID (eni-\xe2\x80\xa6) "
-	       "or part of a Name tag.");
+	       "Searches every configured account and region. A TERM is:");
+	s_help_terms(&c, &b);
 	s_push(&c, blocks, s_section(&c, &b));
 
 	si_buf_reset(&b);

@@ -798,7 +798,14 @@ static int s_sink_follow_host(struct rt_answer *a, const char *host, const char 
 		free(f);
 		return 0;           /* nothing we can search (say, an external name) */
 	}
-	/* Compared as classified (case, final dot and EC2 names decoded). */
+	/* Compared as classified (case, final dot and EC2 names decoded),
+	 * with the user's own terms too: a CNAME back to one is a loop. */
+	for (size_t i = 0; i < j->spec->n_terms; i++)
+		if (j->spec->terms[i].kind == f->pf.term.kind &&
+		    strcmp(j->spec->terms[i].value, f->pf.term.value) == 0) {
+			free(f);
+			return 0;
+		}
 	for (const struct s_followed *o = j->followed; o != NULL; o = o->next)
 		if (o->account == account && o->pf.term.kind == f->pf.term.kind &&
 		    strcmp(o->pf.term.value, f->pf.term.value) == 0) {
@@ -1452,6 +1459,19 @@ static int s_cmp_match(const void *pa, const void *pb)
 	return strcmp(s_name(a), s_name(b));
 }
 
+/* Two parses of the same resource give the same fields; two record sets
+ * of one name (A and AAAA, weighted sets) differ in theirs. */
+static int s_same_fields(const struct res_resource *a, const struct res_resource *b)
+{
+	if (a->n_fields != b->n_fields)
+		return 0;
+	for (size_t i = 0; i < a->n_fields; i++)
+		if (s_strcmp0(a->fields[i].key, b->fields[i].key) != 0 ||
+		    s_strcmp0(a->fields[i].value, b->fields[i].value) != 0)
+			return 0;
+	return 1;
+}
+
 /* The same resource found twice (by two terms, or once directly and once
  * through a DNS chain) is shown once: the first kept. Runs after every
  * call finished, when no rt_follow parent index points into the array
@@ -1473,7 +1493,8 @@ static void s_dedupe(struct search_result *r)
 				      s_strcmp0(o->res.id, m->res.id) == 0 &&
 				      s_strcmp0(o->account_id, m->account_id) == 0 &&
 				      s_strcmp0(o->account_alias, m->account_alias) == 0 &&
-				      s_strcmp0(o->region, m->region) == 0;
+				      s_strcmp0(o->region, m->region) == 0 &&
+				      s_same_fields(&o->res, &m->res);
 			}
 		}
 		if (dup) {
@@ -1710,7 +1731,8 @@ size_t search_check_access(struct search_engine *e, struct search_ctx *ctx, FILE
 		    strcmp(c->action, j.checks[i - 1].action) == 0)
 			continue;       /* one line per action, the first answer */
 		fprintf(f, "%-20s %-16s %-46s %s%s%s\n", j.accts[tg->account].a->alias,
-			c->global ? "global" : tg->region, c->action, c->ok ? "ok" : c->code, c->ok ? "" : ": ",
+			c->global ? "global" : tg->region, c->action, c->ok ? "ok" : c->code,
+			c->ok ? "" : ": ",
 			c->ok ? "" : c->message);
 		failed += !c->ok;
 	}

@@ -554,6 +554,18 @@ static void test_golden_help(void **state)
 	js = render_help(NULL, aliases, 2, regions, 2, NULL);
 	s_golden("help.json", js);
 	json_object_put(s_check_message(js));
+	/* The ID list is the registry's: every type's prefixes, "`sg-…`". */
+	for (size_t i = 0; rt_types[i] != NULL; i++) {
+		const char *const *p = rt_types[i]->id_prefixes;
+
+		for (size_t k = 0; p != NULL && p[k] != NULL; k++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "`%s\xe2\x80\xa6`", p[k]);
+			if (strstr(js, want) == NULL)
+				fail_msg("help lacks %s", want);
+		}
+	}
 	free(js);
 }
 
