@@ -1719,7 +1719,8 @@ static json_object *s_root(struct s_ctx *c, const char *response_type,
  * a context block says so under the summary. */
 static int s_has_context(const struct search_result *r)
 {
-	return r->n_failures > 0 || (r->dns_note != NULL && r->dns_note[0] != '\0');
+	return r->n_failures > 0 || (r->dns_note != NULL && r->dns_note[0] != '\0') ||
+	       (r->query_note != NULL && r->query_note[0] != '\0');
 }
 
 /* The context block under the summary: one element saying which addresses
@@ -1732,6 +1733,11 @@ static json_object *s_context_block(struct s_ctx *c, const struct search_result 
 	struct si_buf t;
 
 	si_buf_init(&t, S_TEXT_BUF_MAX);
+	if (r->query_note != NULL && r->query_note[0] != '\0') {
+		s_esc(c, &t, r->query_note, S_NOTE_CHARS);
+		s_push(c, els, s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+		si_buf_reset(&t);
+	}
 	if (r->dns_note != NULL && r->dns_note[0] != '\0') {
 		s_puts(c, &t, S_DNS_NOTE);
 		s_esc(c, &t, r->dns_note, S_NOTE_CHARS);
@@ -2162,6 +2168,13 @@ int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 		    s_plural(r->n_targets, "account-region", "account-regions"),
 		    r->elapsed_s) < 0)
 		goto io;
+	if (r->query_note != NULL && r->query_note[0] != '\0') {
+		char note[S_NOTE_CHARS + 1];
+
+		s_plain(note, S_NOTE_CHARS, r->query_note);
+		if (fprintf(fp, "%s\n", note) < 0)
+			goto io;
+	}
 	if (r->dns_note != NULL && r->dns_note[0] != '\0') {
 		char note[S_NOTE_CHARS + 1];
 

@@ -1666,6 +1666,7 @@ int search_run(struct search_engine *e, struct search_ctx *ctx,
 
 	s_job_init(&j, e, ctx, spec, out, t0 + deadline);
 	out->query_text = strdup(spec->text ? spec->text : "");
+	out->query_note = si_strdup_opt(spec->note);
 	if (s_build_targets(&j, err) != 0)
 		goto out;
 	out->n_targets = j.n_targets;

@@ -79,6 +79,9 @@ struct search_spec {
 	const char *const *regions;   /* region filter (region:), empty = all */
 	size_t n_regions;
 	const char *text;             /* the user's text, for the result */
+	const char *note;             /* how a term was taken ("Searching
+	                               * 10.1.0.0/16: …"), for the result;
+	                               * NULL: none */
 	int deadline_ms;              /* 0 = [search] deadline_ms */
 };
 

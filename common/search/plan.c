@@ -114,6 +114,9 @@ void plan_from_query(struct plan *p, const struct query *q, const char *text)
 	p->spec.regions = p->regions;
 	p->spec.n_regions = q->n_regions;
 	p->spec.text = text;
+	for (size_t i = 0; i < q->n_terms && i < QUERY_MAX_TERMS && p->spec.note == NULL; i++)
+		if (q->terms[i].note[0] != '\0')
+			p->spec.note = q->terms[i].note;
 }
 
 /* Contract in plan.h. Only what a DNS answer can point at is followed:

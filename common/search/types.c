@@ -30,5 +30,6 @@ void search_result_free(struct search_result *r)
 	}
 	free(r->failures);
 	free(r->dns_note);
+	free(r->query_note);
 	memset(r, 0, sizeof(*r));
 }

@@ -51,6 +51,9 @@ struct search_result {
 	 * they resolved to ("www.example.com → 192.0.2.1, 192.0.2.7"), shown
 	 * so the reader knows the addresses came from DNS; NULL: none. */
 	char *dns_note;
+	/* How the query was taken, when not as typed ("Searching 10.1.0.0/16:
+	 * 10.1.2.3/16 has bits set past the /16 prefix"); NULL: none. */
+	char *query_note;
 };
 
 /* Frees what m holds and zeroes it. */

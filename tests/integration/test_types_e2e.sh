@@ -78,6 +78,9 @@ jcheck "cidr: production's VPC (equal)" "$ANS" "'vpc-0111000000000a001' in allte
 jcheck "cidr: dev's VPC with the same block" "$ANS" "'vpc-0333000000000a002' in alltext(j)"
 jcheck "cidr: production's subnets inside it" "$ANS" "'subnet-0111000000000a001' in alltext(j)"
 jcheck "cidr: says how each relates" "$ANS" "'equal' in alltext(j) and 'inside' in alltext(j)"
+ask cidr_bits 10.10.7.9/16
+jcheck "cidr with host bits: searched masked, and says so" "$ANS" \
+	"'vpc-0111000000000a001' in alltext(j) and any('10.10.0.0/16' in c for c in contexts(j))"
 
 # ---- load balancers ---------------------------------------------------------------
 ask alb prod-alb

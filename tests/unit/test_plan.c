@@ -193,6 +193,22 @@ static void test_cidr_term(void **state)
 	s_user_term(&p.terms[1]);
 }
 
+/* A block with host bits set is searched masked, and the spec carries the
+ * classifier's note so the answer says what was searched. */
+static void test_cidr_note_reaches_spec(void **state)
+{
+	struct query q;
+	struct plan p;
+
+	(void)state;
+	s_plan("10.1.2.3/16", &q, &p);
+	assert_non_null(p.spec.note);
+	assert_ptr_equal(p.spec.note, q.terms[0].note);
+	assert_non_null(strstr(p.spec.note, "10.1.0.0/16"));
+	s_plan("10.1.0.0/16 web", &q, &p);
+	assert_null(p.spec.note);
+}
+
 static void test_host_terms(void **state)
 {
 	struct query q;
@@ -321,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_resource_id_pins_type),
 		cmocka_unit_test(test_arn_terms),
 		cmocka_unit_test(test_cidr_term),
+		cmocka_unit_test(test_cidr_note_reaches_spec),
 		cmocka_unit_test(test_host_terms),
 		cmocka_unit_test(test_unsearchable_kinds_skipped),
 		cmocka_unit_test(test_plan_follow),

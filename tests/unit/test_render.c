@@ -2329,6 +2329,29 @@ static void test_dns_note(void **state)
 	search_result_free(&r);
 }
 
+/* How the query was taken (a block searched masked) is said in the
+ * context block, escaped, and on the command line. */
+static void test_query_note(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js, *out;
+
+	(void)state;
+	s_many(&r, 1, NULL);
+	r.query_note = s_dup("Searching 10.1.0.0/16: 10.1.2.3/16 has bits <set>");
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_string_equal(s_context_text(root),
+			    "Searching 10.1.0.0/16: 10.1.2.3/16 has bits &lt;set&gt;");
+	json_object_put(root);
+	free(js);
+	out = s_text_output(&r);
+	assert_non_null(strstr(out, "\nSearching 10.1.0.0/16: 10.1.2.3/16 has bits <set>\n"));
+	free(out);
+	search_result_free(&r);
+}
+
 /* The command line lists resources: label, id, name, state, account,
  * region. */
 static void test_render_text_resources(void **state)
@@ -2400,6 +2423,7 @@ int main(void)
 		cmocka_unit_test(test_lines_for_every_kind),
 		cmocka_unit_test(test_many_lines_packed_within_limits),
 		cmocka_unit_test(test_dns_note),
+		cmocka_unit_test(test_query_note),
 		cmocka_unit_test(test_render_text_resources),
 	};
 
