@@ -141,7 +141,10 @@ expect_eq "... while both searches described all 7 targets" "$(st "j['by_action'
 # ---- paging: 3 pages for one target -----------------------------------------
 
 aws_reset
-cli -- search bulk-node
+# Thousands of instances on many pages: the deadline is raised (under the
+# 30 s the cli helper allows) so a slow (sanitizer) build still reaches the
+# end; the cap, not the clock, is tested.
+cli SLASH_INFRA_SEARCH_DEADLINE_MS=25000 -- search bulk-node
 expect_eq "paging: exit 0" "$CLI_RC" 0
 # (counts from 1,000 up are printed with thousands separators)
 expect_contains "paging: every instance counted" "$CLI_OUT" "2,345 matches for bulk-node in 7 account-regions"
@@ -155,7 +158,7 @@ expect_eq "paging: 1 DescribeInstances for each other target" "$(st "j['by_actio
 # ---- the per-search match cap -------------------------------------------------
 
 aws_reset
-cli -- search many-node
+cli SLASH_INFRA_SEARCH_DEADLINE_MS=25000 -- search many-node
 expect_contains "match cap: 10,000 matches kept" "$CLI_OUT" "10,000 matches for many-node"
 expect_contains "match cap: the overflowing target is named" "$CLI_OUT" \
 	"failed: dev/us-west-2: TooManyMatches (more than 10000 matches; narrow the search)"
