@@ -18,8 +18,10 @@ fixture format, the fault kinds and the control API.
 import argparse
 import base64
 import datetime
+import gc
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import random
@@ -32,7 +34,8 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote
 from xml.sax.saxutils import escape
@@ -89,6 +92,17 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32,
                "terminated": 48, "stopping": 64, "stopped": 80}
+# EC2 keeps a terminated instance visible in DescribeInstances for about an
+# hour ("Terminated instances remain visible after termination (for
+# approximately one hour)", TerminateInstances); the stand-in forgets it this
+# many seconds of its own clock after the termination time.
+DEFAULT_TERMINATED_RETENTION = 3600
+# What EC2 says about an instance terminated through the API: the reason
+# string (the time in GMT, as in botocore's captured DescribeInstances sample)
+# and the stateReason code and message.
+USER_TERMINATED_REASON = "User initiated (%Y-%m-%d %H:%M:%S GMT)"
+USER_SHUTDOWN_STATE_REASON = ("Client.UserInitiatedShutdown",
+                              "Client.UserInitiatedShutdown: User initiated shutdown")
 
 FAULT_KINDS = {"latency": True, "sts-access-denied": False, "ec2-unauthorized": False,
                "unauthorized": False,
@@ -376,6 +390,19 @@ class ApiError(Exception):
         self.reply = reply
 
 
+class ControlError(Exception):
+    """A refused control request: HTTP status and a message."""
+
+    def __init__(self, status, msg):
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+
+
+def json_reply(status, doc):
+    return Reply(status, json.dumps(doc, sort_keys=True), ctype="application/json")
+
+
 # --------------------------------------------------------------------------
 # Fixture
 # --------------------------------------------------------------------------
@@ -409,6 +436,39 @@ def _mac(seed):
 
 class FixtureError(Exception):
     pass
+
+
+# ---- time ------------------------------------------------------------------
+
+def iso_ms(t):
+    """Epoch seconds -> EC2's timestamp form, '2025-03-01T09:00:00.000Z'."""
+    return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def parse_time(v):
+    """Epoch seconds (a number) or an ISO 8601 time with a zone
+    ('2026-11-30T03:00:00Z', '2026-11-30T03:00:00.000+00:00') -> epoch
+    seconds (float).  ValueError for anything else."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise ValueError("a time is epoch seconds or an ISO 8601 string: %r" % (v,))
+    if not isinstance(v, str):
+        return float(v)
+    s = v.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    try:
+        d = datetime.datetime.fromisoformat(s)
+    except ValueError:
+        raise ValueError("not an ISO 8601 time: %r" % v)
+    if d.tzinfo is None:
+        raise ValueError("time %r has no zone (end it with Z)" % v)
+    return d.timestamp()
+
+
+def user_terminated_reason(t):
+    """The StateTransitionReason EC2 writes for a TerminateInstances call."""
+    return time.strftime(USER_TERMINATED_REASON, time.gmtime(int(t)))
 
 
 def _norm_eni(raw, account, region, az_default, vpc_default, subnet_default, instance=None,
@@ -466,8 +526,22 @@ def _norm_instance(raw, account, region):
         "platform": raw.get("platform"),
         "private_ip": None, "public_ip": None, "private_dns": "", "public_dns": "",
         "enis": [], "sg_ids": raw.get("security_groups"), "groups": [], "block_devices": [],
+        # StateTransitionReason and StateReason; for a terminated instance
+        # the termination time (epoch seconds, or None when the fixture does
+        # not say: then it never expires) and its own retention (None: the
+        # stand-in's current default).
+        "reason": raw.get("state_transition_reason", ""), "state_reason": None,
+        "terminated_at": None, "retain_s": None,
     }
     if state == "terminated":
+        if raw.get("terminated_at") is not None:
+            try:
+                t = parse_time(raw["terminated_at"])
+            except ValueError as e:
+                raise FixtureError("instance %s: terminated_at: %s" % (iid, e))
+            inst["terminated_at"] = t
+            inst["reason"] = user_terminated_reason(t)
+            inst["state_reason"] = USER_SHUTDOWN_STATE_REASON
         return inst
     pip = raw.get("private_ip")
     if not pip:
@@ -559,6 +633,20 @@ def _rule(raw, what):
     for g in r["groups"]:
         _need_id("sg", g, what)
     return r
+
+
+def _volume(vid, aid, region, raw, atts, az):
+    """A normalised volume (raw: its fixture object; atts: its attachments)."""
+    vtype = raw.get("type", "gp3")
+    return {"id": vid, "account": aid, "region": region, "size": int(raw.get("size", 8)),
+            "type": vtype, "iops": raw.get("iops", 3000 if vtype in ("gp3", "io1", "io2")
+                                            else None),
+            "throughput": raw.get("throughput", 125 if vtype == "gp3" else None),
+            "az": az or region + "a", "snapshot": raw.get("snapshot", ""),
+            "state": "in-use" if atts else raw.get("state", "available"),
+            "create_time": raw.get("create_time", "2024-01-01T00:00:00.000Z"),
+            "encrypted": bool(raw.get("encrypted", False)), "attachments": atts,
+            "tags": _tags(raw)}
 
 
 def _norm_estate(aid, region, rdoc, insts, enis):
@@ -684,16 +772,7 @@ def _norm_estate(aid, region, rdoc, insts, enis):
                    "state": "attached"}
             atts.append(att)
             inst["block_devices"].append(att)
-        vtype = raw.get("type", "gp3")
-        vols.append({"id": vid, "account": aid, "region": region, "size": int(raw.get("size", 8)),
-                     "type": vtype, "iops": raw.get("iops", 3000 if vtype in ("gp3", "io1", "io2")
-                                                     else None),
-                     "throughput": raw.get("throughput", 125 if vtype == "gp3" else None),
-                     "az": az or region + "a", "snapshot": raw.get("snapshot", ""),
-                     "state": "in-use" if atts else raw.get("state", "available"),
-                     "create_time": raw.get("create_time", "2024-01-01T00:00:00.000Z"),
-                     "encrypted": bool(raw.get("encrypted", False)), "attachments": atts,
-                     "tags": _tags(raw)})
+        vols.append(_volume(vid, aid, region, raw, atts, az))
     out["volumes"] = vols
 
     images = []
@@ -1143,19 +1222,54 @@ def _norm_zones(aid, raw_zones):
     return zones
 
 
-class World:
-    """Normalized, indexed fixture.  Read-only after construction."""
+def norm_region(aid, rname, rdoc, seen_ids=None):
+    """One account-region of a fixture document, normalised.
 
-    def __init__(self, doc):
+    seen_ids: instance IDs met so far in the world (duplicates are an error),
+    or None where the caller guarantees uniqueness (a generated org).
+    """
+    insts = [_norm_instance(i, aid, rname) for i in rdoc.get("instances", [])]
+    enis = []
+    for i in insts:
+        if seen_ids is not None:
+            if i["id"] in seen_ids:
+                raise FixtureError("duplicate instance id %s" % i["id"])
+            seen_ids.add(i["id"])
+        enis.extend(i["enis"])
+    for e in rdoc.get("network_interfaces", []):
+        enis.append(_norm_eni(e, aid, rname, e.get("az", rname + "a"),
+                              e.get("vpc"), e.get("subnet")))
+    seen_enis = set()
+    for e in enis:
+        if e["id"] in seen_enis:
+            raise FixtureError("duplicate network interface %s" % e["id"])
+        seen_enis.add(e["id"])
+    rd = {"instances": insts, "enis": enis}
+    rd.update(_norm_estate(aid, rname, rdoc, insts, enis))
+    # Terminated instances that will be forgotten once their retention has
+    # passed on the stand-in's clock (those with a known termination time).
+    rd["expiring"] = {i["id"] for i in insts if i["terminated_at"] is not None}
+    return rd
+
+
+class World:
+    """Normalized, indexed fixture.  Its regions change only through the
+    Standin's control API (terminate, launch), copy-on-write, under its lock;
+    a generated organisation's regions are built on first use (LazyRegions)."""
+
+    def __init__(self, doc, org=None, cache_regions=0):
+        """doc: a fixture document; org: an OrgSpec whose accounts are in
+        doc["accounts"] without regions (they are built on first use, at most
+        cache_regions of them kept unless changed; 0: all kept)."""
         base = doc.get("base_identity") or {}
         for k in ("access_key_id", "secret_access_key", "arn"):
             if not base.get(k):
                 raise FixtureError("base_identity.%s missing" % k)
         self.base = dict(base)
         self.base["account"] = base["arn"].split(":")[4]
-        org = doc.get("organization") or {}
-        self.org_id = org.get("id", "o-exampleorg1")
-        self.management_account = org.get("management_account", self.base["account"])
+        odoc = doc.get("organization") or {}
+        self.org_id = odoc.get("id", "o-exampleorg1")
+        self.management_account = odoc.get("management_account", self.base["account"])
         self.accounts = {}
         self.account_order = []
         self.roles = {}
@@ -1183,24 +1297,7 @@ class World:
                                    "max_session_duration": int(role.get(
                                        "max_session_duration", 3600))}
             for rname, rdoc in acc.get("regions", {}).items():
-                insts = [_norm_instance(i, aid, rname) for i in rdoc.get("instances", [])]
-                enis = []
-                for i in insts:
-                    if i["id"] in seen_ids:
-                        raise FixtureError("duplicate instance id %s" % i["id"])
-                    seen_ids.add(i["id"])
-                    enis.extend(i["enis"])
-                for e in rdoc.get("network_interfaces", []):
-                    enis.append(_norm_eni(e, aid, rname, e.get("az", rname + "a"),
-                                          e.get("vpc"), e.get("subnet")))
-                seen_enis = set()
-                for e in enis:
-                    if e["id"] in seen_enis:
-                        raise FixtureError("duplicate network interface %s" % e["id"])
-                    seen_enis.add(e["id"])
-                rd = {"instances": insts, "enis": enis}
-                rd.update(_norm_estate(aid, rname, rdoc, insts, enis))
-                a["regions"][rname] = rd
+                a["regions"][rname] = norm_region(aid, rname, rdoc, seen_ids)
             a["zones"] = _norm_zones(aid, (acc.get("route53") or {}).get("zones", []))
             self.accounts[aid] = a
             self.account_order.append(aid)
@@ -1209,69 +1306,403 @@ class World:
         for a in self.accounts.values():
             for rname, rd in a["regions"].items():
                 self.images.setdefault(rname, []).extend(rd["images"])
+        self.org = org
+        self.region_cache = RegionCache(org, cache_regions) if org is not None else None
+        if org is not None:
+            for ai in range(org.n_accounts):
+                a = self.accounts.get(org.account_id(ai))
+                if a is not None:
+                    a["regions"] = LazyRegions(self.region_cache, ai)
+
+    def region_for_update(self, aid, region):
+        """The data of an account-region about to be changed, or None."""
+        a = self.accounts.get(aid)
+        if a is None or region not in a["regions"]:
+            return None
+        if isinstance(a["regions"], LazyRegions):
+            return a["regions"].pin(region)
+        return a["regions"][region]
+
+    def built_regions(self):
+        """(account id, region, data) of every region built now (a generated
+        organisation's unbuilt regions are not built for this)."""
+        for aid in self.account_order:
+            regs = self.accounts[aid]["regions"]
+            items = regs.built() if isinstance(regs, LazyRegions) else regs.items()
+            for r, rd in items:
+                yield aid, r, rd
+
+
+# Registry type name (common/search/registry.c) -> the region collection
+# listing it, for counting what a crawler of a region would find.
+_COUNTED = (("instance", "instances"), ("network-interface", "enis"),
+            ("security-group", "security_groups"), ("subnet", "subnets"), ("vpc", "vpcs"),
+            ("volume", "volumes"), ("image", "images"), ("snapshot", "snapshots"),
+            ("nat-gateway", "nat_gateways"), ("internet-gateway", "internet_gateways"),
+            ("vpc-endpoint", "vpc_endpoints"), ("transit-gateway", "transit_gateways"),
+            ("launch-template", "launch_templates"), ("load-balancer", "load_balancers"),
+            ("classic-load-balancer", "classic_load_balancers"),
+            ("db-instance", "db_instances"), ("db-cluster", "db_clusters"),
+            ("auto-scaling-group", "auto_scaling_groups"),
+            ("lambda-function", "lambda_functions"))
+
+
+def region_counts(rd):
+    """Resources of one account-region by registry type name (non-zero only;
+    the account's own images; Route 53 is global and not counted here)."""
+    return {name: len(rd[coll]) for name, coll in _COUNTED if rd.get(coll)}
+
+
+# ---- a generated organisation ----------------------------------------------
+
+ORG_SHAPES = ("instances", "mixed")
+_ENVS = ("production", "staging", "dev", "qa")
+_ROLES = ("web", "api", "worker", "db", "cache", "batch", "bastion")
+# The "mixed" shape: every region holds a VPC, its subnet, a web security
+# group and the VPC's default group (4 resources) and one instance with its
+# ENI and root volume (3), then units from this list, taken in turn from a
+# place that moves with the account-region, whenever they still fit:
+# (unit, resources it adds, as the registry's types count them).
+_MIX_UNITS = (("instance", 3), ("alb", 2), ("db", 2), ("lambda", 1), ("igw", 1),
+              ("lt", 1), ("volume", 1), ("snapshot", 1))
+_UNIT_COUNTS = {"instance": {"instance": 1, "network-interface": 1, "volume": 1},
+                "alb": {"load-balancer": 1, "network-interface": 1},
+                "db": {"db-instance": 1, "network-interface": 1},
+                "lambda": {"lambda-function": 1}, "igw": {"internet-gateway": 1},
+                "lt": {"launch-template": 1}, "volume": {"volume": 1},
+                "snapshot": {"snapshot": 1}}
+_BASE_COUNTS = {"vpc": 1, "subnet": 1, "security-group": 2}
+MIXED_MIN_PER_REGION, MIXED_MAX_PER_REGION = 7, 1000
+# Each region's VPC is one /22: instances take offsets 4.. upwards, the
+# ENIs of load balancers and databases 512.. upwards (both stay inside).
+INSTANCES_MAX_PER_REGION = 508
+_SERVICE_IP_OFFSET = 512
+
+
+class OrgSpec:
+    """What --generate-org builds: A accounts (ids 400000000000 + i, names
+    acct-NNN-ENV, ENV cycling production, staging, dev, qa) x the first R
+    regions of _REGION_NAMES x an estate per region ("instances": I instances
+    with their ENIs and root volumes, "mixed": exactly N resources of several
+    types).  Each account-region is a pure function of (seed, account index,
+    region index): it can be built alone, on first use, and built again,
+    identical, after a cache dropped it."""
+
+    def __init__(self, n_accounts, n_regions, per_region, seed=1, shape="instances",
+                 role_name="InfraSearchReadOnly", external_id=None):
+        if shape not in ORG_SHAPES:
+            raise ValueError("org shape must be one of %s" % ", ".join(ORG_SHAPES))
+        if not 1 <= n_accounts <= 10 ** 6:
+            raise ValueError("--generate-org: 1..1000000 accounts")
+        if shape == "mixed" and not MIXED_MIN_PER_REGION <= per_region <= MIXED_MAX_PER_REGION:
+            raise ValueError("--org-shape mixed: %d..%d resources per region"
+                             % (MIXED_MIN_PER_REGION, MIXED_MAX_PER_REGION))
+        if shape == "instances" and not 0 <= per_region <= INSTANCES_MAX_PER_REGION:
+            raise ValueError("--generate-org: 0..%d instances per region"
+                             % INSTANCES_MAX_PER_REGION)
+        self.n_accounts = n_accounts
+        self.per_region = per_region
+        self.seed = seed
+        self.shape = shape
+        self.role_name = role_name
+        self.external_id = external_id
+        self.region_names = _REGION_NAMES[:max(1, min(n_regions, len(_REGION_NAMES)))]
+        self.region_index = {r: k for k, r in enumerate(self.region_names)}
+
+    @staticmethod
+    def account_id(ai):
+        return "%012d" % (400000000000 + ai)
+
+    def account_index(self, aid):
+        """Index of a generated account id, or None."""
+        try:
+            ai = int(aid) - 400000000000
+        except (TypeError, ValueError):
+            return None
+        return ai if 0 <= ai < self.n_accounts and self.account_id(ai) == aid else None
+
+    def account_doc(self, ai, with_regions=True):
+        aid = self.account_id(ai)
+        role = {"arn": "arn:aws:iam::%s:role/%s" % (aid, self.role_name)}
+        if self.external_id:
+            role["external_id"] = self.external_id
+        doc = {"id": aid, "name": "acct-%03d-%s" % (ai, _ENVS[ai % len(_ENVS)]),
+               "roles": [role]}
+        if with_regions:
+            doc["regions"] = {r: self.region_doc(ai, ri)
+                              for ri, r in enumerate(self.region_names)}
+        return doc
+
+    def recipe(self, ai, ri):
+        """The units of one account-region, in the order they are built."""
+        if self.shape == "instances":
+            return ["instance"] * self.per_region
+        units = ["instance"]
+        left = self.per_region - MIXED_MIN_PER_REGION
+        k = (ai * len(self.region_names) + ri) % len(_MIX_UNITS)
+        while left > 0:
+            unit, size = _MIX_UNITS[k % len(_MIX_UNITS)]
+            if size <= left:
+                units.append(unit)
+                left -= size
+            k += 1
+        return units
+
+    def counts(self, ai, ri):
+        """Resources of an untouched account-region, by registry type name."""
+        out = Counter(_BASE_COUNTS)
+        for u in self.recipe(ai, ri):
+            out.update(_UNIT_COUNTS[u])
+        return dict(out)
+
+    def totals(self):
+        """Resources of the whole untouched organisation: (by type, sum).
+
+        The recipe depends only on x = ai * R + ri modulo len(_MIX_UNITS), and
+        x runs over 0 .. A*R - 1 once each: count one region per residue."""
+        out = Counter()
+        n = len(self.region_names)
+        cells = self.n_accounts * n
+        for res in range(min(len(_MIX_UNITS), cells)):
+            times = len(range(res, cells, len(_MIX_UNITS)))
+            for kind, c in self.counts(res // n, res % n).items():
+                out[kind] += c * times
+        return dict(out), sum(out.values())
+
+    def region_doc(self, ai, ri):
+        """One account-region as a fixture document (see README.md)."""
+        rng = random.Random("%d/%d/%d" % (self.seed, ai, ri))
+        aid = self.account_id(ai)
+        env = _ENVS[ai % len(_ENVS)]
+        rname = self.region_names[ri]
+        a8 = ai % 250
+
+        def addr(off):
+            return "10.%d.%d.%d" % (a8, ri * 4 + off // 256, off % 256)
+
+        net = "10.%d.%d.0/22" % (a8, ri * 4)
+        vpc = "vpc-%017x" % rng.getrandbits(68)
+        subnet = "subnet-%017x" % rng.getrandbits(68)
+        web_sg = "sg-" + _h(aid, rname, "web-sg")
+        units = self.recipe(ai, ri)
+        insts = []
+        for k in range(units.count("instance")):
+            role = _ROLES[rng.randrange(len(_ROLES))]
+            inst = {
+                "id": "i-%017x" % rng.getrandbits(68),
+                "type": rng.choice(["t3.micro", "t3.large", "m5.xlarge", "c6g.large"]),
+                "state": "running" if rng.random() < 0.85 else "stopped",
+                "launch_time": "2025-%02d-%02dT%02d:00:00.000Z" % (
+                    rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23)),
+                "vpc": vpc, "subnet": subnet, "az": rname + "abc"[k % 3],
+                "private_ip": addr(k + 4), "key_name": "deploy",
+                "security_groups": [web_sg],
+                "tags": {"Name": "%s-%s-%03d" % (env, role, k), "Environment": env,
+                         "Role": role},
+            }
+            if rng.random() < 0.3:
+                inst["public_ip"] = "3.%d.%d.%d" % (rng.randint(0, 255), rng.randint(0, 255),
+                                                    rng.randint(1, 254))
+            insts.append(inst)
+        # The rest of the estate: IDs are hashes, not draws from rng, so the
+        # instances stay what they are whatever else the region holds.
+        rdoc = {
+            "instances": insts, "network_interfaces": [],
+            "vpcs": [{"id": vpc, "cidrs": [net], "tags": {"Name": "%s-vpc" % env}}],
+            "subnets": [{"id": subnet, "vpc": vpc, "cidr": net, "az": rname + "a",
+                         "tags": {"Name": "%s-private-a" % env}}],
+            "security_groups": [{"id": web_sg, "vpc": vpc, "name": "%s-web-sg" % env,
+                                 "description": "web tier",
+                                 "tags": {"Name": "%s-Web-SG" % env.capitalize()},
+                                 "ingress": [{"protocol": "tcp", "from": 443,
+                                              "cidrs": ["0.0.0.0/0"]}]}],
+            "volumes": [{"id": "vol-" + _h(i["id"], "vol"), "size": 8,
+                         "attachments": [{"instance": i["id"], "device": "/dev/xvda"}],
+                         "tags": {"Name": i["tags"]["Name"] + "-root"}} for i in insts],
+        }
+        seq = Counter()
+        svc = [_SERVICE_IP_OFFSET]
+
+        def service_eni(name, requester, description, public):
+            eni = {"id": "eni-" + _h(aid, rname, name, "eni"), "interface_type": "interface",
+                   "requester_id": requester, "requester_managed": True,
+                   "attachment_owner": requester, "description": description,
+                   "private_ip": addr(svc[0]), "vpc": vpc, "subnet": subnet,
+                   "az": rname + "a", "security_groups": [web_sg]}
+            svc[0] += 1
+            if public:
+                h = _h(aid, rname, name, "pub", n=6)
+                eni["public_ip"] = "3.%d.%d.%d" % (int(h[:2], 16), int(h[2:4], 16),
+                                                   int(h[4:], 16) % 254 + 1)
+            rdoc["network_interfaces"].append(eni)
+
+        for unit in units:
+            if unit == "instance":
+                continue
+            n = seq[unit]
+            seq[unit] += 1
+            tags = {"Environment": env}
+            if unit == "alb":
+                name, tg = "%s-alb-%d" % (env, n), "%s-tg-%d" % (env, n)
+                lb_id = _h(aid, rname, name, n=16)
+                rdoc.setdefault("load_balancers", []).append({
+                    "name": name, "type": "application", "id": lb_id, "vpc": vpc,
+                    "subnets": [subnet], "security_groups": [web_sg], "tags": tags,
+                    "listeners": [{"protocol": "HTTP", "port": 80,
+                                   "actions": [{"type": "forward", "target_group": tg}]}]})
+                rdoc.setdefault("target_groups", []).append({
+                    "name": tg, "protocol": "HTTP", "port": 80, "vpc": vpc,
+                    "load_balancers": [name], "targets": [{"id": insts[0]["id"]}]})
+                service_eni(name, "amazon-elb", "ELB app/%s/%s" % (name, lb_id), True)
+            elif unit == "db":
+                did = "%s-db-%d" % (env, n)
+                rdoc.setdefault("db_instances", []).append({
+                    "id": did, "engine": "postgres", "port": 5432,
+                    "endpoint": "%s.%s.%s.rds.amazonaws.com" % (
+                        did, _h(aid, rname, "rds", n=12), rname),
+                    "subnet_group": {"name": "%s-db-subnets" % env, "vpc": vpc,
+                                     "subnets": [subnet]},
+                    "security_groups": [web_sg], "tags": tags})
+                service_eni(did, "amazon-rds", "RDSNetworkInterface", False)
+            elif unit == "lambda":
+                rdoc.setdefault("lambda_functions", []).append(
+                    {"name": "%s-fn-%d" % (env, n), "tags": tags})
+            elif unit == "igw":
+                rdoc.setdefault("internet_gateways", []).append(
+                    {"id": "igw-" + _h(aid, rname, "igw", str(n)),
+                     "vpcs": [vpc] if n == 0 else [],
+                     "tags": dict(tags, Name="%s-igw-%d" % (env, n))})
+            elif unit == "lt":
+                rdoc.setdefault("launch_templates", []).append(
+                    {"id": "lt-" + _h(aid, rname, "lt", str(n)), "name": "%s-lt-%d" % (env, n),
+                     "tags": tags})
+            elif unit == "volume":
+                rdoc["volumes"].append({"id": "vol-" + _h(aid, rname, "data", str(n)),
+                                        "size": 20, "az": rname + "a",
+                                        "tags": dict(tags, Name="%s-data-%d" % (env, n))})
+            elif unit == "snapshot":
+                rdoc.setdefault("snapshots", []).append(
+                    {"id": "snap-" + _h(aid, rname, "snap", str(n)),
+                     "volume": rdoc["volumes"][0]["id"], "volume_size": 8,
+                     "description": "%s nightly %d" % (env, n),
+                     "tags": dict(tags, Name="%s-snap-%d" % (env, n))})
+        return rdoc
 
 
 def generate_org(n_accounts, n_regions, per_region, seed=1, role_name="InfraSearchReadOnly",
-                 external_id=None):
-    """Deterministically synthesize a large organisation (fixture document)."""
-    rng = random.Random(seed)
-    n_regions = max(1, min(n_regions, len(_REGION_NAMES)))
-    envs = ["production", "staging", "dev", "qa"]
-    roles = ["web", "api", "worker", "db", "cache", "batch", "bastion"]
-    accounts = []
-    for ai in range(n_accounts):
-        aid = "%012d" % (400000000000 + ai)
-        env = envs[ai % len(envs)]
-        regions = {}
-        for ri, rname in enumerate(_REGION_NAMES[:n_regions]):
-            vpc = "vpc-" + "%017x" % rng.getrandbits(68)
-            subnet = "subnet-" + "%017x" % rng.getrandbits(68)
-            insts = []
-            for k in range(per_region):
-                role = roles[rng.randrange(len(roles))]
-                inst = {
-                    "id": "i-%017x" % rng.getrandbits(68),
-                    "type": rng.choice(["t3.micro", "t3.large", "m5.xlarge", "c6g.large"]),
-                    "state": "running" if rng.random() < 0.85 else "stopped",
-                    "launch_time": "2025-%02d-%02dT%02d:00:00.000Z" % (
-                        rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23)),
-                    "vpc": vpc, "subnet": subnet, "az": rname + "abc"[k % 3],
-                    "private_ip": "10.%d.%d.%d" % (ai % 250, ri * 16 + (k // 250) % 16,
-                                                   k % 250 + 4),
-                    "key_name": "deploy",
-                    "tags": {"Name": "%s-%s-%03d" % (env, role, k), "Environment": env,
-                             "Role": role},
-                }
-                if rng.random() < 0.3:
-                    inst["public_ip"] = "3.%d.%d.%d" % (rng.randint(0, 255), rng.randint(0, 255),
-                                                        rng.randint(1, 254))
-                insts.append(inst)
-            # A small estate around the instances.  Its IDs are hashes, not
-            # draws from rng, so the instances stay what they were per seed.
-            net = "10.%d.%d.0/20" % (ai % 250, ri * 16)
-            web_sg = "sg-" + _h(aid, rname, "web-sg")
-            regions[rname] = {
-                "instances": insts, "network_interfaces": [],
-                "vpcs": [{"id": vpc, "cidrs": [net], "tags": {"Name": "%s-vpc" % env}}],
-                "subnets": [{"id": subnet, "vpc": vpc, "cidr": net, "az": rname + "a",
-                             "tags": {"Name": "%s-private-a" % env}}],
-                "security_groups": [{"id": web_sg, "vpc": vpc, "name": "%s-web-sg" % env,
-                                     "description": "web tier",
-                                     "tags": {"Name": "%s-Web-SG" % env.capitalize()},
-                                     "ingress": [{"protocol": "tcp", "from": 443,
-                                                  "cidrs": ["0.0.0.0/0"]}]}],
-                "volumes": [{"id": "vol-" + _h(i["id"], "vol"), "size": 8,
-                             "attachments": [{"instance": i["id"], "device": "/dev/xvda"}],
-                             "tags": {"Name": i["tags"]["Name"] + "-root"}} for i in insts],
-            }
-            for i in insts:
-                i["security_groups"] = [web_sg]
-        role = {"arn": "arn:aws:iam::%s:role/%s" % (aid, role_name)}
-        if external_id:
-            role["external_id"] = external_id
-        accounts.append({"id": aid, "name": "acct-%03d-%s" % (ai, env), "roles": [role],
-                         "regions": regions})
-    return accounts
+                 external_id=None, shape="instances"):
+    """Deterministically synthesize a large organisation (the fixture
+    document's "accounts", every region built: for small orgs and tools;
+    the stand-in itself builds regions lazily, see RegionCache)."""
+    spec = OrgSpec(n_accounts, n_regions, per_region, seed, shape, role_name, external_id)
+    return [spec.account_doc(ai) for ai in range(n_accounts)]
+
+
+class RegionCache:
+    """The built account-regions of a generated organisation: an LRU of at
+    most `capacity` (0: no bound) plus the pinned ones (changed through the
+    control API, so never rebuilt from the seed).  Building one takes well
+    under a millisecond; the lock makes two threads asking for the same
+    unbuilt region build it once."""
+
+    def __init__(self, spec, capacity=0):
+        self.spec = spec
+        self.capacity = capacity
+        self.lru = OrderedDict()
+        self.pinned = {}
+        self.lock = threading.Lock()
+        self.builds = 0
+        self.build_s = 0.0
+
+    def get(self, ai, ri):
+        key = (ai, ri)
+        with self.lock:
+            rd = self.pinned.get(key)
+            if rd is None:
+                rd = self.lru.get(key)
+            if rd is not None:
+                if key in self.lru:
+                    self.lru.move_to_end(key)
+                return rd
+            t0 = time.perf_counter()
+            rd = norm_region(self.spec.account_id(ai), self.spec.region_names[ri],
+                             self.spec.region_doc(ai, ri))
+            self.build_s += time.perf_counter() - t0
+            self.builds += 1
+            self.lru[key] = rd
+            while self.capacity and len(self.lru) > self.capacity:
+                self.lru.popitem(last=False)
+            return rd
+
+    def pin(self, ai, ri):
+        """The region, kept for good (it is about to be changed)."""
+        rd = self.get(ai, ri)
+        with self.lock:
+            cur = self.pinned.get((ai, ri))
+            if cur is not None:
+                return cur
+            self.lru.pop((ai, ri), None)
+            self.pinned[(ai, ri)] = rd
+            return rd
+
+    def preload(self):
+        """Build every account-region now (for measuring the full org).  The
+        cyclic GC would rescan the growing heap again and again (it doubles
+        the time): it is held off meanwhile, and what was built is frozen
+        out of its later scans (plain refcounting still frees it)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for ai in range(self.spec.n_accounts):
+                for ri in range(len(self.spec.region_names)):
+                    self.get(ai, ri)
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
+
+    def info(self):
+        with self.lock:
+            return {"built_regions": len(self.lru) + len(self.pinned),
+                    "pinned_regions": len(self.pinned), "cache_regions": self.capacity,
+                    "builds": self.builds, "build_s": round(self.build_s, 3)}
+
+
+class LazyRegions(Mapping):
+    """An account's regions in a generated organisation, built on first use."""
+
+    def __init__(self, cache, ai):
+        self.cache = cache
+        self.ai = ai
+
+    def __getitem__(self, region):
+        ri = self.cache.spec.region_index.get(region)
+        if ri is None:
+            raise KeyError(region)
+        return self.cache.get(self.ai, ri)
+
+    def __contains__(self, region):
+        return region in self.cache.spec.region_index
+
+    def __iter__(self):
+        return iter(self.cache.spec.region_names)
+
+    def __len__(self):
+        return len(self.cache.spec.region_names)
+
+    def pin(self, region):
+        return self.cache.pin(self.ai, self.cache.spec.region_index[region])
+
+    def built(self):
+        """(region, data) of the regions built now, without building others."""
+        out = []
+        with self.cache.lock:
+            for ri, r in enumerate(self.cache.spec.region_names):
+                rd = self.cache.pinned.get((self.ai, ri)) or self.cache.lru.get((self.ai, ri))
+                if rd is not None:
+                    out.append((r, rd))
+        return out
+
 
 
 # --------------------------------------------------------------------------
@@ -1876,8 +2307,18 @@ def ec2_filter_known(kind, name):
 # --------------------------------------------------------------------------
 
 class Standin:
-    def __init__(self, world, faults, latency_ms=0, credential_ttl=None, log=True):
-        self.world = world
+    def __init__(self, world, faults, latency_ms=0, credential_ttl=None, log=True,
+                 retention=DEFAULT_TERMINATED_RETENTION, clock_offset=0.0):
+        """world: a World, or a function making one (then /_control/reset
+        {"world": true} can restore the start-up state)."""
+        self.make_world = world if callable(world) else None
+        self.world = world() if callable(world) else world
+        # The stand-in's clock (real time + offset) dates launches and
+        # terminations and decides when a terminated instance is forgotten;
+        # SigV4 date checks and credential lifetimes keep the real time.
+        self.clock_offset = float(clock_offset)
+        self.retention = float(retention)
+        self.start_offset, self.start_retention = self.clock_offset, self.retention
         self.startup_faults = [dict(f) for f in faults]
         self.lock = threading.Lock()
         self.faults = [Fault(f) for f in faults]
@@ -1893,11 +2334,14 @@ class Standin:
         self.stopping = threading.Event()
 
     # ---- control API -------------------------------------------------------
-    def control(self, method, path, body):
+    def control(self, method, path, body, query=""):
         try:
             doc = json.loads(body.decode("utf-8")) if body.strip() else {}
         except ValueError:
             return Reply(400, json.dumps({"error": "bad json"}), ctype="application/json")
+        reply = self.world_control(method, path, doc, query)
+        if reply is not None:
+            return reply
         with self.lock:
             if method == "GET" and path == "/_control/stats":
                 out = {"total": self.stats.get("total", 0), "by_action": {}, "by_account": {},
@@ -1950,9 +2394,356 @@ class Standin:
                     self.stats.clear()
                     if isinstance(doc, dict) and doc.get("credentials"):
                         self._forget(list(self.creds))
+                    if isinstance(doc, dict) and doc.get("world"):
+                        # The start-up world (terminations and launches
+                        # undone), clock offset and retention.
+                        if self.make_world is not None:
+                            self.world = self.make_world()
+                        self.clock_offset = self.start_offset
+                        self.retention = self.start_retention
                 return Reply(200, '{"ok":true}', ctype="application/json")
         return Reply(404, json.dumps({"error": "unknown control path"}),
                      ctype="application/json")
+
+    # ---- the world over time: clock, terminate, launch (control API) ------
+    def now(self):
+        """The stand-in's clock: real time plus the offset set by the tests."""
+        return time.time() + self.clock_offset
+
+    def visible_until(self, inst):
+        keep = inst["retain_s"] if inst["retain_s"] is not None else self.retention
+        return inst["terminated_at"] + keep
+
+    def expire(self, rdata):
+        """Forget terminated instances whose retention has passed on the
+        stand-in's clock: EC2 stops listing them (and then answers
+        InvalidInstanceID.NotFound for their IDs)."""
+        if rdata.get("expiring"):
+            with self.lock:
+                self._expire_locked(rdata)
+
+    def _expire_locked(self, rdata):
+        now = self.now()
+        gone = {i["id"] for i in rdata["instances"]
+                if i["id"] in rdata["expiring"] and self.visible_until(i) <= now}
+        if gone:
+            rdata["instances"] = [i for i in rdata["instances"] if i["id"] not in gone]
+            rdata["expiring"] = rdata["expiring"] - gone
+
+    def _where(self, doc):
+        """(account id, region, region data) the request names, pinned for
+        change; raises ControlError."""
+        aid, region = str(doc.get("account") or ""), doc.get("region")
+        if not aid or not region:
+            raise ControlError(400, "account and region are required")
+        rdata = self.world.region_for_update(aid, region)
+        if rdata is None:
+            raise ControlError(404, "no region %s in account %s" % (region, aid))
+        return aid, region, rdata
+
+    @staticmethod
+    def _time_arg(doc, key, default):
+        if doc.get(key) is None:
+            return default
+        try:
+            return parse_time(doc[key])
+        except ValueError as e:
+            raise ControlError(400, "%s: %s" % (key, e))
+
+    def world_control(self, method, path, doc, query):
+        """The control paths that read or change the world and its clock;
+        None for the others."""
+        routes = {("GET", "/_control/clock"): self._ctl_clock_get,
+                  ("POST", "/_control/clock"): self._ctl_clock_set,
+                  ("POST", "/_control/retention"): self._ctl_retention,
+                  ("POST", "/_control/terminate"): self._ctl_terminate,
+                  ("POST", "/_control/launch"): self._ctl_launch,
+                  ("GET", "/_control/org"): self._ctl_org,
+                  ("GET", "/_control/region"): self._ctl_region}
+        fn = routes.get((method, path))
+        if fn is None:
+            return None
+        if not isinstance(doc, dict):
+            return json_reply(400, {"error": "the body must be a JSON object"})
+        try:
+            with self.lock:
+                return json_reply(200, fn(doc, dict(parse_qsl(query or ""))))
+        except ControlError as e:
+            return json_reply(e.status, {"error": e.msg})
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return json_reply(400, {"error": "bad request: %r" % (e,)})
+
+    def _clock_doc(self):
+        now = self.now()
+        return {"offset": self.clock_offset, "now": iso_ms(now), "now_epoch": now,
+                "retention_s": self.retention}
+
+    def _ctl_clock_get(self, doc, q):
+        return self._clock_doc()
+
+    def _ctl_clock_set(self, doc, q):
+        given = [k for k in ("offset", "advance", "now") if doc.get(k) is not None]
+        if len(given) != 1:
+            raise ControlError(400, 'give exactly one of "offset", "advance", "now"')
+        if given[0] == "now":
+            self.clock_offset = self._time_arg(doc, "now", None) - time.time()
+        else:
+            try:
+                v = float(doc[given[0]])
+            except (TypeError, ValueError):
+                raise ControlError(400, "%s must be a number of seconds" % given[0])
+            self.clock_offset = v if given[0] == "offset" else self.clock_offset + v
+        return self._clock_doc()
+
+    def _ctl_retention(self, doc, q):
+        try:
+            v = float(doc["seconds"])
+        except (KeyError, TypeError, ValueError):
+            raise ControlError(400, '"seconds" (a number >= 0) is required')
+        if v < 0:
+            raise ControlError(400, "seconds must be >= 0")
+        self.retention = v
+        return self._clock_doc()
+
+    @staticmethod
+    def _instance_doc(inst, until=None):
+        """What the control API says about an instance."""
+        return {"id": inst["id"], "name": inst["tags"].get("Name"), "state": inst["state"],
+                "private_ip": inst["private_ip"], "public_ip": inst["public_ip"],
+                "launch_time": inst["launch_time"], "reason": inst["reason"],
+                "subnet": inst["subnet"], "vpc": inst["vpc"],
+                "enis": [e["id"] for e in inst["enis"]],
+                "terminated_at": (iso_ms(inst["terminated_at"])
+                                  if inst["terminated_at"] is not None else None),
+                "visible_until": iso_ms(until) if until is not None else None}
+
+    def _ctl_terminate(self, doc, q):
+        """Terminate an instance as TerminateInstances does: state
+        terminated (48), StateTransitionReason "User initiated (T GMT)",
+        StateReason Client.UserInitiatedShutdown; its ENIs deleted and their
+        addresses released; volumes with DeleteOnTermination deleted, others
+        detached; it leaves target groups, classic load balancers and Auto
+        Scaling groups.  Visible until T + retention, then forgotten."""
+        iid = doc.get("instance")
+        if not isinstance(iid, str) or not valid_id("i", iid):
+            raise ControlError(400, '"instance" must be an instance ID (i-…)')
+        # Whole seconds, as the reason string says it.
+        at = float(int(self._time_arg(doc, "at", self.now())))
+        retain = doc.get("retain_s")
+        if retain is not None:
+            try:
+                retain = float(retain)
+            except (TypeError, ValueError):
+                retain = -1
+            if retain < 0:
+                raise ControlError(400, "retain_s must be a number >= 0")
+        if doc.get("account") or doc.get("region"):
+            places = [self._where(doc)]
+        else:
+            places = list(self.world.built_regions())
+        for aid, region, rdata in places:
+            inst = next((i for i in rdata["instances"] if i["id"] == iid), None)
+            if inst is not None:
+                break
+        else:
+            raise ControlError(404, "no instance %s%s" % (iid, "" if doc.get("account") else
+                                                          " (in a generated org, name its "
+                                                          "account and region)"))
+        rdata = self.world.region_for_update(aid, region)
+        if inst["state"] == "terminated":
+            out = self._instance_doc(inst, self.visible_until(inst)
+                                     if inst["terminated_at"] is not None else None)
+            return dict(out, account=aid, region=region, changed=False)
+        if at < parse_time(inst["launch_time"]):
+            raise ControlError(400, "at (%s) is before the instance's launch time %s"
+                               % (iso_ms(at), inst["launch_time"]))
+        released = {"private": [], "public": [], "ipv6": []}
+        for e in inst["enis"]:
+            released["private"] += [e["private_ip"]] + e["secondary_private_ips"]
+            released["public"] += [e["public_ip"]] if e["public_ip"] else []
+            released["ipv6"] += e["ipv6"]
+        gone_enis = {e["id"] for e in inst["enis"]}
+        new = dict(inst, state="terminated", reason=user_terminated_reason(at),
+                   state_reason=USER_SHUTDOWN_STATE_REASON, terminated_at=at, retain_s=retain,
+                   private_ip=None, public_ip=None, private_dns="", public_dns="", enis=[],
+                   groups=[], block_devices=[])
+        vols, deleted = [], []
+        for v in rdata["volumes"]:
+            mine = [a for a in v["attachments"] if a["instance"] == iid]
+            if not mine:
+                vols.append(v)
+            elif any(a["delete_on_termination"] for a in mine):
+                deleted.append(v["id"])
+            else:
+                rest = [a for a in v["attachments"] if a["instance"] != iid]
+                vols.append(dict(v, attachments=rest, state="in-use" if rest else "available"))
+        for tg in rdata["target_groups"]:
+            if any(t["id"] == iid for t in tg["targets"]):
+                tg["targets"] = [t for t in tg["targets"] if t["id"] != iid]
+        for lb in rdata["classic_load_balancers"]:
+            if iid in lb["instances"]:
+                lb["instances"] = [i for i in lb["instances"] if i != iid]
+                lb["health"] = {k: v for k, v in lb["health"].items() if k != iid}
+        for g in rdata["auto_scaling_groups"]:
+            if any(m["id"] == iid for m in g["instances"]):
+                g["instances"] = [m for m in g["instances"] if m["id"] != iid]
+        for sub in rdata["subnets"]:
+            if sub["id"] == inst["subnet"]:
+                sub["available_ips"] += len(released["private"])
+        rdata["volumes"] = vols
+        rdata["enis"] = [e for e in rdata["enis"] if e["id"] not in gone_enis]
+        rdata["instances"] = [new if i is inst else i for i in rdata["instances"]]
+        rdata["expiring"] = rdata["expiring"] | {iid}
+        out = self._instance_doc(new, self.visible_until(new))
+        return dict(out, account=aid, region=region, changed=True, released=released,
+                    deleted_enis=sorted(gone_enis), deleted_volumes=deleted)
+
+    def _ctl_launch(self, doc, q):
+        """Launch an instance as RunInstances would have: given ID, Name,
+        subnet and primary private address (free in its VPC: possibly one a
+        terminated instance just released), a primary ENI attached at the
+        launch time, the VPC's default security group unless others are
+        named, and a root volume deleted on termination."""
+        aid, region, rdata = self._where(doc)
+        self._expire_locked(rdata)
+        iid, pip = doc.get("instance"), doc.get("private_ip")
+        if not isinstance(iid, str) or not valid_id("i", iid):
+            raise ControlError(400, '"instance" must be an instance ID (i-…)')
+        if any(i["id"] == iid for i in rdata["instances"]):
+            raise ControlError(409, "instance %s exists in %s/%s" % (iid, aid, region))
+        state = doc.get("state", "running")
+        if state not in ("pending", "running", "stopped"):
+            raise ControlError(400, "state must be pending, running or stopped")
+        sid = doc.get("subnet")
+        if not isinstance(sid, str) or not valid_id("subnet", sid):
+            raise ControlError(400, '"subnet" must be a subnet ID (subnet-…)')
+        try:
+            addr = ipaddress.IPv4Address(pip)
+        except (ipaddress.AddressValueError, TypeError, ValueError):
+            raise ControlError(400, '"private_ip" must be an IPv4 address')
+        sub = next((x for x in rdata["subnets"] if x["id"] == sid), None)
+        if sub is not None:
+            vpc, az = sub["vpc"], doc.get("az", sub["az"])
+            net = ipaddress.IPv4Network(sub["cidr"], strict=False)
+            # AWS reserves the first four addresses and the last of a subnet.
+            if addr not in net or not 4 <= int(addr) - int(net.network_address) \
+                    < net.num_addresses - 1:
+                raise ControlError(400, "address %s is not assignable in subnet %s (%s)"
+                                   % (pip, sid, sub["cidr"]))
+        else:
+            vpc, az = doc.get("vpc"), doc.get("az", region + "a")
+            if not isinstance(vpc, str) or not valid_id("vpc", vpc):
+                raise ControlError(400, "subnet %s is not in %s/%s: give \"vpc\" too"
+                                   % (sid, aid, region))
+        for k in ("secondary_private_ips", "ipv6", "security_groups"):
+            if not isinstance(doc.get(k) or [], list):
+                raise ControlError(400, "%s must be a list" % k)
+        wanted = [pip] + [str(x) for x in doc.get("secondary_private_ips") or []]
+        for e in rdata["enis"]:
+            held = set([e["private_ip"]] + e["secondary_private_ips"]) & set(wanted)
+            if e["vpc"] == vpc and held:
+                raise ControlError(409, "address %s is in use by %s%s (InvalidIPAddress.InUse)"
+                                   % (sorted(held)[0], e["id"], " (%s)" % e["instance_id"]
+                                      if e["instance_id"] else ""))
+        launch = self._time_arg(doc, "launch_time", self.now())
+        tags = doc.get("tags") or {}
+        if not isinstance(tags, dict):
+            raise ControlError(400, "tags must be an object")
+        tags = {str(k): str(v) for k, v in tags.items()}
+        if doc.get("name") is not None:
+            tags["Name"] = str(doc["name"])
+        raw = {"id": iid, "state": state, "launch_time": iso_ms(launch), "vpc": vpc,
+               "subnet": sid, "az": az, "private_ip": pip, "tags": tags,
+               "public_ip": doc.get("public_ip"), "eni_id": doc.get("eni_id"),
+               "secondary_private_ips": list(doc.get("secondary_private_ips") or []),
+               "ipv6": list(doc.get("ipv6") or [])}
+        for k in ("type", "image", "key_name", "platform"):
+            if doc.get(k) is not None:
+                raw[k] = str(doc[k])
+        if raw["eni_id"] is not None and not valid_id("eni", raw["eni_id"]):
+            raise ControlError(400, '"eni_id" must be a network interface ID (eni-…)')
+        try:
+            inst = _norm_instance(raw, aid, region)
+        except FixtureError as e:
+            raise ControlError(400, str(e))
+        if any(e["id"] == inst["enis"][0]["id"] for e in rdata["enis"]):
+            raise ControlError(409, "network interface %s exists" % inst["enis"][0]["id"])
+        sgs = {g["id"]: g for g in rdata["security_groups"]}
+        want = doc.get("security_groups")
+        inst.pop("sg_ids", None)
+        if want:
+            missing = [g for g in want if g not in sgs]
+            if missing:
+                raise ControlError(400, "unknown security group %s" % missing[0])
+            inst["groups"] = [(g, sgs[g]["name"]) for g in want]
+        else:
+            v = next((x for x in rdata["vpcs"] if x["id"] == vpc), None)
+            inst["groups"] = [(v["default_sg"] if v else "sg-" + _h(vpc, "sg"), "default")]
+        for e in inst["enis"]:
+            e["groups"] = inst["groups"]
+        vols = rdata["volumes"]
+        vol = None
+        if doc.get("root_volume", True):
+            vid = doc.get("volume_id") or "vol-" + _h(iid, "vol")
+            if not valid_id("vol", vid) or any(v["id"] == vid for v in vols):
+                raise ControlError(409 if valid_id("vol", vid) else 400,
+                                   "volume %s: bad or existing ID" % vid)
+            att = {"volume": vid, "instance": iid, "device": "/dev/xvda",
+                   "attach_time": inst["launch_time"], "delete_on_termination": True,
+                   "state": "attached"}
+            vol = _volume(vid, aid, region, {"create_time": inst["launch_time"],
+                                             "tags": {"Name": tags.get("Name", iid) + "-root"}},
+                          [att], az)
+            inst["block_devices"] = [att]
+            vols = vols + [vol]
+        if sub is not None:
+            sub["available_ips"] = max(0, sub["available_ips"] - len(
+                _all_private_ips(inst["enis"])))
+        rdata["volumes"] = vols
+        rdata["enis"] = rdata["enis"] + inst["enis"]
+        rdata["instances"] = rdata["instances"] + [inst]
+        return dict(self._instance_doc(inst), account=aid, region=region,
+                    volume=vol["id"] if vol else None, private_dns=inst["private_dns"])
+
+    def _ctl_org(self, doc, q):
+        """The organisation: how it was generated, its resources by type
+        (a generated org's as generated, from the recipe, so the unbuilt
+        regions cost nothing and launches or terminations do not show; a
+        fixture's counted now), the region cache and the RSS."""
+        rss, peak = rss_kb()
+        out = {"accounts": len(self.world.accounts), "rss_kb": rss, "peak_rss_kb": peak}
+        spec = self.world.org
+        if spec is not None:
+            by_type, total = spec.totals()
+            out.update(generated=True, shape=spec.shape, per_region=spec.per_region,
+                       seed=spec.seed, regions=list(spec.region_names), resources=by_type,
+                       total_resources=total, **self.world.region_cache.info())
+        else:
+            by_type = Counter()
+            for _, _, rd in self.world.built_regions():
+                by_type.update(region_counts(rd))
+            out.update(generated=False, resources=dict(by_type),
+                       total_resources=sum(by_type.values()))
+        return out
+
+    def _ctl_region(self, doc, q):
+        """One account-region now: resources by type and every instance
+        (built if needed, not kept unless changed)."""
+        aid, region = q.get("account", ""), q.get("region", "")
+        a = self.world.accounts.get(aid)
+        if a is None or region not in a["regions"]:
+            raise ControlError(404, "no region %s in account %s" % (region, aid))
+        rdata = a["regions"][region]
+        self._expire_locked(rdata)
+        spec = self.world.org
+        out = {"account": aid, "region": region, "counts": region_counts(rdata),
+               "instances": [self._instance_doc(i, self.visible_until(i)
+                                                if i["terminated_at"] is not None else None)
+                             for i in rdata["instances"]]}
+        if spec is not None and spec.account_index(aid) is not None:
+            out["generated_counts"] = spec.counts(spec.account_index(aid),
+                                                  spec.region_index[region])
+        return out
 
     # ---- helpers -----------------------------------------------------------
     def _forget(self, akids):
@@ -2344,6 +3135,7 @@ class Standin:
             # AWS answers AuthFailure for a region the account has not enabled.
             return ec2_error(401, "AuthFailure", EC2_AUTH_MSG)
         rdata = account["regions"][region]
+        self.expire(rdata)
         kind = EC2_KINDS.get(action)
         if kind is not None:
             return self.describe_kind(action, kind, params, account, region, rdata)
@@ -2560,7 +3352,9 @@ class Standin:
         if handler is None:
             return api.error(400, "InvalidAction", "Could not find operation %s for version %s"
                              % (action, version))
-        return handler(api, action, params, account, region, account["regions"][region])
+        rdata = account["regions"][region]
+        self.expire(rdata)
+        return handler(api, action, params, account, region, rdata)
 
     def _page(self, api, action, account, region, params, total, size_param, bounds, default,
               marker_param, size_code, marker_code):
@@ -3573,7 +4367,7 @@ def instance_xml(i):
                X("name", text=i["state"])),
              X("privateDnsName", text=i["private_dns"]),
              X("dnsName", text=i["public_dns"]),
-             X("reason", text=""),
+             X("reason", text=i.get("reason", "")),
              X("keyName", text=i["key_name"]) if i["key_name"] else "",
              X("amiLaunchIndex", text="0"),
              X("productCodes"),
@@ -3590,6 +4384,8 @@ def instance_xml(i):
              X("sourceDestCheck", text="true") if running else "",
              X("groupSet", *[X("item", X("groupId", text=g), X("groupName", text=n))
                              for g, n in i["groups"]]),
+             X("stateReason", X("code", text=i["state_reason"][0]),
+               X("message", text=i["state_reason"][1])) if i.get("state_reason") else "",
              X("architecture", text="x86_64"),
              X("rootDeviceType", text="ebs"),
              X("rootDeviceName", text="/dev/xvda"),
@@ -3668,7 +4464,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(n) if n else b""
         if path.startswith("/_control/"):
-            self._send(standin.control(self.command, path, body))
+            self._send(standin.control(self.command, path, body, query))
             return
         if standin.latency_ms:
             standin.stopping.wait(standin.latency_ms / 1000.0)
@@ -3752,10 +4548,13 @@ def serve_until_signal(server, on_stop=None):
 
 
 def build_world(args):
+    """(a function making a fresh World from the start-up state, the
+    fixture's faults).  /_control/reset {"world": true} calls it again."""
     doc = {}
     if args.fixture:
         with open(args.fixture, encoding="utf-8") as f:
             doc = json.load(f)
+    spec = None
     if args.generate_org:
         a, r, i = args.generate_org
         role_name = "InfraSearchReadOnly"
@@ -3765,9 +4564,10 @@ def build_world(args):
             if first.get("arn"):
                 role_name = first["arn"].split("/")[-1]
             ext = first.get("external_id")
+        spec = OrgSpec(a, r, i, seed=args.seed, shape=args.org_shape, role_name=role_name,
+                       external_id=ext)
         doc = dict(doc)
-        doc["accounts"] = generate_org(a, r, i, seed=args.seed, role_name=role_name,
-                                       external_id=ext)
+        doc["accounts"] = [spec.account_doc(ai, with_regions=False) for ai in range(a)]
         if "base_identity" not in doc:
             doc["base_identity"] = {
                 "access_key_id": "AKIASTANDINBASE00001",
@@ -3775,7 +4575,24 @@ def build_world(args):
                 "arn": "arn:aws:iam::%s:user/slash-infra" % doc["accounts"][0]["id"]}
         doc["organization"] = {"id": "o-generated01",
                                "management_account": doc["base_identity"]["arn"].split(":")[4]}
-    return World(doc), doc.get("faults", [])
+    cache = max(0, args.org_cache_regions)
+
+    def make():
+        return World(doc, org=spec, cache_regions=cache)
+    return make, doc.get("faults", [])
+
+
+def rss_kb():
+    """(current, peak) resident set size of this process in KiB (Linux
+    /proc; elsewhere the peak from getrusage twice)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            vals = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(vals["VmRSS"].split()[0]), int(vals["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError):
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak, peak
 
 
 def main(argv=None):
@@ -3787,6 +4604,20 @@ def main(argv=None):
     p.add_argument("--generate-org", type=int, nargs=3,
                    metavar=("ACCOUNTS", "REGIONS", "INSTANCES_PER_REGION"))
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--org-shape", choices=ORG_SHAPES, default="instances",
+                   help="instances: the third --generate-org number is instances per "
+                        "region; mixed: it is resources per region (7..1000)")
+    p.add_argument("--org-cache-regions", type=int, default=0, metavar="N",
+                   help="keep at most N built account-regions of a generated org "
+                        "(least recently used dropped, rebuilt identically on demand; "
+                        "changed ones always kept); 0: keep all (default)")
+    p.add_argument("--org-preload", action="store_true",
+                   help="build every account-region of the generated org at start-up")
+    p.add_argument("--terminated-retention", type=float, default=DEFAULT_TERMINATED_RETENTION,
+                   metavar="S", help="seconds of the stand-in's clock a terminated instance "
+                                     "stays visible (default 3600, as EC2's ~1 hour)")
+    p.add_argument("--clock-offset", type=float, default=0, metavar="S",
+                   help="start the stand-in's clock S seconds from the real time")
     p.add_argument("--latency-ms", type=float, default=0)
     p.add_argument("--credential-ttl", type=float, default=None,
                    help="lifetime in seconds of issued credentials (overrides DurationSeconds)")
@@ -3800,13 +4631,20 @@ def main(argv=None):
     if not args.fixture and not args.generate_org:
         args.fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixture.json")
     try:
-        world, faults = build_world(args)
+        make_world, faults = build_world(args)
         faults = list(faults) + [parse_fault_spec(s) for s in args.fault]
-        standin = Standin(world, faults, args.latency_ms, args.credential_ttl,
-                          log=not args.quiet)
+        standin = Standin(make_world, faults, args.latency_ms, args.credential_ttl,
+                          log=not args.quiet, retention=args.terminated_retention,
+                          clock_offset=args.clock_offset)
     except (OSError, ValueError, KeyError, FixtureError) as e:
         sys.stderr.write("aws-standin: %s\n" % e)
         return 2
+    if args.org_preload and standin.world.region_cache is not None:
+        t0 = time.perf_counter()
+        standin.world.region_cache.preload()
+        sys.stderr.write("aws-standin: org preloaded: %d account-regions in %.2f s, "
+                         "rss %d KiB\n" % (standin.world.region_cache.info()["built_regions"],
+                                           time.perf_counter() - t0, rss_kb()[0]))
     server = make_server(args.host, args.port, Handler)
     server.standin = standin
     announce(server, args.port_file)

@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import os
 import select
@@ -198,7 +199,7 @@ class TestSigV4Suite(unittest.TestCase):
 # ---------------------------------------------------------------------------
 
 class Proc:
-    def __init__(self, script, *args):
+    def __init__(self, script, *args, start_timeout=START_TIMEOUT):
         self.tmp = tempfile.mkdtemp(prefix="standin-test-")
         self.port_file = os.path.join(self.tmp, "port")
         self.log_path = os.path.join(self.tmp, "stderr.log")
@@ -206,7 +207,7 @@ class Proc:
         self.p = subprocess.Popen([sys.executable, script, "--port", "0", "--port-file",
                                    self.port_file] + list(args),
                                   stdout=subprocess.PIPE, stderr=self.log)
-        r, _, _ = select.select([self.p.stdout], [], [], START_TIMEOUT)
+        r, _, _ = select.select([self.p.stdout], [], [], start_timeout)
         line = self.p.stdout.readline() if r else b""
         if not line.strip().isdigit():
             self.stop()
@@ -344,6 +345,7 @@ def setUpModule():
     SERVERS["ttl"] = Proc(STANDIN, "--fixture", FIXTURE, "--credential-ttl", "1",
                           "--fault", "%s:http500@ec2" % DEV,
                           "--fault", "%s:unauthorized@route53" % DEV, "--quiet")
+    SERVERS["time"] = Proc(STANDIN, "--fixture", FIXTURE, "--quiet")
     SERVERS["slack"] = Proc(RECEIVER)
     big = os.path.join(tempfile.mkdtemp(prefix="standin-test-"), "big.json")
     with open(big, "w", encoding="utf-8") as f:
@@ -2400,6 +2402,459 @@ class TestGeneratedEstate(unittest.TestCase):
             token = tok.text
         self.assertEqual(pages, 3)
         self.assertEqual(sorted(seen), sorted(nstext(i, "instanceId", EC2) for i in insts))
+
+
+# ---------------------------------------------------------------------------
+# Time that moves (issue 13): /_control/clock, terminate, launch, retention
+# ---------------------------------------------------------------------------
+
+WEB1 = "i-0a1b2c3d4e5f60001"         # prod-web-1: 10.10.1.10, 18.130.10.10, eu-west-2
+WEB1_SUBNET = "subnet-0111000000000a001"   # 10.10.0.0/23
+NEW1, NEW2 = "i-0c0ffee0000000001", "i-0c0ffee0000000002"
+SANDBOX = "i-0c3d4e5f6a7b80009"      # dev-sandbox-1: dev's own 10.10.1.10
+
+
+def ctl(port, method, path, doc=None):
+    """A control call: (status, JSON answer)."""
+    st, _, body = http_req(port, method, path,
+                           json.dumps(doc).encode() if doc is not None else b"")
+    return st, json.loads(body)
+
+
+def epoch(iso):
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+class TestTimeMoves(unittest.TestCase):
+    """Each test starts from the start-up world (reset {"world": true})."""
+
+    def setUp(self):
+        self.port = SERVERS["time"].port
+        st, _ = ctl(self.port, "POST", "/_control/reset", {"world": True})
+        self.assertEqual(st, 200)
+        self._creds = {}
+
+    def creds(self, acct):
+        if acct not in self._creds:
+            st, c = assume(self.port, acct, ext=None if acct == DEV else EXT)
+            self.assertEqual(st, 200, c)
+            self._creds[acct] = creds3(c)
+        return self._creds[acct]
+
+    def ok(self, method, path, doc=None):
+        st, d = ctl(self.port, method, path, doc)
+        self.assertEqual(st, 200, d)
+        return d
+
+    def clock(self, **doc):
+        return self.ok("POST", "/_control/clock", doc)
+
+    def terminate(self, iid=WEB1, acct=PROD, region="eu-west-2", **kw):
+        return self.ok("POST", "/_control/terminate",
+                       dict(kw, account=acct, region=region, instance=iid))
+
+    def launch(self, iid=NEW1, acct=PROD, region="eu-west-2", **kw):
+        doc = {"account": acct, "region": region, "instance": iid, "subnet": WEB1_SUBNET,
+               "private_ip": "10.10.1.10", "name": "prod-web-7"}
+        doc.update(kw)
+        return ctl(self.port, "POST", "/_control/launch", doc)
+
+    def items(self, acct=PROD, region="eu-west-2", filters=(), ids=()):
+        """{instance id: its XML item} of a DescribeInstances."""
+        st, _, body = describe(self.port, self.creds(acct), region, filters, ids)
+        self.assertEqual(st, 200, body)
+        return {nstext(i, "instanceId", EC2): i
+                for i in xml(body).iter(EC2 + "instancesSet") for i in i}
+
+    def enis(self, acct=PROD, region="eu-west-2", filters=()):
+        st, _, body = describe(self.port, self.creds(acct), region, filters,
+                               action="DescribeNetworkInterfaces")
+        self.assertEqual(st, 200, body)
+        return eni_items(body)
+
+    def gone(self, iid, acct=PROD, region="eu-west-2"):
+        st, _, body = describe(self.port, self.creds(acct), region, ids=[iid])
+        return st == 400 and ec2_error_code(body) == (
+            "InvalidInstanceID.NotFound", "The instance ID '%s' does not exist" % iid)
+
+    def test_terminate_as_ec2_says_then_forgotten(self):
+        self.clock(now="2026-12-01T12:00:00Z")
+        d = self.terminate(at="2026-12-01T11:58:00Z")
+        self.assertEqual(d["reason"], "User initiated (2026-12-01 11:58:00 GMT)")
+        self.assertEqual((d["state"], d["terminated_at"], d["visible_until"], d["changed"]),
+                         ("terminated", "2026-12-01T11:58:00.000Z",
+                          "2026-12-01T12:58:00.000Z", True))
+        self.assertIn("10.10.1.10", d["released"]["private"])
+        self.assertEqual(d["released"]["public"], ["18.130.10.10"])
+        self.assertEqual(d["deleted_volumes"], ["vol-0111000000000a001"])
+        item = self.items(ids=[WEB1])[WEB1]
+        self.assertEqual((nstext(item, "instanceState/code", EC2),
+                          nstext(item, "instanceState/name", EC2)), ("48", "terminated"))
+        self.assertEqual(nstext(item, "reason", EC2), "User initiated (2026-12-01 11:58:00 GMT)")
+        self.assertEqual((nstext(item, "stateReason/code", EC2),
+                          nstext(item, "stateReason/message", EC2)),
+                         ("Client.UserInitiatedShutdown",
+                          "Client.UserInitiatedShutdown: User initiated shutdown"))
+        self.assertEqual(nstext(item, "launchTime", EC2), "2025-03-01T09:00:00.000Z")
+        # As EC2 shows a terminated instance: no addresses, VPC, ENIs, groups or disks.
+        for absent in ("privateIpAddress", "ipAddress", "vpcId", "subnetId",
+                       "networkInterfaceSet/item", "groupSet/item", "blockDeviceMapping/item"):
+            self.assertIsNone(nsf(item, absent, EC2), absent)
+        self.assertEqual((nstext(item, "privateDnsName", EC2), nstext(item, "dnsName", EC2)),
+                         ("", ""))
+        self.assertEqual(list(self.items(filters=[("instance-state-name", ["terminated"])])),
+                         [WEB1])
+        self.assertEqual(self.enis(filters=[("addresses.private-ip-address",
+                                             ["10.10.1.10"])]), [])
+        self.assertEqual(self.enis(filters=[("association.public-ip", ["18.130.10.10"])]), [])
+        st, _, body = ec2_call(self.port, self.creds(PROD), "eu-west-2", "DescribeVolumes",
+                               {"VolumeId.1": "vol-0111000000000a001"})
+        self.assertEqual((st, ec2_error_code(body)[0]), (400, "InvalidVolume.NotFound"))
+        st, _, body = api_call(self.port, self.creds(PROD), "elbv2", "DescribeTargetHealth",
+                               {"TargetGroupArn": WEB_TG_ARN})
+        self.assertEqual([nstext(t, "Target/Id", ELB2) for t in
+                          xml(body).iter(ELB2 + "TargetHealthDescriptions") for t in t],
+                         ["i-0a1b2c3d4e5f60002"])
+        # Visible until 11:58 + 3600 s of the stand-in's clock, then forgotten.
+        self.clock(now="2026-12-01T12:57:59Z")
+        self.assertIn(WEB1, self.items())
+        self.clock(advance=2)
+        self.assertNotIn(WEB1, self.items())
+        self.assertTrue(self.gone(WEB1))
+        self.clock(advance=-7200)   # forgotten for good, even if the clock goes back
+        self.assertTrue(self.gone(WEB1))
+
+    def test_retention_default_and_per_instance(self):
+        d = self.ok("POST", "/_control/retention", {"seconds": 60})
+        self.assertEqual(d["retention_s"], 60)
+        before = self.ok("GET", "/_control/clock")["now_epoch"]
+        t = self.terminate()            # at the stand-in's "now"
+        after = self.ok("GET", "/_control/clock")["now_epoch"]
+        self.assertLessEqual(int(before), epoch(t["terminated_at"]))
+        self.assertLessEqual(epoch(t["terminated_at"]), after)
+        self.assertEqual(t["reason"], time.strftime("User initiated (%Y-%m-%d %H:%M:%S GMT)",
+                                                    time.gmtime(epoch(t["terminated_at"]))))
+        self.terminate("i-0a1b2c3d4e5f60002", retain_s=10, at=t["terminated_at"])
+        self.clock(now=epoch(t["terminated_at"]) + 9)
+        self.assertLessEqual({WEB1, "i-0a1b2c3d4e5f60002"}, set(self.items()))
+        self.clock(now=epoch(t["terminated_at"]) + 11)
+        self.assertEqual(set(self.items()) & {WEB1, "i-0a1b2c3d4e5f60002"}, {WEB1})
+        self.clock(now=epoch(t["terminated_at"]) + 61)
+        self.assertNotIn(WEB1, self.items())
+        self.assertEqual(ctl(self.port, "POST", "/_control/retention", {"seconds": -1})[0], 400)
+        self.assertEqual(ctl(self.port, "POST", "/_control/retention", {})[0], 400)
+
+    def test_launch_reuses_the_released_address(self):
+        self.clock(now="2026-12-01T12:00:00Z")
+        st, d = self.launch()
+        self.assertEqual(st, 409, d)      # 10.10.1.10 is prod-web-1's until it is terminated
+        self.assertIn("InvalidIPAddress.InUse", d["error"])
+        self.assertIn(WEB1, d["error"])
+        self.terminate(at="2026-12-01T11:58:00Z")
+        st, d = self.launch(launch_time="2026-12-01T12:03:00Z", type="m5.large")
+        self.assertEqual(st, 200, d)
+        self.assertEqual((d["id"], d["name"], d["state"], d["private_ip"], d["launch_time"]),
+                         (NEW1, "prod-web-7", "running", "10.10.1.10",
+                          "2026-12-01T12:03:00.000Z"))
+        self.assertEqual(d["private_dns"], "ip-10-10-1-10.eu-west-2.compute.internal")
+        # DescribeNetworkInterfaces finds the new holder only.
+        found = self.enis(filters=[("addresses.private-ip-address", ["10.10.1.10"])])
+        self.assertEqual(len(found), 1)
+        self.assertEqual((nstext(found[0], "attachment/instanceId", EC2),
+                          nstext(found[0], "attachment/attachTime", EC2),
+                          nstext(found[0], "status", EC2), nstext(found[0], "subnetId", EC2)),
+                         (NEW1, "2026-12-01T12:03:00.000Z", "in-use", WEB1_SUBNET))
+        for f in ("private-ip-address", "network-interface.addresses.private-ip-address"):
+            self.assertEqual(list(self.items(filters=[(f, ["10.10.1.10"])])), [NEW1], f)
+        both = self.items(ids=[WEB1, NEW1])
+        self.assertEqual(nstext(both[WEB1], "instanceState/name", EC2), "terminated")
+        self.assertIsNone(nsf(both[WEB1], "privateIpAddress", EC2))
+        new = both[NEW1]
+        self.assertEqual([nstext(new, p, EC2) for p in (
+            "instanceState/code", "launchTime", "privateIpAddress", "instanceType", "vpcId",
+            "reason", "networkInterfaceSet/item/attachment/attachTime",
+            "blockDeviceMapping/item/ebs/volumeId", "groupSet/item/groupName")],
+            ["16", "2026-12-01T12:03:00.000Z", "10.10.1.10", "m5.large", "vpc-0111000000000a001",
+             "", "2026-12-01T12:03:00.000Z", d["volume"], "default"])
+        self.assertEqual([(nstext(t, "key", EC2), nstext(t, "value", EC2))
+                          for t in nsall(new, "tagSet/item", EC2)], [("Name", "prod-web-7")])
+        # Another account's 10.10.1.10 is its own business.
+        self.assertEqual(list(self.items(DEV, filters=[("private-ip-address", ["10.10.1.10"])])),
+                         [SANDBOX])
+        r = self.ok("GET", "/_control/region?account=%s&region=eu-west-2" % PROD)
+        self.assertEqual(r["counts"]["instance"], 4)
+        self.assertEqual({i["id"]: i["state"] for i in r["instances"]}[WEB1], "terminated")
+        # The same ID again, an address outside the subnet or reserved, an
+        # unknown region or security group: refused.
+        self.assertEqual(self.launch()[0], 409)
+        self.assertEqual(self.launch(NEW2, private_ip="10.10.9.9")[0], 400)
+        self.assertEqual(self.launch(NEW2, private_ip="10.10.0.2")[0], 400)
+        self.assertEqual(self.launch(NEW2, region="ap-south-1")[0], 404)
+        self.assertEqual(self.launch(NEW2, private_ip="10.10.1.11",
+                                     security_groups=["sg-0111000000000ffff"])[0], 400)
+        self.assertEqual(self.launch("i-nothex")[0], 400)
+        st, d = self.launch(NEW2, private_ip="10.10.1.12", public_ip="18.130.99.99",
+                            security_groups=["sg-0111000000000a001"], root_volume=False)
+        self.assertEqual(st, 200, d)
+        item = self.items(ids=[NEW2])[NEW2]
+        self.assertEqual((nstext(item, "ipAddress", EC2),
+                          nstext(item, "groupSet/item/groupName", EC2),
+                          nsf(item, "blockDeviceMapping/item", EC2)),
+                         ("18.130.99.99", "prod-web-sg", None))
+
+    def test_clock_offset_dates_launches_and_decides_expiry(self):
+        self.assertEqual(self.ok("GET", "/_control/clock")["offset"], 0)
+        month = 30 * 86400
+        d = self.clock(offset=month)
+        self.assertAlmostEqual(d["now_epoch"], time.time() + month, delta=5)
+        st, d = self.launch(private_ip="10.10.1.77")   # no launch_time: the stand-in's now
+        self.assertEqual(st, 200, d)
+        self.assertAlmostEqual(epoch(d["launch_time"]), time.time() + month, delta=5)
+        item = self.items(ids=[NEW1])[NEW1]      # SigV4 still checks the real time
+        self.assertEqual(nstext(item, "launchTime", EC2), d["launch_time"])
+        t = self.terminate(NEW1)                  # no "at": the stand-in's now
+        self.assertAlmostEqual(epoch(t["terminated_at"]), time.time() + month, delta=5)
+        self.assertEqual(epoch(t["visible_until"]), epoch(t["terminated_at"]) + 3600)
+        self.clock(now=epoch(t["terminated_at"]) + 3599)
+        self.assertIn(NEW1, self.items())
+        self.clock(advance=2)
+        self.assertTrue(self.gone(NEW1))
+        d = self.clock(now="2027-01-01T00:00:00Z")
+        self.assertTrue(d["now"].startswith("2027-01-01T00:00:0"), d)
+        for bad in ({}, {"offset": "soon"}, {"now": "yesterday"}, {"now": "2027-01-01T00:00"},
+                    {"offset": 1, "advance": 1}):
+            self.assertEqual(ctl(self.port, "POST", "/_control/clock", bad)[0], 400, bad)
+
+    def test_terminate_refusals_idempotence_and_reset(self):
+        for doc, status in (({"instance": "i-xyz"}, 400),
+                            ({"account": PROD, "region": "eu-west-2",
+                              "instance": "i-0123456789abcdef0"}, 404),
+                            ({"account": PROD, "region": "eu-west-2", "instance": WEB1,
+                              "at": "2025-02-28T00:00:00Z"}, 400),     # before its launch
+                            ({"account": PROD, "region": "eu-west-2", "instance": WEB1,
+                              "retain_s": -5}, 400),
+                            ({"account": PROD, "region": "mars-1", "instance": WEB1}, 404)):
+            self.assertEqual(ctl(self.port, "POST", "/_control/terminate", doc)[0], status, doc)
+        # Without account and region, a fixture instance is found anyway.
+        d = self.ok("POST", "/_control/terminate", {"instance": WEB1})
+        self.assertEqual((d["account"], d["region"], d["changed"]), (PROD, "eu-west-2", True))
+        again = self.ok("POST", "/_control/terminate", {"instance": WEB1})
+        self.assertEqual((again["changed"], again["terminated_at"]),
+                         (False, d["terminated_at"]))
+        # A plain reset keeps the world; {"world": true} restores it and the clock.
+        self.ok("POST", "/_control/reset", {})
+        self.assertEqual(nstext(self.items(ids=[WEB1])[WEB1], "instanceState/name", EC2),
+                         "terminated")
+        self.clock(offset=100)
+        self.ok("POST", "/_control/retention", {"seconds": 5})
+        self.ok("POST", "/_control/reset", {"world": True})
+        item = self.items(ids=[WEB1])[WEB1]
+        self.assertEqual((nstext(item, "instanceState/name", EC2),
+                          nstext(item, "privateIpAddress", EC2)), ("running", "10.10.1.10"))
+        self.assertEqual(len(self.enis(filters=[("addresses.private-ip-address",
+                                                 ["10.10.1.10"])])), 1)
+        c = self.ok("GET", "/_control/clock")
+        self.assertEqual((c["offset"], c["retention_s"]), (0, 3600))
+
+    def test_fixture_terminated_at(self):
+        doc = {"base_identity": FIX["base_identity"],
+               "accounts": [{"id": PROD, "regions": {"eu-west-2": {"instances": [
+                   {"id": "i-0abcdef0123456789", "state": "terminated",
+                    "terminated_at": "2026-11-30T03:00:00Z"},
+                   {"id": "i-0abcdef012345678a", "state": "terminated"}]}}}]}
+        w = aws_standin.World(doc)
+        a, b = w.accounts[PROD]["regions"]["eu-west-2"]["instances"]
+        item = ET.fromstring(aws_standin.instance_xml(a))
+        self.assertEqual(item.find("reason").text, "User initiated (2026-11-30 03:00:00 GMT)")
+        self.assertEqual(item.find("stateReason/code").text, "Client.UserInitiatedShutdown")
+        self.assertEqual(w.accounts[PROD]["regions"]["eu-west-2"]["expiring"],
+                         {"i-0abcdef0123456789"})
+        item = ET.fromstring(aws_standin.instance_xml(b))   # no time given: as before
+        self.assertIsNone(item.find("reason").text)
+        self.assertIsNone(item.find("stateReason"))
+        doc["accounts"][0]["regions"]["eu-west-2"]["instances"][1]["terminated_at"] = "soon"
+        with self.assertRaises(aws_standin.FixtureError):
+            aws_standin.World(doc)
+
+
+# ---------------------------------------------------------------------------
+# --generate-org at the scale of issue 13: 1,000 accounts x 17 regions x 10
+# ---------------------------------------------------------------------------
+
+ORG_ARGS = ("--fixture", FIXTURE, "--generate-org", "1000", "17", "10", "--org-shape", "mixed",
+            "--quiet")
+
+
+def count_by_type(port, creds, region):
+    """What a crawler of one account-region finds, by registry type name,
+    asked through the AWS APIs (every list fits one page here)."""
+    out = {}
+
+    def ec2(action, set_name, params=None):
+        st, _, body = ec2_call(port, creds, region, action, params)
+        assert st == 200, body
+        return len(nsall(xml(body), set_name + "/item", EC2))
+
+    st, _, body = describe(port, creds, region)
+    assert st == 200, body
+    out["instance"] = len(instance_ids(body))
+    out["network-interface"] = ec2("DescribeNetworkInterfaces", "networkInterfaceSet")
+    out["security-group"] = ec2("DescribeSecurityGroups", "securityGroupInfo")
+    out["subnet"] = ec2("DescribeSubnets", "subnetSet")
+    out["vpc"] = ec2("DescribeVpcs", "vpcSet")
+    out["volume"] = ec2("DescribeVolumes", "volumeSet")
+    out["snapshot"] = ec2("DescribeSnapshots", "snapshotSet", {"Owner.1": "self"})
+    out["internet-gateway"] = ec2("DescribeInternetGateways", "internetGatewaySet")
+    out["launch-template"] = ec2("DescribeLaunchTemplates", "launchTemplates")
+    st, _, body = api_call(port, creds, "elbv2", "DescribeLoadBalancers", region=region)
+    assert st == 200, body
+    out["load-balancer"] = len(list(xml(body).iter(ELB2 + "LoadBalancerArn")))
+    st, _, body = api_call(port, creds, "rds", "DescribeDBInstances", region=region)
+    assert st == 200, body
+    out["db-instance"] = len(list(xml(body).iter(RDS + "DBInstance")))
+    st, _, body = rest_get(port, creds, "/2015-03-31/functions/", region=region,
+                           service="lambda")
+    assert st == 200, body
+    out["lambda-function"] = len(json.loads(body)["Functions"])
+    return {k: v for k, v in out.items() if v}
+
+
+class TestOrgAtScale(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        t0 = time.monotonic()
+        cls.proc = Proc(STANDIN, *ORG_ARGS, start_timeout=60)
+        cls.lazy_start_s = time.monotonic() - t0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.stop()
+
+    def test_counts_and_spot_checks(self):
+        port = self.proc.port
+        org = ctl(port, "GET", "/_control/org")[1]
+        self.assertEqual((org["generated"], org["accounts"], len(org["regions"]),
+                          org["per_region"], org["total_resources"]),
+                         (True, 1000, 17, 10, 170000))
+        self.assertEqual(sum(org["resources"].values()), 170000)
+        self.assertEqual(org["resources"]["vpc"], 17000)
+        self.assertLess(org["built_regions"], 20)      # nothing built until asked
+        spots = [("400000000000", "us-east-1"), ("400000000001", "eu-west-2"),
+                 ("400000000499", "ap-south-1"), ("400000000998", "sa-east-1"),
+                 ("400000000999", "eu-south-1")]
+        kinds = set()
+        for aid, region in spots:
+            with self.subTest(account=aid, region=region):
+                st, c = assume(port, aid)
+                self.assertEqual(st, 200, c)
+                r = ctl(port, "GET", "/_control/region?account=%s&region=%s"
+                        % (aid, region))[1]
+                self.assertEqual(r["counts"], r["generated_counts"])
+                self.assertEqual(sum(r["counts"].values()), 10)
+                self.assertEqual(count_by_type(port, creds3(c), region), r["counts"])
+                kinds |= set(r["counts"])
+        self.assertGreaterEqual(len(kinds), 8, kinds)    # a mix, not 10 instances
+        st, c = assume(port, "400000000777")
+        st, _, body = ec2_call(port, creds3(c), "eu-south-1", "DescribeRegions")
+        self.assertEqual(len(nsall(xml(body), "regionInfo/item", EC2)), 17)
+        self.assertLess(self.lazy_start_s, 10)
+
+    def test_full_org_generation_time_and_rss(self):
+        t0 = time.monotonic()
+        p = Proc(STANDIN, *ORG_ARGS, "--org-preload", start_timeout=120)
+        try:
+            start_s = time.monotonic() - t0
+            org = ctl(p.port, "GET", "/_control/org")[1]
+        finally:
+            p.stop()
+        lazy = ctl(self.proc.port, "GET", "/_control/org")[1]
+        self.assertEqual((org["built_regions"], org["builds"]), (17000, 17000))
+        sys.stderr.write("\n  generate-org 1000x17x10 (mixed): %d resources; lazy start %.2f s "
+                         "(RSS %d MiB); --org-preload: all 17,000 account-regions built in "
+                         "%.2f s, start %.2f s, RSS %d MiB\n  "
+                         % (org["total_resources"], self.lazy_start_s, lazy["rss_kb"] // 1024,
+                            org["build_s"], start_s, org["rss_kb"] // 1024))
+        self.assertLess(org["rss_kb"], 1024 * 1024)    # well under 1 GiB
+
+    def test_lru_rebuilds_identically_and_keeps_changed_regions(self):
+        spec = aws_standin.OrgSpec(50, 17, 10, shape="mixed")
+        cache = aws_standin.RegionCache(spec, 2)
+        a = cache.get(7, 3)
+        cache.get(7, 4)
+        cache.get(7, 5)
+        self.assertEqual(cache.info()["built_regions"], 2)
+        b = cache.get(7, 3)
+        self.assertIsNot(a, b)
+        self.assertEqual(a, b)
+        p = cache.pin(9, 9)
+        p["instances"] = []
+        for ri in range(17):
+            cache.get(10, ri)
+        self.assertIs(cache.get(9, 9), p)
+        self.assertEqual(cache.info()["pinned_regions"], 1)
+        for ai in range(0, 50, 7):      # every residue of the mix, and the sums
+            for ri in range(17):
+                rd = aws_standin.norm_region(spec.account_id(ai), spec.region_names[ri],
+                                             spec.region_doc(ai, ri))
+                self.assertEqual(aws_standin.region_counts(rd), spec.counts(ai, ri))
+                self.assertEqual(sum(spec.counts(ai, ri).values()), 10)
+        self.assertEqual(spec.region_doc(3, 4), aws_standin.OrgSpec(50, 17, 10, shape="mixed")
+                         .region_doc(3, 4))
+        self.assertNotEqual(spec.region_doc(3, 4), aws_standin.OrgSpec(
+            50, 17, 10, seed=2, shape="mixed").region_doc(3, 4))
+        # Every address of every region (20 regions) is inside its subnet.
+        big = aws_standin.OrgSpec(3, 20, 40, shape="mixed")
+        for ri in range(20):
+            doc = big.region_doc(2, ri)
+            net = ipaddress.IPv4Network(doc["subnets"][0]["cidr"])
+            ips = [i["private_ip"] for i in doc["instances"]] + \
+                [e["private_ip"] for e in doc["network_interfaces"]]
+            self.assertEqual(len(set(ips)), len(ips))
+            self.assertTrue(all(ipaddress.IPv4Address(x) in net for x in ips), ips)
+        for bad in ((1, 17, 6, "mixed"), (1, 17, 1001, "mixed"), (1, 17, 509, "instances"),
+                    (0, 17, 10, "mixed"), (1, 17, 10, "round")):
+            with self.assertRaises(ValueError):
+                aws_standin.OrgSpec(bad[0], bad[1], bad[2], shape=bad[3])
+
+    def test_change_in_a_generated_org_survives_the_cache(self):
+        p = Proc(STANDIN, "--fixture", FIXTURE, "--generate-org", "20", "17", "10",
+                 "--org-shape", "mixed", "--org-cache-regions", "2", "--quiet")
+        try:
+            aid, region = "400000000007", "ap-northeast-1"
+            # The org is a pure function of its arguments: a test can know
+            # its IDs without asking.
+            first = aws_standin.OrgSpec(20, 17, 10, shape="mixed").region_doc(
+                7, 7)["instances"][0]
+            iid = first["id"]
+            st, d = ctl(p.port, "POST", "/_control/terminate", {"instance": iid})
+            self.assertEqual(st, 404, d)          # not built yet: name the account-region
+            self.assertIn("generated org", d["error"])
+            st, d = ctl(p.port, "POST", "/_control/terminate",
+                        {"account": aid, "region": region, "instance": iid})
+            self.assertEqual(st, 200, d)
+            r = ctl(p.port, "GET", "/_control/region?account=%s&region=%s" % (aid, region))[1]
+            self.assertEqual(r["instances"][0]["id"], iid)
+            for other in ("us-east-1", "eu-west-2", "eu-west-1", "us-west-2"):
+                ctl(p.port, "GET", "/_control/region?account=%s&region=%s" % (aid, other))
+            info = ctl(p.port, "GET", "/_control/org")[1]
+            self.assertEqual((info["pinned_regions"], info["built_regions"]), (1, 3))
+            st, c = assume(p.port, aid)
+            st, _, body = describe(p.port, creds3(c), region, ids=[iid])
+            self.assertEqual(nstext(xml(body).find(".//" + EC2 + "instancesSet/" + EC2 +
+                                                   "item"), "instanceState/name", EC2),
+                             "terminated")
+            st, d = ctl(p.port, "POST", "/_control/launch",
+                        {"account": aid, "region": region, "instance": NEW1,
+                         "subnet": first["subnet"], "private_ip": first["private_ip"],
+                         "name": "reused"})
+            self.assertEqual(st, 200, d)
+            st, _, body = describe(p.port, creds3(c), region, action="DescribeNetworkInterfaces",
+                                   filters=[("addresses.private-ip-address",
+                                             [first["private_ip"]])])
+            self.assertEqual([nstext(e, "attachment/instanceId", EC2) for e in eni_items(body)],
+                             [NEW1])
+        finally:
+            p.stop()
 
 
 class TestSlackReceiver(unittest.TestCase):
