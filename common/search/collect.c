@@ -153,7 +153,11 @@ static struct search_match *s_new_match(struct s_ctx *x, enum search_match_kind 
 static void s_take_instances(struct rt_answer *a, struct ec2_instance_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		struct search_match *m = s_new_match(a->priv, SEARCH_MATCH_INSTANCE);
+		struct search_match *m;
+
+		if (l->items[i].instance_id == NULL)
+			continue;       /* dropped by the module */
+		m = s_new_match(a->priv, SEARCH_MATCH_INSTANCE);
 
 		if (m == NULL)
 			return;
@@ -165,7 +169,11 @@ static void s_take_instances(struct rt_answer *a, struct ec2_instance_list *l)
 static void s_take_enis(struct rt_answer *a, struct ec2_eni_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		struct search_match *m = s_new_match(a->priv, SEARCH_MATCH_ENI);
+		struct search_match *m;
+
+		if (l->items[i].eni_id == NULL)
+			continue;       /* dropped by the module */
+		m = s_new_match(a->priv, SEARCH_MATCH_ENI);
 
 		if (m == NULL)
 			return;

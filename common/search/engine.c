@@ -44,6 +44,11 @@
 #define S_MAX_FOLLOWED 64
 /* Addresses of one host name resolved with DNS that are searched. */
 #define S_MAX_RESOLVED 8
+/* The longest a call waits for its request budget: by then the deadline
+ * has passed anyway; it keeps a tiny rate from overflowing the sums. */
+#define S_MAX_BUDGET_WAIT_MS (24LL * 3600 * 1000)
+/* A service's signing name, as a bucket key ("elasticloadbalancing"). */
+#define S_MAX_SERVICE 32
 
 struct search_engine {
 	struct search_settings set;          /* accounts borrowed */
@@ -84,7 +89,9 @@ struct s_call {
 	int page;
 	int attempt;
 	unsigned cred_gen;          /* the account's gen when this call was signed */
-	long long not_before_ms;    /* retry time, monotonic */
+	int budgeted;               /* holds a token of its request budget
+	                             * (spec->rate_per_s) until it starts */
+	long long not_before_ms;    /* retry or budget time, monotonic */
 	CURL *easy;
 	struct aws_request req;     /* owned, empty until started */
 	struct si_http_resp resp;
@@ -102,6 +109,20 @@ struct s_followed {
 
 enum s_cred_state { CRED_NONE, CRED_FETCHING, CRED_OK, CRED_FAILED };
 
+/* One token bucket of the request budget (search_spec.rate_per_s): a
+ * service of one target, or of one account for a global service. */
+struct s_bucket {
+	char service[S_MAX_SERVICE];
+	double tokens;              /* below 0: tokens promised to delayed calls */
+	long long at_ms;            /* when tokens was brought up to date */
+};
+
+/* The buckets of one target or account: a handful, one per service. */
+struct s_buckets {
+	struct s_bucket *v;         /* owned */
+	size_t n;
+};
+
 struct s_acct {
 	const struct si_account *a;
 	char account_id[16];
@@ -112,12 +133,14 @@ struct s_acct {
 	int refreshed;              /* re-assumed once after AWS refused the
 	                             * credentials (expired or forgotten) */
 	unsigned gen;               /* bumped each time the credentials are replaced */
+	struct s_buckets global_budget;  /* global services' (Route 53) */
 };
 
 struct s_target {
 	size_t account;
 	const char *region;         /* borrowed from config */
 	int failed;
+	struct s_buckets budget;    /* per service, when rate_per_s > 0 */
 };
 
 struct s_job {
@@ -564,7 +587,8 @@ static int s_type_wants(const struct rt_type *t, const struct search_term *term)
 	case SEARCH_TERM_IPV6:
 		return (t->by & RT_BY_ADDR) != 0;
 	case SEARCH_TERM_CHECK:
-		return 1;
+	case SEARCH_TERM_LIST:
+		return 1;       /* every type with a plan */
 	default:
 		/* The EC2 kinds of the first version: instance ids, DNS names
 		 * and interface ids are the two EC2 types' own. */
@@ -1075,6 +1099,7 @@ static int s_start(struct s_job *j, struct s_call *c)
 	}
 	s_push(&j->running, c);
 	j->in_flight++;
+	c->budgeted = 0;            /* a retry is another request: another token */
 	rc = 0;
 out:
 	aws_creds_clear(&base);
@@ -1304,6 +1329,80 @@ static long long s_wake_delayed(struct s_job *j, long long now)
 	return next;
 }
 
+/* The bucket of service in set, created full (burst tokens) when new;
+ * NULL on OOM. */
+static struct s_bucket *s_bucket_get(struct s_buckets *set, const char *service, double burst,
+				     long long now)
+{
+	struct s_bucket *b;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].service, service) == 0)
+			return &set->v[i];
+	b = realloc(set->v, (set->n + 1) * sizeof(*set->v));
+	if (b == NULL)
+		return NULL;
+	set->v = b;
+	b = &set->v[set->n++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->service, sizeof(b->service), "%s", service);
+	b->tokens = burst;
+	b->at_ms = now;
+	return b;
+}
+
+/*
+ * The request budget (search_spec.rate_per_s): may c start at now?
+ * Returns 0 when it may (no budget, an AssumeRole, a token in hand or
+ * taken now), 1 when it was put on the delayed list until its token will
+ * have been earned. Why reservations: a call takes its token when it is
+ * first ready, even one the bucket holds only in the future (tokens below
+ * 0), and waits once, for exactly that long; so calls go in the order
+ * they came, at the rate, and the loop sleeps until the next is due (no
+ * busy wait, no herd of calls retrying for one token). The bucket is per
+ * service of the call's target (per account for a global service), holds
+ * at most max(1, rate) tokens and starts full. STS is not counted: one
+ * AssumeRole per account, cached. On OOM c may start (j->oom fails the
+ * search anyway).
+ */
+static int s_budget(struct s_job *j, struct s_call *c, long long now)
+{
+	const double rate = j->spec->rate_per_s;
+	const double burst = rate > 1.0 ? rate : 1.0;
+	struct s_buckets *set;
+	struct s_bucket *b;
+	double wait;
+	long long ms;
+
+	if (!(rate > 0.0) || c->assume || c->budgeted)
+		return 0;
+	set = c->global ? &j->accts[c->account].global_budget : &j->targets[c->target].budget;
+	b = s_bucket_get(set, c->service, burst, now);
+	if (b == NULL) {
+		j->oom = 1;
+		return 0;
+	}
+	if (now > b->at_ms)
+		b->tokens += (double)(now - b->at_ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->at_ms = now > b->at_ms ? now : b->at_ms;
+	b->tokens -= 1.0;
+	c->budgeted = 1;
+	if (b->tokens >= 0.0)
+		return 0;
+	wait = -b->tokens * 1000.0 / rate;
+	if (!(wait < (double)S_MAX_BUDGET_WAIT_MS)) {
+		ms = S_MAX_BUDGET_WAIT_MS;
+	} else {
+		ms = (long long)wait;
+		ms += (double)ms < wait;        /* rounded up: never early */
+	}
+	c->not_before_ms = now + ms;
+	s_push(&j->delayed, c);
+	return 1;
+}
+
 static void s_unlink(struct s_call **list, struct s_call *c)
 {
 	for (struct s_call **pp = list; *pp != NULL; pp = &(*pp)->next) {
@@ -1358,10 +1457,11 @@ static void s_abort_running(struct s_job *j)
 	}
 }
 
-/* The multi loop: start what is ready (at most max_inflight at once),
- * wake delayed retries, let libcurl work, collect what finished, and wait
- * on the sockets for at most a second or until the next retry. Why one
- * thread: per-transfer state hangs off CURLOPT_PRIVATE, so nothing here is
+/* The multi loop: start what is ready (at most max_inflight at once, each
+ * within its request budget), wake delayed retries and budgeted calls,
+ * let libcurl work, collect what finished, and wait on the sockets for at
+ * most a second or until the next delayed call is due. Why one thread:
+ * per-transfer state hangs off CURLOPT_PRIVATE, so nothing here is
  * shared. Assumes j is set up; at the deadline everything still owed an
  * answer is failed as "Timeout". */
 static void s_loop(struct s_job *j)
@@ -1377,8 +1477,14 @@ static void s_loop(struct s_job *j)
 		if (now >= j->deadline_ms)
 			break;
 		next_delay = s_wake_delayed(j, now);
-		while (j->in_flight < (size_t)max_inflight && (c = s_pop(&j->ready)) != NULL)
-			(void)s_start(j, c);
+		while (j->in_flight < (size_t)max_inflight && (c = s_pop(&j->ready)) != NULL) {
+			if (s_budget(j, c, now) == 0)
+				(void)s_start(j, c);
+		}
+		/* Calls the budget held back are due later than now: the sleep
+		 * below must end for the first of them. */
+		if (j->spec->rate_per_s > 0.0)
+			next_delay = s_wake_delayed(j, now);
 		if (j->in_flight == 0 && j->ready == NULL && j->delayed == NULL)
 			break;          /* everything answered (waiters were released) */
 		curl_multi_perform(j->ctx->multi, &running);
@@ -1537,7 +1643,10 @@ static void s_job_free(struct s_job *j)
 		sts_credentials_clear(&j->accts[i].creds);
 		free(j->accts[i].fail_code);
 		free(j->accts[i].fail_msg);
+		free(j->accts[i].global_budget.v);
 	}
+	for (size_t i = 0; i < j->n_targets; i++)
+		free(j->targets[i].budget.v);
 	free(j->accts);
 	free(j->targets);
 	search_accounts_release(&j->accounts);

@@ -49,7 +49,16 @@ enum search_term_kind {
 	                           * the resource type; type set */
 	SEARCH_TERM_CIDR,         /* value: canonical block, "10.10.0.0/16" */
 	SEARCH_TERM_HOST,         /* value: lower-case host name, no final dot */
-	SEARCH_TERM_CHECK         /* --check-config: each type's cheapest call */
+	SEARCH_TERM_CHECK,        /* --check-config: each type's cheapest call */
+	SEARCH_TERM_LIST          /* the inventory crawler: everything each
+	                           * type holds in the target, paged, with no
+	                           * narrowing (value ""); every type with a
+	                           * plan answers it (only type, when set).
+	                           * Most follow-ups are left out (instance
+	                           * names: the instance listing's; a load
+	                           * balancer's listeners, groups, health):
+	                           * about one call per type and page; each
+	                           * module's top comment says what it leaves */
 };
 
 struct rt_type;
@@ -83,6 +92,13 @@ struct search_spec {
 	                               * 10.1.0.0/16: …"), for the result;
 	                               * NULL: none */
 	int deadline_ms;              /* 0 = [search] deadline_ms */
+	double rate_per_s;            /* request budget: at most this many
+	                               * requests a second per account x
+	                               * region x service (a token bucket,
+	                               * burst max(1, rate), per search; a
+	                               * global service's calls count under
+	                               * region "global"); STS AssumeRole is
+	                               * not counted. 0 (or less): unlimited */
 };
 
 struct search_engine;

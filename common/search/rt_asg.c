@@ -7,7 +7,8 @@
  * does not hold, so a lookup needs no "not found" code. A name search
  * lists every group of the target (paged by NextToken) and keeps those
  * whose name holds the term, ASCII case ignored: the API has no filter on
- * the group's name.
+ * the group's name. A listing (SEARCH_TERM_LIST, the inventory crawler)
+ * is the same paged call, every group kept.
  */
 #include "search/private/qxml.h"
 #include "search/private/types.h"
@@ -84,6 +85,10 @@ static int s_plan(struct rt_plan *p)
 		if (t->type != &rt_asg || name == NULL)
 			return 0;
 		return s_plan1(p, "AutoScalingGroupNames.member.1", name);
+	case SEARCH_TERM_LIST:
+		if (t->type != NULL && t->type != &rt_asg)
+			return 0;
+		return s_plan1(p, "MaxRecords", S_MAX_RECORDS);
 	case SEARCH_TERM_NAME:
 		return s_plan1(p, "MaxRecords", S_MAX_RECORDS);
 	case SEARCH_TERM_CHECK:
@@ -269,8 +274,8 @@ static const struct qx_ident s_ident = {
 };
 
 /* One group <member>: the card when the term wants it. An ARN lookup
- * asked AWS for exactly this group; a name search keeps the groups whose
- * name holds the term. */
+ * asked AWS for exactly this group and a listing wants them all; a name
+ * search keeps the groups whose name holds the term. */
 static int s_group(struct rt_answer *a, const xmlNode *g, void *ctx, struct si_err *err)
 {
 	struct res_resource *r;
@@ -283,7 +288,7 @@ static int s_group(struct rt_answer *a, const xmlNode *g, void *ctx, struct si_e
 	{
 		const struct res_resource probe = { .name = name };
 
-		keep = a->term->kind == SEARCH_TERM_ARN ||
+		keep = a->term->kind == SEARCH_TERM_ARN || a->term->kind == SEARCH_TERM_LIST ||
 		       (a->term->kind == SEARCH_TERM_NAME && res_name_matches(&probe,
 									      a->term->name_lc));
 	}

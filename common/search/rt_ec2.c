@@ -10,6 +10,18 @@
  * Filters of different names are AND-ed by AWS, so private and public need
  * a call each; the owning instances are fetched by id once their
  * interfaces are known.
+ *
+ * A listing (SEARCH_TERM_LIST, the inventory crawler) asks for every
+ * instance (terminated ones too, while AWS still shows them: their
+ * StateTransitionReason ends an address's history) and every interface,
+ * each one paged call. Of the interfaces only those not attached to an
+ * instance are kept, and their instances are not asked for: an
+ * instance's own listing carries each of its interfaces (id, private,
+ * public and IPv6 addresses), so keeping the attached ones would name two
+ * holders of one address, and asking for their instances would repeat
+ * the instance listing. No filter selects "not attached to an instance"
+ * (load balancer and endpoint interfaces are "attached" too), so the
+ * listing is of all of them, narrowed here.
  */
 #include "search/private/types.h"
 
@@ -43,6 +55,19 @@ static int s_filter(struct rt_plan *p, const char *action, int step, const char 
 	const struct rt_request rq = {
 		.service = S_EC2, .proto = AWS_PROTO_QUERY, .action = action,
 		.version = S_VERSION, .params = params, .n_params = 3,
+		.page_param = "NextToken", .step = step, .parent = RT_NO_PARENT,
+	};
+
+	return rt_plan_request(p, &rq);
+}
+
+/* Everything of an action in the target, paged (SEARCH_TERM_LIST). */
+static int s_list(struct rt_plan *p, const char *action, int step)
+{
+	const struct aws_query_param params[] = { { "MaxResults", S_PAGE_SIZE } };
+	const struct rt_request rq = {
+		.service = S_EC2, .proto = AWS_PROTO_QUERY, .action = action,
+		.version = S_VERSION, .params = params, .n_params = 1,
 		.page_param = "NextToken", .step = step, .parent = RT_NO_PARENT,
 	};
 
@@ -106,6 +131,9 @@ static int s_instance_plan(struct rt_plan *p)
 	}
 	case SEARCH_TERM_CHECK:
 		return s_check(p, "DescribeInstances");
+	case SEARCH_TERM_LIST:
+		return t->type == NULL || t->type == &rt_instance ?
+			       s_list(p, "DescribeInstances", S_STEP_INSTANCES) : 0;
 	default:
 		return 0;
 	}
@@ -172,6 +200,9 @@ static int s_eni_plan(struct rt_plan *p)
 				"ipv6-addresses.ipv6-address", t->value);
 	case SEARCH_TERM_CHECK:
 		return s_check(p, "DescribeNetworkInterfaces");
+	case SEARCH_TERM_LIST:
+		return t->type == NULL || t->type == &rt_eni ?
+			       s_list(p, "DescribeNetworkInterfaces", S_STEP_ENIS) : 0;
 	default:
 		return 0;
 	}
@@ -198,7 +229,8 @@ static int s_follow_instances(struct rt_answer *a, char (*names)[32], const char
  * fetched by id in follow-up calls of at most S_MAX_IDS_PER_CALL ids; the
  * others (load balancers, NAT gateways, Lambda, endpoints) are matches of
  * their own. The follow-up's answer is an instance page (S_STEP_INSTANCES
- * of this type), parsed like the instance type's. */
+ * of this type), parsed like the instance type's. A listing drops the
+ * attached ones without a follow-up (see the top of the file). */
 static int s_eni_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
 {
 	struct ec2_eni_list l;
@@ -212,7 +244,7 @@ static int s_eni_answer(struct rt_answer *a, const char *body, size_t len, struc
 	memset(&l, 0, sizeof(l));
 	if (aws_xml_parse_describe_network_interfaces(body, len, &l, err) != 0)
 		return -1;
-	for (size_t i = 0; i < l.n && rc == 0; i++) {
+	for (size_t i = 0; i < l.n && rc == 0 && a->term->kind != SEARCH_TERM_LIST; i++) {
 		const char *id = l.items[i].attached_instance_id;
 		int dup = 0;
 

@@ -22,6 +22,10 @@
  *  - a CIDR block (VPCs and subnets): a paged listing, kept where one of
  *    the resource's blocks equals, contains or lies inside the term's
  *    (EC2 has filters for equal blocks only);
+ *  - a listing (SEARCH_TERM_LIST, the inventory crawler): the same paged
+ *    listing for every type, everything kept. AMIs and snapshots are
+ *    listed with Owner.1=self: the account's own, not the region's public
+ *    catalogue (an AMI shared with us is found by id, as before);
  *  - --check-config: the action with the smallest page.
  */
 #include "search/private/ec2.h"
@@ -153,8 +157,8 @@ static int s_plan_name(const struct rt_ec2_kind *k, struct rt_plan *p, int step)
 	return s_request(p, k, step, params, n, 1);
 }
 
-/* Everything of the type in the target, paged (CIDR), or its first page
- * only (--check-config). */
+/* Everything of the type in the target, paged (CIDR, LIST), or its first
+ * page only (--check-config). */
 static int s_plan_list(const struct rt_ec2_kind *k, struct rt_plan *p, const char *page,
 		       int paged)
 {
@@ -199,6 +203,8 @@ int rt_ec2_plan(const struct rt_ec2_kind *k, struct rt_plan *p)
 		return s_plan_list(k, p, k->page_size, 1);
 	case SEARCH_TERM_CHECK:
 		return s_plan_list(k, p, S_CHECK_PAGE, 0);
+	case SEARCH_TERM_LIST:
+		return s_plan_list(k, p, k->page_size, 1);
 	default:
 		return 0;
 	}
@@ -232,7 +238,8 @@ static void s_keep_init(const struct rt_ec2_kind *k, const struct rt_answer *a,
 }
 
 /* 1 when r (id, tags and name set; own: its own name or NULL) is one the
- * term names, 0 when not; CIDR terms are decided later (1 here). */
+ * term names, 0 when not; CIDR terms are decided later (1 here); a
+ * listing keeps everything. */
 static int s_named(const struct s_keep *kp, const struct res_resource *r, const char *own)
 {
 	const char *tag;
@@ -254,6 +261,8 @@ static int s_named(const struct s_keep *kp, const struct res_resource *r, const 
 		return tag_hit;
 	case SEARCH_TERM_CIDR:
 		return kp->has_block;
+	case SEARCH_TERM_LIST:
+		return 1;
 	default:
 		return 0;     /* --check-config keeps nothing */
 	}

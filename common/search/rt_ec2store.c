@@ -16,7 +16,8 @@
  *    a Name search means our own, not the region's public catalogue;
  *  - an attached volume asks, as a follow-up, for its instances
  *    (DescribeInstances InstanceId.N) so each "attached to" relation
- *    carries the instance's Name tag.
+ *    carries the instance's Name tag; a listing (SEARCH_TERM_LIST) does
+ *    not: the instance listing of the same crawl names every instance.
  */
 #include "search/private/ec2.h"
 
@@ -71,6 +72,8 @@ static int s_volume_placed(struct rt_answer *a, size_t index, const struct res_r
 	};
 	size_t n = 0;
 
+	if (a->term->kind == SEARCH_TERM_LIST)
+		return 0;       /* instance names: the instance listing's */
 	for (size_t i = 0; i < r->n_rels && n < S_MAX_ATTACH; i++) {
 		if (r->rels[i].type == NULL || strcmp(r->rels[i].type, "instance") != 0)
 			continue;

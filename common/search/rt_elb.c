@@ -12,6 +12,15 @@
  *            for the Name tags of instance targets;
  *   classic: DescribeInstanceHealth (the state of each registered
  *            instance) and DescribeInstances for their names.
+ * A listing (SEARCH_TERM_LIST, the inventory crawler) is each API's
+ * DescribeLoadBalancers, paged, everything kept, and none of these
+ * follow-ups: what the inventory indexes (name, ARN, DNS name, addresses,
+ * VPC, subnets, security groups; a classic ELB's listeners and registered
+ * instances) is all in the listing; instance names are the instance
+ * listing's; listeners, target groups and target health would cost two
+ * calls per load balancer and one per group, where the rest of a crawl
+ * costs one per type and page, and health is the moment's state, which
+ * the live lookup of a load balancer the index names still shows whole.
  *
  * DNS names. A classic ELB and an ALB have names of one shape
  * (name-123.<region>.elb.amazonaws.com), so a DNS name cannot choose the
@@ -195,6 +204,10 @@ static int s_v2_plan(struct rt_plan *p)
 		return s_plan(p, "DescribeLoadBalancers", S_V2, list, 1, S_V2_LBS);
 	case SEARCH_TERM_CHECK:
 		return s_v2_check(p);
+	case SEARCH_TERM_LIST:
+		if (t->type != NULL && t->type != &rt_elbv2)
+			return 0;
+		return s_plan(p, "DescribeLoadBalancers", S_V2, list, 1, S_V2_LBS);
 	default:
 		return 0;
 	}
@@ -221,6 +234,10 @@ static int s_clb_plan(struct rt_plan *p)
 		if (s_plan(p, "DescribeLoadBalancers", S_CLB, one, 1, S_CLB_LBS) != 0)
 			return -1;
 		return s_plan(p, "DescribeInstanceHealth", S_CLB, health, 1, S_CLB_HEALTH);
+	case SEARCH_TERM_LIST:
+		if (t->type != NULL && t->type != &rt_elb_classic)
+			return 0;
+		return s_plan(p, "DescribeLoadBalancers", S_CLB, list, 1, S_CLB_LBS);
 	default:
 		return 0;
 	}
@@ -229,8 +246,9 @@ static int s_clb_plan(struct rt_plan *p)
 /* ---- reading answers --------------------------------------------------- */
 
 /* Whether the load balancer called name with DNS name dns is what the
- * term asks for. An ARN or name lookup asked AWS for exactly this one.
- * Route 53 aliases point at "dualstack.<DNS name>". */
+ * term asks for. An ARN or name lookup asked AWS for exactly this one; a
+ * listing wants them all. Route 53 aliases point at "dualstack.<DNS
+ * name>". */
 static int s_keep(const struct search_term *t, char *name, const char *dns)
 {
 	const struct res_resource probe = { .name = name };
@@ -238,6 +256,7 @@ static int s_keep(const struct search_term *t, char *name, const char *dns)
 
 	switch (t->kind) {
 	case SEARCH_TERM_ARN:
+	case SEARCH_TERM_LIST:
 		return 1;
 	case SEARCH_TERM_NAME:
 		return res_name_matches(&probe, t->name_lc);
@@ -338,7 +357,8 @@ static const struct qx_ident s_v2_ident = {
 };
 
 /* One <member> of a v2 DescribeLoadBalancers answer: the card when the
- * term wants it, then its listeners and target groups asked for. Why the
+ * term wants it, then (but for a listing) its listeners and target
+ * groups asked for. Why the
  * keep test comes first: a listing (name, DNS) holds every load balancer
  * of the region, and only the ones kept become resources. */
 static int s_v2_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_err *err)
@@ -370,7 +390,7 @@ static int s_v2_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_e
 		    S_MAX_LIST, err) != 0 ||
 	    s_v2_zones(r, m, err) != 0)
 		goto out;
-	if (r->arn != NULL) {
+	if (r->arn != NULL && a->term->kind != SEARCH_TERM_LIST) {
 		const struct aws_query_param q[] = { { "LoadBalancerArn", r->arn },
 						     { "PageSize", S_PAGE_SIZE } };
 
@@ -548,7 +568,7 @@ static int s_v2_health(struct rt_answer *a, const char *body, size_t len, struct
 
 /* One classic DescribeLoadBalancers member: the card when the term wants
  * it, its instances as "target" relations, their health and names asked
- * for. The classic API returns no ARN: it is written from the account
+ * for (but for a listing). The classic API returns no ARN: it is written from the account
  * and region when the account is known. */
 static int s_clb_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_err *err)
 {
@@ -595,7 +615,7 @@ static int s_clb_lb(struct rt_answer *a, const xmlNode *m, void *ctx, struct si_
 	    qx_rels(r, "target", "instance", insts, "member", "InstanceId", NULL, S_MAX_INSTANCES,
 		    err) != 0)
 		goto out;
-	if (name != NULL) {
+	if (name != NULL && a->term->kind != SEARCH_TERM_LIST) {
 		const struct aws_query_param q[] = { { "LoadBalancerName", name } };
 
 		if (s_follow(a, "DescribeInstanceHealth", S_CLB, q, 1, S_CLB_HEALTH, idx,

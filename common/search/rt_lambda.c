@@ -10,7 +10,9 @@
  *  - a name is a case-insensitive substring of function names: Lambda has
  *    no name filter, so ListFunctions (GET /2015-03-31/functions/?
  *    MaxItems=50, paged by Marker/NextMarker) lists them all and
- *    res_name_matches keeps the matches.
+ *    res_name_matches keeps the matches;
+ *  - a listing (SEARCH_TERM_LIST, the inventory crawler) is the same
+ *    ListFunctions, every function kept.
  * The card: runtime, handler, memory, timeout, last modified, state,
  * package type and code size; the role, VPC, subnets and security groups
  * as relations; the tags. Environment variables are never read out: they
@@ -119,6 +121,9 @@ static int s_plan(struct rt_plan *p)
 		return s_plan_get(p, t->resource, S_STEP_GET);
 	case SEARCH_TERM_NAME:
 		return t->name_lc != NULL && t->name_lc[0] != '\0' ?
+			       s_plan_list(p, S_PAGE, S_STEP_LIST) : 0;
+	case SEARCH_TERM_LIST:
+		return t->type == NULL || t->type == &rt_lambda ?
 			       s_plan_list(p, S_PAGE, S_STEP_LIST) : 0;
 	case SEARCH_TERM_CHECK:
 		/* A made-up name answers ResourceNotFoundException, which
@@ -293,8 +298,8 @@ static int s_function(struct rt_answer *a, struct json_object *c, struct json_ob
 }
 
 /* A ListFunctions page: the functions whose name holds the term (all of
- * them for --check-config, which is not parsed anyway), then the next
- * page. Why the name is checked before the resource exists: a resource
+ * them for a listing, and for --check-config, which is not parsed
+ * anyway), then the next page. Why the name is checked before the resource exists: a resource
  * once made is in the result. */
 static int s_list(struct rt_answer *a, struct json_object *root, struct si_err *err)
 {
@@ -320,7 +325,8 @@ static int s_list(struct rt_answer *a, struct json_object *root, struct si_err *
 		if (probe.name == NULL)
 			return si_err_set(err, SI_ERR_INVALID, "lambda: a function without "
 					  "FunctionName");
-		if (a->term->name_lc != NULL && !res_name_matches(&probe, a->term->name_lc))
+		if (a->term->kind == SEARCH_TERM_NAME && a->term->name_lc != NULL &&
+		    !res_name_matches(&probe, a->term->name_lc))
 			continue;
 		rc = s_function(a, c, NULL, err);
 		if (rc < 0)

@@ -17,6 +17,9 @@
  * it lists the clusters. Both types share one answer function (the step
  * names the parser), so the cluster call planned by rt_db_instance still
  * makes cluster resources; each answer keeps only what has the endpoint.
+ *
+ * A listing (SEARCH_TERM_LIST, the inventory crawler) is each type's own
+ * Describe call, paged by Marker, everything kept: no follow-ups exist.
  */
 #include "search/private/qxml.h"
 #include "search/private/types.h"
@@ -108,8 +111,8 @@ static int s_plan_host(struct rt_plan *p)
 }
 
 /* The plan of either type (self), whose own API is step: an ARN is
- * looked up by its identifier, a name lists the target, an endpoint is
- * the instance type's (it plans either API). */
+ * looked up by its identifier, a name or a listing lists the target, an
+ * endpoint is the instance type's (it plans either API). */
 static int s_type_plan(struct rt_plan *p, const struct rt_type *self, int step)
 {
 	const struct search_term *t = p->term;
@@ -123,6 +126,10 @@ static int s_type_plan(struct rt_plan *p, const struct rt_type *self, int step)
 		return s_plan_id(p, step, t->resource);
 	case SEARCH_TERM_HOST:
 		return self == &rt_db_instance ? s_plan_host(p) : 0;
+	case SEARCH_TERM_LIST:
+		if (t->type != NULL && t->type != self)
+			return 0;
+		return s_plan_list(p, step, S_MAX_RECORDS);
 	case SEARCH_TERM_NAME:
 		return s_plan_list(p, step, S_MAX_RECORDS);
 	case SEARCH_TERM_CHECK:
@@ -180,8 +187,9 @@ static int s_is_host(const xmlNode *item, const char *path, const char *host,
 }
 
 /* Whether the database of item is what the term asks for: 1, 0, or -1
- * with err set. An ARN lookup asked AWS for exactly this one; an endpoint
- * must be one of the database's (hosts lists the paths that hold one). */
+ * with err set. An ARN lookup asked AWS for exactly this one and a
+ * listing wants them all; an endpoint must be one of the database's
+ * (hosts lists the paths that hold one). */
 static int s_keep(const struct search_term *t, const xmlNode *item, const char *id_path,
 		  const char *const *hosts, struct si_err *err)
 {
@@ -190,6 +198,7 @@ static int s_keep(const struct search_term *t, const xmlNode *item, const char *
 
 	switch (t->kind) {
 	case SEARCH_TERM_ARN:
+	case SEARCH_TERM_LIST:
 		return 1;
 	case SEARCH_TERM_NAME:
 		if (aws_xml_child_text(item, id_path, &id, err) != 0)

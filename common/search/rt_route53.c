@@ -23,12 +23,23 @@
  * ("dualstack." and the final dot dropped) and an A/AAAA record's
  * addresses, each hop written "api.example.com → CNAME x.elb.amazonaws.com".
  *
+ * A listing (SEARCH_TERM_LIST, the inventory crawler), once per account:
+ * the record type lists the zones (ListHostedZones, never the cached
+ * list: a crawl is what refreshes it) and every zone's record sets whole
+ * (ListResourceRecordSets without a name, 300 a page, paged by
+ * NextRecordName/Type/Identifier up to S_MAX_LIST_PAGES), each set a
+ * resource (id: its name), its CNAME, ALIAS and addresses kept but not
+ * followed: what they point to is crawled in its own right. The zone type
+ * lists the zones as its own resources from the same ListHostedZones
+ * (one more call per 100 zones; a private zone's VPCs, which only
+ * GetHostedZone names, are left to the live lookup of the zone).
+ *
  * Why zones are interned: an answer to ListResourceRecordSets does not
  * name its zone, and struct rt_answer carries the request's parameters,
  * not its path. The zone (id, name, private) a request lists is kept in a
  * process-wide table, immutable once added (zone ids are unique across
  * AWS), and its index travels in the request's step (S_STEP_* in the low
- * byte, the page count above, the zone handle above that).
+ * 4 bits, the page count in the next 8, the zone handle above that).
  *
  * Both tables are bounded, process-wide and behind one mutex: every
  * search thread plans and parses here.
@@ -72,6 +83,12 @@
 #define S_MAX_NAME 256
 /* Further pages of one host's record sets (each up to S_RECORDS_PAGE). */
 #define S_MAX_RECORD_PAGES 8
+/* A listing's page of a zone's record sets (AWS's most), and the pages of
+ * one zone read: 200 x 300 is six times Route 53's default quota of
+ * 10,000 records a zone, and far past SEARCH_MAX_MATCHES; the bound only
+ * stops an endpoint that pages for ever. At most 255 (the step's field). */
+#define S_LIST_RECORDS_PAGE "300"
+#define S_MAX_LIST_PAGES 200
 /* Wildcard levels tried above a host with no record set: "*.b.example
  * .com", then "*.example.com"; each costs a sequential call. */
 #define S_MAX_WILD_LEVELS 4
@@ -103,13 +120,16 @@ enum {
 	S_STEP_EXACT,       /* ListResourceRecordSets name=HOST. */
 	S_STEP_WILD,        /* ListResourceRecordSets name=*.PARENT. */
 	S_STEP_ZONE_GET,    /* GetHostedZone (rt_dns_zone) */
-	S_STEP_CHECK        /* --check-config: not parsed */
+	S_STEP_CHECK,       /* --check-config: not parsed */
+	S_STEP_ALL,         /* ListResourceRecordSets of a whole zone (LIST) */
+	S_STEP_ZONE_LIST    /* ListHostedZones for rt_dns_zone's LIST */
 };
 
-#define S_STEP(kind, page, handle) ((int)((kind) | ((page) << 4) | ((handle) << 8)))
+/* Handles are at most S_MAX_ZONE_REFS (2^16): 17 bits from bit 12. */
+#define S_STEP(kind, page, handle) ((int)((kind) | ((page) << 4) | ((handle) << 12)))
 #define S_STEP_KIND(step) ((unsigned)(step) & 0x0Fu)
-#define S_STEP_PAGE(step) (((unsigned)(step) >> 4) & 0x0Fu)
-#define S_STEP_HANDLE(step) ((uint32_t)((unsigned)(step) >> 8))
+#define S_STEP_PAGE(step) (((unsigned)(step) >> 4) & 0xFFu)
+#define S_STEP_HANDLE(step) ((uint32_t)((unsigned)(step) >> 12))
 
 struct s_zone {
 	char id[S_MAX_ZONE_ID + 1];
@@ -425,7 +445,8 @@ struct s_rrq {
 
 /* Build the call listing zone's record sets from name (as sent: "HOST.",
  * "*.PARENT.", or a NextRecordName) on; type and ident continue a page.
- * Returns 0, or -1 when name does not fit (nothing to ask). */
+ * name NULL: from the zone's first name (a listing's first page). Returns
+ * 0, or -1 when name does not fit (nothing to ask). */
 static int s_rrq_init(struct s_rrq *q, const char *zone_id, uint32_t handle, unsigned kind,
 		      unsigned page, const char *name, const char *type, const char *ident)
 {
@@ -436,15 +457,19 @@ static int s_rrq_init(struct s_rrq *q, const char *zone_id, uint32_t handle, uns
 	k = snprintf(q->path, sizeof(q->path), S_ZONES_PATH "/%s/rrset", zone_id);
 	if (k < 0 || (size_t)k >= sizeof(q->path) || !s_zone_id_ok(zone_id))
 		return -1;
-	k = snprintf(q->name, sizeof(q->name), "%s", name);
-	if (k < 0 || (size_t)k >= sizeof(q->name))
-		return -1;
-	q->params[n++] = (struct aws_query_param){ "name", q->name };
-	if (type != NULL)
+	if (name != NULL) {
+		k = snprintf(q->name, sizeof(q->name), "%s", name);
+		if (k < 0 || (size_t)k >= sizeof(q->name))
+			return -1;
+		q->params[n++] = (struct aws_query_param){ "name", q->name };
+	}
+	if (name != NULL && type != NULL)
 		q->params[n++] = (struct aws_query_param){ "type", type };
-	if (type != NULL && ident != NULL)
+	if (name != NULL && type != NULL && ident != NULL)
 		q->params[n++] = (struct aws_query_param){ "identifier", ident };
-	q->params[n++] = (struct aws_query_param){ "maxitems", S_RECORDS_PAGE };
+	q->params[n++] = (struct aws_query_param){
+		"maxitems", kind == S_STEP_ALL ? S_LIST_RECORDS_PAGE : S_RECORDS_PAGE
+	};
 	q->rq = (struct rt_request){
 		.service = S_SERVICE, .proto = AWS_PROTO_REST_XML,
 		.action = "ListResourceRecordSets", .version = S_VERSION, .method = "GET",
@@ -508,8 +533,11 @@ static int s_record_plan(struct rt_plan *p)
 		return 0;           /* a global type: once per account */
 	if (t->kind == SEARCH_TERM_CHECK)
 		return s_plan_check(p);
-	if (t->kind != SEARCH_TERM_HOST || t->value == NULL || t->value[0] == '\0' ||
-	    (t->type != NULL && t->type != &rt_dns_record))
+	if (t->type != NULL && t->type != &rt_dns_record)
+		return 0;
+	if (t->kind == SEARCH_TERM_LIST)
+		return rt_plan_request(p, &s_zones_rq);     /* fresh: see the top */
+	if (t->kind != SEARCH_TERM_HOST || t->value == NULL || t->value[0] == '\0')
 		return 0;
 	h = s_cache_get(p->account_id, &n);
 	if (h == NULL)
@@ -560,11 +588,15 @@ out:
 /* Why one pass does three things: each zone of the page is interned (its
  * handle travels in the record listings' step), remembered for the
  * account's cache (s_cache_page publishes a list read whole), and, when
- * its name is a suffix of the host, listed at once (rt_follow), so a
- * search never waits for the last page before asking the right zone. */
+ * its name is a suffix of the host (any zone, for a listing), listed at
+ * once (rt_follow), so a search never waits for the last page before
+ * asking the right zone. A zone the full table gives no handle is listed
+ * by a listing all the same, its first page only (the next page's path
+ * needs the zone the handle names). */
 static int s_zones_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
 {
-	const char *host = a->term->value;
+	const int all = a->term->kind == SEARCH_TERM_LIST;
+	const char *host = all ? NULL : a->term->value;
 	const xmlNode *root, *zones, *z;
 	char id[S_MAX_ZONE_ID + 1], name[S_MAX_NAME];
 	char *trunc = NULL, *next = NULL;
@@ -599,6 +631,9 @@ static int s_zones_answer(struct rt_answer *a, const char *body, size_t len, str
 		complete &= handles[k] != 0;
 		if (host != NULL && s_in_zone(host, name) &&
 		    s_rrq_exact(&q, id, handles[k], host) == 0 && rt_follow(a, &q.rq) != 0)
+			goto nomem;
+		if (all && s_rrq_init(&q, id, handles[k], S_STEP_ALL, 0, NULL, NULL, NULL) == 0 &&
+		    rt_follow(a, &q.rq) != 0)
 			goto nomem;
 		k += handles[k] != 0;
 	}
@@ -775,12 +810,13 @@ static int s_set_fields(struct res_resource *r, const struct s_set *s, const cha
 	return 0;
 }
 
-/* Addresses of an A/AAAA set: kept (up to the resource's cap) and the
- * first S_MAX_FOLLOW_ADDRS followed. Values that are not addresses of
- * the set's family are skipped. */
+/* Addresses of an A/AAAA set: kept (up to the resource's cap) and, but
+ * for a listing, the first S_MAX_FOLLOW_ADDRS followed. Values that are
+ * not addresses of the set's family are skipped. */
 static int s_set_addrs(struct rt_answer *a, struct res_resource *r, const struct s_set *s,
 		       struct si_err *err)
 {
+	const int follow = a->term->kind != SEARCH_TERM_LIST;
 	int fam = strcmp(s->type, "A") == 0 ? AF_INET : AF_INET6;
 	unsigned char bin[16];
 	size_t followed = 0;
@@ -790,22 +826,27 @@ static int s_set_addrs(struct rt_answer *a, struct res_resource *r, const struct
 			continue;
 		if (r->n_addrs < RES_MAX_ADDRS && res_add_addr(r, s->values[i], err) != 0)
 			return -1;
-		if (followed++ < S_MAX_FOLLOW_ADDRS && s_follow(a, s->type, s->values[i]) != 0)
+		if (follow && followed++ < S_MAX_FOLLOW_ADDRS &&
+		    s_follow(a, s->type, s->values[i]) != 0)
 			return si_err_set(err, SI_ERR_NOMEM, "out of memory");
 	}
 	return 0;
 }
 
 /* Why here and not in the parser: a matching set is one card and the
- * start of a chain. The card names the host (id), the record (name: the
- * wildcard when that matched), its values and zone; what it points to is
- * followed: an ALIAS's DNS name (without "dualstack.", which only selects
- * IPv6 answers) or a CNAME's name as a host, an A/AAAA's addresses as
- * addresses. Returns 0, 1 when the search holds all it may (stop), -1. */
+ * start of a chain. The card names the host (id: the term, or for a
+ * listing the record's own name), the record (name: the wildcard when
+ * that matched), its values and zone; what it points to is followed
+ * (but for a listing, which keeps it as a relation or address only): an
+ * ALIAS's DNS name (without "dualstack.", which only selects IPv6
+ * answers) or a CNAME's name as a host, an A/AAAA's addresses as
+ * addresses. A wildcard's name is no DNS name of the card. Returns 0, 1
+ * when the search holds all it may (stop), -1. */
 static int s_emit(struct rt_answer *a, const struct s_set *s, const char *recname,
 		  const struct s_zinfo *z, struct si_err *err)
 {
-	const char *host = a->term->value;
+	const int all = a->term->kind == SEARCH_TERM_LIST;
+	const char *host = all ? recname : a->term->value;
 	char alias[S_MAX_NAME], cname[S_MAX_NAME];
 	const char *follow = NULL, *kind = NULL, *shown = NULL;
 	struct res_resource *r;
@@ -827,14 +868,14 @@ static int s_emit(struct rt_answer *a, const struct s_set *s, const char *recnam
 	if (res_set(&r->id, host, err) != 0 || res_set(&r->name, recname, err) != 0 ||
 	    (r->hop == NULL && res_set(&r->hop, rt_hop(a), err) != 0) ||
 	    s_set_fields(r, s, recname, host, shown, z, err) != 0 ||
-	    res_add_dns(r, host, err) != 0 ||
+	    ((!all || host[0] != '*') && res_add_dns(r, host, err) != 0) ||
 	    (recname[0] != '*' && strcmp(recname, host) != 0 && res_add_dns(r, recname, err)))
 		return -1;
 	if (follow != NULL) {
 		if (res_add_rel(r, shown != NULL ? "alias" : "cname", NULL, follow,
 				shown != NULL ? s->alias_zone : NULL, err) != 0)
 			return -1;
-		if (s_follow(a, kind, follow) != 0)
+		if (!all && s_follow(a, kind, follow) != 0)
 			return si_err_set(err, SI_ERR_NOMEM, "out of memory");
 	} else if (strcmp(s->type, "A") == 0 || strcmp(s->type, "AAAA") == 0) {
 		return s_set_addrs(a, r, s, err);
@@ -957,6 +998,80 @@ out:
 	return rc;
 }
 
+/* After a page of a listing: the next, while AWS says there is one and
+ * within S_MAX_LIST_PAGES (the zone must be known: its id makes the
+ * path). */
+static int s_all_next(struct rt_answer *a, const xmlNode *root, const struct s_zinfo *z,
+		      struct si_err *err)
+{
+	unsigned page = S_STEP_PAGE(a->step);
+	char *trunc = NULL, *next = NULL, *type = NULL, *ident = NULL;
+	struct s_rrq q;
+	int rc = -1;
+
+	if (aws_xml_child_text(root, "IsTruncated", &trunc, err) != 0 ||
+	    aws_xml_child_text(root, "NextRecordName", &next, err) != 0 ||
+	    aws_xml_child_text(root, "NextRecordType", &type, err) != 0 ||
+	    aws_xml_child_text(root, "NextRecordIdentifier", &ident, err) != 0)
+		goto out;
+	rc = 0;
+	if (z->known && trunc != NULL && strcmp(trunc, "true") == 0 && next != NULL &&
+	    type != NULL && page + 1 < S_MAX_LIST_PAGES &&
+	    s_rrq_init(&q, z->id, S_STEP_HANDLE(a->step), S_STEP_ALL, page + 1, next, type,
+		       ident) == 0 &&
+	    rt_follow(a, &q.rq) != 0)
+		rc = si_err_set(err, SI_ERR_NOMEM, "out of memory");
+out:
+	free(trunc);
+	free(next);
+	free(type);
+	free(ident);
+	return rc;
+}
+
+/* One page of a whole zone's record sets (a listing): every set a card,
+ * then the next page. A set whose name does not decode is skipped (no
+ * host name has it). */
+static int s_all_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
+{
+	const xmlNode *root, *sets, *n;
+	char dec[S_MAX_NAME];
+	struct s_zinfo z;
+	size_t count = 0;
+	int rc = -1, full = 0;
+	xmlDocPtr doc;
+
+	z.known = s_zone_get(S_STEP_HANDLE(a->step), z.id, z.name, &z.private_zone);
+	doc = aws_xml_read(body, len, "ListResourceRecordSetsResponse", &root, err);
+	if (doc == NULL)
+		return -1;
+	sets = aws_xml_child(root, "ResourceRecordSets");
+	if (aws_xml_count(sets, "ResourceRecordSet", S_MAX_SETS_ANSWER, &count, err) != 0)
+		goto out;
+	for (n = aws_xml_child(sets, "ResourceRecordSet"); n != NULL && !full;
+	     n = aws_xml_next(n, "ResourceRecordSet")) {
+		struct s_set s;
+		int r = 0;
+
+		memset(&s, 0, sizeof(s));
+		if (s_set_read(n, &s, err) != 0) {
+			s_set_clear(&s);
+			goto out;
+		}
+		if (s.name != NULL && s.type != NULL &&
+		    s_dns_decode(s.name, dec, sizeof(dec)) == 0)
+			r = s_emit(a, &s, dec, &z, err);
+		s_set_clear(&s);
+		if (r < 0)
+			goto out;
+		full = r > 0;
+	}
+	rc = full ? 0 : s_all_next(a, root, &z, err);
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
 static int s_record_answer(struct rt_answer *a, const char *body, size_t len,
 			   struct si_err *err)
 {
@@ -966,6 +1081,8 @@ static int s_record_answer(struct rt_answer *a, const char *body, size_t len,
 	case S_STEP_EXACT:
 	case S_STEP_WILD:
 		return s_sets_answer(a, body, len, err);
+	case S_STEP_ALL:
+		return s_all_answer(a, body, len, err);
 	default:
 		return 0;
 	}
@@ -1002,7 +1119,8 @@ static void s_record_url(const struct res_resource *r, const char *region, char 
 /* ---- hosted zones by ARN (GetHostedZone) --------------------------------- */
 
 /* arn:aws:route53:::hostedzone/ZONEID, asked of every account (the ARN
- * names none); the accounts that do not hold it answer NoSuchHostedZone. */
+ * names none); the accounts that do not hold it answer NoSuchHostedZone.
+ * A listing lists the account's zones. */
 static int s_zone_plan(struct rt_plan *p)
 {
 	const struct search_term *t = p->term;
@@ -1019,6 +1137,12 @@ static int s_zone_plan(struct rt_plan *p)
 		/* A made-up zone answers NoSuchHostedZone: the right to ask. */
 		rq.path = S_ZONES_PATH "/Z0000000000000000000";
 		rq.step = S_STEP_CHECK;
+		return rt_plan_request(p, &rq);
+	}
+	if (p->first_of_account && t->kind == SEARCH_TERM_LIST &&
+	    (t->type == NULL || t->type == &rt_dns_zone)) {
+		rq = s_zones_rq;
+		rq.step = S_STEP_ZONE_LIST;
 		return rt_plan_request(p, &rq);
 	}
 	if (!p->first_of_account || t->kind != SEARCH_TERM_ARN || t->resource == NULL ||
@@ -1047,40 +1171,23 @@ static int s_zone_extras(struct res_resource *r, const xmlNode *root, struct si_
 	return 0;
 }
 
-/* Why a card of its own: a zone ARN pasted from a policy or a CloudTrail
- * event. The card says what the zone is (name, public or private and
- * where, records held, delegation) from GetHostedZone's answer; the zone
- * also joins the zone table so its records can be listed by handle. */
-static int s_zone_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
+/* The card of the zone <HostedZone> hz (id, name and private read from
+ * it): what the zone is and holds; with GetHostedZone's root, its
+ * delegation, name servers and VPCs too (a listing's item has none).
+ * Returns 0, 1 when the search holds all it may, -1. */
+static int s_zone_card(struct rt_answer *a, const xmlNode *hz, const xmlNode *root,
+		       const char *id, const char *name, int priv, struct si_err *err)
 {
-	const xmlNode *root, *hz;
-	char id[S_MAX_ZONE_ID + 1], name[S_MAX_NAME], arn[128];
-	char *count = NULL, *comment = NULL, *dset = NULL;
+	char *count = NULL, *comment = NULL, *dset = NULL, arn[128];
 	struct res_resource *r;
-	int priv, rc = -1;
-	xmlDocPtr doc;
+	int rc = -1;
 
-	if (S_STEP_KIND(a->step) != S_STEP_ZONE_GET)
-		return 0;
-	doc = aws_xml_read(body, len, "GetHostedZoneResponse", &root, err);
-	if (doc == NULL)
-		return -1;
-	hz = aws_xml_child(root, "HostedZone");
-	rc = hz == NULL ? 1 : s_zone_read(hz, id, name, &priv, err);
-	if (rc != 0) {
-		if (rc > 0)
-			si_err_set(err, SI_ERR_INVALID, "GetHostedZone: no usable HostedZone");
-		rc = -1;
-		goto out;
-	}
-	rc = -1;
-	(void)s_intern(id, name, priv);
 	if (aws_xml_child_text(hz, "ResourceRecordSetCount", &count, err) != 0 ||
 	    aws_xml_child_text(hz, "Config/Comment", &comment, err) != 0 ||
-	    aws_xml_child_text(root, "DelegationSet/Id", &dset, err) != 0)
+	    (root != NULL && aws_xml_child_text(root, "DelegationSet/Id", &dset, err) != 0))
 		goto out;
 	r = rt_new_resource(a, &rt_dns_zone, NULL);
-	rc = 0;
+	rc = 1;
 	if (r == NULL)
 		goto out;
 	snprintf(arn, sizeof(arn), "arn:aws:route53:::hostedzone/%s", id);
@@ -1091,15 +1198,96 @@ static int s_zone_answer(struct rt_answer *a, const char *body, size_t len, stru
 	    res_add_field(r, "Records", count, err) != 0 ||
 	    res_add_field(r, "Comment", comment, err) != 0 ||
 	    res_add_field(r, "Delegation set", dset, err) != 0 ||
-	    s_zone_extras(r, root, err) != 0)
+	    (root != NULL && s_zone_extras(r, root, err) != 0))
 		goto out;
 	rc = 0;
 out:
 	free(count);
 	free(comment);
 	free(dset);
+	return rc;
+}
+
+/* Why a card of its own: a zone ARN pasted from a policy or a CloudTrail
+ * event. The card says what the zone is (name, public or private and
+ * where, records held, delegation) from GetHostedZone's answer; the zone
+ * also joins the zone table so its records can be listed by handle. */
+static int s_zone_get_answer(struct rt_answer *a, const char *body, size_t len,
+			     struct si_err *err)
+{
+	const xmlNode *root, *hz;
+	char id[S_MAX_ZONE_ID + 1], name[S_MAX_NAME];
+	int priv, rc;
+	xmlDocPtr doc;
+
+	doc = aws_xml_read(body, len, "GetHostedZoneResponse", &root, err);
+	if (doc == NULL)
+		return -1;
+	hz = aws_xml_child(root, "HostedZone");
+	rc = hz == NULL ? 1 : s_zone_read(hz, id, name, &priv, err);
+	if (rc > 0) {
+		rc = si_err_set(err, SI_ERR_INVALID, "GetHostedZone: no usable HostedZone");
+	} else if (rc == 0) {
+		(void)s_intern(id, name, priv);
+		rc = s_zone_card(a, hz, root, id, name, priv, err) < 0 ? -1 : 0;
+	}
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+/* A page of the account's zones (a listing): each zone a card (one that
+ * cannot be named is skipped, as s_zones_answer skips it), then the next
+ * page. */
+static int s_zone_list_answer(struct rt_answer *a, const char *body, size_t len,
+			      struct si_err *err)
+{
+	const xmlNode *root, *zones, *z;
+	char id[S_MAX_ZONE_ID + 1], name[S_MAX_NAME];
+	char *trunc = NULL, *next = NULL;
+	size_t n = 0;
+	int priv, rc = -1, full = 0;
+	xmlDocPtr doc = aws_xml_read(body, len, "ListHostedZonesResponse", &root, err);
+
+	if (doc == NULL)
+		return -1;
+	zones = aws_xml_child(root, "HostedZones");
+	if (aws_xml_count(zones, "HostedZone", S_MAX_ZONES_ANSWER, &n, err) != 0 ||
+	    aws_xml_child_text(root, "IsTruncated", &trunc, err) != 0 ||
+	    aws_xml_child_text(root, "NextMarker", &next, err) != 0)
+		goto out;
+	for (z = aws_xml_child(zones, "HostedZone"); z != NULL && !full;
+	     z = aws_xml_next(z, "HostedZone")) {
+		int r = s_zone_read(z, id, name, &priv, err);
+
+		if (r == 0)
+			r = s_zone_card(a, z, NULL, id, name, priv, err);
+		else if (r > 0)
+			r = 0;
+		if (r < 0)
+			goto out;
+		full = r > 0;
+	}
+	rc = 0;
+	if (!full && trunc != NULL && strcmp(trunc, "true") == 0 && next != NULL &&
+	    rt_next_page(a, next) != 0)
+		rc = si_err_set(err, SI_ERR_NOMEM, "out of memory");
+out:
+	free(trunc);
+	free(next);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int s_zone_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
+{
+	switch (S_STEP_KIND(a->step)) {
+	case S_STEP_ZONE_GET:
+		return s_zone_get_answer(a, body, len, err);
+	case S_STEP_ZONE_LIST:
+		return s_zone_list_answer(a, body, len, err);
+	default:
+		return 0;
+	}
 }
 
 /* "public zone, 17 records". */
@@ -1140,7 +1328,9 @@ const struct rt_type rt_dns_record = {
 };
 
 static const char *const s_zone_arn_types[] = { "hostedzone", NULL };
-static const char *const s_zone_actions[] = { "route53:GetHostedZone", NULL };
+static const char *const s_zone_actions[] = {
+	"route53:GetHostedZone", "route53:ListHostedZones", NULL
+};
 
 /* Not in rt_types[] yet (registry.c): see the report of issue 12. */
 const struct rt_type rt_dns_zone = {

@@ -2,14 +2,18 @@
  * test_engine.c - the search engine (common/search/engine.c) driving the
  * registered types end to end: DNS fallback for a host in no hosted zone,
  * a Route 53 chain to a load balancer and its targets, the hop bound and
- * CNAME loops, "not here" answers, dedupe, and case-insensitive Names.
+ * CNAME loops, "not here" answers, dedupe, case-insensitive Names, the
+ * inventory's listing of a target (SEARCH_TERM_LIST) and the request
+ * budget (search_spec.rate_per_s).
  *
  * Runs against tests/standin/aws_standin.py, started here on 127.0.0.1
  * with an ephemeral port and stopped at teardown. It serves the default
  * fixture (tests/standin/fixture.json, described in tests/standin/
  * README.md) plus two record chains the default lacks, written into a
  * temp copy. The expected values below are that fixture's; each names
- * the README's line it comes from. No assertion depends on timing.
+ * the README's line it comes from. No assertion depends on timing but
+ * the budget's, which is a lower bound on the time a search takes: a
+ * loaded machine only makes it longer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +37,7 @@
 #include "search/query.h"
 #include "search/registry.h"
 #include "standin_proc.h"
+#include "util/clock.h"
 
 /* The default fixture's base identity (tests/standin/fixture.json; not a
  * real AWS key). */
@@ -747,6 +752,181 @@ static void test_name_any_case_across_types(void **state)
 	search_engine_free(e);
 }
 
+/* ---- listings and the request budget ------------------------------------ */
+
+/* README "production eu-west-2" and "production Route 53": the target a
+ * listing is tried on, and what it holds that the assertions name. */
+static const char *const s_list_accounts[] = { PROD_ALIAS };
+static const char *const s_list_regions[] = { "eu-west-2" };
+#define PROD_ZONES 2              /* the public and the private zone */
+
+/* One call of every listing of one regional target and, once per
+ * account, Route 53's: the stand-in's fixture holds less than a page of
+ * each. Route 53's ListHostedZones is asked by both of its types. */
+static const struct {
+	const char *call;
+	int n;
+} s_list_calls[] = {
+	{ "ec2:DescribeInstances", 1 },         { "ec2:DescribeNetworkInterfaces", 1 },
+	{ "ec2:DescribeSecurityGroups", 1 },    { "ec2:DescribeSubnets", 1 },
+	{ "ec2:DescribeVpcs", 1 },              { "ec2:DescribeVolumes", 1 },
+	{ "ec2:DescribeImages", 1 },            { "ec2:DescribeSnapshots", 1 },
+	{ "ec2:DescribeNatGateways", 1 },       { "ec2:DescribeInternetGateways", 1 },
+	{ "ec2:DescribeVpcEndpoints", 1 },      { "ec2:DescribeTransitGateways", 1 },
+	{ "ec2:DescribeLaunchTemplates", 1 },   { "elbv2:DescribeLoadBalancers", 1 },
+	{ "elb:DescribeLoadBalancers", 1 },     { "rds:DescribeDBInstances", 1 },
+	{ "rds:DescribeDBClusters", 1 },        { "autoscaling:DescribeAutoScalingGroups", 1 },
+	{ "lambda:ListFunctions", 1 },          { "route53:ListHostedZones", 2 },
+	{ "route53:ListResourceRecordSets", PROD_ZONES },
+	/* The follow-ups a listing leaves out (see rt_elb.c, rt_route53.c). */
+	{ "elbv2:DescribeListeners", 0 },       { "elbv2:DescribeTargetGroups", 0 },
+	{ "elbv2:DescribeTargetHealth", 0 },    { "elb:DescribeInstanceHealth", 0 },
+	{ "route53:GetHostedZone", 0 },
+};
+#define N_LIST_CALLS (sizeof(s_list_calls) / sizeof(s_list_calls[0]))
+
+/* The services a listing calls, as the stand-in counts them. */
+static const char *const s_list_services[] = {
+	"ec2", "elasticloadbalancing", "rds", "autoscaling", "lambda", "route53"
+};
+#define N_LIST_SERVICES (sizeof(s_list_services) / sizeof(s_list_services[0]))
+
+/* The stand-in's counts of group.key for each of keys. */
+static void s_counts(const struct fixture *fx, const char *group, const char *const *keys,
+		     size_t n, int *out)
+{
+	struct standin_body *b = calloc(1, sizeof(*b));
+	json_object *root;
+
+	assert_non_null(b);
+	assert_int_equal(standin_http(&fx->aws, "/_control/stats", NULL, b), 200);
+	root = json_tokener_parse(b->data);
+	assert_non_null(root);
+	for (size_t i = 0; i < n; i++)
+		out[i] = standin_count(root, group, keys[i]);
+	json_object_put(root);
+	free(b);
+}
+
+/* A listing of production eu-west-2 at rate requests a second (0: no
+ * budget): the result, the calls of each service it made and how long
+ * search_run took (ms). */
+static void s_list(struct fixture *fx, double rate, struct search_result *out,
+		   int calls[N_LIST_SERVICES], long long *ms)
+{
+	const struct search_term t = { .kind = SEARCH_TERM_LIST, .value = "" };
+	const struct search_spec spec = {
+		.terms = &t, .n_terms = 1, .accounts = s_list_accounts, .n_accounts = 1,
+		.regions = s_list_regions, .n_regions = 1, .text = "", .rate_per_s = rate,
+	};
+	struct search_engine *e = s_engine(fx, NULL, 0);
+	int before[N_LIST_SERVICES];
+	struct search_ctx *ctx;
+	struct si_err err;
+	long long t0;
+
+	ctx = search_ctx_new(1, &err);
+	assert_non_null(ctx);
+	s_counts(fx, "by_service", s_list_services, N_LIST_SERVICES, before);
+	t0 = si_mono_ms();
+	if (search_run(e, ctx, &spec, out, &err) != 0)
+		fail_msg("search_run(LIST): %s", err.msg);
+	*ms = si_mono_ms() - t0;
+	s_counts(fx, "by_service", s_list_services, N_LIST_SERVICES, calls);
+	for (size_t i = 0; i < N_LIST_SERVICES; i++)
+		calls[i] -= before[i];
+	search_ctx_free(ctx);
+	search_engine_free(e);
+}
+
+/* A listing returns everything every type holds in the target, at one
+ * call per type and page and no follow-up (README "production
+ * eu-west-2", "production Route 53"). */
+static void test_list_target(void **state)
+{
+	struct fixture *fx = *state;
+	const char *keys[N_LIST_CALLS];
+	int before[N_LIST_CALLS], after[N_LIST_CALLS], calls[N_LIST_SERVICES];
+	size_t instances = 0, enis = 0;
+	struct search_result r;
+	const struct search_match *api, *alb;
+	long long ms;
+
+	for (size_t i = 0; i < N_LIST_CALLS; i++)
+		keys[i] = s_list_calls[i].call;
+	s_counts(fx, "by_call", keys, N_LIST_CALLS, before);
+	s_list(fx, 0, &r, calls, &ms);
+	s_counts(fx, "by_call", keys, N_LIST_CALLS, after);
+	s_no_failures(&r);
+	for (size_t i = 0; i < N_LIST_CALLS; i++)
+		if (after[i] - before[i] != s_list_calls[i].n)
+			fail_msg("%s: %d calls, wanted %d", keys[i], after[i] - before[i],
+				 s_list_calls[i].n);
+	/* Every type holds something there; every match is of the target. */
+	for (size_t i = 0; i < r.n_matches; i++) {
+		const struct search_match *m = &r.matches[i];
+
+		instances += m->kind == SEARCH_MATCH_INSTANCE;
+		enis += m->kind == SEARCH_MATCH_ENI;
+		assert_string_equal(m->account_alias, PROD_ALIAS);
+		assert_null(m->kind == SEARCH_MATCH_RESOURCE ? m->res.hop : NULL);
+	}
+	assert_true(instances > 0 && enis > 0);
+	for (size_t i = 0; rt_types[i] != NULL; i++)
+		if (rt_types[i] != rt_by_name("instance") &&
+		    rt_types[i] != rt_by_name("network-interface") &&
+		    s_count_type(&r, rt_types[i]->name) == 0)
+			fail_msg("the listing found no %s", rt_types[i]->name);
+	assert_int_equal(s_count_type(&r, "dns-zone"), PROD_ZONES);
+	/* Found by the instance listing, not through a volume or an ENI. */
+	assert_non_null(s_instance(&r, PROD_ALIAS, WEB1));
+	/* A record keeps what it points to, unfollowed. */
+	api = s_res(&r, "dns-record", API_HOST);
+	assert_non_null(api);
+	assert_non_null(s_rel(&api->res, "cname", WWW_HOST));
+	/* The ALB as listed: no targets asked for. */
+	alb = s_res_named(&r, "load-balancer", ALB_NAME);
+	assert_non_null(alb);
+	assert_null(s_rel(&alb->res, "target", WEB1));
+	assert_true(alb->res.n_dns > 0);
+	search_result_free(&r);
+}
+
+/* At 5 requests a second (burst 5), the N calls one service makes in one
+ * target take at least (N - 5) / 5 seconds: the last call is sent no
+ * earlier than that after the first (asserted on the search's wall time,
+ * a lower bound). The budget changes neither the calls nor the answer;
+ * without it (rate 0) the same calls are made. */
+static void test_list_request_budget(void **state)
+{
+	const double rate = 5.0, burst = 5.0;
+	struct fixture *fx = *state;
+	int free_calls[N_LIST_SERVICES], paced[N_LIST_SERVICES];
+	struct search_result r0, r5;
+	long long ms0, ms5, floor_ms;
+	size_t busiest = 0;
+
+	s_list(fx, 0, &r0, free_calls, &ms0);
+	s_list(fx, rate, &r5, paced, &ms5);
+	s_no_failures(&r0);
+	s_no_failures(&r5);
+	for (size_t i = 0; i < N_LIST_SERVICES; i++) {
+		assert_int_equal(paced[i], free_calls[i]);
+		if (paced[i] > paced[busiest])
+			busiest = i;
+	}
+	assert_int_equal(r5.n_matches, r0.n_matches);
+	/* EC2: 13 listings, more than the burst, so the bound says something. */
+	assert_string_equal(s_list_services[busiest], "ec2");
+	assert_true(paced[busiest] > (int)burst);
+	floor_ms = (long long)(((double)paced[busiest] - burst) / rate * 1000.0);
+	if (ms5 < floor_ms)
+		fail_msg("%d %s calls at %.0f/s took %lld ms, less than %lld", paced[busiest],
+			 s_list_services[busiest], rate, ms5, floor_ms);
+	search_result_free(&r0);
+	search_result_free(&r5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +940,8 @@ int main(void)
 		cmocka_unit_test_setup(test_absent_load_balancers_are_no_failure, setup),
 		cmocka_unit_test_setup(test_same_resource_twice_is_shown_once, setup),
 		cmocka_unit_test_setup(test_name_any_case_across_types, setup),
+		cmocka_unit_test_setup(test_list_target, setup),
+		cmocka_unit_test_setup(test_list_request_budget, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

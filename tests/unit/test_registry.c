@@ -2,7 +2,8 @@
  * test_registry.c - the registry as a whole (search/registry.h): every
  * type is complete and consistent with its neighbours, and plans only
  * calls it declares (so the IAM kit, built from the declarations, grants
- * exactly what a search may call).
+ * exactly what a search may call); every type lists what it holds for
+ * the inventory crawler (SEARCH_TERM_LIST), paged, unfiltered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +50,7 @@ static const struct s_case s_cases[] = {
 	{ SEARCH_TERM_INSTANCE_ID, "i-0123456789abcdef0" },
 	{ SEARCH_TERM_ENI_ID, "eni-0123456789abcdef0" },
 	{ SEARCH_TERM_PRIVATE_DNS, "ip-10-0-0-1.ec2.internal" },
+	{ SEARCH_TERM_LIST, "" },
 };
 
 /* Every request a type plans, for every kind of term (pinned to the type
@@ -178,6 +180,79 @@ static void test_name_filter_variants(void **state)
 	assert_string_equal(p[1].value, "*a\\*\\?\\\\1*");
 }
 
+/* The parameter that sets a listing's page size, by API: EC2's
+ * MaxResults, ELB's PageSize, RDS's and Auto Scaling's MaxRecords,
+ * Lambda's MaxItems, Route 53's maxitems. */
+static const char *s_page_size(const struct rt_collected *q)
+{
+	static const char *const names[] = { "MaxResults", "PageSize", "MaxRecords", "MaxItems",
+					     "maxitems", NULL };
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (rt_collected_param(q, names[i]) != NULL)
+			return names[i];
+	return NULL;
+}
+
+/* Plan a listing of type t (pinned to pin, or NULL) into c. */
+static void s_plan_list(const struct rt_type *t, const struct rt_type *pin, int first,
+			struct rt_collect *c)
+{
+	struct search_term term = { .kind = SEARCH_TERM_LIST, .value = "", .type = pin };
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(rt_collect_plan(t, &term, "eu-west-2", "123456789012", first, c), 0);
+}
+
+/* Every type plans a listing of what it holds: each request a declared
+ * action, paged (a page parameter and a page size), narrowed by nothing
+ * (no filter, id or name). A global type lists once per account, from its
+ * first target; a listing pinned to one type is that type's alone. */
+static void test_list_plans_every_type(void **state)
+{
+	(void)state;
+	for (size_t i = 0; rt_types[i] != NULL; i++) {
+		const struct rt_type *t = rt_types[i];
+		const struct rt_type *other = rt_types[i + 1] ? rt_types[i + 1] : rt_types[0];
+		struct rt_collect c, again;
+
+		s_plan_list(t, NULL, 1, &c);
+		if (c.n_reqs == 0)
+			fail_msg("%s plans nothing for a listing", t->name);
+		for (size_t r = 0; r < c.n_reqs; r++) {
+			const struct rt_collected *q = &c.reqs[r];
+
+			if (!s_declared(t, q->service, q->action))
+				fail_msg("%s lists with %s:%s, not in its actions", t->name,
+					 q->service, q->action);
+			if (q->page_param == NULL)
+				fail_msg("%s: %s is not paged", t->name, q->action);
+			if (s_page_size(q) == NULL)
+				fail_msg("%s: %s sets no page size", t->name, q->action);
+			assert_int_equal(q->global, t->global);
+			for (size_t k = 0; k < q->n_params; k++)
+				if (strstr(q->names[k], "Filter") != NULL ||
+				    strstr(q->names[k], "Id.") != NULL ||
+				    strstr(q->names[k], "Names.") != NULL ||
+				    strcmp(q->names[k], "name") == 0)
+					fail_msg("%s: %s narrowed by %s", t->name, q->action,
+						 q->names[k]);
+		}
+		/* Pinned to itself: the same; to another type: nothing. */
+		s_plan_list(t, t, 1, &again);
+		assert_int_equal(again.n_reqs, c.n_reqs);
+		rt_collect_free(&again);
+		s_plan_list(t, other, 1, &again);
+		assert_int_equal(again.n_reqs, 0);
+		rt_collect_free(&again);
+		/* Not the account's first target: only regional types list. */
+		s_plan_list(t, NULL, 0, &again);
+		assert_int_equal(again.n_reqs, t->global ? 0 : c.n_reqs);
+		rt_collect_free(&again);
+		rt_collect_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_types_complete_and_found),
 		cmocka_unit_test(test_describe_known),
 		cmocka_unit_test(test_name_filter_variants),
+		cmocka_unit_test(test_list_plans_every_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,10 @@
  * noticed); the AWS documentation samples against the values their
  * README entry names; DescribeImages, which has no XML sample, through
  * wire XML built here from botocore's example output. Then the rules:
- * case-insensitive names, CIDR relations, paging, hostile answers, and the
- * volume's follow-up that names its instances.
+ * case-insensitive names, CIDR relations, paging, hostile answers, the
+ * volume's follow-up that names its instances, and the inventory's
+ * listings (SEARCH_TERM_LIST) of every EC2 type, instances and network
+ * interfaces included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1493,6 +1495,132 @@ static void test_volume_followup(void **state)
 	free(unnamed.data);
 }
 
+/* ---- listings (SEARCH_TERM_LIST) ----------------------------------------- */
+
+/* The number of items botocore's parse of sample base holds in list
+ * (list "Reservations/Instances": the instances of every reservation). */
+static size_t s_expected_items(const char *base, const char *list)
+{
+	char name[128];
+	struct json_object *j, *items;
+	size_t n = 0;
+
+	snprintf(name, sizeof(name), "%s.botocore.expected.json", base);
+	j = rtt_sample_json(name);
+	if (strcmp(list, "Reservations/Instances") == 0) {
+		items = fixture_get(j, "Reservations");
+		for (size_t i = 0; i < json_object_array_length(items); i++)
+			n += json_object_array_length(
+				fixture_get(json_object_array_get_idx(items, i), "Instances"));
+	} else {
+		n = json_object_array_length(fixture_get(j, list));
+	}
+	json_object_put(j);
+	return n;
+}
+
+/* A listing of type answered with sample base keeps all of its items,
+ * asks for nothing more and hands a next-page token on. */
+static void s_list_keeps_all(const char *type, const char *base, const char *list,
+			     const char *set_end)
+{
+	char xml[128];
+	struct fixture_blob b;
+	struct search_term t = s_term(SEARCH_TERM_LIST, "");
+	char *paged, tail[96];
+	struct s_run run;
+	size_t want = s_expected_items(base, list);
+
+	snprintf(xml, sizeof(xml), "%s.botocore.xml", base);
+	b = rtt_sample(xml);
+	snprintf(tail, sizeof(tail), "%s<nextToken>bGlzdGluZw==</nextToken>", set_end);
+	paged = rtt_subst(b.data, set_end, tail);
+	assert_true(want > 0);
+	s_ask(&run, s_type(type), &t, 0, paged, strlen(paged));
+	if (run.rc != 0)
+		fail_msg("%s listing: %s", type, run.err.msg);
+	if (run.got.result.n_matches != want)
+		fail_msg("%s listing kept %zu of %zu", type, run.got.result.n_matches, want);
+	assert_int_equal(run.got.n_reqs, 0);
+	rtt_expect(type, "next page", "bGlzdGluZw==", run.got.next_token);
+	/* One paged call, MaxResults set, no filter (test_registry.c too). */
+	assert_int_equal(run.plan.n_reqs, 1);
+	assert_non_null(rt_collected_param(&run.plan.reqs[0], "MaxResults"));
+	assert_null(rt_collected_param(&run.plan.reqs[0], "Filter.1.Name"));
+	s_run_free(&run);
+	free(paged);
+	free(b.data);
+}
+
+static void test_listings(void **state)
+{
+	(void)state;
+	s_list_keeps_all("security-group", "ec2-describe-security-groups", "SecurityGroups",
+			 "</securityGroupInfo>");
+	s_list_keeps_all("subnet", "ec2-describe-subnets", "Subnets", "</subnetSet>");
+	s_list_keeps_all("vpc", "ec2-describe-vpcs", "Vpcs", "</vpcSet>");
+	/* Attached volumes: their instances' names are the instance
+	 * listing's, so no follow-up (unlike test_volume_followup). */
+	s_list_keeps_all("volume", "ec2-describe-volumes", "Volumes", "</volumeSet>");
+	s_list_keeps_all("snapshot", "ec2-describe-snapshots", "Snapshots", "</snapshotSet>");
+	s_list_keeps_all("instance", "ec2-describe-instances", "Reservations/Instances",
+			 "</reservationSet>");
+}
+
+/* The interfaces among c's matches (the collector also hands on the
+ * empty shells of those the module dropped: skipped). */
+static size_t s_enis(const struct rt_collect *c, const char **first)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->result.n_matches; i++) {
+		const struct search_match *m = &c->result.matches[i];
+
+		if (m->kind != SEARCH_MATCH_ENI || m->eni.eni_id == NULL)
+			continue;
+		if (n++ == 0 && first != NULL)
+			*first = m->eni.eni_id;
+	}
+	return n;
+}
+
+/* Interfaces: a listing keeps those not attached to an instance and asks
+ * for no instance (the instance listing holds the attached ones), where
+ * an address search reports an attached interface as its instance. */
+static void test_listing_interfaces(void **state)
+{
+	struct fixture_blob b = rtt_sample("ec2-describe-network-interfaces.botocore.xml");
+	char *detached = rtt_subst(b.data, "<instanceId>i-886401dc</instanceId>", "");
+	struct search_term list = s_term(SEARCH_TERM_LIST, "");
+	struct search_term addr = s_term(SEARCH_TERM_IPV4, "10.0.0.146");
+	const struct rt_type *eni = s_type("network-interface");
+	const char *kept = NULL;
+	struct s_run run;
+
+	(void)state;
+	/* Both attached: nothing kept, nothing asked. */
+	s_ask(&run, eni, &list, 0, b.data, b.len);
+	assert_int_equal(run.rc, 0);
+	assert_int_equal(s_enis(&run.got, NULL), 0);
+	assert_int_equal(run.got.n_reqs, 0);
+	s_run_free(&run);
+	/* One detached: that one, as an interface. */
+	s_ask(&run, eni, &list, 0, detached, strlen(detached));
+	assert_int_equal(run.rc, 0);
+	assert_int_equal(s_enis(&run.got, &kept), 1);
+	assert_string_equal(kept, "eni-a66ed5cf");
+	assert_int_equal(run.got.n_reqs, 0);
+	s_run_free(&run);
+	/* The same answer to an address search asks for the instance. */
+	s_ask(&run, eni, &addr, 0, detached, strlen(detached));
+	assert_int_equal(run.rc, 0);
+	assert_int_equal(run.got.n_reqs, 1);
+	assert_string_equal(run.got.reqs[0].action, "DescribeInstances");
+	s_run_free(&run);
+	free(detached);
+	free(b.data);
+}
+
 /* ---- the registry's view: claims, cards, links ------------------------- */
 
 static void test_registry(void **state)
@@ -1606,6 +1734,8 @@ int main(void)
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_volume_followup),
+		cmocka_unit_test(test_listings),
+		cmocka_unit_test(test_listing_interfaces),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_cards),
 	};

@@ -4,8 +4,9 @@
  * (search/collect.h): every shared sample of their services parsed
  * (against botocore's expected parse where one exists), the calls each
  * kind of term plans, the follow-up chain of a load balancer down to its
- * targets' health and names, DNS and name matching, pages, and hostile
- * answers.
+ * targets' health and names, DNS and name matching, pages, hostile
+ * answers, and the inventory's listings (SEARCH_TERM_LIST: everything,
+ * no follow-up).
  *
  * Inputs are the shared samples ($SI_TESTDATA/aws-xml), two AWS API
  * reference examples quoted below (no shared copy exists), and edits of
@@ -1300,6 +1301,83 @@ static char *s_many(const char *root, const char *result, const char *list, cons
 
 /* Each answer parser refuses what a call does not return, and over-long
  * lists, with an error and without a crash or a leak (valgrind). */
+/* ---- listings (SEARCH_TERM_LIST) ------------------------------------------ */
+
+/* Occurrences of lit in s. */
+static size_t s_occurs(const char *s, const char *lit)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, lit)) != NULL) {
+		n++;
+		s += strlen(lit);
+	}
+	return n;
+}
+
+/* A listing of t answered with sample name: one planned request, every
+ * item kept (the file holds item_lit once per item) and no follow-up
+ * asked for. Returns the collection (rt_collect_free). */
+static void s_list_sample(const struct rt_type *t, const char *name, const char *item_lit,
+			  struct rt_collect *c)
+{
+	const struct search_term term = { .kind = SEARCH_TERM_LIST, .value = "" };
+	struct fixture_blob b = rtt_sample(name);
+	struct si_err err = { 0 };
+	size_t want = s_occurs(b.data, item_lit);
+
+	assert_true(want > 0);
+	memset(c, 0, sizeof(*c));
+	if (s_list(t, &term, 0, "us-west-2", b.data, c, &err) != 0)
+		fail_msg("%s listing %s: %s", t->name, name, err.msg);
+	if (c->n_reqs != 1)
+		fail_msg("%s listing: %zu requests, wanted the listing alone", t->name, c->n_reqs);
+	assert_non_null(c->reqs[0].page_param);
+	if (c->result.n_matches != want)
+		fail_msg("%s listing kept %zu of %zu", t->name, c->result.n_matches, want);
+	for (size_t i = 0; i < want; i++)
+		assert_ptr_equal(rtt_res_at(c, i)->type, t);
+	free(b.data);
+}
+
+/* Each type's listing keeps every item; the load balancers ask for no
+ * listener, group, health or name (the ELB module's top comment says
+ * why), where a name search of the same answer asks for them. */
+static void test_listings(void **state)
+{
+	const struct search_term name = s_name("my-load-balancer", "my-load-balancer");
+	struct rt_collect c;
+	struct si_err err = { 0 };
+	struct fixture_blob b;
+
+	(void)state;
+	s_list_sample(&rt_elbv2, S_V2_LBS, "<LoadBalancerName>", &c);
+	assert_non_null(rtt_res(&c, "my-load-balancer")->arn);
+	rt_collect_free(&c);
+	s_list_sample(&rt_elb_classic, "elb-describe-load-balancers.awsdocs.xml",
+		      "<LoadBalancerName>", &c);
+	/* Its registered instance, as described, health not asked for. */
+	assert_true(rtt_has_rel(rtt_res_at(&c, 0), "target", "i-e4cbe38d", NULL));
+	assert_null(rtt_rel(rtt_res_at(&c, 0), "target", "i-e4cbe38d")->detail);
+	rt_collect_free(&c);
+	s_list_sample(&rt_db_instance, "rds-describe-db-instances.botocore.xml", "<DBInstance>",
+		      &c);
+	rt_collect_free(&c);
+	s_list_sample(&rt_db_cluster, "rds-describe-db-clusters.awsdocs.xml", "<DBCluster>", &c);
+	rt_collect_free(&c);
+	s_list_sample(&rt_asg, "autoscaling-describe-auto-scaling-groups.awsdocs.xml",
+		      "<AutoScalingGroupName>", &c);
+	rt_collect_free(&c);
+
+	b = rtt_sample(S_V2_LBS);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(s_list(&rt_elbv2, &name, 0, "us-west-2", b.data, &c, &err), 0);
+	assert_true(s_find(&c, 0, "DescribeListeners") > 0);
+	assert_true(s_find(&c, 0, "DescribeTargetGroups") > 0);
+	rt_collect_free(&c);
+	free(b.data);
+}
+
 static void test_malformed(void **state)
 {
 	struct search_term name = s_name("x", "x");
@@ -1447,6 +1525,7 @@ int main(void)
 		cmocka_unit_test(test_asg_botocore),
 		cmocka_unit_test(test_asg_awsdocs),
 		cmocka_unit_test(test_asg_name_pages_and_edits),
+		cmocka_unit_test(test_listings),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_malformed_followups),
 	};

@@ -14,6 +14,10 @@
  *
  * The Route 53 zone tables are process-wide: each test uses its own
  * account ids so that tests do not see each other's cached lists.
+ *
+ * The inventory's listings (SEARCH_TERM_LIST) are here too: every zone,
+ * every record set of every zone, paged and bounded, nothing followed;
+ * every function.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -878,6 +882,198 @@ static void test_r53_record_pages_bounded(void **state)
 	free(page);
 }
 
+/* ---- Route 53: listings (SEARCH_TERM_LIST) ------------------------------ */
+
+static const struct search_term s_listing_term = { .kind = SEARCH_TERM_LIST, .value = "" };
+
+/* The record type lists the zones afresh (a crawl is what refreshes the
+ * cached list), and from the ListHostedZones sample asks for the whole of
+ * its zone (no name, AWS's largest page) and the next page of zones. */
+static void test_r53_listing_zones(void **state)
+{
+	struct fixture_blob b = fixture_shared("aws-xml", "route53-list-hosted-zones.awsdocs.xml");
+	char *one = s_zones_body(ZONE("Z0LLLLLLLLLLLL", "example.com.", "false"), ONE_PAGE);
+	struct rt_collect warm, plan, c;
+	struct si_err err;
+
+	(void)state;
+	/* The account's zones cached by a host search ... */
+	s_zones_then("100000000101", "www.example.com", one, &warm);
+	rt_collect_free(&warm);
+	memset(&plan, 0, sizeof(plan));
+	assert_int_equal(rt_collect_plan(&rt_dns_record, &s_listing_term, "eu-west-2",
+					 "100000000101", 1, &plan), 0);
+	/* ... are listed again all the same. */
+	assert_int_equal(plan.n_reqs, 1);
+	assert_string_equal(plan.reqs[0].action, "ListHostedZones");
+	assert_string_equal(plan.reqs[0].page_param, "marker");
+	memset(&c, 0, sizeof(c));
+	if (s_answer(&rt_dns_record, &plan.reqs[0], &s_listing_term, "100000000101", b.data,
+		     b.len, &c, &err) != 0)
+		fail_msg("answer: %s", err.msg);
+	assert_int_equal(c.result.n_matches, 0);
+	assert_string_equal(c.next_token, "Z222222VVVVVVV");
+	assert_int_equal(c.n_reqs, 1);
+	assert_string_equal(c.reqs[0].action, "ListResourceRecordSets");
+	assert_string_equal(c.reqs[0].path, "/2013-04-01/hostedzone/Z111111QQQQQQQ/rrset");
+	assert_int_equal(c.reqs[0].global, 1);
+	assert_null(rt_collected_param(&c.reqs[0], "name"));
+	assert_string_equal(rt_collected_param(&c.reqs[0], "maxitems"), "300");
+	rt_collect_free(&c);
+	rt_collect_free(&plan);
+	free(one);
+	free(b.data);
+}
+
+/* The zone type lists the zones as cards (the sample's one zone: its id,
+ * name, count and comment are the file's) and asks for the next page,
+ * nothing else. */
+static void test_r53_listing_zone_cards(void **state)
+{
+	struct fixture_blob b = fixture_shared("aws-xml", "route53-list-hosted-zones.awsdocs.xml");
+	const struct res_resource *r;
+	struct rt_collect plan, c;
+	struct si_err err;
+
+	(void)state;
+	s_file_has(&b, "<ResourceRecordSetCount>42</ResourceRecordSetCount>");
+	s_file_has(&b, "<Comment>This is my first hosted zone.</Comment>");
+	memset(&plan, 0, sizeof(plan));
+	assert_int_equal(rt_collect_plan(&rt_dns_zone, &s_listing_term, "eu-west-2",
+					 "100000000102", 1, &plan), 0);
+	assert_int_equal(plan.n_reqs, 1);
+	assert_string_equal(plan.reqs[0].action, "ListHostedZones");
+	memset(&c, 0, sizeof(c));
+	if (s_answer(&rt_dns_zone, &plan.reqs[0], &s_listing_term, "100000000102", b.data, b.len,
+		     &c, &err) != 0)
+		fail_msg("answer: %s", err.msg);
+	assert_int_equal(c.result.n_matches, 1);
+	r = rtt_res_at(&c, 0);
+	assert_ptr_equal(r->type, &rt_dns_zone);
+	assert_string_equal(r->id, "Z111111QQQQQQQ");
+	assert_string_equal(r->arn, "arn:aws:route53:::hostedzone/Z111111QQQQQQQ");
+	assert_string_equal(r->name, "example.com");
+	assert_true(rtt_has_dns(r, "example.com"));
+	rtt_field_is(r, "Zone type", "public");
+	rtt_field_is(r, "Records", "42");
+	rtt_field_is(r, "Comment", "This is my first hosted zone.");
+	assert_string_equal(c.next_token, "Z222222VVVVVVV");
+	assert_int_equal(c.n_reqs, 0);
+	rt_collect_free(&c);
+	rt_collect_free(&plan);
+	free(b.data);
+}
+
+/* A zone's record sets, listed: the sample's SOA a card of its own (id:
+ * its name), the next page asked with NextRecordName/Type; built sets of
+ * every kind kept, their targets as relations and addresses, nothing
+ * followed. */
+static void test_r53_listing_records(void **state)
+{
+	struct fixture_blob zones =
+		fixture_shared("aws-xml", "route53-list-hosted-zones.awsdocs.xml");
+	struct fixture_blob sets =
+		fixture_shared("aws-xml", "route53-list-resource-record-sets.awsdocs.xml");
+	char *mixed = s_sets_body(
+		SET("api.example.com.", "CNAME", VAL("www.example.com"))
+		"<ResourceRecordSet><Name>www.example.com.</Name><Type>A</Type><AliasTarget>"
+		"<HostedZoneId>ZHURV8PSTC4K8</HostedZoneId><DNSName>dualstack.lb-1.eu-west-2.elb"
+		".amazonaws.com.</DNSName><EvaluateTargetHealth>true</EvaluateTargetHealth>"
+		"</AliasTarget></ResourceRecordSet>"
+		SET("web.example.com.", "A", VAL("192.0.2.10") VAL("192.0.2.11"))
+		SET("\\052.example.com.", "A", VAL("192.0.2.99")),
+		ONE_PAGE);
+	const struct res_resource *r;
+	struct rt_collect z, plan, c;
+	struct si_err err;
+
+	(void)state;
+	memset(&plan, 0, sizeof(plan));
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(rt_collect_plan(&rt_dns_record, &s_listing_term, "eu-west-2",
+					 "100000000103", 1, &plan), 0);
+	assert_int_equal(s_answer(&rt_dns_record, &plan.reqs[0], &s_listing_term, "100000000103",
+				  zones.data, zones.len, &z, &err), 0);
+	assert_int_equal(z.n_reqs, 1);
+	memset(&c, 0, sizeof(c));
+	if (s_answer(&rt_dns_record, &z.reqs[0], &s_listing_term, "100000000103", sets.data,
+		     sets.len, &c, &err) != 0)
+		fail_msg("answer: %s", err.msg);
+	assert_int_equal(c.result.n_matches, 1);
+	r = rtt_res_at(&c, 0);
+	assert_string_equal(r->id, "example.com");
+	rtt_field_is(r, "Type", "SOA");
+	rtt_field_is(r, "Zone ID", "Z111111QQQQQQQ");
+	assert_int_equal(c.n_reqs, 1);
+	assert_string_equal(c.reqs[0].path, "/2013-04-01/hostedzone/Z111111QQQQQQQ/rrset");
+	assert_string_equal(rt_collected_param(&c.reqs[0], "name"), "example.com.");
+	assert_string_equal(rt_collected_param(&c.reqs[0], "type"), "NS");
+	assert_string_equal(rt_collected_param(&c.reqs[0], "maxitems"), "300");
+	rt_collect_free(&c);
+
+	/* The last page (IsTruncated false): every set kept, none followed. */
+	memset(&c, 0, sizeof(c));
+	if (s_answer_str(&rt_dns_record, &z.reqs[0], &s_listing_term, "100000000103", mixed, &c,
+			 &err) != 0)
+		fail_msg("answer: %s", err.msg);
+	assert_int_equal(c.result.n_matches, 4);
+	assert_int_equal(c.n_hosts, 0);
+	assert_int_equal(c.n_reqs, 0);
+	r = rtt_res(&c, "api.example.com");
+	assert_true(rtt_has_rel(r, "cname", "www.example.com", NULL));
+	assert_true(rtt_has_dns(r, "api.example.com"));
+	assert_null(r->hop);
+	r = rtt_res(&c, "www.example.com");
+	assert_true(rtt_has_rel(r, "alias", "lb-1.eu-west-2.elb.amazonaws.com", "ZHURV8PSTC4K8"));
+	r = rtt_res(&c, "web.example.com");
+	assert_true(rtt_has_addr(r, "192.0.2.10") && rtt_has_addr(r, "192.0.2.11"));
+	/* The wildcard: its name is its id, not a DNS name of the card. */
+	r = rtt_res(&c, "*.example.com");
+	assert_int_equal(r->n_dns, 0);
+	assert_true(rtt_has_addr(r, "192.0.2.99"));
+	rt_collect_free(&c);
+	rt_collect_free(&z);
+	rt_collect_free(&plan);
+	free(mixed);
+	free(zones.data);
+	free(sets.data);
+}
+
+/* A zone whose listing pages for ever is read S_MAX_LIST_PAGES (200)
+ * pages deep, then left. */
+static void test_r53_listing_pages_bounded(void **state)
+{
+	char *page = s_sets_body(SET("w.example.com.", "A", VAL("192.0.2.10")),
+				 "<IsTruncated>true</IsTruncated><MaxItems>1</MaxItems>"
+				 "<NextRecordName>w.example.com.</NextRecordName>"
+				 "<NextRecordType>A</NextRecordType>");
+	char *zones = s_zones_body(ZONE("Z0MMMMMMMMMMMM", "example.com.", "false"), ONE_PAGE);
+	struct rt_collect plan, c;
+	struct si_err err;
+	size_t pages = 0;
+
+	(void)state;
+	memset(&plan, 0, sizeof(plan));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(rt_collect_plan(&rt_dns_record, &s_listing_term, "eu-west-2",
+					 "100000000104", 1, &plan), 0);
+	assert_int_equal(s_answer_str(&rt_dns_record, &plan.reqs[0], &s_listing_term,
+				      "100000000104", zones, &c, &err), 0);
+	assert_int_equal(c.n_reqs, 1);
+	while (pages < c.n_reqs) {
+		assert_int_equal(s_answer_str(&rt_dns_record, &c.reqs[pages], &s_listing_term,
+					      "100000000104", page, &c, &err), 0);
+		pages++;
+		assert_true(pages <= 1000);
+	}
+	assert_int_equal(pages, 200);
+	assert_int_equal(c.result.n_matches, 200);
+	rt_collect_free(&c);
+	rt_collect_free(&plan);
+	free(zones);
+	free(page);
+}
+
 /* Bodies that are not what the calls return, and answers over the caps. */
 static void test_r53_malformed_and_caps(void **state)
 {
@@ -1126,6 +1322,36 @@ static void test_lambda_list_functions_sample(void **state)
 	free(b.data);
 }
 
+/* A listing keeps every function of the page (the sample's two). */
+static void test_lambda_listing(void **state)
+{
+	struct fixture_blob b =
+		fixture_shared("aws-json", "lambda-list-functions.example-output.botocore.json");
+	struct json_object *doc = fixture_json(&b, "ListFunctions");
+	struct json_object *fns = fixture_get(doc, "Functions");
+	struct rt_collect plan, c;
+	struct si_err err;
+
+	(void)state;
+	memset(&plan, 0, sizeof(plan));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(rt_collect_plan(&rt_lambda, &s_listing_term, "us-west-2", "123456789012",
+					 0, &plan), 0);
+	assert_int_equal(plan.n_reqs, 1);
+	assert_string_equal(plan.reqs[0].action, "ListFunctions");
+	assert_string_equal(plan.reqs[0].page_param, "Marker");
+	if (s_answer(&rt_lambda, &plan.reqs[0], &s_listing_term, "123456789012", b.data, b.len,
+		     &c, &err) != 0)
+		fail_msg("answer: %s", err.msg);
+	assert_int_equal(c.result.n_matches, json_object_array_length(fns));
+	for (size_t k = 0; k < c.result.n_matches; k++)
+		s_check_function(rtt_res_at(&c, k), json_object_array_get_idx(fns, k));
+	rt_collect_free(&c);
+	rt_collect_free(&plan);
+	json_object_put(doc);
+	free(b.data);
+}
+
 /* A page with a next marker and a function in a VPC. */
 static void test_lambda_vpc_and_pages(void **state)
 {
@@ -1262,10 +1488,15 @@ int main(void)
 		cmocka_unit_test(test_r53_addresses_followed),
 		cmocka_unit_test(test_r53_wildcard),
 		cmocka_unit_test(test_r53_record_pages_bounded),
+		cmocka_unit_test(test_r53_listing_zones),
+		cmocka_unit_test(test_r53_listing_zone_cards),
+		cmocka_unit_test(test_r53_listing_records),
+		cmocka_unit_test(test_r53_listing_pages_bounded),
 		cmocka_unit_test(test_r53_malformed_and_caps),
 		cmocka_unit_test(test_lambda_plan),
 		cmocka_unit_test(test_lambda_get_function_sample),
 		cmocka_unit_test(test_lambda_list_functions_sample),
+		cmocka_unit_test(test_lambda_listing),
 		cmocka_unit_test(test_lambda_vpc_and_pages),
 		cmocka_unit_test(test_lambda_malformed_and_caps),
 	};
