@@ -54,8 +54,9 @@
  * together: any constant works; this one spells "slas". */
 #define S_MIGRATION_LOCK "1936482675"
 
-/* Most parameters of any statement below (journal add has 15). */
-#define S_MAX_ARGS 16
+/* Most parameters of any statement: journal add has 15, the inventory's
+ * generic statements up to STORE_STMT_MAX_ARGS. */
+#define S_MAX_ARGS STORE_STMT_MAX_ARGS
 
 struct s_pg {
 	PGconn *conn;
@@ -457,6 +458,72 @@ static int s_journal_prune(void *impl, int64_t before, size_t limit, size_t *del
 			    a, S_NARGS(a), deleted, "journal prune", err);
 }
 
+/* --- generic statements (store/inventory.c) ------------------------------- */
+
+/* One generic statement (called locked, from a run's body): the
+ * arguments as s_query binds them, then every row to s->row. */
+static int s_stmt(void *impl, struct store_stmt *s, struct si_err *err)
+{
+	struct s_pg *q = impl;
+	struct s_arg args[S_MAX_ARGS];
+	const char *col[STORE_STMT_MAX_COLS];
+	PGresult *res;
+	int rows, ncol, rc = 0;
+
+	s->changes = 0;
+	if (s->nargs > S_MAX_ARGS)
+		return si_err_set(err, SI_ERR_INTERNAL, "statement has %zu arguments", s->nargs);
+	for (size_t i = 0; i < s->nargs; i++) {
+		args[i].s = s->args[i].s;
+		args[i].i = s->args[i].i;
+		args[i].is_int = s->args[i].is_int;
+	}
+	if (s_query(q, s->sql, args, s->nargs, &res, "statement", err) != 0)
+		return -1;
+	rows = PQntuples(res);
+	ncol = PQnfields(res);
+	if (ncol > STORE_STMT_MAX_COLS)
+		rc = si_err_set(err, SI_ERR_INTERNAL, "statement returns %d columns", ncol);
+	for (int r = 0; r < rows && rc == 0 && s->row != NULL; r++) {
+		for (int c = 0; c < ncol; c++)
+			col[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+		rc = s->row(s->ctx, col, ncol, err);
+	}
+	if (rc == 0) {
+		const char *t = PQcmdTuples(res);
+		long n = 0;
+
+		if (t[0] != '\0' && si_parse_long(t, 0, LONG_MAX, &n) != 0)
+			n = 0;
+		s->changes = (size_t)n;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* A transaction is READ COMMITTED, as every statement here: the body
+ * orders concurrent writers itself (the inventory locks its target row
+ * first). A body that fails, or a COMMIT that fails, is rolled back if
+ * the connection stands; one that broke has nothing left to roll back. */
+static int s_run_body(void *impl, int txn, store_run_body body, void *ctx, struct si_err *err)
+{
+	struct s_pg *q = impl;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (txn)
+		rc = s_run(q, "BEGIN", NULL, 0, NULL, "transaction", err);
+	if (rc == 0) {
+		rc = body(ctx, err);
+		if (txn && rc == 0)
+			rc = s_run(q, "COMMIT", NULL, 0, NULL, "transaction", err);
+		if (txn && rc != 0)
+			s_rollback(q);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
 static void s_destroy(void *impl)
 {
 	struct s_pg *q = impl;
@@ -471,6 +538,7 @@ static void s_destroy(void *impl)
 
 static const struct store_backend_vtable s_vtable = {
 	.name = "postgresql",
+	.dialect = STORE_DIALECT_PG,
 	.exec = s_exec,
 	.schema_version = s_schema_version,
 	.set_schema_version = s_set_schema_version,
@@ -484,6 +552,8 @@ static const struct store_backend_vtable s_vtable = {
 	.journal_claim = s_journal_claim,
 	.journal_get = s_journal_get,
 	.journal_prune = s_journal_prune,
+	.run = s_run_body,
+	.stmt = s_stmt,
 	.destroy = s_destroy,
 };
 

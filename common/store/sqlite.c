@@ -36,9 +36,22 @@
 #include "store/private/backend.h"
 #include "util/strutil.h"
 
+/* Prepared generic statements kept per connection: the inventory runs the
+ * same dozen statements for every resource of a crawl, and preparing one
+ * costs more than running it. More than the inventory has, so none is
+ * evicted in steady state. */
+#define S_CACHE_SIZE 48
+
+struct s_cached {
+	const char *sql;      /* the caller's constant text: the lookup key */
+	sqlite3_stmt *stmt;
+};
+
 struct s_sqlite {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	struct s_cached cache[S_CACHE_SIZE];
+	size_t cache_next;    /* the slot the next new statement takes */
 };
 
 /* One bound parameter: text (NULL binds SQL NULL) or a 64-bit integer. */
@@ -425,12 +438,145 @@ static int s_journal_prune(void *impl, int64_t before, size_t limit, size_t *del
 	return rc;
 }
 
+/* --- generic statements (store/inventory.c) ------------------------------- */
+
+/* The prepared form of sql from the cache, or prepared now and cached
+ * (replacing the oldest entry when full). Reset, bindings cleared. */
+static int s_cache_get(struct s_sqlite *q, const char *sql, sqlite3_stmt **out,
+		       struct si_err *err)
+{
+	struct s_cached *slot;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	for (size_t i = 0; i < S_CACHE_SIZE; i++) {
+		slot = &q->cache[i];
+		/* The pointer finds it; SQLite's own copy of the text proves it
+		 * (a caller's buffer reused for other text only misses). */
+		if (slot->stmt != NULL && slot->sql == sql &&
+		    strcmp(sqlite3_sql(slot->stmt), sql) == 0) {
+			*out = slot->stmt;
+			return 0;
+		}
+	}
+	rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return s_fail(q, rc, "statement", err);
+	slot = &q->cache[q->cache_next];
+	q->cache_next = (q->cache_next + 1) % S_CACHE_SIZE;
+	sqlite3_finalize(slot->stmt);
+	slot->sql = sql;
+	slot->stmt = stmt;
+	*out = stmt;
+	return 0;
+}
+
+/* Bind the statement's "$n" parameters by name: the generic SQL is
+ * written with PostgreSQL's placeholders, which SQLite reads as named
+ * ones numbered in order of appearance, not by n. */
+static int s_bind_named(struct s_sqlite *q, sqlite3_stmt *stmt, const struct store_stmt *s,
+			struct si_err *err)
+{
+	int count = sqlite3_bind_parameter_count(stmt);
+
+	for (int i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(stmt, i);
+		const struct store_arg *a;
+		long n;
+		int rc;
+
+		if (name == NULL || name[0] != '$' ||
+		    si_parse_long(name + 1, 1, (long)s->nargs, &n) != 0)
+			return si_err_set(err, SI_ERR_INTERNAL, "statement parameter %d (%s) has "
+					  "no argument", i, name != NULL ? name : "?");
+		a = &s->args[n - 1];
+		if (a->is_int)
+			rc = sqlite3_bind_int64(stmt, i, a->i);
+		else if (a->s == NULL)
+			rc = sqlite3_bind_null(stmt, i);
+		else
+			rc = sqlite3_bind_text(stmt, i, a->s, -1, SQLITE_STATIC);
+		if (rc != SQLITE_OK)
+			return s_fail(q, rc, "statement", err);
+	}
+	return 0;
+}
+
+/* Step through every row, handing each to s->row. */
+static int s_step_rows(struct s_sqlite *q, sqlite3_stmt *stmt, struct store_stmt *s,
+		       struct si_err *err)
+{
+	const char *col[STORE_STMT_MAX_COLS];
+	int ncol = sqlite3_column_count(stmt), rc;
+
+	if (ncol > STORE_STMT_MAX_COLS)
+		return si_err_set(err, SI_ERR_INTERNAL, "statement returns %d columns", ncol);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (s->row == NULL)
+			continue;
+		for (int i = 0; i < ncol; i++)
+			col[i] = (const char *)sqlite3_column_text(stmt, i);
+		if (s->row(s->ctx, col, ncol, err) != 0)
+			return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return s_fail(q, rc, "statement", err);
+	s->changes = (size_t)sqlite3_changes(q->db);
+	return 0;
+}
+
+/* One generic statement (called locked, from a run's body). The cached
+ * statement is reset and its bindings cleared before returning, so it
+ * keeps no pointer into the caller's arguments. */
+static int s_stmt(void *impl, struct store_stmt *s, struct si_err *err)
+{
+	struct s_sqlite *q = impl;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	s->changes = 0;
+	if (s->nargs > STORE_STMT_MAX_ARGS)
+		return si_err_set(err, SI_ERR_INTERNAL, "statement has %zu arguments", s->nargs);
+	if (s_cache_get(q, s->sql, &stmt, err) != 0)
+		return -1;
+	rc = s_bind_named(q, stmt, s, err);
+	if (rc == 0)
+		rc = s_step_rows(q, stmt, s, err);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc;
+}
+
+/* A transaction is BEGIN IMMEDIATE: the write lock first, so the body
+ * never has to upgrade a read lock (which fails with SQLITE_BUSY instead
+ * of waiting). */
+static int s_run_body(void *impl, int txn, store_run_body body, void *ctx, struct si_err *err)
+{
+	struct s_sqlite *q = impl;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (txn)
+		rc = s_exec_locked(q, "BEGIN IMMEDIATE", err);
+	if (rc == 0) {
+		rc = body(ctx, err);
+		if (txn && rc == 0)
+			rc = s_exec_locked(q, "COMMIT", err);
+		if (txn && rc != 0)
+			(void)sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
 static void s_destroy(void *impl)
 {
 	struct s_sqlite *q = impl;
 
 	if (q == NULL)
 		return;
+	for (size_t i = 0; i < S_CACHE_SIZE; i++)
+		sqlite3_finalize(q->cache[i].stmt);
 	sqlite3_close(q->db); /* every statement is finalized by now */
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -438,6 +584,7 @@ static void s_destroy(void *impl)
 
 static const struct store_backend_vtable s_vtable = {
 	.name = "sqlite",
+	.dialect = STORE_DIALECT_SQLITE,
 	.exec = s_exec,
 	.schema_version = s_schema_version,
 	.set_schema_version = s_set_schema_version,
@@ -451,6 +598,8 @@ static const struct store_backend_vtable s_vtable = {
 	.journal_claim = s_journal_claim,
 	.journal_get = s_journal_get,
 	.journal_prune = s_journal_prune,
+	.run = s_run_body,
+	.stmt = s_stmt,
 	.destroy = s_destroy,
 };
 

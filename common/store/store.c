@@ -136,6 +136,18 @@ int store_private_exec(struct store *st, const char *sql, struct si_err *err)
 	return st->vt->exec(st->impl, sql, err);
 }
 
+void store_private_backend(struct store *st, const struct store_backend_vtable **vt,
+			   void **impl)
+{
+	*vt = st->vt;
+	*impl = st->impl;
+}
+
+int store_private_done(struct store *st, int rc, const struct si_err *e, struct si_err *err)
+{
+	return s_done(st, rc, e, err);
+}
+
 /* --- argument checks ------------------------------------------------------ */
 
 /* A bounded, well-formed UTF-8 C string: what both databases store alike
@@ -157,6 +169,11 @@ static int s_check_text(const char *what, const char *s, size_t max, struct si_e
 		i += k;
 	}
 	return 0;
+}
+
+int store_private_check_text(const char *what, const char *s, size_t max, struct si_err *err)
+{
+	return s_check_text(what, s, max, err);
 }
 
 static int s_check_required(const char *what, const char *s, size_t max, struct si_err *err)

@@ -91,7 +91,8 @@ static int t_setup_pg(void **state)
 	if (PQstatus(conn) != CONNECTION_OK)
 		fail_msg("connect: %s", PQerrorMessage(conn));
 	PQsetNoticeProcessor(conn, t_quiet, NULL);
-	res = PQexec(conn, "DROP TABLE IF EXISTS journal, replay, schema_version");
+	res = PQexec(conn, "DROP TABLE IF EXISTS journal, replay, schema_version, inv_target,"
+		     " inv_resource, inv_ident, inv_addr_history");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		fail_msg("drop: %s", PQerrorMessage(conn));
 	PQclear(res);

@@ -31,12 +31,62 @@ struct store_job_row {
 	const char *owner;    /* may be NULL */
 };
 
+/* Which SQL a backend speaks, for the few statements the two databases
+ * write differently (identity columns, the name index, sizes). */
+enum store_dialect {
+	STORE_DIALECT_SQLITE = 0,
+	STORE_DIALECT_PG
+};
+
+/* --- generic statements (store/inventory.c) -------------------------------
+ * The journal has one vtable entry per operation, each written twice. The
+ * inventory has dozens of statements, so it writes each once, in the
+ * common subset of both dialects with $1..$n placeholders (PostgreSQL's
+ * own; SQLite binds "$n" by name), and runs them through the three
+ * generic entries below. */
+
+/* One bound parameter: text (NULL binds SQL NULL) or a 64-bit integer. */
+struct store_arg {
+	const char *s;
+	int64_t i;
+	int is_int;
+};
+#define STORE_TXT(x) { .s = (x), .i = 0, .is_int = 0 }
+#define STORE_INT(x) { .s = NULL, .i = (int64_t)(x), .is_int = 1 }
+
+/* Most parameters and result columns of one generic statement. */
+#define STORE_STMT_MAX_ARGS 24
+#define STORE_STMT_MAX_COLS 24
+
+/* Receives one result row: ncol values as text (integers in decimal, NULL
+ * for SQL NULL), valid only during the call. Returns 0 to go on, or -1
+ * with err set to stop: the statement then fails with that error. */
+typedef int (*store_row_fn)(void *ctx, const char *const *col, int ncol,
+			    struct si_err *err);
+
+/* One statement. sql is a constant (SQLite keeps its prepared form, keyed
+ * by the text, across calls). changes is set by the backend: the rows
+ * inserted, updated or deleted. */
+struct store_stmt {
+	const char *sql;
+	const struct store_arg *args;
+	size_t nargs;
+	store_row_fn row;   /* NULL: result rows are ignored */
+	void *ctx;
+	size_t changes;
+};
+
+/* The body of a run (below): ctx is run's, its statements go through
+ * stmt. Returns 0 (commit), or -1 with err set (roll back). */
+typedef int (*store_run_body)(void *ctx, struct si_err *err);
+
 /* Each entry returns 0, or -1 with err set (SI_ERR_IO/TIMEOUT/INTERNAL/
  * NOMEM for database failures, which store.c counts against health;
  * SI_ERR_NOTFOUND/LIMIT for answers about the data). impl is the
  * backend's own state. Every entry is thread-safe. */
 struct store_backend_vtable {
 	const char *name;
+	enum store_dialect dialect;
 	/* Run one constant SQL statement (no parameters, no rows): schema
 	 * changes and tests. */
 	int (*exec)(void *impl, const char *sql, struct si_err *err);
@@ -66,6 +116,14 @@ struct store_backend_vtable {
 			   struct si_err *err);
 	int (*journal_prune)(void *impl, int64_t before, size_t limit, size_t *deleted,
 			     struct si_err *err);
+	/* Run body holding the connection's lock throughout, so no other
+	 * thread's statement comes between body's. txn 1: inside one write
+	 * transaction (SQLite: BEGIN IMMEDIATE, the write lock taken before
+	 * the first read), committed when body returns 0 and rolled back
+	 * otherwise. txn 0: each statement commits by itself (lookups). */
+	int (*run)(void *impl, int txn, store_run_body body, void *ctx, struct si_err *err);
+	/* One generic statement, only from inside a run's body. */
+	int (*stmt)(void *impl, struct store_stmt *s, struct si_err *err);
 	void (*destroy)(void *impl);
 };
 
@@ -95,5 +153,27 @@ void store_job_clear(struct store_job *job);
 /* For tests: run constant SQL on the store's backend (drop tables, set a
  * schema version), bypassing the health record. */
 int store_private_exec(struct store *st, const char *sql, struct si_err *err);
+
+/* For store/ modules built on the generic statements (inventory.c): the
+ * backend of st. Both are borrowed from st. */
+void store_private_backend(struct store *st, const struct store_backend_vtable **vt,
+			   void **impl);
+
+/* Finish a backend call made with the local error e, as store.c's own
+ * calls do: record it for store_health() and copy e to err (may be NULL)
+ * when rc is not 0. Returns rc. */
+int store_private_done(struct store *st, int rc, const struct si_err *e, struct si_err *err);
+
+/* 0 when s is NULL or a well-formed UTF-8 string of at most max bytes;
+ * else -1 with err set (SI_ERR_LIMIT, or SI_ERR_INVALID naming what): the
+ * check every text the store keeps passes (PostgreSQL refuses invalid
+ * UTF-8, SQLite would keep it). */
+int store_private_check_text(const char *what, const char *s, size_t max, struct si_err *err);
+
+/* For tests: call fn(ctx, n) inside inv_end_target's transaction after its
+ * n-th resource was written (n from 1), so that a test can kill the
+ * process in the middle of the transaction. fn NULL removes the hook. */
+struct inv_crawl;
+void inv_private_on_write(struct inv_crawl *c, void (*fn)(void *ctx, size_t n), void *ctx);
 
 #endif
