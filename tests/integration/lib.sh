@@ -22,6 +22,10 @@ export SLASH_INFRA_WORKERS=${SLASH_INFRA_WORKERS:-1}
 # Fixed test secret: not a real one, and never printed by the worker.
 SECRET=${SECRET:-test-signing-secret-0123456789abcdef}
 export SLACK_SIGNING_SECRET=$SECRET
+# Loopback only: a host name in no hosted zone is never handed to the
+# machine's resolver in a test ([search] resolve_dns); tests of the DNS
+# fallback inject a resolver (tests/unit/test_engine.c).
+export SLASH_INFRA_SEARCH_RESOLVE_DNS=off
 
 TMP=$(mktemp -d /tmp/slash-infra-it.XXXXXX)
 chmod 755 "$TMP"
