@@ -97,7 +97,11 @@ soak_query() {
 	local i=$1 t
 	t=$(soak_tag "$i")
 	if [ $((i % SOAK_DEFER_EVERY)) = 0 ]; then
-		echo "prod-web $t"
+		# An id: one call per target. A Name here is asked of every
+		# type in the slow account and, in a sanitizer build, can run
+		# past the 10 s stop budget (handed off through the journal,
+		# correctly, but not delivered before exit as checked below).
+		echo "i-0a1b2c3d4e5f60002 $t"
 	else
 		case $((i % 4)) in
 		0) echo "i-0a1b2c3d4e5f60001 $t account:production" ;;
