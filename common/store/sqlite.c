@@ -606,33 +606,44 @@ static const struct store_backend_vtable s_vtable = {
 /* --- open ----------------------------------------------------------------- */
 
 /* Create the file (0600) if absent and make sure the path is a regular
- * file before SQLite touches it. O_NONBLOCK: opening a FIFO must not wait
- * for a writer. *fd stays open until SQLite has the file, so the check
- * and the open see the same inode unless someone swaps it in between in a
- * directory only we should write. */
+ * file before SQLite touches it. Why O_EXCL and O_PATH, never a plain
+ * open of an existing file: closing any descriptor of a file drops every
+ * POSIX (fcntl) lock this process holds on it (POSIX's rule), and SQLite
+ * keeps such locks for every connection: a second store handle in a
+ * process that already has one (the inventory crawler beside the
+ * journal) would drop the first one's locks, and another process would
+ * then take the database for unused and delete the WAL under it. A file
+ * just created with O_EXCL has no connection yet; an O_PATH descriptor
+ * reads nothing, cannot block on a FIFO and releases no lock on close
+ * (Linux: filp_flush skips locks_remove_posix for FMODE_PATH). */
 static int s_check_path(const char *path, int *fd, struct si_err *err)
 {
 	char eb[SI_STRERROR_MAX];
 	struct stat sb;
-	int e;
+	int e, nfd;
 
-	*fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		e = errno;
-		if (e == ENOENT)
-			return si_err_set(err, SI_ERR_IO, "state file %s: cannot create it: its "
-					  "directory does not exist (systemd's StateDirectory= "
-					  "makes it)", path);
-		if (e == EISDIR)
-			return si_err_set(err, SI_ERR_INVALID, "state file %s is not a "
-					  "regular file (a directory)", path);
+	nfd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, 0600);
+	e = errno;
+	if (nfd >= 0)
+		close(nfd);
+	else if (e == ENOENT)
+		return si_err_set(err, SI_ERR_IO, "state file %s: cannot create it: its "
+				  "directory does not exist (systemd's StateDirectory= "
+				  "makes it)", path);
+	else if (e != EEXIST)
 		return si_err_set(err, SI_ERR_IO, "state file %s: cannot open or create it: %s",
 				  path, si_strerror(e, eb, sizeof(eb)));
-	}
-	if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	*fd = open(path, O_PATH | O_CLOEXEC);
+	if (*fd < 0)
+		return si_err_set(err, SI_ERR_IO, "state file %s: cannot open it: %s", path,
+				  si_strerror(errno, eb, sizeof(eb)));
+	if (fstat(*fd, &sb) != 0)
+		sb.st_mode = 0;
+	if (!S_ISREG(sb.st_mode)) {
 		close(*fd);
 		*fd = -1;
-		return si_err_set(err, SI_ERR_INVALID, "state file %s is not a regular file", path);
+		return si_err_set(err, SI_ERR_INVALID, "state file %s is not a regular file%s",
+				  path, S_ISDIR(sb.st_mode) ? " (a directory)" : "");
 	}
 	return 0;
 }
