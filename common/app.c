@@ -10,6 +10,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "index.h"
 #include "journal.h"
 #include "slack/form.h"
 #include "search/query.h"
@@ -17,6 +18,7 @@
 #include "render.h"
 #include "slack/cmd.h"
 #include "slack/sig.h"
+#include "util/logfmt.h"
 #include "util/strutil.h"
 
 /* Distinct regions and aliases listed in help; more would not fit a help
@@ -84,9 +86,31 @@ void app_free(struct app *app)
 	free(app);
 }
 
+/* Why the index opens its own handle on the journal's store: lookups must
+ * not queue behind journal writes, and a crawler's transactions in this
+ * process have a handle of their own too (inventory.h). It opens at the
+ * first search, in this worker (after the fork), like the journal's. */
 void app_set_journal(struct app *app, struct journal *journal)
 {
+	const struct si_config *cfg = app->cfg;
+	struct store_settings ss = { .path = cfg->state_path, .url = cfg->state_url };
+	struct si_err err;
+	struct idx *ix;
+
 	app->journal = journal;
+	if (journal == NULL || app->pool == NULL)
+		return;
+	ix = idx_new(&ss, &err);
+	if (ix == NULL) {
+		struct logfmt l;
+
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "inventory not used: searching live");
+		logfmt_str(&l, "reason", err.msg);
+		logfmt_emit(&l, stderr);
+		return;
+	}
+	search_pool_set_index(app->pool, ix);
 }
 
 static void s_copy(char *dst, size_t dst_len, const char *src)
@@ -651,7 +675,7 @@ void app_handle(struct app *app, const struct app_request *req,
 		s_refused(resp, &cmd, access.log_reason, access.user_reason);
 		goto out;
 	}
-	if (query_parse(cmd.text, &q, &err) != 0) {
+	if (query_parse_at(cmd.text, req->now, &q, &err) != 0) {
 		/* An ID or ARN of a kind we cannot look up yet is told apart
 		 * from broken input in the request log. */
 		s_ephemeral(resp, q.kind == QUERY_UNKNOWN ? "unsupported term" : "malformed query",

@@ -76,7 +76,10 @@ struct journal;
  * 503: searches are still answered live, and a load balancer must not
  * take every instance out when the shared database goes away). With the
  * store down the in-memory replay cache still refuses what this process
- * saw. Call before the first request. */
+ * saw. With a pool, the searches also ask the inventory kept in the same
+ * store first (index.h; [state] settings, a handle of its own, opened at
+ * the first search; the store is optional: without it they run live).
+ * Call before the first request. */
 void app_set_journal(struct app *app, struct journal *journal);
 
 /* Pick the request path from what the web server sent: DOCUMENT_URI, then

@@ -33,6 +33,8 @@
 #include <openssl/crypto.h>
 
 #include "aws/region.h"
+#include "inventory.h"
+#include "store/inventory.h"
 #include "store/store.h"
 #include "util/file.h"
 #include "util/strutil.h"
@@ -151,7 +153,8 @@ static bool s_valid_state_url(const char *s);
  * max_body: Slack slash-command bodies are ~1 KiB, 16 MiB is absurd;
  * inline_budget_ms: Slack wants an answer within 3 s, keep margin;
  * deadline_ms: a response_url is valid for 30 min;
- * max_attempts: more than 10 retries only lengthens an outage.
+ * max_attempts: more than 10 retries only lengthens an outage;
+ * [inventory]: the CRAWL_* bounds of inventory.h, history as the store's.
  */
 static const struct s_setting s_settings[] = {
 	{ "slack", "signing_secret", S_STR, S_SECRET, 0, 0, s_valid_secret,
@@ -193,6 +196,14 @@ static const struct s_setting s_settings[] = {
 	 * an ini file holding it must be private). */
 	{ "state", "url", S_STR, S_SECRET, 0, 0, s_valid_state_url,
 	  "a URL like postgresql://user@host/dbname", CF(state_url), 0, NULL },
+	{ "inventory", "enabled", S_BOOL, 0, 0, 0, NULL, "on or off", CF(inventory_enabled), 0,
+	  NULL },
+	S_ROW_INT("inventory", "refresh_s", inventory_refresh_s, CRAWL_REFRESH_S_MIN,
+	          CRAWL_REFRESH_S_MAX),
+	S_ROW_INT("inventory", "rate_per_s", inventory_rate_per_s, CRAWL_RATE_MIN,
+	          CRAWL_RATE_MAX),
+	S_ROW_INT("inventory", "history_days", inventory_history_days, 1,
+	          INV_HISTORY_DAYS_MAX),
 };
 
 /* Keys of an [account <alias>] section, over struct si_account. */
@@ -1202,6 +1213,10 @@ static void s_defaults(struct si_config *cfg)
 	cfg->aws_timeout_ms = 5000;
 	cfg->aws_max_attempts = 3;
 	cfg->org_refresh_s = 900;
+	cfg->inventory_enabled = 1;
+	cfg->inventory_refresh_s = CRAWL_REFRESH_S_DEFAULT;
+	cfg->inventory_rate_per_s = CRAWL_RATE_DEFAULT;
+	cfg->inventory_history_days = INV_HISTORY_DAYS_DEFAULT;
 }
 
 int si_config_load(struct si_config *out, const char *ini_path,
@@ -1307,6 +1322,10 @@ int si_config_describe(const struct si_config *cfg, FILE *out)
 	else
 		fprintf(out, "state: SQLite at %s\n",
 		        cfg->state_path != NULL ? cfg->state_path : STORE_DEFAULT_PATH);
+	fprintf(out, "inventory: crawler %s, refresh %d s, %d requests/s per account x "
+	        "region x service, history %d days\n", cfg->inventory_enabled ? "on" : "off",
+	        cfg->inventory_refresh_s, cfg->inventory_rate_per_s,
+	        cfg->inventory_history_days);
 	fprintf(out, "accounts: %zu\n", cfg->n_accounts);
 	for (size_t i = 0; i < cfg->n_accounts; i++) {
 		const struct si_account *a = &cfg->accounts[i];

@@ -11,8 +11,9 @@
  *      SLASH_INFRA_* spelling beats SLACK_SIGNING_SECRET when both are set.
  *      An empty value unsets a text setting and empties a list. A
  *      SLASH_INFRA_<SECTION>_* name whose section is ours (SLACK, SERVER,
- *      SEARCH, AWS, ACCESS, ORGANIZATION, STATE) but whose key is unknown is a
- *      typo and refused; other SLASH_INFRA_* names are left alone.
+ *      SEARCH, AWS, ACCESS, ORGANIZATION, STATE, INVENTORY) but whose key is
+ *      unknown is a typo and refused; other SLASH_INFRA_* names are left
+ *      alone.
  *
  * The environment is passed in (envp, NULL-terminated "NAME=value" strings);
  * the module never calls getenv(), so tests pin it.
@@ -88,6 +89,14 @@ struct si_config {
 	char *state_path;              /* SQLite file */
 	char *state_url;               /* postgresql://...: may hold a password,
 	                                * never logged, wiped on free */
+
+	/* [inventory]: the crawler that keeps the state store's inventory
+	 * (inventory.h). */
+	int inventory_enabled;         /* run the background crawler */
+	int inventory_refresh_s;       /* crawl each target this often */
+	int inventory_rate_per_s;      /* requests a second per account x
+	                                * region x service */
+	int inventory_history_days;    /* keep history and gone resources */
 };
 
 /* The ini path to use: cli_path (from --config) if not NULL, else the value

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -68,6 +69,7 @@
 struct s_ctx {
 	int failed;
 	struct si_err *err;
+	time_t now;             /* the result's index_now: ages count from it */
 };
 
 static void s_fail(struct s_ctx *c, enum si_err_code code, const char *what)
@@ -817,6 +819,98 @@ static json_object *s_eni_block(struct s_ctx *c, const struct search_match *m)
 #define S_SUMMARY_MAX 512
 
 /* Kinds of relation written in capitals in a card ("2 CNAMEs:"). */
+/* ---- facts from the inventory: dates and ages -------------------------- */
+
+/* "1 Dec 2026 12:03 UTC": room for any year the inventory writes. */
+#define S_DATE_MAX 48
+
+static const char *const s_months[12] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+/* t in UTC: "2026-12-01 12:03 UTC" for the terminal (plain), "1 Dec 2026
+ * 12:03 UTC" as the fallback of a Slack date. */
+static void s_date_text(time_t t, int plain, char *out, size_t n)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, n, "?");
+		return;
+	}
+	if (plain)
+		snprintf(out, n, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	else
+		snprintf(out, n, "%d %s %04d %02d:%02d UTC", tm.tm_mday,
+			 s_months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+}
+
+/* A moment for the reader. In Slack a date token, which every reader sees
+ * in their own zone and language (api.slack.com/reference/surfaces/
+ * formatting#date-formatting: <!date^EPOCH^{date_short_pretty} {time}|
+ * fallback>); on the terminal plain UTC. A time the crawler observed
+ * rather than one AWS gave (exact 0) is marked "~": the event happened
+ * within a refresh of it. */
+static void s_date(struct s_ctx *c, struct si_buf *b, time_t t, int exact, int plain)
+{
+	char text[S_DATE_MAX];
+
+	if (!exact)
+		s_puts(c, b, "~");
+	s_date_text(t, plain, text, sizeof(text));
+	if (plain)
+		s_puts(c, b, text);
+	else
+		s_printf(c, b, "<!date^%lld^{date_short_pretty} {time}|%s>", (long long)t, text);
+}
+
+/* How long before c->now t was: "just now", "4 min ago", "3 h ago",
+ * "12 days ago". */
+static void s_age(struct s_ctx *c, struct si_buf *b, time_t t)
+{
+	long long d = (long long)c->now - (long long)t;
+
+	if (d < 60)
+		s_puts(c, b, "just now");
+	else if (d < 3600)
+		s_printf(c, b, "%lld min ago", d / 60);
+	else if (d < 48 * 3600)
+		s_printf(c, b, "%lld h ago", d / 3600);
+	else
+		s_printf(c, b, "%lld days ago", d / 86400);
+}
+
+/* Why a match from the inventory alone is shown and how old its facts
+ * are: "terminated 1 Dec 11:58, gone since ~1 Dec 13:00 · last seen 2 h
+ * ago", "AWS did not answer for its account and region · seen 4 min
+ * ago". Nothing for a match AWS gave. */
+static void s_source_text(struct s_ctx *c, struct si_buf *b, const struct search_match *m,
+			  int plain)
+{
+	switch (m->source) {
+	case SEARCH_SOURCE_AWS:
+		return;
+	case SEARCH_SOURCE_GONE:
+		if (m->ended_at != 0) {
+			s_puts(c, b, "terminated ");
+			s_date(c, b, m->ended_at, 1, plain);
+			s_puts(c, b, ", ");
+		}
+		s_puts(c, b, "gone from AWS since ");
+		s_date(c, b, m->gone_at, 0, plain);
+		s_puts(c, b, S_DOT "last seen ");
+		break;
+	case SEARCH_SOURCE_UNCONFIRMED:
+		s_puts(c, b, "AWS did not answer for its account and region" S_DOT "seen ");
+		break;
+	case SEARCH_SOURCE_MISSING:
+		s_puts(c, b, "AWS no longer lists it" S_DOT "last seen ");
+		break;
+	}
+	s_age(c, b, m->seen_at);
+}
+
 static const char *const s_acronyms[] = { "vpc", "cname", "ami", "eni" };
 
 /* 1 when url can go into Slack's <url|label> unchanged (but for '&',
@@ -1146,6 +1240,10 @@ static json_object *s_res_block(struct s_ctx *c, const struct search_match *m)
 	si_buf_init(&t, S_TEXT_BUF_MAX);
 	in_fields = s_res_fields(c, fields, m);
 	s_res_title(c, &t, m);
+	if (m->source != SEARCH_SOURCE_AWS) {
+		s_puts(c, &t, "\n_From the inventory:_ ");
+		s_source_text(c, &t, m, 0);
+	}
 	if (r->hop != NULL) {
 		s_puts(c, &t, "\n*Via:* ");
 		s_esc(c, &t, r->hop, S_HOP_CHARS);
@@ -1600,6 +1698,10 @@ static void s_line(struct s_ctx *c, struct si_buf *b, const struct search_match 
 	s_esc(c, b, s_match_account(m), S_VALUE_CHARS);
 	s_puts(c, b, "/");
 	s_esc(c, b, s_match_region(m), S_VALUE_CHARS);
+	if (m->source != SEARCH_SOURCE_AWS) {
+		s_puts(c, b, S_DOT "_inventory:_ ");
+		s_source_text(c, b, m, 0);
+	}
 }
 
 static int s_cmp_size(size_t a, size_t b)
@@ -1699,6 +1801,190 @@ static size_t s_push_lines(struct s_ctx *c, json_object *blocks, const struct se
 	return shown;
 }
 
+/* ---- history from the inventory ----------------------------------------- */
+
+/* Subjects in the history section and stretches per subject: the latest
+ * few answer "who had it before"; the rest are counted. */
+#define S_HISTORY_SUBJECTS 5
+#define S_HISTORY_HOLDS 6
+
+/* Do the holds of h span more than one account or region? Then each
+ * holder says where it is (addresses repeat across VPCs and accounts). */
+static int s_holds_spread(const struct search_history *h)
+{
+	for (size_t i = 1; i < h->n_holds; i++)
+		if (strcmp(h->holds[i].account_id ? h->holds[i].account_id : "",
+			   h->holds[0].account_id ? h->holds[0].account_id : "") != 0 ||
+		    strcmp(h->holds[i].region ? h->holds[i].region : "",
+			   h->holds[0].region ? h->holds[0].region : "") != 0)
+			return 1;
+	return 0;
+}
+
+/* "`i-new` prod-web-7", with " (production/eu-west-2)" when where. */
+static void s_holder(struct s_ctx *c, struct si_buf *b, const struct search_hold *h,
+		     int where, int plain)
+{
+	s_puts(c, b, plain ? "" : "`");
+	s_value(c, b, h->id, plain);
+	s_puts(c, b, plain ? "" : "`");
+	if (h->name != NULL && h->name[0] != '\0') {
+		s_puts(c, b, plain ? " (" : " ");
+		s_value(c, b, h->name, plain);
+		s_puts(c, b, plain ? ")" : "");
+	}
+	if (where) {
+		s_puts(c, b, " in ");
+		s_value(c, b, h->account_alias != NULL ? h->account_alias : h->account_id,
+			plain);
+		s_puts(c, b, "/");
+		s_value(c, b, h->region, plain);
+	}
+}
+
+/* "28 Nov 09:14 → 1 Dec 11:58, terminated", or "since 12:03" while held. */
+static void s_stretch(struct s_ctx *c, struct si_buf *b, const struct search_hold *h,
+		      int plain)
+{
+	if (h->to == 0) {
+		s_puts(c, b, "since ");
+		s_date(c, b, h->from, h->from_exact, plain);
+		return;
+	}
+	s_date(c, b, h->from, h->from_exact, plain);
+	s_puts(c, b, " \xe2\x86\x92 ");
+	s_date(c, b, h->to, h->to_exact, plain);
+	if (h->end_reason != NULL) {
+		s_puts(c, b, ", ");
+		s_value(c, b, h->end_reason, plain);
+	}
+}
+
+/* at: who held (or bore) the subject at the moment, latest first:
+ * "`i-old` prod-web-3 28 Nov 09:14 → 1 Dec 11:58, terminated". */
+static void s_history_at(struct s_ctx *c, struct si_buf *b, const struct search_history *h,
+			 int plain)
+{
+	int where = s_holds_spread(h);
+	size_t i;
+
+	if (h->n_holds == 0) {
+		s_puts(c, b, h->of_resource ? "not in the inventory then"
+					    : "nobody in the inventory");
+		return;
+	}
+	for (i = 0; i < h->n_holds && i < S_HISTORY_HOLDS; i++) {
+		const struct search_hold *s = &h->holds[i];
+
+		s_puts(c, b, i ? "; " : "");
+		if (h->of_resource && s->addr != NULL) {
+			s_puts(c, b, "held ");
+			s_value(c, b, s->addr, plain);
+		} else if (h->of_resource) {
+			s_puts(c, b, "existed");
+		} else {
+			s_holder(c, b, s, where, plain);
+		}
+		s_puts(c, b, " ");
+		s_stretch(c, b, s, plain);
+	}
+	if (i < h->n_holds)
+		s_printf(c, b, "; " S_ELLIPSIS " and %zu more", h->n_holds - i);
+}
+
+/* The past: "now: `i-new` prod-web-7 since 12:03 · before: `i-old`
+ * prod-web-3 28 Nov 09:14 → 1 Dec 11:58, terminated" for an address
+ * (present holders, then the past newest first), "held: 10.1.2.3 28 Nov
+ * 09:14 → 1 Dec 11:58, terminated" for a resource. holds come oldest
+ * first. */
+static void s_history_past(struct s_ctx *c, struct si_buf *b, const struct search_history *h,
+			   int plain)
+{
+	int where = s_holds_spread(h);
+	size_t shown = 0, now = 0, past = 0;
+
+	for (size_t i = 0; !h->of_resource && i < h->n_holds; i++) {
+		if (h->holds[i].to != 0 || shown == S_HISTORY_HOLDS)
+			continue;
+		s_puts(c, b, now++ ? ", " : "now: ");
+		s_holder(c, b, &h->holds[i], where, plain);
+		s_puts(c, b, " ");
+		s_stretch(c, b, &h->holds[i], plain);
+		shown++;
+	}
+	for (size_t i = h->n_holds; i-- > 0 && shown < S_HISTORY_HOLDS;) {
+		const struct search_hold *s = &h->holds[i];
+
+		if (!h->of_resource && s->to == 0)
+			continue;
+		if (past++ == 0)
+			s_puts(c, b, h->of_resource ? "held: "
+						    : now ? S_DOT "before: " : "before: ");
+		else
+			s_puts(c, b, h->of_resource ? S_DOT : "; ");
+		if (h->of_resource)
+			s_value(c, b, s->addr, plain);
+		else
+			s_holder(c, b, s, where, plain);
+		s_puts(c, b, " ");
+		s_stretch(c, b, s, plain);
+		shown++;
+	}
+	if (shown < h->n_holds)
+		s_printf(c, b, "; " S_ELLIPSIS " and %zu more", h->n_holds - shown);
+	if (h->truncated)
+		s_puts(c, b, " (older stretches not shown)");
+}
+
+/* One line per subject: its name in bold, then its past (or, with at:,
+ * who had it then). At most S_HISTORY_SUBJECTS subjects. */
+static void s_history_text(struct s_ctx *c, struct si_buf *b, const struct search_result *r,
+			   int plain)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_history && i < S_HISTORY_SUBJECTS; i++) {
+		const struct search_history *h = &r->history[i];
+
+		s_puts(c, b, i ? "\n" : "");
+		s_puts(c, b, plain ? "" : "*");
+		s_value(c, b, h->subject, plain);
+		s_puts(c, b, plain ? ": " : "*: ");
+		if (r->at_answered)
+			s_history_at(c, b, h, plain);
+		else
+			s_history_past(c, b, h, plain);
+	}
+	if (i < r->n_history)
+		s_printf(c, b, "\n" S_ELLIPSIS " and %zu more", r->n_history - i);
+}
+
+/* The history section, when the inventory gave any. */
+static json_object *s_history_block(struct s_ctx *c, const struct search_result *r)
+{
+	struct si_buf t;
+	json_object *o;
+
+	si_buf_init(&t, S_TEXT_BUF_MAX);
+	if (!r->at_answered)
+		s_puts(c, &t, "*History* (from the inventory)\n");
+	s_history_text(c, &t, r, 0);
+	o = s_section(c, &t);
+	si_buf_free(&t, 0);
+	return o;
+}
+
+/* The summary of an at: answer: "At 30 Nov 03:00, from the inventory
+ * only (AWS keeps no past), for 10.1.2.3 at:-6h". */
+static void s_at_summary(struct s_ctx *c, struct si_buf *t, const struct search_result *r,
+			 int plain)
+{
+	s_puts(c, t, "At ");
+	s_date(c, t, r->at, 1, plain);
+	s_puts(c, t, ", from the inventory only (AWS keeps no past), for ");
+	s_value(c, t, r->query_text, plain);
+}
+
 /* Root object with response_type, the escaped fallback text and an empty
  * blocks array (returned through blocks). */
 static json_object *s_root(struct s_ctx *c, const char *response_type,
@@ -1720,7 +2006,8 @@ static json_object *s_root(struct s_ctx *c, const char *response_type,
 static int s_has_context(const struct search_result *r)
 {
 	return r->n_failures > 0 || (r->dns_note != NULL && r->dns_note[0] != '\0') ||
-	       (r->query_note != NULL && r->query_note[0] != '\0');
+	       (r->query_note != NULL && r->query_note[0] != '\0') ||
+	       (r->index_note != NULL && r->index_note[0] != '\0');
 }
 
 /* The context block under the summary: one element saying which addresses
@@ -1744,6 +2031,11 @@ static json_object *s_context_block(struct s_ctx *c, const struct search_result 
 		s_push(c, els, s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
 		si_buf_reset(&t);
 	}
+	if (r->index_note != NULL && r->index_note[0] != '\0') {
+		s_esc(c, &t, r->index_note, S_NOTE_CHARS);
+		s_push(c, els, s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
+		si_buf_reset(&t);
+	}
 	if (r->n_failures > 0) {
 		s_failures_text(c, &t, r, 0);
 		s_push(c, els, s_mrkdwn(c, &t, RENDER_MAX_SECTION_TEXT));
@@ -1764,10 +2056,13 @@ static size_t s_block_budget(const struct render_opts *o, size_t extra)
 	return max < S_MIN_BLOCKS + extra ? S_MIN_BLOCKS + extra : max;
 }
 
+/* Contract in render.h. Why the at: branch: an answer from the inventory
+ * alone has no live matches by design, and its summary must say which
+ * moment it answers for, not "No matches"; the history block carries it. */
 char *render_nothing_found(const struct search_result *r,
 			   const struct render_opts *opts, struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	struct si_buf t;
 	json_object *root, *blocks;
 	char *out, n1[S_NUM_MAX], n2[S_NUM_MAX], n3[S_NUM_MAX];
@@ -1776,18 +2071,26 @@ char *render_nothing_found(const struct search_result *r,
 		si_err_set(err, SI_ERR_INVALID, "render: no result");
 		return NULL;
 	}
+	c.now = r->index_now;
 	si_buf_init(&t, S_TEXT_BUF_MAX);
-	s_puts(&c, &t, "No matches for ");
-	s_esc(&c, &t, r->query_text, S_QUERY_CHARS);
-	s_printf(&c, &t, " in %s %s and %s %s (%s %s), %.2f s", s_num(r->n_accounts, n1),
-		 s_plural(r->n_accounts, "account", "accounts"), s_num(r->n_regions, n2),
-		 s_plural(r->n_regions, "region", "regions"), s_num(r->n_targets, n3),
-		 s_plural(r->n_targets, "account-region", "account-regions"),
-		 r->elapsed_s);
+	if (r->at_answered) {
+		s_at_summary(&c, &t, r, 0);
+	} else {
+		s_puts(&c, &t, "No matches for ");
+		s_esc(&c, &t, r->query_text, S_QUERY_CHARS);
+		s_printf(&c, &t, " in %s %s and %s %s (%s %s), %.2f s",
+			 s_num(r->n_accounts, n1), s_plural(r->n_accounts, "account", "accounts"),
+			 s_num(r->n_regions, n2), s_plural(r->n_regions, "region", "regions"),
+			 s_num(r->n_targets, n3),
+			 s_plural(r->n_targets, "account-region", "account-regions"),
+			 r->elapsed_s);
+	}
 	root = s_root(&c, s_response_type(opts), &t, &blocks);
 	s_push(&c, blocks, s_section(&c, &t));
 	if (s_has_context(r))
 		s_push(&c, blocks, s_context_block(&c, r));
+	if (r->n_history > 0)
+		s_push(&c, blocks, s_history_block(&c, r));
 	si_buf_free(&t, 0);
 	out = s_finish(&c, root);
 	return out;
@@ -1817,10 +2120,10 @@ static void s_summary_text(struct s_ctx *c, struct si_buf *t, const struct searc
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	struct si_buf t, counts;
 	json_object *root, *blocks;
-	size_t budget, cards, shown, i, has_context;
+	size_t budget, cards, shown, i, has_context, has_history;
 	int has_counts = 0;
 	char num[S_NUM_MAX];
 
@@ -1830,15 +2133,18 @@ char *render_result(const struct search_result *r, const struct render_opts *opt
 	}
 	if (r->n_matches == 0)
 		return render_nothing_found(r, opts, err);
+	c.now = r->index_now;
 	si_buf_init(&t, S_TEXT_BUF_MAX);
 	si_buf_init(&counts, S_TEXT_BUF_MAX);
 	has_context = s_has_context(r) ? 1 : 0;
-	/* Blocks left for matches after the summary and the context. When not
-	 * all fit, the counts tell where the rest are (and take a block). */
-	budget = s_block_budget(opts, 0) - 1 - has_context;
+	has_history = r->n_history > 0 ? 1 : 0;
+	/* Blocks left for matches after the summary, the context and the
+	 * history. When not all fit, the counts tell where the rest are (and
+	 * take a block). */
+	budget = s_block_budget(opts, has_history) - 1 - has_context - has_history;
 	if (r->n_matches > budget && s_counts_text(&c, &counts, r)) {
 		has_counts = 1;
-		budget = s_block_budget(opts, 1) - 2 - has_context;
+		budget = s_block_budget(opts, 1 + has_history) - 2 - has_context - has_history;
 	}
 	s_summary_text(&c, &t, r);
 	root = s_root(&c, s_response_type(opts), &t, &blocks);
@@ -1847,6 +2153,8 @@ char *render_result(const struct search_result *r, const struct render_opts *opt
 		s_push(&c, blocks, s_section(&c, &counts));
 	if (has_context)
 		s_push(&c, blocks, s_context_block(&c, r));
+	if (has_history)
+		s_push(&c, blocks, s_history_block(&c, r));
 	/* budget >= 2 (S_MIN_BLOCKS): one card and the "more" line at least;
 	 * past that, as many blocks of lines as of cards, up to
 	 * S_CARDS_BEFORE_LINES cards. One block stays for "N more". */
@@ -1887,7 +2195,7 @@ static char *s_simple(struct s_ctx *c, const char *response_type, struct si_buf 
 
 char *render_error(const char *text, struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	struct si_buf b;
 
 	si_buf_init(&b, S_TEXT_BUF_MAX);
@@ -1898,7 +2206,7 @@ char *render_error(const char *text, struct si_err *err)
 
 char *render_pending(size_t n_accounts, size_t n_regions, struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	struct si_buf b;
 	char n1[S_NUM_MAX], n2[S_NUM_MAX];
 
@@ -1931,6 +2239,7 @@ static const char *const s_examples[] = {
 	"10.4.0.0/16",
 	"api.example.com",
 	"web account:production region:eu-west-2",
+	"10.4.2.17 at:2026-11-30T03:00Z",
 };
 
 /* A line of the help's list of what a TERM may be. */
@@ -1958,7 +2267,10 @@ static void s_help_terms(struct s_ctx *c, struct si_buf *b)
 	       "`*.rds.amazonaws.com`)"
 	       S_HELP_BULLET "any other host name: its Route 53 records, followed through "
 	       "CNAME and ALIAS to what is behind them"
-	       S_HELP_BULLET "part of a Name, in any case (`web` finds Prod-Web-1)");
+	       S_HELP_BULLET "part of a Name, in any case (`web` finds Prod-Web-1)"
+	       "\n`at:WHEN` (`at:2026-11-30T03:00Z`, UTC unless a zone is given, or "
+	       "`at:-6h`, `-30m`, `-2d`) asks who held an address or name at that "
+	       "moment, from the inventory");
 }
 
 /* Contract in render.h. The help lists the configured accounts and
@@ -1967,7 +2279,7 @@ static void s_help_terms(struct s_ctx *c, struct si_buf *b)
 char *render_help(const char *command, const char *const *aliases, size_t n_aliases,
 		  const char *const *regions, size_t n_regions, struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	struct si_buf b;
 	json_object *root, *blocks;
 	size_t i;
@@ -1977,13 +2289,13 @@ char *render_help(const char *command, const char *const *aliases, size_t n_alia
 	si_buf_init(&b, S_TEXT_BUF_MAX);
 	s_puts(&c, &b, "Usage: ");
 	s_esc(&c, &b, command, S_VALUE_CHARS);
-	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION]");
+	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION] [at:WHEN]");
 	root = s_root(&c, "ephemeral", &b, &blocks);
 
 	si_buf_reset(&b);
 	s_puts(&c, &b, "*Usage:* `");
 	s_esc(&c, &b, command, S_VALUE_CHARS);
-	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION]`\n"
+	s_puts(&c, &b, " TERM [TERM \xe2\x80\xa6] [account:ALIAS] [region:REGION] [at:WHEN]`\n"
 	       "Searches every configured account and region. A TERM is:");
 	s_help_terms(&c, &b);
 	s_push(&c, blocks, s_section(&c, &b));
@@ -2009,7 +2321,7 @@ char *render_help(const char *command, const char *const *aliases, size_t n_alia
 
 char *render_ack(struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	json_object *root = s_jobj(&c);
 
 	s_set(&c, root, "response_type", s_jstr(&c, "in_channel"));
@@ -2122,7 +2434,7 @@ static int s_print_row(FILE *fp, char cells[S_COLS][S_CELL_MAX + 1], const int *
 /* The failure summary line of the Slack message, for the terminal. */
 static int s_text_failures(const struct search_result *r, FILE *fp, struct si_err *err)
 {
-	struct s_ctx c = { 0, err };
+	struct s_ctx c = { 0, err, 0 };
 	struct si_buf b;
 	int rc = 0;
 
@@ -2133,6 +2445,45 @@ static int s_text_failures(const struct search_result *r, FILE *fp, struct si_er
 	if (c.failed)
 		rc = -1;   /* err already says why */
 	else if (fprintf(fp, "%s\n", b.data != NULL ? b.data : "") < 0)
+		rc = si_err_set(err, SI_ERR_IO, "render_text: write failed");
+	si_buf_free(&b, 0);
+	return rc;
+}
+
+/* What the inventory added, for the terminal, in plain UTC: the at:
+ * summary (summary 1), or the history lines and one line per match
+ * from the inventory alone ("i-0old…: terminated 2026-12-01 11:58 UTC,
+ * gone from AWS since ~2026-12-01 13:00 UTC · last seen 2 h ago"). */
+static int s_text_inventory(const struct search_result *r, int summary, FILE *fp,
+			    struct si_err *err)
+{
+	struct s_ctx c = { 0, err, r->index_now };
+	struct si_buf b;
+	int rc = 0;
+
+	si_buf_init(&b, S_TEXT_BUF_MAX);
+	if (summary) {
+		s_at_summary(&c, &b, r, 1);
+		s_puts(&c, &b, "\n");
+	}
+	if (r->n_history > 0) {
+		s_history_text(&c, &b, r, 1);
+		s_puts(&c, &b, "\n");
+	}
+	for (size_t i = 0; !summary && i < r->n_matches; i++) {
+		const struct search_match *m = &r->matches[i];
+
+		if (m->source == SEARCH_SOURCE_AWS)
+			continue;
+		s_puts(&c, &b, "inventory: ");
+		s_value(&c, &b, s_res_id(&m->res), 1);
+		s_puts(&c, &b, ": ");
+		s_source_text(&c, &b, m, 1);
+		s_puts(&c, &b, "\n");
+	}
+	if (c.failed)
+		rc = -1;
+	else if (b.len > 0 && fputs(b.data, fp) < 0)
 		rc = si_err_set(err, SI_ERR_IO, "render_text: write failed");
 	si_buf_free(&b, 0);
 	return rc;
@@ -2163,11 +2514,16 @@ int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 				w[j] = (int)strlen(cells[j]);
 	}
 	s_cell(q, r->query_text);
-	if (fprintf(fp, "%s %s for %s in %s %s, %.2f s\n", s_num(r->n_matches, n1),
-		    s_plural(r->n_matches, "match", "matches"), q, s_num(r->n_targets, n2),
-		    s_plural(r->n_targets, "account-region", "account-regions"),
-		    r->elapsed_s) < 0)
+	if (r->at_answered) {
+		if (s_text_inventory(r, 1, fp, err) != 0)
+			return -1;
+	} else if (fprintf(fp, "%s %s for %s in %s %s, %.2f s\n", s_num(r->n_matches, n1),
+			   s_plural(r->n_matches, "match", "matches"), q,
+			   s_num(r->n_targets, n2),
+			   s_plural(r->n_targets, "account-region", "account-regions"),
+			   r->elapsed_s) < 0) {
 		goto io;
+	}
 	if (r->query_note != NULL && r->query_note[0] != '\0') {
 		char note[S_NOTE_CHARS + 1];
 
@@ -2182,7 +2538,16 @@ int render_text(const struct search_result *r, FILE *fp, struct si_err *err)
 		if (fprintf(fp, "%s%s\n", S_DNS_NOTE, note) < 0)
 			goto io;
 	}
+	if (r->index_note != NULL && r->index_note[0] != '\0') {
+		char note[S_NOTE_CHARS + 1];
+
+		s_plain(note, S_NOTE_CHARS, r->index_note);
+		if (fprintf(fp, "%s\n", note) < 0)
+			goto io;
+	}
 	if (s_text_failures(r, fp, err) != 0)
+		return -1;
+	if (!r->at_answered && s_text_inventory(r, 0, fp, err) != 0)
 		return -1;
 	if (r->n_matches > 0) {
 		for (j = 0; j < S_COLS; j++)

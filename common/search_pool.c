@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "index.h"
 #include "journal.h"
 #include "util/logfmt.h"
 #include "search/plan.h"
@@ -98,6 +99,7 @@ struct search_pool {
 	int n_notice_threads;
 	/* The journal thread (search_pool_set_journal), woken on stop. */
 	struct journal *journal;  /* borrowed; NULL: not journaled */
+	struct idx *index;        /* owned; NULL: live searches only */
 	pthread_t jthread;
 	int jthread_started;
 	pthread_cond_t jcond;     /* CLOCK_MONOTONIC */
@@ -354,7 +356,9 @@ static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct s
 		snprintf(j->fail_msg, sizeof(j->fail_msg), "The search could not start.");
 	} else {
 		s_plan(j, &p);
-		if (search_run(pool->engine, ctx, &p.spec, &j->result, &err) != 0) {
+		/* The inventory first (index.h); without one, the live search. */
+		if (idx_run(pool->index, pool->engine, ctx, &j->q, &p.spec, time(NULL),
+			    &j->result, &err) != 0) {
 			j->failed = 1;
 			snprintf(j->fail_msg, sizeof(j->fail_msg), "The search failed: %.400s",
 				 err.msg);
@@ -519,6 +523,7 @@ void search_pool_free(struct search_pool *pool)
 			search_job_release(j);
 	}
 	free(pool->threads);
+	idx_free(pool->index);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->cond);
 	pthread_cond_destroy(&pool->idle);
@@ -926,8 +931,10 @@ static const char *s_nonempty(const char *s)
 
 /* A claimed orphan as a pool job: deferred from the start (the worker
  * that took the request acknowledged it), its notice already out when a
- * use was counted. Two references: the queue's and the claimer's. NULL
- * when the row cannot be run. */
+ * use was counted. Its text is parsed again as of the time it was asked
+ * (created_at), so an at:-6h asks about the same moment as the first
+ * attempt did. Two references: the queue's and the claimer's. NULL when
+ * the row cannot be run. */
 static struct search_job *s_job_from_store(struct search_pool *pool,
 					   const struct store_job *sj)
 {
@@ -958,7 +965,8 @@ static struct search_job *s_job_from_store(struct search_pool *pool,
 	j->text = strdup(sj->text);
 	j->response_url = strdup(sj->response_url);
 	if (j->text == NULL || j->response_url == NULL ||
-	    s_accounts_parse(j, sj->accounts) != 0 || query_parse(j->text, &j->q, &err) != 0) {
+	    s_accounts_parse(j, sj->accounts) != 0 ||
+	    query_parse_at(j->text, sj->created_at, &j->q, &err) != 0) {
 		s_job_free(j);
 		return NULL;
 	}
@@ -1093,6 +1101,12 @@ static void *s_journal_main(void *arg)
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
+}
+
+void search_pool_set_index(struct search_pool *pool, struct idx *ix)
+{
+	idx_free(pool->index);
+	pool->index = ix;
 }
 
 int search_pool_set_journal(struct search_pool *pool, struct journal *journal,

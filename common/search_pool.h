@@ -86,6 +86,14 @@ typedef void (*search_handoff_fn)(const struct search_handoff *h, void *arg);
 int search_pool_set_journal(struct search_pool *pool, struct journal *journal,
 			    struct si_err *err);
 
+struct idx;
+
+/* Ask the inventory (index.h) before every live search, this pool's and
+ * the journal's claimed ones alike. The pool takes ix (NULL: none) and
+ * frees it with itself, after its threads stopped. Call once, before the
+ * first submit. */
+void search_pool_set_index(struct search_pool *pool, struct idx *ix);
+
 /* Stop taking jobs and wait until every submitted job is answered (inline,
  * or its final message delivered) or deadline_ms (the si_mono_ms clock)
  * passes. Each job still unanswered then is handed back to the journal

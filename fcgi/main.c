@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,7 +44,10 @@
 #include "search/engine.h"
 #include "search_pool.h"
 #include "door.h"
+#include "index.h"
+#include "inventory.h"
 #include "journal.h"
+#include "store/inventory.h"
 #include "store/store.h"
 #include "supervise.h"
 #include "util/clock.h"
@@ -69,6 +73,9 @@
 #define MAIN_READ_TIMEOUT_MAX_MS 60000
 /* Writing an answer: the same bound. */
 #define MAIN_WRITE_TIMEOUT_MS 5000
+/* How long a stopping worker waits for the crawler beyond the rest of
+ * its stop: enough for one between-batches check, not for a search. */
+#define MAIN_CRAWLER_JOIN_MS 200
 /* Requests read and waiting for a request thread, per worker process. */
 #define MAIN_QUEUE_MAX 256
 /* Descriptors a worker keeps for everything but FastCGI connections:
@@ -94,8 +101,13 @@ struct main_opts {
 	int json;              /* search --json */
 	int qargc;             /* search: the query words */
 	char **qargv;
+	int inventory;         /* the "inventory" subcommand */
+	int iargc;             /* inventory: its subcommand and arguments */
+	char **iargv;
 };
 
+/* The usage text: every option and subcommand in one place, which the
+ * manual page test compares with doc/slash-infra.8. */
 static void s_usage(FILE *f)
 {
 	fprintf(f,
@@ -104,6 +116,10 @@ static void s_usage(FILE *f)
 		"       slash-infra --check-config [--config FILE]\n"
 		"       slash-infra --list-actions\n"
 		"       slash-infra search [--json] [--config FILE] QUERY...\n"
+		"       slash-infra inventory [--config FILE] status\n"
+		"       slash-infra inventory [--config FILE] refresh [account:ALIAS] "
+		"[region:REGION]\n"
+		"       slash-infra inventory [--config FILE] history ADDRESS|ID\n"
 		"       slash-infra --help | --version\n"
 		"\n"
 		"  --listen ADDR    open a FastCGI socket: HOST:PORT or a path; without it\n"
@@ -122,6 +138,13 @@ static void s_usage(FILE *f)
 		"                   inspection role's permissions), one per line\n"
 		"  search QUERY     run a search from the command line (--json: the Slack\n"
 		"                   message); exit 0 found, 1 nothing found, 2 error\n"
+		"  inventory status   each crawl target (account, region, service):\n"
+		"                   resources, age, last error; exit 0, 1 none yet, 2 error\n"
+		"  inventory refresh  crawl now, in the foreground (account:/region: narrow\n"
+		"                   it; region:global is Route 53), one line per target;\n"
+		"                   exit 0 all written, 1 some failed, 2 none could be\n"
+		"  inventory history  every holder of an address, or every address a\n"
+		"                   resource held, oldest first; exit 0, 1 none, 2 error\n"
 		"  --help           this text\n"
 		"  --version        the version\n");
 }
@@ -186,6 +209,10 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		o->search = 1;
 		argc--;
 		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "inventory") == 0) {
+		o->inventory = 1;
+		argc--;
+		argv++;
 	}
 	/* "+": stop at the first query word, so a term is never an option. */
 	while ((c = getopt_long(argc, argv, "+l:t:w:S:R:c:hVjA", longopts, NULL)) != -1) {
@@ -244,6 +271,16 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		o->qargv = argv + optind;
 		if (o->qargc == 0) {
 			fprintf(stderr, "slash-infra: search needs a query\n");
+			return -1;
+		}
+		return 0;
+	}
+	if (o->inventory) {
+		o->iargc = argc - optind;
+		o->iargv = argv + optind;
+		if (o->iargc == 0) {
+			fprintf(stderr, "slash-infra: inventory needs status, refresh or "
+					"history\n");
 			return -1;
 		}
 		return 0;
@@ -378,8 +415,11 @@ out:
 	return rc;
 }
 
+static struct store_settings s_store_settings(const struct si_config *cfg);
+
 /* slash-infra search [--json] QUERY...: the same search as the Slack path,
- * printed as a table (or the Slack JSON). Exit 0 found, 1 none, 2 error. */
+ * the inventory first, printed as a table (or the Slack JSON). Exit 0
+ * found, 1 none, 2 error. */
 static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **argv)
 {
 	char text[QUERY_MAX_TEXT_LEN + 1];
@@ -389,6 +429,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 	struct si_err err;
 	struct query q;
 	struct plan plan;
+	struct idx *ix = NULL;
 	size_t used = 0;
 	int rc = 2;
 
@@ -405,7 +446,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 		}
 		used += (size_t)n;
 	}
-	if (query_parse(text, &q, &err) != 0) {
+	if (query_parse_at(text, time(NULL), &q, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		return 2;
 	}
@@ -420,7 +461,14 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 	}
 	s_org_start(cfg, &aws, 0);
 	plan_from_query(&plan, &q, text);
-	if (search_run(aws.engine, ctx, &plan.spec, &res, &err) != 0) {
+	/* The inventory first, as the service does (index.h); without a
+	 * usable store this is the plain live search. */
+	{
+		const struct store_settings ss = s_store_settings(cfg);
+
+		ix = idx_new(&ss, &err);
+	}
+	if (idx_run(ix, aws.engine, ctx, &q, &plan.spec, time(NULL), &res, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
@@ -453,6 +501,7 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 		rc = 1;
 out:
 	search_result_free(&res);
+	idx_free(ix);
 	search_ctx_free(ctx);
 	s_aws_free(&aws);
 	return rc;
@@ -611,6 +660,267 @@ static struct store_settings s_store_settings(const struct si_config *cfg)
 	return s;
 }
 
+/* ---- slash-infra inventory ------------------------------------------------ */
+
+/* Rows `inventory history` and lookups print at most. */
+#define MAIN_INV_ROWS INV_LOOKUP_MAX
+/* A time or an age as text: "2026-12-01T11:58:03Z", "2d03h". */
+#define MAIN_TIME_TEXT 32
+
+/* The [inventory] settings of cfg, as the crawler wants them. */
+static struct crawl_settings s_crawl_settings(const struct si_config *cfg)
+{
+	struct crawl_settings s = {
+		.refresh_s = cfg->inventory_refresh_s,
+		.rate_per_s = cfg->inventory_rate_per_s,
+		.history_days = cfg->inventory_history_days,
+		.max_inflight = cfg->max_inflight,
+		.store = s_store_settings(cfg),
+	};
+
+	return s;
+}
+
+/* The configured alias of account id, or "-" (a discovered account is
+ * named only where discovery ran: refresh). */
+static const char *s_alias_of(const struct si_config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->n_accounts; i++) {
+		char acct[INV_ACCOUNT_LEN + 1], part[CRAWL_PARTITION_MAX];
+
+		if (crawl_role_account(cfg->accounts[i].role_arn, acct, part) == 0 &&
+		    strcmp(acct, id) == 0)
+			return cfg->accounts[i].alias;
+	}
+	return "-";
+}
+
+/* t as 2026-12-01T11:58:03Z (gmtime_r: no shared state), or "?". */
+static void s_utc(time_t t, char out[MAIN_TIME_TEXT])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, MAIN_TIME_TEXT, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, MAIN_TIME_TEXT, "?");
+}
+
+/* An age: "42s", "4m12s", "3h05m", "2d03h". */
+static void s_age(long long s, char out[MAIN_TIME_TEXT])
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, MAIN_TIME_TEXT, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, MAIN_TIME_TEXT, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, MAIN_TIME_TEXT, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, MAIN_TIME_TEXT, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+static struct store *s_inv_store(const struct si_config *cfg)
+{
+	struct store_settings ss = s_store_settings(cfg);
+	struct si_err err;
+	struct store *st = store_open(&ss, &err);
+
+	if (st == NULL)
+		fprintf(stderr, "slash-infra: inventory: state store: %s\n", err.msg);
+	return st;
+}
+
+/* inventory status: one line per target, then the totals. */
+static int s_inv_status(const struct si_config *cfg)
+{
+	struct store *st = s_inv_store(cfg);
+	struct inv_status_list sl = { 0 };
+	struct inv_size sz;
+	struct si_err err;
+	size_t resources = 0, failing = 0;
+	time_t now = time(NULL);
+	int rc = 2;
+
+	if (st == NULL)
+		return 2;
+	if (inv_status(st, INV_STATUS_MAX, &sl, &err) != 0) {
+		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
+		goto out;
+	}
+	printf("%-16s %-12s %-14s %-20s %9s %-9s %s\n", "ACCOUNT", "ID", "REGION", "SERVICE",
+	       "RESOURCES", "AGE", "LAST ERROR");
+	for (size_t i = 0; i < sl.n; i++) {
+		const struct inv_target_status *t = &sl.items[i];
+		char age[MAIN_TIME_TEXT] = "never", at[MAIN_TIME_TEXT];
+
+		if (t->last_ok_at != 0)
+			s_age((long long)(now - t->last_ok_at), age);
+		printf("%-16s %-12s %-14s %-20s %9zu %-9s", s_alias_of(cfg, t->account),
+		       t->account, t->region, t->service, t->resources, age);
+		if (t->last_error != NULL) {
+			s_utc(t->last_error_at, at);
+			printf(" %s (at %s)", t->last_error, at);
+			failing++;
+		}
+		printf("\n");
+		resources += t->resources;
+	}
+	printf("%zu targets%s, %zu resources, %zu with an error", sl.n,
+	       sl.truncated ? " (more not shown)" : "", resources, failing);
+	if (inv_size(st, &sz, &err) == 0)
+		printf("; database %.1f MiB, %lld history rows, name index %s",
+		       (double)sz.db_bytes / (1024.0 * 1024.0), (long long)sz.history,
+		       sz.name_index);
+	printf("\n");
+	rc = sl.n > 0 ? 0 : 1;
+out:
+	inv_status_list_free(&sl);
+	store_close(st);
+	return rc;
+}
+
+/* crawl_report_fn of `inventory refresh`: one line per target, flushed
+ * (a refresh killed half-way has printed what it wrote). */
+static void s_inv_print(void *arg, const struct crawl_report *r)
+{
+	FILE *f = arg;
+
+	fprintf(f, "%-16s %-12s %-14s %-20s ", r->alias, r->account, r->region, r->service);
+	if (r->store_error != NULL)
+		fprintf(f, "NOT STORED: %s\n", r->store_error);
+	else if (r->error != NULL)
+		fprintf(f, "FAILED (last data kept): %s\n", r->error);
+	else if (r->rejected == 0)
+		fprintf(f, "%zu resources (%zu new, %zu changed, %zu gone)\n", r->stats.items,
+			r->stats.added, r->stats.changed, r->stats.gone);
+	else
+		fprintf(f, "%zu resources (%zu new, %zu changed, %zu gone, %zu refused)\n",
+			r->stats.items, r->stats.added, r->stats.changed, r->stats.gone,
+			r->rejected);
+	fflush(f);
+}
+
+/* account:ALIAS and region:REGION words into f (pointing into argv). */
+static int s_inv_filter(int argc, char **argv, const char **accts, const char **regions,
+			struct crawl_filter *f)
+{
+	static const char acc[] = "account:", reg[] = "region:";
+
+	memset(f, 0, sizeof(*f));
+	for (int i = 0; i < argc; i++) {
+		if (strncasecmp(argv[i], acc, sizeof(acc) - 1) == 0 && argv[i][sizeof(acc) - 1])
+			accts[f->n_accounts++] = argv[i] + sizeof(acc) - 1;
+		else if (strncasecmp(argv[i], reg, sizeof(reg) - 1) == 0 &&
+			 argv[i][sizeof(reg) - 1])
+			regions[f->n_regions++] = argv[i] + sizeof(reg) - 1;
+		else {
+			fprintf(stderr, "slash-infra: inventory refresh: '%s' is not "
+					"account:ALIAS or region:REGION\n", argv[i]);
+			return -1;
+		}
+	}
+	f->accounts = accts;
+	f->regions = regions;
+	return 0;
+}
+
+/* inventory refresh [account:A] [region:R]: one crawl of every selected
+ * target now, whatever its age, with the service's accounts (discovery
+ * included) and the [inventory] budget. */
+static int s_inv_refresh(const struct si_config *cfg, int argc, char **argv)
+{
+	const char **accts = calloc((size_t)argc + 1, sizeof(*accts));
+	const char **regions = calloc((size_t)argc + 1, sizeof(*regions));
+	struct crawl_settings cs = s_crawl_settings(cfg);
+	struct crawler *c = NULL;
+	struct crawl_filter f;
+	struct crawl_totals t;
+	struct s_aws aws;
+	struct si_err err;
+	int rc = 2;
+
+	memset(&aws, 0, sizeof(aws));
+	if (accts == NULL || regions == NULL || s_inv_filter(argc, argv, accts, regions, &f) != 0)
+		goto out;
+	if (s_aws_new(cfg, &aws, &err) != 0 || (c = crawl_new(&cs, aws.engine, &err)) == NULL) {
+		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
+		goto out;
+	}
+	s_org_start(cfg, &aws, 0);
+	if (crawl_run(c, &f, 1, s_inv_print, stdout, &t, &err) != 0) {
+		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
+		goto out;
+	}
+	if (t.targets == 0) {
+		fprintf(stderr, "slash-infra: inventory: no account x region matches\n");
+		goto out;
+	}
+	printf("%zu targets: %zu written, %zu failed (last data kept), %zu not stored; "
+	       "%zu resources (%zu new, %zu changed, %zu gone); %zu searches; "
+	       "%zu old rows pruned; %.1f s\n", t.targets, t.written, t.failed, t.store_failed,
+	       t.resources, t.added, t.changed, t.gone, t.searches, t.pruned,
+	       (double)t.elapsed_ms / 1000.0);
+	rc = t.written == t.targets ? 0 : t.written > 0 ? 1 : 2;
+out:
+	crawl_free(c);
+	s_aws_free(&aws);
+	free(accts);
+	free(regions);
+	return rc;
+}
+
+/* inventory history ADDRESS|ID: every stretch, oldest first; a time AWS
+ * did not give (a crawl's) is marked "~". */
+static int s_inv_history(const struct si_config *cfg, const char *text)
+{
+	struct store *st = s_inv_store(cfg);
+	struct inv_hold_list hl = { 0 };
+	struct si_err err;
+	int rc = 2;
+
+	if (st == NULL)
+		return 2;
+	if (inv_history(st, text, MAIN_INV_ROWS, &hl, &err) != 0) {
+		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
+		goto out;
+	}
+	printf("history of %s: %zu stretch%s%s (~: a crawl's time; otherwise AWS's)\n", text,
+	       hl.n, hl.n == 1 ? "" : "es", hl.truncated ? ", the latest shown" : "");
+	for (size_t i = 0; i < hl.n; i++) {
+		const struct inv_hold *h = &hl.items[i];
+		char from[MAIN_TIME_TEXT], to[MAIN_TIME_TEXT] = "now";
+
+		s_utc(h->from, from);
+		if (h->to != 0)
+			s_utc(h->to, to);
+		printf("%s%s → %s%s  %s  %s %s%s%s%s  %s %s %s  %s\n", h->from_exact ? "" : "~",
+		       from, h->to != 0 && !h->to_exact ? "~" : "", to, h->addr ? h->addr : "-",
+		       h->type, h->id, h->name ? " (" : "", h->name ? h->name : "",
+		       h->name ? ")" : "", s_alias_of(cfg, h->account), h->account, h->region,
+		       h->end_reason ? h->end_reason : "held");
+	}
+	rc = hl.n > 0 ? 0 : 1;
+out:
+	inv_hold_list_free(&hl);
+	store_close(st);
+	return rc;
+}
+
+/* slash-infra inventory SUBCOMMAND ...: exit codes as `search`'s. */
+static int s_cmd_inventory(const struct si_config *cfg, int argc, char **argv)
+{
+	if (strcmp(argv[0], "status") == 0 && argc == 1)
+		return s_inv_status(cfg);
+	if (strcmp(argv[0], "refresh") == 0)
+		return s_inv_refresh(cfg, argc - 1, argv + 1);
+	if (strcmp(argv[0], "history") == 0 && argc == 2)
+		return s_inv_history(cfg, argv[1]);
+	fprintf(stderr, "slash-infra: inventory: status, refresh [account:ALIAS] "
+			"[region:REGION], or history ADDRESS|ID\n");
+	return 2;
+}
+
 /* In the helper process: release the dead worker's leases. */
 static void s_release_owner(const struct si_config *cfg, long pid, time_t started)
 {
@@ -711,6 +1021,8 @@ struct s_worker {
 	pthread_t *threads;
 	struct worker_shared *shared;
 	long n_threads, started;
+	struct crawler *crawler;    /* the inventory crawler: slot 0 only */
+	int crawler_late;           /* still in a search when the stop ended */
 };
 
 static void *s_door_main(void *arg)
@@ -719,11 +1031,46 @@ static void *s_door_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The inventory crawler (inventory.h), in the worker of slot 0 only. Why
+ * slot 0 and not a lease in the store: the supervisor gives slot 0 to
+ * exactly one live worker per host, restarts it within a second when it
+ * dies, and needs no database to decide; the store has no lease but the
+ * journal's, which belongs to searches. Two crawlers at once (a reload's
+ * overlap, a second host sharing PostgreSQL) cost duplicate listings,
+ * never wrong data: each target is one transaction, and a cycle skips
+ * targets crawled within refresh_s, whoever crawled them. A crawler that
+ * cannot start is logged; the worker serves without it.
+ */
+static void s_crawler_start(const struct si_config *cfg, struct s_worker *w, int slot)
+{
+	struct crawl_settings cs = s_crawl_settings(cfg);
+	struct si_err err;
+	struct logfmt l;
+
+	if (slot != 0 || !cfg->inventory_enabled)
+		return;
+	w->crawler = crawl_new(&cs, w->aws.engine, &err);
+	if (w->crawler != NULL && crawl_start(w->crawler, &err) != 0) {
+		crawl_free(w->crawler);
+		w->crawler = NULL;
+	}
+	logfmt_begin(&l, w->crawler != NULL ? "info" : "error");
+	logfmt_str(&l, "msg", w->crawler != NULL ? "inventory crawler started"
+						 : "inventory crawler not started");
+	logfmt_int(&l, "pid", (long long)getpid());
+	logfmt_int(&l, "refresh_s", cfg->inventory_refresh_s);
+	logfmt_int(&l, "rate_per_s", cfg->inventory_rate_per_s);
+	if (w->crawler == NULL)
+		logfmt_str(&l, "error", err.msg);
+	logfmt_emit(&l, stderr);
+}
+
 /* Build the worker's state; returns 0 or -1 (logged). The state store is
  * opened here, in the worker, after the fork (one connection per
  * process); a store that cannot be opened leaves the worker answering
  * live, degraded (journal.h). */
-static int s_worker_start(struct s_server *srv, struct s_worker *w, time_t started)
+static int s_worker_start(struct s_server *srv, struct s_worker *w, int slot, time_t started)
 {
 	const struct si_config *cfg = &srv->cfg;
 	struct store_settings ss = s_store_settings(cfg);
@@ -778,6 +1125,7 @@ static int s_worker_start(struct s_server *srv, struct s_worker *w, time_t start
 		goto fail;
 	}
 	w->door_started = 1;
+	s_crawler_start(cfg, w, slot);
 	return 0;
 fail:
 	fprintf(stderr, "slash-infra: %s\n", err.msg);
@@ -795,6 +1143,8 @@ static long s_worker_stop(struct s_worker *w, long long deadline_ms)
 	int late = 0;
 	size_t handed;
 
+	/* First, so it stops between searches while the rest stops. */
+	crawl_stop(w->crawler);
 	if (w->door != NULL)
 		door_stop(w->door);
 	if (w->door_started && s_join_by(w->door_thread, deadline_ms) != 0)
@@ -803,6 +1153,12 @@ static long s_worker_stop(struct s_worker *w, long long deadline_ms)
 		if (s_join_by(w->threads[i], deadline_ms) != 0)
 			late = 1;
 	handed = search_pool_drain(w->pool, deadline_ms, s_handoff, NULL);
+	/* The crawler is not waited for beyond what the rest took: a search
+	 * it is in cannot be cut short, and nothing of it is written until
+	 * it ends (the caller then ends the process, which loses nothing
+	 * committed). */
+	if (crawl_join(w->crawler, si_mono_ms() + MAIN_CRAWLER_JOIN_MS) != 0)
+		w->crawler_late = 1;
 	if (late)
 		return -1;
 	return (long)handed;
@@ -810,6 +1166,7 @@ static long s_worker_stop(struct s_worker *w, long long deadline_ms)
 
 static void s_worker_free(struct s_worker *w)
 {
+	crawl_free(w->crawler);
 	door_free(w->door);
 	free(w->threads);
 	free(w->shared);
@@ -843,7 +1200,7 @@ static int s_worker_main(void *arg, int slot, time_t started)
 	sigaddset(&stopset, SIGTERM);
 	sigaddset(&stopset, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-	if (s_worker_start(srv, &w, started) != 0) {
+	if (s_worker_start(srv, &w, slot, started) != 0) {
 		if (w.started > 0 || w.door_started) {
 			fflush(stderr);
 			_exit(2);
@@ -852,7 +1209,6 @@ static int s_worker_main(void *arg, int slot, time_t started)
 		return 2;
 	}
 	s_log_event("worker ready", "threads", w.n_threads, srv->cfg.n_accounts);
-	(void)slot;
 	sigwait(&stopset, &sig);
 	deadline = si_mono_ms() + srv->stop_budget_ms;
 	s_log_event("worker stopping", "threads", w.n_threads, srv->cfg.n_accounts);
@@ -864,6 +1220,16 @@ static int s_worker_main(void *arg, int slot, time_t started)
 		logfmt_str(&l, "msg", "worker stopped at its stop budget");
 		logfmt_int(&l, "handed_off", handed < 0 ? 0 : handed);
 		logfmt_str(&l, "request_threads_done", handed < 0 ? "false" : "true");
+		logfmt_emit(&l, stderr);
+		fflush(stderr);
+		_exit(0);
+	}
+	if (w.crawler_late) {
+		struct logfmt l;
+
+		logfmt_begin(&l, "info");
+		logfmt_str(&l, "msg", "inventory crawl interrupted at stop: its current "
+				      "search is not written (the next crawl redoes it)");
 		logfmt_emit(&l, stderr);
 		fflush(stderr);
 		_exit(0);
@@ -955,6 +1321,8 @@ int main(int argc, char **argv)
 		rc = s_check_config(&srv.cfg);
 	else if (opts.search)
 		rc = s_cmd_search(&srv.cfg, opts.json, opts.qargc, opts.qargv);
+	else if (opts.inventory)
+		rc = s_cmd_inventory(&srv.cfg, opts.iargc, opts.iargv);
 	else
 		rc = s_serve(&opts, &srv);
 out:

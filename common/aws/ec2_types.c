@@ -3,7 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/iso8601.h"
 #include "util/strutil.h"
+
+/* What ends a StateTransitionReason that carries a time:
+ * " (YYYY-MM-DD HH:MM:SS GMT)". */
+#define S_REASON_OPEN " ("
+#define S_REASON_DATE_LEN (sizeof "YYYY-MM-DD HH:MM:SS" - 1)
+#define S_REASON_DAY_LEN (sizeof "YYYY-MM-DD" - 1)
+#define S_REASON_CLOSE " GMT)"
+#define S_REASON_TAIL_LEN \
+	(sizeof S_REASON_OPEN - 1 + S_REASON_DATE_LEN + sizeof S_REASON_CLOSE - 1)
 
 static void s_free_tags(struct ec2_tag *tags, size_t n)
 {
@@ -57,6 +67,7 @@ void ec2_instance_clear(struct ec2_instance *in)
 	free(in->state);
 	free(in->az);
 	free(in->launch_time);
+	free(in->state_reason);
 	free(in->image_id);
 	free(in->vpc_id);
 	free(in->subnet_id);
@@ -124,4 +135,37 @@ const char *ec2_tag_get(const struct ec2_tag *tags, size_t n, const char *key)
 		if (tags[i].key != NULL && strcmp(tags[i].key, key) == 0)
 			return tags[i].value;
 	return NULL;
+}
+
+/* Contract in ec2_types.h. Why a rewrite into ISO 8601 and not a parser
+ * of its own: the date and time are the extended form with a blank for
+ * the 'T' and "GMT" for the 'Z', so the one timestamp parser (its range
+ * rules included) reads them once the two separators are put back. */
+int ec2_reason_time(const char *reason, time_t *out)
+{
+	char iso[S_REASON_DATE_LEN + 2];
+	const char *date;
+	size_t len;
+
+	*out = 0;
+	if (reason == NULL)
+		return -1;
+	len = strlen(reason);
+	if (len < S_REASON_TAIL_LEN)
+		return -1;
+	date = reason + len - S_REASON_TAIL_LEN + (sizeof S_REASON_OPEN - 1);
+	if (memcmp(date - (sizeof S_REASON_OPEN - 1), S_REASON_OPEN,
+		   sizeof S_REASON_OPEN - 1) != 0 ||
+	    memcmp(date + S_REASON_DATE_LEN, S_REASON_CLOSE, sizeof S_REASON_CLOSE - 1) != 0 ||
+	    date[S_REASON_DAY_LEN] != ' ')
+		return -1;
+	memcpy(iso, date, S_REASON_DATE_LEN);
+	iso[S_REASON_DAY_LEN] = 'T';
+	iso[S_REASON_DATE_LEN] = 'Z';
+	iso[S_REASON_DATE_LEN + 1] = '\0';
+	if (si_iso8601_parse_utc(iso, S_REASON_DATE_LEN + 1, out, NULL) != 0) {
+		*out = 0;
+		return -1;
+	}
+	return 0;
 }

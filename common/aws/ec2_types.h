@@ -55,6 +55,8 @@ struct ec2_instance {
 	char *state;             /* instanceState/name: running, stopped, ... */
 	char *az;
 	char *launch_time;       /* ISO 8601 as AWS sends it */
+	char *state_reason;      /* StateTransitionReason ("User initiated
+	                          * (2013-03-01 17:24:16 GMT)"), NULL if empty */
 	char *image_id;
 	char *vpc_id;
 	char *subnet_id;
@@ -111,5 +113,14 @@ void aws_error_clear(struct aws_error *e);
 
 /* Value of tag key in tags, or NULL. */
 const char *ec2_tag_get(const struct ec2_tag *tags, size_t n, const char *key);
+
+/* The time an instance's StateTransitionReason gives: EC2 writes the
+ * moment of the last stop or termination as "User initiated (2013-03-01
+ * 17:24:16 GMT)" (other causes, e.g. "Service initiated", put their own
+ * words before the same parenthesis). The text must end with " (YYYY-MM-DD
+ * HH:MM:SS GMT)"; the date is read by si_iso8601_parse_utc's rules.
+ * Returns 0 with *out set, or -1 (*out 0) when reason is NULL, empty or
+ * holds no such time (most reasons of running instances are empty). */
+int ec2_reason_time(const char *reason, time_t *out);
 
 #endif

@@ -884,6 +884,7 @@ static const struct s_field s_instance_fields[] = {
 	{ "instanceId", offsetof(struct ec2_instance, instance_id) },
 	{ "instanceType", offsetof(struct ec2_instance, instance_type) },
 	{ "launchTime", offsetof(struct ec2_instance, launch_time) },
+	{ "reason", offsetof(struct ec2_instance, state_reason) },
 	{ "imageId", offsetof(struct ec2_instance, image_id) },
 	{ "vpcId", offsetof(struct ec2_instance, vpc_id) },
 	{ "subnetId", offsetof(struct ec2_instance, subnet_id) },

@@ -17,6 +17,7 @@
 #include "aws/region.h"
 #include "search/registry.h"
 #include "util/cidr.h"
+#include "util/iso8601.h"
 #include "util/strutil.h"
 #include "util/utf8.h"
 
@@ -56,6 +57,29 @@
 #define S_IP_PREFIX "ip-"
 #define S_MOD_ACCOUNT "account:"
 #define S_MOD_REGION "region:"
+#define S_MOD_AT "at:"
+
+/* at:-N<unit>: the units a responder types, in seconds. */
+#define S_MINUTE 60
+#define S_HOUR 3600
+#define S_DAY 86400
+#define S_WEEK (7 * S_DAY)
+
+/* A time ago of at most 10 years: past any retention the inventory keeps
+ * (history_days is capped at 3,650), and small enough that the product
+ * never overflows. Six digits are enough for "-525600m" (a year). */
+#define S_AT_AGO_MAX ((long)3650 * S_DAY)
+#define S_AT_DIGITS_MAX 6
+
+/* "YYYY-MM-DD" and "YYYY-MM-DDTHH:MM", the shortest forms at: takes; the
+ * normalised text (seconds and a zone added) fits S_AT_TEXT_MAX. */
+#define S_AT_DATE_LEN 10
+#define S_AT_MINUTE_LEN 16
+#define S_AT_TEXT_MAX 64
+
+/* What every at: error shows, so the user can retype it. */
+#define S_AT_HELP "e.g. at:2026-11-30T03:00Z (UTC unless a zone is given) or a time " \
+	"ago: at:-6h, at:-30m, at:-2d"
 
 /* EC2's resource-based host names start with the instance id ("i-0123.
  * eu-west-2.compute.internal"): a DNS format, like "ip-", not a claim of
@@ -1019,14 +1043,117 @@ static int s_add_modifier(char *list, size_t *n, size_t width,
 	return 0;
 }
 
+/* "-6h": a time ago, v[0..n) with the '-' at v[0]; seconds into *ago. */
+static int s_at_ago(const char *v, size_t n, long *ago)
+{
+	static const struct {
+		char unit;
+		long secs;
+	} units[] = { { 's', 1 }, { 'm', S_MINUTE }, { 'h', S_HOUR }, { 'd', S_DAY },
+		      { 'w', S_WEEK } };
+	char digits[S_AT_DIGITS_MAX + 1];
+	long num;
+	char u;
+
+	if (n < 3 || n - 2 > S_AT_DIGITS_MAX)
+		return -1;
+	s_copy(digits, sizeof(digits), v + 1, n - 2);
+	if (!s_is_digit(digits[0]) || si_parse_long(digits, 0, S_AT_AGO_MAX, &num) != 0)
+		return -1;
+	u = (char)(v[n - 1] | 0x20);
+	for (size_t i = 0; i < S_NELEM(units); i++) {
+		if (units[i].unit != u)
+			continue;
+		if (num > S_AT_AGO_MAX / units[i].secs)
+			return -1;
+		*ago = num * units[i].secs;
+		return 0;
+	}
+	return -1;
+}
+
+/* An ISO 8601 moment, read by the one parser (util/iso8601.h) once the
+ * short forms people type are completed: a date alone is its midnight,
+ * minutes get ":00" seconds, and no zone means UTC (what AWS logs, flow
+ * logs and CloudTrail write). */
+static int s_at_moment(const char *v, size_t n, time_t *out)
+{
+	char buf[S_AT_TEXT_MAX];
+	size_t used;
+	int zoned;
+
+	if (n == S_AT_DATE_LEN) {
+		if (n + sizeof("T00:00:00Z") > sizeof(buf))
+			return -1;
+		memcpy(buf, v, n);
+		memcpy(buf + n, "T00:00:00Z", sizeof("T00:00:00Z"));
+		return si_iso8601_parse(buf, strlen(buf), out, NULL);
+	}
+	if (n < S_AT_MINUTE_LEN || n + sizeof(":00Z") > sizeof(buf))
+		return -1;
+	memcpy(buf, v, S_AT_MINUTE_LEN);
+	used = S_AT_MINUTE_LEN;
+	if (n == S_AT_MINUTE_LEN || v[S_AT_MINUTE_LEN] != ':') {
+		memcpy(buf + used, ":00", SI_LITLEN(":00"));
+		used += SI_LITLEN(":00");
+	}
+	memcpy(buf + used, v + S_AT_MINUTE_LEN, n - S_AT_MINUTE_LEN);
+	used += n - S_AT_MINUTE_LEN;
+	zoned = (v[n - 1] | 0x20) == 'z' ||
+		memchr(v + S_AT_MINUTE_LEN, '+', n - S_AT_MINUTE_LEN) != NULL ||
+		memchr(v + S_AT_MINUTE_LEN, '-', n - S_AT_MINUTE_LEN) != NULL;
+	if (!zoned)
+		buf[used++] = 'Z';
+	return si_iso8601_parse(buf, used, out, NULL);
+}
+
+/* at:WHEN (decisions in query.h): one per query, a moment or a time ago,
+ * never after now. now < 0: the caller has no request time. */
+static int s_at(struct query *q, const char *v, size_t n, time_t now, struct si_err *err)
+{
+	long ago = 0;
+	time_t when = 0;
+
+	if (now < 0)
+		return si_err_set(err, SI_ERR_INVALID, "at: cannot be used here: this caller "
+				  "has no request time to count from");
+	if (q->has_at)
+		return si_err_set(err, SI_ERR_INVALID, "Only one at: per search");
+	if (n > 0 && v[0] == '-') {
+		if (s_at_ago(v, n, &ago) != 0)
+			return si_err_set(err, SI_ERR_INVALID, "'at:%.40s' is not a time "
+					  "ago I understand: %s", v, S_AT_HELP);
+		if ((long long)now < (long long)ago)
+			return si_err_set(err, SI_ERR_INVALID, "'at:%.40s' is before 1970", v);
+		when = now - (time_t)ago;
+	} else if (s_at_moment(v, n, &when) != 0) {
+		return si_err_set(err, SI_ERR_INVALID, "'at:%.40s' is not a time I "
+				  "understand: %s", v, S_AT_HELP);
+	}
+	if (when > now)
+		return si_err_set(err, SI_ERR_INVALID, "'at:%.40s' is in the future: at: asks "
+				  "who held an address or name at a past moment", v);
+	q->has_at = 1;
+	q->at = when;
+	return 0;
+}
+
 /* Returns 1 if tok was a modifier (handled, 0 error code in *rc). */
-static int s_modifier(struct query *q, const char *tok, size_t tn, int *rc,
+static int s_modifier(struct query *q, const char *tok, size_t tn, time_t now, int *rc,
 		      struct si_err *err)
 {
 	char v[QUERY_MAX_TERM_LEN + 1];
 	size_t n;
 
 	*rc = 0;
+	if (SI_HAS_PREFIX_CI(tok, S_MOD_AT) && tn >= SI_LITLEN(S_MOD_AT)) {
+		n = tn - SI_LITLEN(S_MOD_AT);
+		if (n > QUERY_MAX_TERM_LEN)
+			n = QUERY_MAX_TERM_LEN;
+		s_copy(v, sizeof(v), tok + SI_LITLEN(S_MOD_AT), n);
+		*rc = s_at(q, v, n, now, err);
+		return 1;
+	}
 	if (SI_HAS_PREFIX_CI(tok, S_MOD_ACCOUNT) && tn >= SI_LITLEN(S_MOD_ACCOUNT)) {
 		n = tn - SI_LITLEN(S_MOD_ACCOUNT);
 		s_copy_lower(v, sizeof(v), tok + SI_LITLEN(S_MOD_ACCOUNT), n);
@@ -1090,7 +1217,7 @@ static int s_add_term(struct query *q, const char *tok, size_t tn,
  * habit: small parsers with explicit limits, apart from the code that acts).
  * Every failure leaves out->kind == QUERY_MALFORMED (QUERY_UNKNOWN when an
  * unknown ID or ARN stopped it) and a message for the user. */
-int query_parse(const char *text, struct query *out, struct si_err *err)
+int query_parse_at(const char *text, time_t now, struct query *out, struct si_err *err)
 {
 	const char *tok = NULL;
 	size_t len, pos = 0, tn = 0, n_tok = 0;
@@ -1132,7 +1259,7 @@ int query_parse(const char *text, struct query *out, struct si_err *err)
 				return 0;
 			}
 		}
-		if (!s_modifier(out, tok, tn, &rc, err)) {
+		if (!s_modifier(out, tok, tn, now, &rc, err)) {
 			rc = s_add_term(out, tok, tn, err);
 			/* The failed term sits in the slot after the last kept. */
 			if (rc != 0 && out->n_terms < QUERY_MAX_TERMS &&
@@ -1149,7 +1276,7 @@ int query_parse(const char *text, struct query *out, struct si_err *err)
 	if (out->n_terms == 0) {
 		rc = si_err_set(err, SI_ERR_INVALID, "Add something to search for "
 				"(an ID, ARN, IP address, CIDR block, host name or "
-				"Name) besides account: and region:");
+				"Name) besides account:, region: and at:");
 		goto fail;
 	}
 	out->kind = out->terms[0].kind;
@@ -1158,6 +1285,12 @@ fail:
 	memset(out, 0, sizeof(*out));
 	out->kind = fail_kind;
 	return -1;
+}
+
+/* Contract in query.h: no request time, so at: is refused. */
+int query_parse(const char *text, struct query *out, struct si_err *err)
+{
+	return query_parse_at(text, (time_t)-1, out, err);
 }
 
 /* ---- checks against the configuration --------------------------------- */

@@ -5,7 +5,7 @@
  * which Slack clients insert when text is pasted):
  *
  *     TEXT     = "" | "help" | ITEM { ITEM }
- *     ITEM     = TERM | "account:" ALIAS | "region:" REGION
+ *     ITEM     = TERM | "account:" ALIAS | "region:" REGION | "at:" WHEN
  *
  * Each TERM is classified by query_classify() into one kind (below). The
  * classification runs a fixed table of matchers in order; the first
@@ -94,6 +94,20 @@
  *   instance_id) in the encoded region, which also finds instances in VPCs
  *   with custom DNS. A name that ends in an EC2 DNS suffix but cannot be
  *   decoded is malformed.
+ * - at:WHEN asks who held an address or name at a past moment (answered
+ *   from the inventory, index.h). WHEN is ISO 8601 as util/iso8601.h reads
+ *   it (the one parser), with the short forms people type completed first:
+ *   a date alone ("2026-11-30") is its midnight, minutes without seconds
+ *   ("2026-11-30T03:00") get ":00", and no zone means UTC, the zone of the
+ *   AWS, flow and CloudTrail logs the question comes from (the reply shows
+ *   the moment in the reader's own zone, so a misread is visible). Or a
+ *   time ago: '-', 1 to 6 digits and a unit s, m, h, d or w ("-6h",
+ *   "-30m", "-2d"), at most 10 years, counted from the request time the
+ *   caller passes (query_parse_at; a journaled search re-parsed after a
+ *   crash passes the time it was asked, so it asks about the same
+ *   moment). One at: per query; a moment after the request time, or one
+ *   not understood, is malformed (an ephemeral reply: a typo must not
+ *   answer for the wrong time).
  * - "help" is help only as the whole text; with other words it is a Name.
  * - Identical terms (after normalisation) are searched once.
  *
@@ -105,6 +119,7 @@
 #define SI_QUERY_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "aws/region.h"
 #include "util/err.h"
@@ -202,6 +217,9 @@ struct query {
 	size_t n_accounts;    /* 0 = every configured account */
 	char regions[QUERY_MAX_MODIFIERS][QUERY_MAX_REGION_LEN + 1];
 	size_t n_regions;     /* 0 = every configured region */
+	int has_at;           /* at: was given */
+	time_t at;            /* its moment, Unix seconds (<= the request
+	                       * time); 0 without at: */
 };
 
 /*
@@ -224,6 +242,14 @@ enum query_kind query_classify(const char *term, struct query_term *out);
  * caller can count it apart from typing mistakes.
  */
 int query_parse(const char *text, struct query *out, struct si_err *err);
+
+/*
+ * query_parse for a request made at now (Unix seconds, the caller's
+ * clock): the same contract, and at: is read too, a time ago counted from
+ * now and a moment after now refused (SI_ERR_INVALID). query_parse is this
+ * with no request time: an at: there fails with a message saying so.
+ */
+int query_parse_at(const char *text, time_t now, struct query *out, struct si_err *err);
 
 /*
  * Check every account:ALIAS of q against the n configured aliases

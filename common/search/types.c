@@ -14,6 +14,28 @@ void search_match_clear(struct search_match *m)
 	memset(m, 0, sizeof(*m));
 }
 
+void search_hold_clear(struct search_hold *h)
+{
+	free(h->addr);
+	free(h->type);
+	free(h->id);
+	free(h->name);
+	free(h->account_alias);
+	free(h->account_id);
+	free(h->region);
+	free(h->end_reason);
+	memset(h, 0, sizeof(*h));
+}
+
+void search_history_clear(struct search_history *h)
+{
+	free(h->subject);
+	for (size_t i = 0; i < h->n_holds; i++)
+		search_hold_clear(&h->holds[i]);
+	free(h->holds);
+	memset(h, 0, sizeof(*h));
+}
+
 void search_result_free(struct search_result *r)
 {
 	if (r == NULL)
@@ -31,5 +53,9 @@ void search_result_free(struct search_result *r)
 	free(r->failures);
 	free(r->dns_note);
 	free(r->query_note);
+	for (size_t i = 0; i < r->n_history; i++)
+		search_history_clear(&r->history[i]);
+	free(r->history);
+	free(r->index_note);
 	memset(r, 0, sizeof(*r));
 }

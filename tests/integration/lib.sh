@@ -34,6 +34,11 @@ chmod 755 "$TMP"
 # never in /var/lib/slash-infra; a test that sets SLASH_INFRA_STATE_URL
 # (PostgreSQL, lib_pg.sh) unsets this.
 export SLASH_INFRA_STATE_PATH=${SLASH_INFRA_STATE_PATH:-$TMP/state.db}
+
+# The inventory crawler (worker 0's background thread) is off unless a
+# test turns it on: its listings would change every other test's exact
+# AWS call counts. test_inventory.sh sets it on where it tests it.
+export SLASH_INFRA_INVENTORY_ENABLED=${SLASH_INFRA_INVENTORY_ENABLED:-off}
 PASS=0
 FAIL=0
 PIDS=()

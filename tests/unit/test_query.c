@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -969,6 +970,109 @@ static void test_kind_names(void **state)
 	assert_string_equal(query_kind_name((enum query_kind)99), "unknown");
 }
 
+/* ---- at: ---- */
+
+/* The request time of the at: cases: 2026-12-01 13:00:00Z. */
+#define T_ASKED ((time_t)1796130000)
+
+/* One at: case: the text, and the moment it names (0: refused, with
+ * needle in the message). */
+struct at_case {
+	const char *text;
+	time_t at;
+	const char *needle;
+};
+
+static const struct at_case s_at_cases[] = {
+	/* the forms: a moment in UTC, and times ago */
+	{ "10.1.2.3 at:2026-11-30T03:00Z", 1796007600, NULL },
+	{ "10.1.2.3 at:-6h", T_ASKED - 6 * 3600, NULL },
+	{ "10.1.2.3 at:-30m", T_ASKED - 30 * 60, NULL },
+	{ "10.1.2.3 at:-2d", T_ASKED - 2 * 86400, NULL },
+	{ "10.1.2.3 at:-1w", T_ASKED - 7 * 86400, NULL },
+	{ "10.1.2.3 at:-90s", T_ASKED - 90, NULL },
+	{ "10.1.2.3 AT:-6H", T_ASKED - 6 * 3600, NULL },
+	{ "at:-0m prod-web", T_ASKED, NULL },
+	/* seconds, fractions, zones and the short forms */
+	{ "10.1.2.3 at:2026-11-30T03:00:00Z", 1796007600, NULL },
+	{ "10.1.2.3 at:2026-11-30T03:00:00.250Z", 1796007600, NULL },
+	{ "10.1.2.3 at:2026-11-30T03:00", 1796007600, NULL },
+	{ "10.1.2.3 at:2026-11-30t03:00z", 1796007600, NULL },
+	{ "10.1.2.3 at:2026-11-30T04:00+01:00", 1796007600, NULL },
+	{ "10.1.2.3 at:2026-11-29T22:00:00-05:00", 1796007600, NULL },
+	{ "10.1.2.3 at:2026-11-30", 1795996800, NULL },
+	{ "10.1.2.3 at:2026-12-01T13:00:00Z", T_ASKED, NULL },
+	/* refused: the future, nonsense, two of them, no term */
+	{ "10.1.2.3 at:2026-12-01T13:00:01Z", 0, "in the future" },
+	{ "10.1.2.3 at:2027-01-01", 0, "in the future" },
+	{ "10.1.2.3 at:+6h", 0, "not a time I understand" },
+	{ "10.1.2.3 at:6h", 0, "not a time I understand" },
+	{ "10.1.2.3 at:-6y", 0, "not a time ago" },
+	{ "10.1.2.3 at:-h", 0, "not a time ago" },
+	{ "10.1.2.3 at:--6h", 0, "not a time ago" },
+	{ "10.1.2.3 at:-1234567m", 0, "not a time ago" },
+	{ "10.1.2.3 at:-3651d", 0, "not a time ago" },
+	{ "10.1.2.3 at:-600w", 0, "not a time ago" },
+	{ "10.1.2.3 at:", 0, "not a time I understand" },
+	{ "10.1.2.3 at:yesterday", 0, "not a time I understand" },
+	{ "10.1.2.3 at:2026-02-30T03:00Z", 0, "not a time I understand" },
+	{ "10.1.2.3 at:2026-11-30T25:00Z", 0, "not a time I understand" },
+	{ "10.1.2.3 at:2026-11-30T03", 0, "not a time I understand" },
+	{ "10.1.2.3 at:1969-12-31", 0, "not a time I understand" },
+	{ "10.1.2.3 at:-6h at:-2h", 0, "Only one at:" },
+	{ "at:-6h", 0, "besides account:, region: and at:" },
+};
+
+/* Every case parsed at T_ASKED: the moment, or the refusal and why. */
+static void test_parse_at(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(s_at_cases) / sizeof(s_at_cases[0]); i++) {
+		const struct at_case *c = &s_at_cases[i];
+		struct query q;
+		struct si_err err;
+		int rc;
+
+		si_err_clear(&err);
+		rc = query_parse_at(c->text, T_ASKED, &q, &err);
+		if (c->needle == NULL) {
+			if (rc != 0)
+				fail_msg("'%s': %s", c->text, err.msg);
+			if (!q.has_at || q.at != c->at)
+				fail_msg("'%s': at %lld, want %lld", c->text, (long long)q.at,
+					 (long long)c->at);
+			assert_int_equal(q.n_terms, 1);
+			continue;
+		}
+		if (rc != -1)
+			fail_msg("'%s' unexpectedly parsed", c->text);
+		assert_int_equal(err.code, SI_ERR_INVALID);
+		assert_int_equal(q.kind, QUERY_MALFORMED);
+		assert_false(q.has_at);
+		if (strstr(err.msg, c->needle) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", c->text, err.msg, c->needle);
+	}
+}
+
+/* Without at: nothing is set; query_parse (no request time) refuses at:
+ * rather than guess the time; a term that merely starts with "at" is a
+ * Name as before. */
+static void test_parse_at_absent(void **state)
+{
+	struct query q;
+	struct si_err err;
+
+	(void)state;
+	assert_int_equal(query_parse_at("10.1.2.3 region:eu-west-2", T_ASKED, &q, &err), 0);
+	assert_false(q.has_at);
+	assert_int_equal(q.at, 0);
+	assert_int_equal(query_parse("10.1.2.3 at:-6h", &q, &err), -1);
+	assert_non_null(strstr(err.msg, "no request time"));
+	assert_int_equal(query_parse_at("atlas-web", T_ASKED, &q, &err), 0);
+	assert_int_equal(q.terms[0].kind, QUERY_NAME);
+	assert_false(q.has_at);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -993,6 +1097,8 @@ int main(void)
 		cmocka_unit_test(test_check_accounts),
 		cmocka_unit_test(test_check_regions),
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_parse_at),
+		cmocka_unit_test(test_parse_at_absent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

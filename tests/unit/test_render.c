@@ -393,12 +393,34 @@ static const char *s_text_of(json_object *o)
 
 /* No mention or link could have come from data: every '<' is one of our
  * console links. */
+/* Our own date token: "<!date^" digits "^{date_short_pretty} {time}|",
+ * then a fallback of letters, digits, spaces and ':' up to '>'. */
+static int s_our_date(const char *p)
+{
+	static const char fmt[] = "^{date_short_pretty} {time}|";
+
+	if (!SI_HAS_PREFIX(p, "<!date^"))
+		return 0;
+	p += SI_LITLEN("<!date^");
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (strncmp(p, fmt, SI_LITLEN(fmt)) != 0)
+		return 0;
+	for (p += SI_LITLEN(fmt); *p != '>'; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') || *p == ' ' || *p == ':' || *p == '-'))
+			return 0;
+	return 1;
+}
+
 static void s_no_injection(const char *text)
 {
 	const char *p = text;
 
 	while ((p = strchr(p, '<')) != NULL) {
-		if (!SI_HAS_PREFIX(p, "<https://") || strchr(p, '>') == NULL)
+		if ((!SI_HAS_PREFIX(p, "<https://") || strchr(p, '>') == NULL) && !s_our_date(p))
 			fail_msg("raw '<' not from our links in: %s", text);
 		p++;
 	}
@@ -2376,6 +2398,267 @@ static void test_render_text_resources(void **state)
 	search_result_free(&r);
 }
 
+/* ---- the inventory: history, at:, ages ---- */
+
+/* The issue's times: i-old (prod-web-3) from 28 Nov 09:14, terminated 1
+ * Dec 11:58:03, i-new (prod-web-7) from 12:03; asked at 13:04. */
+#define T_OLD_LAUNCH ((time_t)1795857240)
+#define T_OLD_END ((time_t)1796126283)
+#define T_NEW_LAUNCH ((time_t)1796126580)
+#define T_CRAWL2 ((time_t)1796128200)
+#define T_AFTER ((time_t)1796130000)
+#define T_NIGHT ((time_t)1796007600)
+#define T_ASKED ((time_t)1796130240)
+
+static struct search_history *s_add_history(struct search_result *r, const char *subject,
+					    int of_resource)
+{
+	struct search_history *h = realloc(r->history, (r->n_history + 1) * sizeof(*h));
+
+	assert_non_null(h);
+	r->history = h;
+	h = &h[r->n_history++];
+	memset(h, 0, sizeof(*h));
+	h->subject = s_dup(subject);
+	h->of_resource = of_resource;
+	return h;
+}
+
+static struct search_hold *s_add_hold(struct search_history *h, const char *addr,
+				      const char *id, const char *name, time_t from, time_t to,
+				      const char *reason)
+{
+	struct search_hold *v = realloc(h->holds, (h->n_holds + 1) * sizeof(*v));
+
+	assert_non_null(v);
+	h->holds = v;
+	v = &v[h->n_holds++];
+	memset(v, 0, sizeof(*v));
+	v->addr = s_dup(addr);
+	v->type = s_dup("instance");
+	v->id = s_dup(id);
+	v->name = s_dup(name);
+	v->account_alias = s_dup("production");
+	v->account_id = s_dup("111111111111");
+	v->region = s_dup("eu-west-2");
+	v->from = from;
+	v->to = to;
+	v->from_exact = 1;
+	v->to_exact = to != 0;
+	v->end_reason = s_dup(reason);
+	return v;
+}
+
+/* 10.1.2.3: i-new now, i-old before, as idx_finish leaves it. */
+static void s_history_result(struct search_result *r)
+{
+	struct search_history *h;
+	struct search_match *m;
+	struct ec2_instance *in;
+
+	memset(r, 0, sizeof(*r));
+	r->query_text = s_dup("10.1.2.3");
+	r->n_targets = r->n_accounts = r->n_regions = 1;
+	r->elapsed_s = 0.21;
+	r->index_now = T_ASKED;
+	r->index_note = s_dup("Searched only where the inventory places it: 10.1.2.3 "
+			      "\xe2\x86\x92 production/eu-west-2");
+	m = s_add_match(r, SEARCH_MATCH_INSTANCE, "production", "111111111111", "eu-west-2");
+	in = s_instance(m, "i-0e3d000000000a002", "t3.large", "running", "eu-west-2a");
+	in->private_ip = s_dup("10.1.2.3");
+	s_tag(&in->tags, &in->n_tags, "Name", "prod-web-7");
+	h = s_add_history(r, "10.1.2.3", 0);
+	s_add_hold(h, "10.1.2.3", "i-0a1d000000000a001", "prod-web-3", T_OLD_LAUNCH,
+		   T_OLD_END, "terminated");
+	s_add_hold(h, "10.1.2.3", "i-0e3d000000000a002", "prod-web-7", T_NEW_LAUNCH, 0, NULL);
+}
+
+/* The history section: "now: … since 12:03 · before: … 28 Nov 09:14 → 1
+ * Dec 11:58, terminated", every time a Slack date, after the context. */
+static void test_golden_history(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	char *js, *out;
+
+	(void)state;
+	s_history_result(&r);
+	js = render_result(&r, NULL, NULL);
+	s_golden("history_address.json", js);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 4);
+	assert_string_equal(s_context_text(root), "Searched only where the inventory places "
+			    "it: 10.1.2.3 \xe2\x86\x92 production/eu-west-2");
+	json_object_put(root);
+	free(js);
+	/* on the terminal, plain UTC */
+	out = s_text_output(&r);
+	assert_non_null(strstr(out, "\n10.1.2.3: now: i-0e3d000000000a002 (prod-web-7) since "
+			       "2026-12-01 12:03 UTC \xc2\xb7 before: i-0a1d000000000a001 "
+			       "(prod-web-3) 2026-11-28 09:14 UTC \xe2\x86\x92 2026-12-01 11:58 "
+			       "UTC, terminated\n"));
+	free(out);
+	search_result_free(&r);
+}
+
+/* An at: answer has no live matches: its summary names the moment and
+ * says the answer is the inventory's alone; a crawl's time is "~". */
+static void test_golden_at(void **state)
+{
+	struct search_result r;
+	struct search_history *h;
+	json_object *root;
+	char *js, *out;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("10.1.2.3 prod-web-3 i-0a1d000000000a001 at:2026-11-30T03:00Z");
+	r.index_now = T_ASKED;
+	r.at_answered = 1;
+	r.at = T_NIGHT;
+	h = s_add_history(&r, "10.1.2.3", 0);
+	s_add_hold(h, "10.1.2.3", "i-0a1d000000000a001", "prod-web-3", T_OLD_LAUNCH,
+		   T_OLD_END, "terminated");
+	h = s_add_history(&r, "prod-web-3", 0);
+	s_add_hold(h, NULL, "i-0a1d000000000a001", "prod-web-3", T_OLD_LAUNCH, T_AFTER,
+		   "gone")->to_exact = 0;
+	h = s_add_history(&r, "i-0a1d000000000a001", 1);
+	s_add_hold(h, "10.1.2.3", "i-0a1d000000000a001", "prod-web-3", T_OLD_LAUNCH, T_OLD_END,
+		   "terminated");
+	s_add_history(&r, "10.9.9.9", 0);
+	s_add_history(&r, "i-0e3d000000000a002", 1);
+	js = render_result(&r, NULL, NULL);
+	s_golden("at_address.json", js);
+	root = s_check_message(js);
+	assert_int_equal(s_n_blocks(root), 2);
+	json_object_put(root);
+	free(js);
+	out = s_text_output(&r);
+	assert_string_equal(out, "At 2026-11-30 03:00 UTC, from the inventory only (AWS keeps "
+			    "no past), for 10.1.2.3 prod-web-3 i-0a1d000000000a001 at:2026-"
+			    "\n10.1.2.3: i-0a1d000000000a001 (prod-web-3) 2026-11-28 09:14 UTC "
+			    "\xe2\x86\x92 2026-12-01 11:58 UTC, terminated"
+			    "\nprod-web-3: i-0a1d000000000a001 (prod-web-3) 2026-11-28 09:14 UTC "
+			    "\xe2\x86\x92 ~2026-12-01 13:00 UTC, gone"
+			    "\ni-0a1d000000000a001: held 10.1.2.3 2026-11-28 09:14 UTC "
+			    "\xe2\x86\x92 2026-12-01 11:58 UTC, terminated"
+			    "\n10.9.9.9: nobody in the inventory"
+			    "\ni-0e3d000000000a002: not in the inventory then\n");
+	free(out);
+	search_result_free(&r);
+}
+
+/* A match from the inventory alone says why and how old it is, on its
+ * card, on its line and on the terminal; ages read as people say them. */
+static void test_inventory_ages(void **state)
+{
+	static const struct {
+		time_t ago;
+		const char *text;
+	} ages[] = {
+		{ 0, "seen just now" }, { 59, "seen just now" }, { 60, "seen 1 min ago" },
+		{ 240, "seen 4 min ago" }, { 3599, "seen 59 min ago" }, { 3600, "seen 1 h ago" },
+		{ 47 * 3600, "seen 47 h ago" }, { 48 * 3600, "seen 2 days ago" },
+		{ 90 * 86400, "seen 90 days ago" }, { -30, "seen just now" },
+	};
+	struct search_result r;
+	struct render_opts o = { RENDER_IN_CHANNEL, 5 };
+	struct search_match *m;
+	json_object *root;
+	char *js, *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ages) / sizeof(ages[0]); i++) {
+		s_res_result(&r, "i-0a1d000000000a001");
+		r.index_now = T_ASKED;
+		m = s_add_res(&r, rt_by_name("instance"), "production", "111111111111",
+			      "eu-west-2", "i-0a1d000000000a001", "prod-web-3", "running");
+		m->source = SEARCH_SOURCE_UNCONFIRMED;
+		m->seen_at = T_ASKED - ages[i].ago;
+		js = render_result(&r, NULL, NULL);
+		root = s_check_message(js);
+		if (strstr(js, ages[i].text) == NULL)
+			fail_msg("age %lld: no '%s' in %s", (long long)ages[i].ago, ages[i].text,
+				 js);
+		assert_non_null(strstr(js, "_From the inventory:_ AWS did not answer for its "
+				       "account and region \xc2\xb7 seen"));
+		json_object_put(root);
+		free(js);
+		search_result_free(&r);
+	}
+	/* gone and missing, as a card, as a line among many, on the terminal */
+	s_many(&r, 30, NULL);
+	r.index_now = T_ASKED;
+	m = s_add_res(&r, rt_by_name("instance"), "production", "111111111111", "eu-west-2",
+		      "i-0a1d000000000a001", "prod-web-3", "terminated");
+	m->source = SEARCH_SOURCE_GONE;
+	m->seen_at = T_CRAWL2;
+	m->gone_at = T_AFTER;
+	m->ended_at = T_OLD_END;
+	m = s_add_res(&r, rt_by_name("security-group"), "production", "111111111111",
+		      "eu-west-2", "sg-0a1d000000000a001", "old-sg", NULL);
+	m->source = SEARCH_SOURCE_MISSING;
+	m->seen_at = T_ASKED - 600;
+	js = render_result(&r, &o, NULL);
+	root = s_check_message(js);
+	assert_non_null(strstr(js, "eu-west-2 \xc2\xb7 _inventory:_ terminated <!date^"
+			       "1796126283^{date_short_pretty} {time}|1 Dec 2026 11:58 UTC>, gone "
+			       "from AWS since ~<!date^1796130000^{date_short_pretty} {time}|1 Dec "
+			       "2026 13:00 UTC> \xc2\xb7 last seen 34 min ago"));
+	assert_non_null(strstr(js, "_inventory:_ AWS no longer lists it \xc2\xb7 last seen "
+			       "10 min ago"));
+	json_object_put(root);
+	free(js);
+	out = s_text_output(&r);
+	assert_non_null(strstr(out, "\ninventory: i-0a1d000000000a001: terminated 2026-12-01 "
+			       "11:58 UTC, gone from AWS since ~2026-12-01 13:00 UTC \xc2\xb7 "
+			       "last seen 34 min ago\n"));
+	assert_non_null(strstr(out, "\ninventory: sg-0a1d000000000a001: AWS no longer lists "
+			       "it \xc2\xb7 last seen 10 min ago\n"));
+	free(out);
+	search_result_free(&r);
+}
+
+/* Hostile names in the history are text, never markup; a long history
+ * is cut to the latest stretches and counted; many subjects too; every
+ * limit holds. */
+static void test_history_bounded_and_escaped(void **state)
+{
+	struct search_result r;
+	struct search_history *h;
+	json_object *root;
+	char *js, *out, id[32], subj[32];
+	size_t i;
+
+	(void)state;
+	s_history_result(&r);
+	h = &r.history[0];
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(id, sizeof(id), "i-%017zx", i);
+		s_add_hold(h, "10.1.2.3", id, "<!channel> *b* `x` &amp; <http://e|y>",
+			   T_OLD_LAUNCH + (time_t)i, T_OLD_LAUNCH + (time_t)i + 1, "released");
+	}
+	h->truncated = 1;
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(subj, sizeof(subj), "10.0.0.%zu", i);
+		h = s_add_history(&r, subj, 0);
+		s_add_hold(h, subj, "i-0a1d000000000a001", NULL, T_OLD_LAUNCH, T_OLD_END, NULL);
+	}
+	js = render_result(&r, NULL, NULL);
+	root = s_check_message(js);
+	assert_null(strstr(js, "<!channel>"));
+	assert_non_null(strstr(js, "&lt;!channel&gt;"));
+	assert_non_null(strstr(js, "and 36 more (older stretches not shown)"));
+	assert_non_null(strstr(js, "and 4 more"));
+	json_object_put(root);
+	free(js);
+	out = s_text_output(&r);
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+	search_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2425,6 +2708,10 @@ int main(void)
 		cmocka_unit_test(test_dns_note),
 		cmocka_unit_test(test_query_note),
 		cmocka_unit_test(test_render_text_resources),
+		cmocka_unit_test(test_golden_history),
+		cmocka_unit_test(test_golden_at),
+		cmocka_unit_test(test_inventory_ages),
+		cmocka_unit_test(test_history_bounded_and_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
