@@ -893,162 +893,142 @@ static size_t s_labels(const char *name)
 	return n;
 }
 
+/* Where a ListResourceRecordSets page says the listing continues (owned
+ * strings, NULL when absent): read once by every listing's answer. */
+struct s_more {
+	char *trunc, *name, *type, *ident;
+};
+
+static void s_more_clear(struct s_more *m)
+{
+	free(m->trunc);
+	free(m->name);
+	free(m->type);
+	free(m->ident);
+}
+
+static int s_more_read(const xmlNode *root, struct s_more *m, struct si_err *err)
+{
+	memset(m, 0, sizeof(*m));
+	if (aws_xml_child_text(root, "IsTruncated", &m->trunc, err) != 0 ||
+	    aws_xml_child_text(root, "NextRecordName", &m->name, err) != 0 ||
+	    aws_xml_child_text(root, "NextRecordType", &m->type, err) != 0 ||
+	    aws_xml_child_text(root, "NextRecordIdentifier", &m->ident, err) != 0) {
+		s_more_clear(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* A next page exists: AWS says truncated and names where it starts. */
+static int s_more_truncated(const struct s_more *m)
+{
+	return m->trunc != NULL && strcmp(m->trunc, "true") == 0 && m->name != NULL &&
+	       m->type != NULL;
+}
+
+/* The next page of the listing the answer is of, as the same kind. */
+static int s_more_follow(struct rt_answer *a, const struct s_zinfo *z, unsigned kind,
+			 const struct s_more *m, struct si_err *err)
+{
+	struct s_rrq q;
+
+	if (s_rrq_init(&q, z->id, S_STEP_HANDLE(a->step), kind, S_STEP_PAGE(a->step) + 1,
+		       m->name, m->type, m->ident) != 0)
+		return 0;
+	if (rt_follow(a, &q.rq) != 0)
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 /* What to ask after a listing: the next page of the same name's sets
  * while they continue, else, when the name had none, the wildcard one
  * level up ("*.b.example.com" after "a.b.example.com", then
  * "*.example.com"), within the zone and S_MAX_WILD_LEVELS. */
-static int s_sets_next(struct rt_answer *a, const xmlNode *root, const char *target,
+static int s_sets_next(struct rt_answer *a, const struct s_more *m, const char *target,
 		       size_t matched, int below, const struct s_zinfo *z, struct si_err *err)
 {
 	unsigned kind = S_STEP_KIND(a->step), page = S_STEP_PAGE(a->step);
-	char *trunc = NULL, *next = NULL, *type = NULL, *ident = NULL;
 	char dec[S_MAX_NAME], name[S_MAX_NAME + 4];
 	const char *up;
 	struct s_rrq q;
-	int rc = -1, ask = 0;
 
-	if (aws_xml_child_text(root, "IsTruncated", &trunc, err) != 0 ||
-	    aws_xml_child_text(root, "NextRecordName", &next, err) != 0 ||
-	    aws_xml_child_text(root, "NextRecordType", &type, err) != 0 ||
-	    aws_xml_child_text(root, "NextRecordIdentifier", &ident, err) != 0)
-		goto out;
-	rc = 0;
 	if (!z->known)
-		goto out;
+		return 0;
 	if (matched > 0) {
-		ask = trunc != NULL && strcmp(trunc, "true") == 0 && next != NULL &&
-		      type != NULL && page + 1 < S_MAX_RECORD_PAGES &&
-		      s_dns_decode(next, dec, sizeof(dec)) == 0 && strcmp(dec, target) == 0 &&
-		      s_rrq_init(&q, z->id, S_STEP_HANDLE(a->step), kind, page + 1, next, type,
-				 ident) == 0;
-	} else if (!below) {
-		up = s_parent(kind == S_STEP_EXACT ? target : target + SI_LITLEN("*."));
-		ask = up != NULL && s_in_zone(up, z->name) &&
-		      s_labels(a->term->value) - s_labels(up) <= S_MAX_WILD_LEVELS &&
-		      snprintf(name, sizeof(name), "*.%s.", up) < (int)sizeof(name) &&
-		      s_rrq_init(&q, z->id, S_STEP_HANDLE(a->step), S_STEP_WILD, 0, name, NULL,
-				 NULL) == 0;
-	}
-	if (ask && rt_follow(a, &q.rq) != 0)
-		rc = si_err_set(err, SI_ERR_NOMEM, "out of memory");
-out:
-	free(trunc);
-	free(next);
-	free(type);
-	free(ident);
-	return rc;
-}
-
-/* Why the name is compared here: a listing starts at the name asked and
- * runs on through the zone's following names; only sets whose name is
- * the one asked (the host, or the wildcard "*.PARENT") answer the host.
- * A name below the host in the listing means the host exists as an
- * empty non-terminal, and then no wildcard applies (RFC 4592). */
-static int s_sets_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
-{
-	const char *host = a->term->value, *asked = qx_param(a, "name");
-	char target[S_MAX_NAME], dec[S_MAX_NAME];
-	const xmlNode *root, *sets, *n;
-	struct s_zinfo z;
-	size_t count = 0, matched = 0;
-	int below = 0, rc = -1, full = 0;
-	xmlDocPtr doc;
-
-	if (host == NULL)
+		if (s_more_truncated(m) && page + 1 < S_MAX_RECORD_PAGES &&
+		    s_dns_decode(m->name, dec, sizeof(dec)) == 0 && strcmp(dec, target) == 0)
+			return s_more_follow(a, z, kind, m, err);
 		return 0;
-	z.known = s_zone_get(S_STEP_HANDLE(a->step), z.id, z.name, &z.private_zone);
-	if (S_STEP_KIND(a->step) == S_STEP_EXACT)
-		snprintf(target, sizeof(target), "%s", host);
-	else if (asked == NULL || s_dns_decode(asked, target, sizeof(target)) != 0 ||
-		 !SI_HAS_PREFIX(target, "*."))
-		return 0;
-	doc = aws_xml_read(body, len, "ListResourceRecordSetsResponse", &root, err);
-	if (doc == NULL)
-		return -1;
-	sets = aws_xml_child(root, "ResourceRecordSets");
-	if (aws_xml_count(sets, "ResourceRecordSet", S_MAX_SETS_ANSWER, &count, err) != 0)
-		goto out;
-	for (n = aws_xml_child(sets, "ResourceRecordSet"); n != NULL && !full;
-	     n = aws_xml_next(n, "ResourceRecordSet")) {
-		struct s_set s;
-		int r = 0;
-
-		memset(&s, 0, sizeof(s));
-		if (s_set_read(n, &s, err) != 0) {
-			s_set_clear(&s);
-			goto out;
-		}
-		if (s.name != NULL && s.type != NULL &&
-		    s_dns_decode(s.name, dec, sizeof(dec)) == 0) {
-			if (strcmp(dec, target) == 0) {
-				r = s_emit(a, &s, dec, &z, err);
-				matched++;
-			} else if (s_in_zone(dec, host)) {
-				below = 1;
-			}
-		}
-		s_set_clear(&s);
-		if (r < 0)
-			goto out;
-		full = r > 0;
 	}
-	rc = full ? 0 : s_sets_next(a, root, target, matched, below, &z, err);
-out:
-	xmlFreeDoc(doc);
-	return rc;
-}
-
-/* After a page of a listing: the next, while AWS says there is one and
- * within S_MAX_LIST_PAGES (the zone must be known: its id makes the
- * path). */
-static int s_all_next(struct rt_answer *a, const xmlNode *root, const struct s_zinfo *z,
-		      struct si_err *err)
-{
-	unsigned page = S_STEP_PAGE(a->step);
-	char *trunc = NULL, *next = NULL, *type = NULL, *ident = NULL;
-	struct s_rrq q;
-	int rc = -1;
-
-	if (aws_xml_child_text(root, "IsTruncated", &trunc, err) != 0 ||
-	    aws_xml_child_text(root, "NextRecordName", &next, err) != 0 ||
-	    aws_xml_child_text(root, "NextRecordType", &type, err) != 0 ||
-	    aws_xml_child_text(root, "NextRecordIdentifier", &ident, err) != 0)
-		goto out;
-	rc = 0;
-	if (z->known && trunc != NULL && strcmp(trunc, "true") == 0 && next != NULL &&
-	    type != NULL && page + 1 < S_MAX_LIST_PAGES &&
-	    s_rrq_init(&q, z->id, S_STEP_HANDLE(a->step), S_STEP_ALL, page + 1, next, type,
-		       ident) == 0 &&
+	if (below)
+		return 0;
+	up = s_parent(kind == S_STEP_EXACT ? target : target + SI_LITLEN("*."));
+	if (up != NULL && s_in_zone(up, z->name) &&
+	    s_labels(a->term->value) - s_labels(up) <= S_MAX_WILD_LEVELS &&
+	    snprintf(name, sizeof(name), "*.%s.", up) < (int)sizeof(name) &&
+	    s_rrq_init(&q, z->id, S_STEP_HANDLE(a->step), S_STEP_WILD, 0, name, NULL, NULL) == 0 &&
 	    rt_follow(a, &q.rq) != 0)
-		rc = si_err_set(err, SI_ERR_NOMEM, "out of memory");
-out:
-	free(trunc);
-	free(next);
-	free(type);
-	free(ident);
-	return rc;
+		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	return 0;
 }
 
-/* One page of a whole zone's record sets (a listing): every set a card,
- * then the next page. A set whose name does not decode is skipped (no
- * host name has it). */
-static int s_all_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
+/* What a listing's walk does with one set: s_walk_exact keeps the sets
+ * of the name asked, s_walk_all every set. Returns < 0 on error, > 0 when
+ * the answer is full (stop), 0 to go on. */
+struct s_walk {
+	const char *target;      /* exact: the name asked, decoded */
+	const char *host;        /* exact: the term */
+	size_t matched;          /* exact: sets of that name */
+	int below;               /* exact: a name below the host was listed */
+};
+
+typedef int (*s_walk_fn)(struct rt_answer *a, const struct s_set *s, const char *dec,
+			 const struct s_zinfo *z, struct s_walk *w, struct si_err *err);
+
+static int s_walk_exact(struct rt_answer *a, const struct s_set *s, const char *dec,
+			const struct s_zinfo *z, struct s_walk *w, struct si_err *err)
+{
+	if (strcmp(dec, w->target) == 0) {
+		w->matched++;
+		return s_emit(a, s, dec, z, err);
+	}
+	if (s_in_zone(dec, w->host))
+		w->below = 1;
+	return 0;
+}
+
+static int s_walk_all(struct rt_answer *a, const struct s_set *s, const char *dec,
+		      const struct s_zinfo *z, struct s_walk *w, struct si_err *err)
+{
+	(void)w;
+	return s_emit(a, s, dec, z, err);
+}
+
+/* One ListResourceRecordSets page, the part every listing shares: the
+ * zone it is of, each set read and its name decoded (a set whose name
+ * does not decode is skipped: no host name has it) and given to fn, and
+ * where the listing continues. *full says fn filled the answer (then no
+ * next page is asked). */
+static int s_walk_page(struct rt_answer *a, const char *body, size_t len, s_walk_fn fn,
+		       struct s_walk *w, struct s_zinfo *z, struct s_more *m, int *full,
+		       struct si_err *err)
 {
 	const xmlNode *root, *sets, *n;
 	char dec[S_MAX_NAME];
-	struct s_zinfo z;
 	size_t count = 0;
-	int rc = -1, full = 0;
+	int rc = -1;
 	xmlDocPtr doc;
 
-	z.known = s_zone_get(S_STEP_HANDLE(a->step), z.id, z.name, &z.private_zone);
+	*full = 0;
+	z->known = s_zone_get(S_STEP_HANDLE(a->step), z->id, z->name, &z->private_zone);
 	doc = aws_xml_read(body, len, "ListResourceRecordSetsResponse", &root, err);
 	if (doc == NULL)
 		return -1;
 	sets = aws_xml_child(root, "ResourceRecordSets");
 	if (aws_xml_count(sets, "ResourceRecordSet", S_MAX_SETS_ANSWER, &count, err) != 0)
 		goto out;
-	for (n = aws_xml_child(sets, "ResourceRecordSet"); n != NULL && !full;
+	for (n = aws_xml_child(sets, "ResourceRecordSet"); n != NULL && !*full;
 	     n = aws_xml_next(n, "ResourceRecordSet")) {
 		struct s_set s;
 		int r = 0;
@@ -1060,15 +1040,62 @@ static int s_all_answer(struct rt_answer *a, const char *body, size_t len, struc
 		}
 		if (s.name != NULL && s.type != NULL &&
 		    s_dns_decode(s.name, dec, sizeof(dec)) == 0)
-			r = s_emit(a, &s, dec, &z, err);
+			r = fn(a, &s, dec, z, w, err);
 		s_set_clear(&s);
 		if (r < 0)
 			goto out;
-		full = r > 0;
+		*full = r > 0;
 	}
-	rc = full ? 0 : s_all_next(a, root, &z, err);
+	rc = s_more_read(root, m, err);
 out:
 	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* Why the name is compared here: a listing starts at the name asked and
+ * runs on through the zone's following names; only sets whose name is
+ * the one asked (the host, or the wildcard "*.PARENT") answer the host.
+ * A name below the host in the listing means the host exists as an
+ * empty non-terminal, and then no wildcard applies (RFC 4592). */
+static int s_sets_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
+{
+	const char *host = a->term->value, *asked = qx_param(a, "name");
+	char target[S_MAX_NAME];
+	struct s_walk w = { .target = target, .host = host };
+	struct s_zinfo z;
+	struct s_more m;
+	int full, rc;
+
+	if (host == NULL)
+		return 0;
+	if (S_STEP_KIND(a->step) == S_STEP_EXACT)
+		snprintf(target, sizeof(target), "%s", host);
+	else if (asked == NULL || s_dns_decode(asked, target, sizeof(target)) != 0 ||
+		 !SI_HAS_PREFIX(target, "*."))
+		return 0;
+	if (s_walk_page(a, body, len, s_walk_exact, &w, &z, &m, &full, err) != 0)
+		return -1;
+	rc = full ? 0 : s_sets_next(a, &m, target, w.matched, w.below, &z, err);
+	s_more_clear(&m);
+	return rc;
+}
+
+/* One page of a whole zone's record sets (a listing): every set a card,
+ * then the next page while AWS says there is one and within
+ * S_MAX_LIST_PAGES (the zone must be known: its id makes the path). */
+static int s_all_answer(struct rt_answer *a, const char *body, size_t len, struct si_err *err)
+{
+	struct s_walk w = { 0 };
+	struct s_zinfo z;
+	struct s_more m;
+	int full, rc = 0;
+
+	if (s_walk_page(a, body, len, s_walk_all, &w, &z, &m, &full, err) != 0)
+		return -1;
+	if (!full && z.known && s_more_truncated(&m) &&
+	    S_STEP_PAGE(a->step) + 1 < S_MAX_LIST_PAGES)
+		rc = s_more_follow(a, &z, S_STEP_ALL, &m, err);
+	s_more_clear(&m);
 	return rc;
 }
 
