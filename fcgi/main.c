@@ -116,7 +116,8 @@ static void s_usage(FILE *f)
 		"       slash-infra --check-config [--config FILE]\n"
 		"       slash-infra --list-actions\n"
 		"       slash-infra search [--json] [--config FILE] QUERY...\n"
-		"       slash-infra inventory [--config FILE] status\n"
+		"       slash-infra inventory [--config FILE] status [account:ALIAS] "
+		"[region:REGION]\n"
 		"       slash-infra inventory [--config FILE] refresh [account:ALIAS] "
 		"[region:REGION]\n"
 		"       slash-infra inventory [--config FILE] history ADDRESS|ID\n"
@@ -139,7 +140,8 @@ static void s_usage(FILE *f)
 		"  search QUERY     run a search from the command line (--json: the Slack\n"
 		"                   message); exit 0 found, 1 nothing found, 2 error\n"
 		"  inventory status   each crawl target (account, region, service):\n"
-		"                   resources, age, last error; exit 0, 1 none yet, 2 error\n"
+		"                   resources, age, last error, then the totals (account:/\n"
+		"                   region: narrow it); exit 0, 1 none yet, 2 error\n"
 		"  inventory refresh  crawl now, in the foreground (account:/region: narrow\n"
 		"                   it; region:global is Route 53), one line per target;\n"
 		"                   exit 0 all written, 1 some failed, 2 none could be\n"
@@ -731,19 +733,74 @@ static struct store *s_inv_store(const struct si_config *cfg)
 	return st;
 }
 
-/* inventory status: one line per target, then the totals. */
-static int s_inv_status(const struct si_config *cfg)
+/* account:ALIAS and region:REGION words into f (pointing into argv). */
+static int s_inv_filter(const char *cmd, int argc, char **argv, const char **accts,
+			const char **regions, struct crawl_filter *f)
 {
-	struct store *st = s_inv_store(cfg);
+	static const char acc[] = "account:", reg[] = "region:";
+
+	memset(f, 0, sizeof(*f));
+	for (int i = 0; i < argc; i++) {
+		if (strncasecmp(argv[i], acc, sizeof(acc) - 1) == 0 && argv[i][sizeof(acc) - 1])
+			accts[f->n_accounts++] = argv[i] + sizeof(acc) - 1;
+		else if (strncasecmp(argv[i], reg, sizeof(reg) - 1) == 0 &&
+			 argv[i][sizeof(reg) - 1])
+			regions[f->n_regions++] = argv[i] + sizeof(reg) - 1;
+		else {
+			fprintf(stderr, "slash-infra: inventory %s: '%s' is not "
+					"account:ALIAS or region:REGION\n", cmd, argv[i]);
+			return -1;
+		}
+	}
+	f->accounts = accts;
+	f->regions = regions;
+	return 0;
+}
+
+/* A status row passes f: an account: word names its alias or its id, a
+ * region: word its region (none of a kind: all pass). */
+static int s_inv_shown(const struct si_config *cfg, const struct crawl_filter *f,
+		       const struct inv_target_status *t)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_accounts; i++)
+		if (strcasecmp(f->accounts[i], t->account) == 0 ||
+		    strcasecmp(f->accounts[i], s_alias_of(cfg, t->account)) == 0)
+			break;
+	if (f->n_accounts > 0 && i == f->n_accounts)
+		return 0;
+	for (i = 0; i < f->n_regions; i++)
+		if (strcasecmp(f->regions[i], t->region) == 0)
+			break;
+	return f->n_regions == 0 || i < f->n_regions;
+}
+
+/*
+ * inventory status [account:A] [region:R]: one line per target shown,
+ * then the totals of those. Why the totals say more than a sum: an
+ * operator of 17,000 targets reads the last lines, so they name how many
+ * never succeeded, the oldest complete crawl (what the index may be
+ * missing at worst) and the store's size per 100,000 resources (what the
+ * issue asks to plan disk by).
+ */
+static int s_inv_status(const struct si_config *cfg, int argc, char **argv)
+{
+	const char **accts = calloc((size_t)argc + 1, sizeof(*accts));
+	const char **regions = calloc((size_t)argc + 1, sizeof(*regions));
+	struct store *st = NULL;
 	struct inv_status_list sl = { 0 };
+	struct crawl_filter f;
 	struct inv_size sz;
 	struct si_err err;
-	size_t resources = 0, failing = 0;
-	time_t now = time(NULL);
+	size_t resources = 0, failing = 0, shown = 0, never = 0;
+	time_t now = time(NULL), oldest = 0;
 	int rc = 2;
 
-	if (st == NULL)
-		return 2;
+	if (accts == NULL || regions == NULL ||
+	    s_inv_filter("status", argc, argv, accts, regions, &f) != 0 ||
+	    (st = s_inv_store(cfg)) == NULL)
+		goto out;
 	if (inv_status(st, INV_STATUS_MAX, &sl, &err) != 0) {
 		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
 		goto out;
@@ -754,8 +811,15 @@ static int s_inv_status(const struct si_config *cfg)
 		const struct inv_target_status *t = &sl.items[i];
 		char age[MAIN_TIME_TEXT] = "never", at[MAIN_TIME_TEXT];
 
+		if (!s_inv_shown(cfg, &f, t))
+			continue;
+		shown++;
 		if (t->last_ok_at != 0)
 			s_age((long long)(now - t->last_ok_at), age);
+		else
+			never++;
+		if (t->last_ok_at != 0 && (oldest == 0 || t->last_ok_at < oldest))
+			oldest = t->last_ok_at;
 		printf("%-16s %-12s %-14s %-20s %9zu %-9s", s_alias_of(cfg, t->account),
 		       t->account, t->region, t->service, t->resources, age);
 		if (t->last_error != NULL) {
@@ -766,17 +830,30 @@ static int s_inv_status(const struct si_config *cfg)
 		printf("\n");
 		resources += t->resources;
 	}
-	printf("%zu targets%s, %zu resources, %zu with an error", sl.n,
-	       sl.truncated ? " (more not shown)" : "", resources, failing);
-	if (inv_size(st, &sz, &err) == 0)
+	printf("%zu targets%s, %zu resources, %zu with an error, %zu never crawled", shown,
+	       sl.truncated ? " (more not shown)" : "", resources, failing, never);
+	if (oldest != 0) {
+		char age[MAIN_TIME_TEXT];
+
+		s_age((long long)(now - oldest), age);
+		printf("; oldest crawl %s ago", age);
+	}
+	if (inv_size(st, &sz, &err) == 0) {
 		printf("; database %.1f MiB, %lld history rows, name index %s",
 		       (double)sz.db_bytes / (1024.0 * 1024.0), (long long)sz.history,
 		       sz.name_index);
+		if (sz.resources > 0)
+			printf("; %.1f MiB per 100,000 resources",
+			       (double)sz.db_bytes * 100000.0 / (double)sz.resources /
+				       (1024.0 * 1024.0));
+	}
 	printf("\n");
-	rc = sl.n > 0 ? 0 : 1;
+	rc = shown > 0 ? 0 : 1;
 out:
 	inv_status_list_free(&sl);
 	store_close(st);
+	free(accts);
+	free(regions);
 	return rc;
 }
 
@@ -801,30 +878,6 @@ static void s_inv_print(void *arg, const struct crawl_report *r)
 	fflush(f);
 }
 
-/* account:ALIAS and region:REGION words into f (pointing into argv). */
-static int s_inv_filter(int argc, char **argv, const char **accts, const char **regions,
-			struct crawl_filter *f)
-{
-	static const char acc[] = "account:", reg[] = "region:";
-
-	memset(f, 0, sizeof(*f));
-	for (int i = 0; i < argc; i++) {
-		if (strncasecmp(argv[i], acc, sizeof(acc) - 1) == 0 && argv[i][sizeof(acc) - 1])
-			accts[f->n_accounts++] = argv[i] + sizeof(acc) - 1;
-		else if (strncasecmp(argv[i], reg, sizeof(reg) - 1) == 0 &&
-			 argv[i][sizeof(reg) - 1])
-			regions[f->n_regions++] = argv[i] + sizeof(reg) - 1;
-		else {
-			fprintf(stderr, "slash-infra: inventory refresh: '%s' is not "
-					"account:ALIAS or region:REGION\n", argv[i]);
-			return -1;
-		}
-	}
-	f->accounts = accts;
-	f->regions = regions;
-	return 0;
-}
-
 /* inventory refresh [account:A] [region:R]: one crawl of every selected
  * target now, whatever its age, with the service's accounts (discovery
  * included) and the [inventory] budget. */
@@ -841,7 +894,8 @@ static int s_inv_refresh(const struct si_config *cfg, int argc, char **argv)
 	int rc = 2;
 
 	memset(&aws, 0, sizeof(aws));
-	if (accts == NULL || regions == NULL || s_inv_filter(argc, argv, accts, regions, &f) != 0)
+	if (accts == NULL || regions == NULL ||
+	    s_inv_filter("refresh", argc, argv, accts, regions, &f) != 0)
 		goto out;
 	if (s_aws_new(cfg, &aws, &err) != 0 || (c = crawl_new(&cs, aws.engine, &err)) == NULL) {
 		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
@@ -910,13 +964,13 @@ out:
 /* slash-infra inventory SUBCOMMAND ...: exit codes as `search`'s. */
 static int s_cmd_inventory(const struct si_config *cfg, int argc, char **argv)
 {
-	if (strcmp(argv[0], "status") == 0 && argc == 1)
-		return s_inv_status(cfg);
+	if (strcmp(argv[0], "status") == 0)
+		return s_inv_status(cfg, argc - 1, argv + 1);
 	if (strcmp(argv[0], "refresh") == 0)
 		return s_inv_refresh(cfg, argc - 1, argv + 1);
 	if (strcmp(argv[0], "history") == 0 && argc == 2)
 		return s_inv_history(cfg, argv[1]);
-	fprintf(stderr, "slash-infra: inventory: status, refresh [account:ALIAS] "
+	fprintf(stderr, "slash-infra: inventory: status or refresh [account:ALIAS] "
 			"[region:REGION], or history ADDRESS|ID\n");
 	return 2;
 }

@@ -71,6 +71,24 @@ for id in $(curl -s "$AWS_URL/_control/region?account=111111111111&region=eu-wes
 	INV history "$id" >/dev/null
 	check "instance $id is in the index" $?
 done
+expect_contains "status: totals say nothing is never crawled" "$(printf '%s\n' "$st" | tail -n 1)" \
+	"0 never crawled"
+expect_contains "status: the size per 100,000 resources" "$(printf '%s\n' "$st" | tail -n 1)" \
+	"per 100,000 resources"
+# account: and region: narrow the lines (alias or id) and the totals.
+st=$(INV status account:staging region:eu-west-2); rc=$?
+expect_eq "status account:staging region:eu-west-2 exits 0" "$rc" 0
+expect_eq "status narrowed: staging's eu-west-2 targets only" \
+	"$(printf '%s\n' "$st" | awk 'NR > 1 && $2 ~ /^[0-9]+$/ { print $1, $3 }' | sort -u)" \
+	"staging eu-west-2"
+sid=$(printf '%s\n' "$st" | awk 'NR == 2 { print $2 }')
+expect_eq "status by account id shows the same rows as by alias" \
+	"$(INV status "account:$sid" region:eu-west-2 | awk 'NR > 1 && $2 ~ /^[0-9]+$/')" \
+	"$(printf '%s\n' "$st" | awk 'NR > 1 && $2 ~ /^[0-9]+$/')"
+INV status region:nowhere-1 >/dev/null; rc=$?
+expect_eq "status of a region never crawled exits 1" "$rc" 1
+INV status bogus >/dev/null 2>&1; rc=$?
+expect_eq "status with a word that is no filter exits 2" "$rc" 2
 INV history 192.0.2.99 >/dev/null; rc=$?
 expect_eq "history of an address nobody held exits 1" "$rc" 1
 INV frobnicate >/dev/null 2>&1; rc=$?
