@@ -39,7 +39,7 @@ enum s_class {
 	S_NONE = 0,   /* searched live everywhere, as before */
 	S_UNIQUE,     /* an identifier one resource has */
 	S_ADDR,       /* an address: several holders are normal */
-	S_NAME        /* a Name: live everywhere, the inventory adds */
+	S_NAME        /* a Name: narrowed, or answered by the inventory alone */
 };
 
 /* Account ids are 12 digits. */
@@ -389,7 +389,8 @@ static int s_narrows(const struct idx_term *per, enum s_class cls, size_t k)
 {
 	const struct inv_res *r = &per->found.items[k];
 
-	return per->ok[k] && (cls == S_UNIQUE || (cls == S_ADDR && r->gone_at == 0));
+	return per->ok[k] && (cls == S_UNIQUE || ((cls == S_ADDR || cls == S_NAME) &&
+						    r->gone_at == 0));
 }
 
 /* Rows k and i of per are in the same target. */
@@ -586,7 +587,7 @@ static int s_lookup(struct idx_search *xs, const struct search_accounts *accs,
 
 	if (cls == S_NAME)
 		rc = inv_lookup_name(st, t->name_lc != NULL ? t->name_lc : t->value,
-				     IDX_LOOKUP_MAX, &per->found, err);
+				     IDX_NAME_MAX, &per->found, err);
 	else
 		rc = inv_lookup_ident(st, t->value, IDX_LOOKUP_MAX, &per->found, err);
 	if (rc != 0)
@@ -643,7 +644,7 @@ static void s_build_spec(struct idx_search *xs, const struct search_accounts *ac
 	size_t n = 0;
 
 	for (size_t i = 0; i < spec->n_terms; i++)
-		if (i >= xs->n_per || !xs->per[i].narrowed)
+		if (i >= xs->n_per || (!xs->per[i].narrowed && !xs->per[i].index_only))
 			xs->terms[n++] = spec->terms[i];
 	for (size_t i = 0; i < xs->n_per; i++) {
 		const struct idx_term *per = &xs->per[i];
@@ -666,8 +667,33 @@ static void s_build_spec(struct idx_search *xs, const struct search_accounts *ac
 	xs->spec.n_terms = n;
 }
 
-/* Look every term up; narrow the exact ones the inventory places; gather
- * the history of addresses and instances. Returns -1 on a store error. */
+/* Where a Name goes (index.h): its present holders' targets when they
+ * are few and all were listed, the inventory's answer alone when they
+ * are more, live everywhere when the inventory knows none. */
+static void s_name_route(struct idx_search *xs, const struct search_accounts *accs,
+			 const struct search_term *t, struct idx_term *per)
+{
+	size_t shown = 0;
+
+	for (size_t k = 0; k < per->found.n; k++)
+		shown += s_narrows(per, S_NAME, k);
+	if (per->n_targets == 0)
+		return;
+	if (per->n_targets <= IDX_TARGETS_PER_TERM && !per->found.truncated) {
+		per->narrowed = 1;
+		s_note_narrowed(xs, t, per, S_NAME, accs);
+		return;
+	}
+	per->index_only = 1;
+	s_note(xs, "%s\"%s\": %zu%s present resources of that name in %s%zu account-regions, "
+	       "from the inventory (each with its age), not asked of AWS", xs->note[0] ? "; " :
+	       "", t->value, shown, per->found.truncated ? "+" : "",
+	       per->found.truncated ? "at least " : "", per->n_targets);
+}
+
+/* Look every term up; narrow the exact ones the inventory places and the
+ * Names it holds; gather the history of addresses and instances. Returns
+ * -1 on a store error. */
 static int s_prepare_live(struct idx_search *xs, const struct search_accounts *accs,
 			  struct store *st, const struct search_spec *spec, struct si_err *err)
 {
@@ -680,7 +706,10 @@ static int s_prepare_live(struct idx_search *xs, const struct search_accounts *a
 			continue;
 		if (s_lookup(xs, accs, st, t, per, cls, err) != 0)
 			return -1;
-		if (cls != S_NAME) {
+		if (cls == S_NAME) {
+			per->n_targets = s_count_targets(per, cls);
+			s_name_route(xs, accs, t, per);
+		} else {
 			per->n_targets = s_count_targets(per, cls);
 			per->narrowed = per->n_targets > 0 &&
 					per->n_targets <= IDX_TARGETS_PER_TERM;
@@ -1116,7 +1145,7 @@ static void s_add_unconfirmed(struct idx_search *xs, const struct search_account
 			      struct search_result *res)
 {
 	enum s_class cls = s_class_of(t);
-	size_t added[SEARCH_SOURCE_MISSING + 1] = { 0 };
+	size_t added[SEARCH_SOURCE_INDEX + 1] = { 0 };
 
 	for (size_t k = 0; k < per->found.n; k++) {
 		const struct inv_res *r = &per->found.items[k];
@@ -1130,6 +1159,8 @@ static void s_add_unconfirmed(struct idx_search *xs, const struct search_account
 			continue;
 		if (r->gone_at != 0)
 			src = SEARCH_SOURCE_GONE;
+		else if (per->index_only)
+			src = SEARCH_SOURCE_INDEX;
 		else if (s_target_failed(res, r, a->alias))
 			src = SEARCH_SOURCE_UNCONFIRMED;
 		else
@@ -1138,7 +1169,8 @@ static void s_add_unconfirmed(struct idx_search *xs, const struct search_account
 			continue;
 		if (cls == S_ADDR && src != SEARCH_SOURCE_UNCONFIRMED)
 			continue;
-		if (added[src] >= IDX_ONLY_PER_TERM || s_add_match(res, r, a->alias, src) != 0)
+		if ((src != SEARCH_SOURCE_INDEX && added[src] >= IDX_ONLY_PER_TERM) ||
+		    s_add_match(res, r, a->alias, src) != 0)
 			continue;
 		added[src]++;
 	}
@@ -1205,7 +1237,9 @@ int idx_run(struct idx *ix, struct search_engine *e, struct search_ctx *ctx,
 		ix = NULL;
 	}
 	idx_prepare(ix, &accs, q, spec, now, xs);
-	if (xs->at_only) {
+	/* Nothing left to ask AWS: at:, or every term answered by the
+	 * inventory alone (a Name of many holders). */
+	if (xs->at_only || (xs->used && xs->spec.n_terms == 0)) {
 		memset(out, 0, sizeof(*out));
 		out->query_text = strdup(spec->text != NULL ? spec->text : "");
 		out->elapsed_s = (double)(si_mono_ms() - t0) / 1000.0;

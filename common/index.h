@@ -40,14 +40,20 @@
  * - Route 53 names (a host no type's DNS suffix claims) are not narrowed:
  *   the live search follows their CNAME and ALIAS chains into the
  *   targets it searches, and a chain may cross accounts.
- * - Names still run live everywhere. The index could answer a Name only
- *   if it were complete, and it cannot show that: a resource created or
- *   renamed since its target's last crawl, or in a target whose crawl
- *   failed, would be missing with nothing to say so. The inventory adds
- *   what the live search cannot see: resources of that name gone from AWS
- *   (IDX_ONLY_PER_TERM of them, in the inventory's order) and, for a
- *   target that did not answer, the resources the inventory last saw
- *   there (as many).
+ * - Names (case-insensitive substring, inv_lookup_name) are what a live
+ *   fan-out can least afford: every type of every target, over 100,000
+ *   calls in an organisation of 17,000 targets. So: a Name whose present
+ *   resources in the inventory sit in at most IDX_TARGETS_PER_TERM
+ *   targets (and all of them were returned) is asked live in those
+ *   targets only, like an address; one with more is answered from the
+ *   inventory alone (up to IDX_NAME_MAX rows, each shown with its age,
+ *   SEARCH_SOURCE_INDEX), no AWS call, and the note says so; a Name the
+ *   inventory does not know runs live everywhere, as before. What this
+ *   cannot see: a resource created or renamed since its target's last
+ *   crawl (refresh_s), or in a target whose crawls fail (inventory
+ *   status lists those). Gone resources of that name are added
+ *   (IDX_ONLY_PER_TERM), and, for a target that did not answer, the
+ *   resources the inventory last saw there (as many).
  * - CIDR blocks run live everywhere: the live search finds blocks equal
  *   to, inside and around the term; the inventory only equal ones.
  * - A term placed in more than IDX_TARGETS_PER_TERM targets is searched
@@ -105,6 +111,10 @@
  * at most. */
 #define IDX_HISTORY_MAX 20
 
+/* Rows asked for a Name: a reply lists far fewer (the renderer pages
+ * them); more than this is reported as "at least". */
+#define IDX_NAME_MAX 200
+
 /* Resources shown from the inventory alone, per term and kind (gone,
  * unanswered): enough to say what was there, not a second listing. */
 #define IDX_ONLY_PER_TERM 5
@@ -138,6 +148,7 @@ void idx_free(struct idx *ix);
 /* What the inventory made of one spec's term. */
 struct idx_term {
 	int narrowed;               /* searched only where the index places it */
+	int index_only;             /* a Name answered from the index alone */
 	size_t n_targets;           /* distinct targets it was narrowed to */
 	struct inv_res_list found;  /* the inventory's rows for it (ident
 	                             * lookup, or Name candidates) */

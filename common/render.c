@@ -884,7 +884,8 @@ static void s_age(struct s_ctx *c, struct si_buf *b, time_t t)
 /* Why a match from the inventory alone is shown and how old its facts
  * are: "terminated 1 Dec 11:58, gone since ~1 Dec 13:00 · last seen 2 h
  * ago", "AWS did not answer for its account and region · seen 4 min
- * ago". Nothing for a match AWS gave. */
+ * ago", "not asked of AWS · seen 4 min ago". Nothing for a match AWS
+ * gave. */
 static void s_source_text(struct s_ctx *c, struct si_buf *b, const struct search_match *m,
 			  int plain)
 {
@@ -906,6 +907,9 @@ static void s_source_text(struct s_ctx *c, struct si_buf *b, const struct search
 		break;
 	case SEARCH_SOURCE_MISSING:
 		s_puts(c, b, "AWS no longer lists it" S_DOT "last seen ");
+		break;
+	case SEARCH_SOURCE_INDEX:
+		s_puts(c, b, "not asked of AWS" S_DOT "seen ");
 		break;
 	}
 	s_age(c, b, m->seen_at);

@@ -26,9 +26,11 @@ enum search_source {
 	SEARCH_SOURCE_AWS = 0,      /* the live search found it */
 	SEARCH_SOURCE_GONE,         /* the inventory: AWS no longer lists it */
 	SEARCH_SOURCE_UNCONFIRMED,  /* the inventory: its target did not answer */
-	SEARCH_SOURCE_MISSING       /* the inventory: its target answered
+	SEARCH_SOURCE_MISSING,      /* the inventory: its target answered
 	                             * without it (gone or changed since the
 	                             * last crawl) */
+	SEARCH_SOURCE_INDEX         /* the inventory alone: not asked of AWS
+	                             * (a Name of many holders, index.h) */
 };
 
 struct search_match {

@@ -127,6 +127,17 @@ case "$r53" in
 esac
 jcheck "address in two accounts: both holders found" "$ANS" \
 	"'prod-web-1' in alltext(j) and 'dev-sandbox-1' in alltext(j)"
+
+# a Name the inventory holds (any case): asked live only where it lives
+search name PROD-WEB-1
+expect_eq "known Name: calls only in production/eu-west-2" "$(cat "$TMP/targets.name")" \
+	"$PROD:eu-west-2"
+jcheck "known Name: found live" "$ANS" "'prod-web-1' in alltext(j)"
+jcheck "known Name: the note says where the search went" "$ANS" \
+	"any('Searched only where the inventory places it' in c for c in contexts(j))"
+# a Name nobody holds runs live everywhere
+search noname no-such-name-anywhere
+expect_eq "unknown Name: fans out to all 7 targets" "$(wc -l < "$TMP/targets.noname")" 7
 jflush
 
 # ---- 4. an address reused after its holder was terminated ---------------------

@@ -72,6 +72,10 @@ static const struct si_account *s_account_v[] = { &s_accounts[0], &s_accounts[1]
 						  &s_accounts[2] };
 static const struct search_accounts s_accs = { s_account_v, 3, NULL };
 
+/* The accounts t_prepare_as plans with (a test of many accounts swaps
+ * its own in and back). */
+static const struct search_accounts *s_use = &s_accs;
+
 /* --- fixtures ------------------------------------------------------------- */
 
 struct t_ctx {
@@ -221,7 +225,7 @@ static struct idx_search *t_prepare_as(struct t_ctx *c, struct idx *ix, const ch
 		c->plan.accounts[i] = only[i];
 	if (n_only > 0)
 		c->plan.spec.n_accounts = n_only;
-	idx_prepare(ix, &s_accs, &c->q, &c->plan.spec, asked, &c->xs);
+	idx_prepare(ix, s_use, &c->q, &c->plan.spec, asked, &c->xs);
 	return &c->xs;
 }
 
@@ -730,9 +734,16 @@ static void test_name_and_address_additions(void **state)
 	struct idx_search *xs;
 
 	t_fill_history(c->st);
+	/* a Name the inventory holds (case aside) in one target: asked there
+	 * only; its gone namesake is added */
 	xs = t_prepare(c, "Prod-Web");
-	t_expect_unchanged(c, xs);
 	assert_int_equal(xs->per[0].found.n, 2);
+	assert_true(xs->per[0].narrowed);
+	assert_false(xs->per[0].index_only);
+	assert_int_equal(xs->spec.n_terms, 1);
+	assert_string_equal(xs->spec.terms[0].account_id, A1);
+	assert_string_equal(xs->spec.terms[0].region, R1);
+	assert_non_null(strstr(xs->note, "Prod-Web \xe2\x86\x92 production/eu-west-2"));
 	memset(&res, 0, sizeof(res));
 	t_live(&res, "production", A1, R1, NEW);
 	idx_finish(xs, &s_accs, &res);
@@ -755,6 +766,81 @@ static void test_name_and_address_additions(void **state)
 	assert_int_equal(res.matches[0].source, SEARCH_SOURCE_UNCONFIRMED);
 	assert_string_equal(res.matches[0].res.id, NEW);
 	search_result_free(&res);
+}
+
+/* A Name whose present resources are in more account-regions than
+ * IDX_TARGETS_PER_TERM is answered from the inventory alone: nothing
+ * left to ask AWS, every row shown with its age; one whose rows pass
+ * IDX_NAME_MAX (truncated) likewise, in one target; one the inventory
+ * does not know runs live everywhere. */
+static void test_name_index_only(void **state)
+{
+	enum { N_ACC = IDX_TARGETS_PER_TERM + 4 };
+	struct t_ctx *c = *state;
+	static char *region[] = { R1 };
+	struct si_account acc[N_ACC];
+	const struct si_account *accv[N_ACC];
+	const struct search_accounts many = { accv, N_ACC, NULL };
+	char arn[N_ACC][64], alias[N_ACC][16], id[N_ACC][16], rid[IDX_NAME_MAX + 8][24];
+	struct t_res *rs = calloc(IDX_NAME_MAX + 8, sizeof(*rs));
+	struct search_result res;
+	struct idx_search *xs;
+
+	assert_non_null(rs);
+	memset(acc, 0, sizeof(acc));
+	for (size_t i = 0; i < N_ACC; i++) {
+		snprintf(id[i], sizeof(id[i]), "4000000000%02zu", i);
+		snprintf(arn[i], sizeof(arn[i]), "arn:aws:iam::%s:role/Search", id[i]);
+		snprintf(alias[i], sizeof(alias[i]), "team%02zu", i);
+		acc[i].alias = alias[i];
+		acc[i].role_arn = arn[i];
+		acc[i].regions = region;
+		acc[i].n_regions = 1;
+		accv[i] = &acc[i];
+		snprintf(rid[i], sizeof(rid[i]), "sg-%017zx", i + 1);
+		rs[i] = (struct t_res){ .type = "security-group", .id = rid[i],
+					.name = "Edge-Proxy", .state = "available" };
+		t_crawl(c->st, id[i], R1, "ec2", T_CRAWL2 + (time_t)i, &rs[i], 1);
+	}
+	s_use = &many;
+	xs = t_prepare(c, "edge-prox");
+	assert_true(xs->used);
+	assert_true(xs->per[0].index_only);
+	assert_false(xs->per[0].narrowed);
+	assert_int_equal(xs->per[0].n_targets, N_ACC);
+	assert_int_equal(xs->spec.n_terms, 0);
+	assert_non_null(strstr(xs->note, "20 present resources of that name in 20 "
+				     "account-regions, from the inventory"));
+	memset(&res, 0, sizeof(res));
+	idx_finish(xs, &many, &res);
+	assert_int_equal(res.n_matches, N_ACC);
+	for (size_t i = 0; i < res.n_matches; i++) {
+		assert_int_equal(res.matches[i].source, SEARCH_SOURCE_INDEX);
+		assert_true(res.matches[i].seen_at >= T_CRAWL2);
+		assert_string_equal(res.matches[i].res.name, "Edge-Proxy");
+	}
+	search_result_free(&res);
+	s_use = &s_accs;
+
+	/* past IDX_NAME_MAX rows in one target: truncated, index alone */
+	for (size_t i = 0; i < IDX_NAME_MAX + 8; i++) {
+		snprintf(rid[i], sizeof(rid[i]), "sg-%017zx", i + 0x100);
+		rs[i] = (struct t_res){ .type = "security-group", .id = rid[i],
+					.name = "batch-worker", .state = "available" };
+	}
+	t_crawl(c->st, A2, R1, "ec2", T_CRAWL2, rs, IDX_NAME_MAX + 8);
+	xs = t_prepare(c, "BATCH");
+	assert_true(xs->per[0].found.truncated);
+	assert_true(xs->per[0].index_only);
+	assert_int_equal(xs->spec.n_terms, 0);
+	assert_non_null(strstr(xs->note, "200+ present resources of that name in at least 1 "));
+
+	/* a Name nobody holds: live everywhere, as before */
+	xs = t_prepare(c, "no-such-name");
+	assert_false(xs->per[0].index_only);
+	assert_false(xs->per[0].narrowed);
+	t_expect_unchanged(c, xs);
+	free(rs);
 }
 
 /* --- no index: exactly today's live search -------------------------------- */
@@ -868,6 +954,7 @@ int main(void)
 						t_teardown),
 		cmocka_unit_test_setup_teardown(test_name_and_address_additions, t_setup,
 						t_teardown),
+		cmocka_unit_test_setup_teardown(test_name_index_only, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_without_inventory, t_setup,
 						t_teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_store_error, t_setup, t_teardown),
