@@ -685,10 +685,15 @@ static void s_name_route(struct idx_search *xs, const struct search_accounts *ac
 		return;
 	}
 	per->index_only = 1;
-	s_note(xs, "%s\"%s\": %zu%s present resources of that name in %s%zu account-regions, "
-	       "from the inventory (each with its age), not asked of AWS", xs->note[0] ? "; " :
-	       "", t->value, shown, per->found.truncated ? "+" : "",
-	       per->found.truncated ? "at least " : "", per->n_targets);
+	if (per->found.truncated)
+		s_note(xs, "%s\"%s\": more than %d resources of that name, from the inventory "
+		       "(each with its age), not asked of AWS; the first %zu present shown: "
+		       "narrow with account: or region:", xs->note[0] ? "; " : "", t->value,
+		       IDX_NAME_MAX, shown);
+	else
+		s_note(xs, "%s\"%s\": %zu present resources of that name in %zu "
+		       "account-regions, from the inventory (each with its age), not asked of "
+		       "AWS", xs->note[0] ? "; " : "", t->value, shown, per->n_targets);
 }
 
 /* Look every term up; narrow the exact ones the inventory places and the
@@ -1218,6 +1223,28 @@ void idx_search_free(struct idx_search *xs)
 
 /* --- the whole search ----------------------------------------------------- */
 
+/* A result the inventory alone answered counts the account-regions and
+ * accounts its matches are in, as a live search counts those it asked
+ * ("20 matches for edge in 20 account-regions"). At most IDX_NAME_MAX
+ * matches per term: the quadratic scan stays small. */
+static void s_count_answered(struct search_result *r)
+{
+	for (size_t i = 0; i < r->n_matches; i++) {
+		const struct search_match *m = &r->matches[i];
+		int same_target = 0, same_account = 0;
+
+		for (size_t k = 0; k < i; k++) {
+			const struct search_match *o = &r->matches[k];
+			int acc = s_eq_ci(o->account_id, m->account_id);
+
+			same_account |= acc;
+			same_target |= acc && s_eq_ci(o->region, m->region);
+		}
+		r->n_targets += !same_target;
+		r->n_accounts += !same_account;
+	}
+}
+
 /* Contract in index.h. Why the accounts are taken here: the index maps
  * its account ids to the aliases the request's rules name, from the same
  * snapshot of configured and discovered accounts the live search uses. */
@@ -1228,7 +1255,7 @@ int idx_run(struct idx *ix, struct search_engine *e, struct search_ctx *ctx,
 	struct search_accounts accs;
 	struct idx_search *xs = calloc(1, sizeof(*xs));
 	long long t0 = si_mono_ms();
-	int rc = 0;
+	int rc = 0, live;
 
 	if (xs == NULL)
 		return search_run(e, ctx, spec, out, err);
@@ -1239,15 +1266,20 @@ int idx_run(struct idx *ix, struct search_engine *e, struct search_ctx *ctx,
 	idx_prepare(ix, &accs, q, spec, now, xs);
 	/* Nothing left to ask AWS: at:, or every term answered by the
 	 * inventory alone (a Name of many holders). */
-	if (xs->at_only || (xs->used && xs->spec.n_terms == 0)) {
+	live = !xs->at_only && !(xs->used && xs->spec.n_terms == 0);
+	if (!live) {
 		memset(out, 0, sizeof(*out));
 		out->query_text = strdup(spec->text != NULL ? spec->text : "");
-		out->elapsed_s = (double)(si_mono_ms() - t0) / 1000.0;
 	} else {
 		rc = search_run(e, ctx, &xs->spec, out, err);
 	}
 	if (rc == 0)
 		idx_finish(xs, &accs, out);
+	if (rc == 0 && !live) {
+		if (!xs->at_only)
+			s_count_answered(out);
+		out->elapsed_s = (double)(si_mono_ms() - t0) / 1000.0;
+	}
 	idx_search_free(xs);
 	free(xs);
 	search_accounts_release(&accs);

@@ -263,3 +263,17 @@ expect_eq "generated org: second refresh exits 0" "$rc" 0
 expect_contains "second refresh: nothing new, changed or gone" \
 	"$(printf '%s\n' "$out" | tail -n 1)" "(0 new, 0 changed, 0 gone)"
 log "figure: generated org refresh: $(printf '%s\n' "$out" | tail -n 1)"
+
+# A Name held in every account (past IDX_NAME_MAX rows): answered from
+# the inventory alone, no AWS call, each match saying so; counted by
+# the account-regions its matches are in.
+c0=$(calls)
+out=$("$WORKER" search web 2>&1); rc=$?
+printf '%s\n' "$out" > "$TMP/org-name.out"
+expect_eq "a Name of many holders: search exits 0 (found)" "$rc" 0
+expect_eq "a Name of many holders: no AWS call" "$(calls)" "$c0"
+expect_contains "a Name of many holders: the note says the inventory answered" "$out" \
+	"more than 200 resources of that name, from the inventory (each with its age), not asked of AWS"
+expect_contains "a Name of many holders: the note says how to narrow it" "$out" \
+	"narrow with account: or region:"
+expect_contains "a Name of many holders: 200 shown" "$out" "200 matches for web"
