@@ -5,13 +5,17 @@
  */
 #include "inventory.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -52,6 +56,9 @@
 /* inv_prune calls per cycle at most: each deletes up to INV_PRUNE_BATCH
  * rows per table, so a cycle removes at most 100,000 rows of backlog. */
 #define S_PRUNE_CALLS_MAX 100
+/* A batch's claim (inv_claim) lasts its deadline and this much more for
+ * writing its targets: a crawler killed mid-batch holds them no longer. */
+#define S_CLAIM_WRITE_S 60
 /* "Code: message" recorded for a failed target (the store cuts at
  * INV_ERROR_MAX). */
 #define S_ERROR_MAX 512
@@ -639,6 +646,7 @@ struct crawler {
 	int store_failed;                /* a call failed: reopen next cycle */
 	enum s_store_state logged;       /* the store state last logged */
 	time_t next_due;                 /* wall clock: first target due */
+	char owner[INV_OWNER_MAX + 1];   /* its name on claims: host:pid:n:rand */
 	atomic_int stop;                 /* crawl_stop was called */
 	pthread_mutex_t mu;              /* guards the fields below */
 	pthread_cond_t cv;               /* CLOCK_MONOTONIC */
@@ -663,6 +671,27 @@ struct s_target {
 static time_t s_now(const struct crawler *c)
 {
 	return c->set.now != NULL ? c->set.now(c->set.now_arg) : time(NULL);
+}
+
+/* A name no other live crawler has: the host, the process, a count of the
+ * process's crawlers and 32 random bits (a recycled pid on a restarted
+ * host is told apart too), printable for status and logs. */
+static void s_owner_name(char out[INV_OWNER_MAX + 1])
+{
+	static atomic_uint seq;
+	char host[64] = "host";
+	unsigned rnd = (unsigned)time(NULL);
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "host");
+	host[sizeof(host) - 1] = '\0';
+	for (char *p = host; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			*p = '_';
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		rnd ^= (unsigned)si_mono_ms();
+	snprintf(out, INV_OWNER_MAX + 1, "%s:%ld:%u:%08x", host, (long)getpid(),
+		 atomic_fetch_add(&seq, 1u), rnd);
 }
 
 /* Contract in inventory.h. Why the copies: the settings' strings are the
@@ -700,6 +729,7 @@ struct crawler *crawl_new(const struct crawl_settings *s, struct search_engine *
 	c->set.store.path = c->store_path;
 	c->set.store.url = c->store_url;
 	c->e = e;
+	s_owner_name(c->owner);
 	atomic_init(&c->stop, 0);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -902,6 +932,7 @@ struct s_batch {
 	crawl_report_fn fn;
 	void *arg;
 	struct crawl_totals *tot;
+	int force;                       /* claims ignore the last try */
 	time_t observed;                 /* when the search started */
 	long long elapsed_ms;
 };
@@ -1060,6 +1091,10 @@ static void s_write_target(struct s_batch *b, size_t k, const struct search_resu
 		snprintf(error, sizeof(error), "%s: %s", fail->code ? fail->code : "Error",
 			 fail->message ? fail->message : "failed");
 	cr = inv_begin_target(c->st, t->account, t->region, t->svc->name, b->observed, &err);
+	if (cr != NULL && inv_crawl_owner(cr, c->owner, &err) != 0) {
+		inv_crawl_free(cr);
+		cr = NULL;
+	}
 	if (cr != NULL && !error[0]) {
 		long refused = s_put_target(cr, res, midx, k, t, &err);
 
@@ -1152,6 +1187,121 @@ static void s_add_name(const char **v, size_t *n, const char *s)
 	v[(*n)++] = s;
 }
 
+/* A store failure before the batch's search: each target reported as
+ * not stored (nothing listed, nothing written). */
+static void s_batch_unstored(struct s_batch *b, struct s_target *tv, size_t n, const char *why)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct crawl_report r = { .alias = tv[k].acct->alias, .account = tv[k].account,
+					  .region = tv[k].region, .service = tv[k].svc->name,
+					  .store_error = why };
+
+		b->tot->targets++;
+		b->tot->store_failed++;
+		if (b->fn != NULL)
+			b->fn(b->arg, &r);
+	}
+}
+
+/* 1 when owner (host:pid:...) names a crawler process of this host that
+ * no longer exists: a crawler killed mid-batch, whose claims a restart
+ * may take at once instead of at their lease's end. A pid that exists
+ * (even one reused by another program, or another user's: EPERM) counts
+ * as alive, so a doubt only waits for the lease. */
+static int s_holder_dead(const struct crawler *c, const char *owner)
+{
+	const char *colon = strchr(c->owner, ':');
+	size_t hl = colon != NULL ? (size_t)(colon - c->owner) + 1 : 0;
+	long pid;
+	char *end;
+
+	if (hl == 0 || strncmp(owner, c->owner, hl) != 0)
+		return 0;
+	errno = 0;
+	pid = strtol(owner + hl, &end, 10);
+	if (errno != 0 || end == owner + hl || *end != ':' || pid <= 1 || pid == (long)getpid())
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Release the claims of every dead crawler of this host among v's
+ * holders. Returns how many holders were released (0: none dead). */
+static size_t s_release_dead(struct crawler *c, const struct inv_claim *v, size_t n)
+{
+	size_t freed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct si_err err;
+		int seen = 0;
+
+		if (v[i].claimed || v[i].holder[0] == '\0' || !s_holder_dead(c, v[i].holder))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(v[j].holder, v[i].holder) == 0;
+		if (!seen && inv_release(c->st, v[i].holder, NULL, &err) == 0)
+			freed++;
+	}
+	return freed;
+}
+
+/*
+ * Claim tv[0..n) for this crawler (store/inventory.h: inv_claim) until
+ * the batch's deadline plus time to write it, and keep, in order, only
+ * the targets claimed: another crawler holds the rest (or wrote them
+ * since the due list was read). Those count as held, and the next cycle
+ * comes no later than the end of the other's lease, so the targets of a
+ * crawler that died are taken soon after its lease lapses, or at once
+ * when it ran on this host (s_release_dead). Returns the
+ * targets kept, or -1 when the store failed (reported, nothing crawled).
+ */
+static long s_claim_batch(struct crawler *c, struct s_target *tv, size_t n, struct s_batch *b)
+{
+	struct inv_claim *v = calloc(n, sizeof(*v));
+	time_t now = s_now(c);
+	time_t until = now + s_deadline_ms(c, tv, n) / 1000 + S_CLAIM_WRITE_S;
+	struct si_err err = { 0 };
+	size_t kept = 0;
+
+	if (v == NULL) {
+		s_batch_unstored(b, tv, n, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].account = tv[i].account;
+		v[i].region = tv[i].region;
+		v[i].service = tv[i].svc->name;
+	}
+	/* Twice when a dead crawler of this host held some: its claims are
+	 * released, and the second claim takes them (and renews ours). */
+	if (inv_claim(c->st, c->owner, now, until, b->force ? 0 : now - c->set.refresh_s, v, n,
+		      NULL, &err) != 0 ||
+	    (s_release_dead(c, v, n) > 0 &&
+	     inv_claim(c->st, c->owner, now, until, b->force ? 0 : now - c->set.refresh_s, v, n,
+		       NULL, &err) != 0)) {
+		c->store_failed = 1;
+		s_log_store(c, S_STORE_BAD, err.msg);
+		s_batch_unstored(b, tv, n, err.msg);
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		time_t due = v[i].held_until != 0 ? v[i].held_until
+						  : v[i].last_try_at + c->set.refresh_s;
+
+		if (v[i].claimed) {
+			tv[kept++] = tv[i];
+			continue;
+		}
+		b->tot->held++;
+		if (due < c->next_due)
+			c->next_due = due;
+	}
+	free(v);
+	return (long)kept;
+}
+
+static void s_batch(struct crawler *c, struct s_target *tv, size_t n, struct s_batch *proto);
+
 /*
  * Crawl targets tv[0..n) of one service in one search, then write each.
  * Assumes the targets share tv[0].svc. Why the alias and region filters
@@ -1162,7 +1312,8 @@ static void s_add_name(const char **v, size_t *n, const char *s)
  * not start at all (no memory) fails every target with its message. A
  * stop asked during the search discards it (nothing of it is written).
  */
-static void s_batch(struct crawler *c, struct s_target *tv, size_t n, struct s_batch *proto)
+static void s_batch_run(struct crawler *c, struct s_target *tv, size_t n,
+			struct s_batch *proto)
 {
 	const struct crawl_service *svc = tv[0].svc;
 	const size_t n_terms = n * svc->n_types;
@@ -1236,6 +1387,17 @@ out:
 	free(regions);
 }
 
+/* Claim the batch, then crawl what was claimed. The overflow path's
+ * searches of one target come back here, so each renews its claim (its
+ * own lease) before its search. */
+static void s_batch(struct crawler *c, struct s_target *tv, size_t n, struct s_batch *proto)
+{
+	long kept = s_claim_batch(c, tv, n, proto);
+
+	if (kept > 0)
+		s_batch_run(c, tv, (size_t)kept, proto);
+}
+
 /* Crawl tv[0..n) (due, in crawl order) in batches of one service, each
  * within S_BATCH_TARGETS targets and S_BATCH_MATCHES expected matches.
  * Stops between batches when asked. */
@@ -1282,7 +1444,7 @@ int crawl_run(struct crawler *c, const struct crawl_filter *f, int force, crawl_
 	      void *arg, struct crawl_totals *totals, struct si_err *err)
 {
 	struct crawl_totals tot;
-	struct s_batch proto = { .c = c, .fn = fn, .arg = arg, .tot = &tot };
+	struct s_batch proto = { .c = c, .fn = fn, .arg = arg, .tot = &tot, .force = force };
 	const struct crawl_service *svcs;
 	struct search_accounts accs;
 	struct inv_status_list sl;
@@ -1319,6 +1481,15 @@ int crawl_run(struct crawler *c, const struct crawl_filter *f, int force, crawl_
 			c->next_due = due;
 	}
 	s_crawl(c, tv, nd, &proto);
+	/* Claims of batches a stop discarded: free now, not at their lease. */
+	if (!c->store_failed) {
+		struct si_err rerr;
+
+		if (inv_release(c->st, c->owner, NULL, &rerr) != 0) {
+			c->store_failed = 1;
+			s_log_store(c, S_STORE_BAD, rerr.msg);
+		}
+	}
 	if (!c->store_failed)
 		s_prune(c, now, &tot);
 	if (!c->store_failed)
@@ -1371,6 +1542,7 @@ static void s_log_cycle(const struct crawl_totals *t)
 	logfmt_int(&l, "failed", (long long)t->failed);
 	logfmt_int(&l, "store_failed", (long long)t->store_failed);
 	logfmt_int(&l, "fresh", (long long)t->skipped);
+	logfmt_int(&l, "held", (long long)t->held);
 	logfmt_int(&l, "resources", (long long)t->resources);
 	logfmt_int(&l, "added", (long long)t->added);
 	logfmt_int(&l, "changed", (long long)t->changed);
@@ -1427,7 +1599,7 @@ static void *s_main(void *arg)
 
 		pthread_mutex_unlock(&c->mu);
 		ok = crawl_run(c, NULL, 0, s_log_report, c, &tot, &err) == 0;
-		if (ok && (tot.targets > 0 || tot.pruned > 0))
+		if (ok && (tot.targets > 0 || tot.pruned > 0 || tot.held > 0))
 			s_log_cycle(&tot);
 		if (!ok && !c->store_failed) {
 			struct logfmt l;

@@ -30,9 +30,24 @@
  *   addresses: the store keys resources by type and id.
  * - Due-driven: each cycle reads the targets' last tries from the store
  *   and crawls only those older than refresh_s (never tried: at once), so
- *   a restarted crawler resumes where the last one stopped and a second
- *   crawler (a reload's overlap, another host on PostgreSQL) skips what
- *   the first just wrote.
+ *   a restarted crawler resumes where the last one stopped.
+ * - Claimed: several crawlers may share one inventory (a reload's
+ *   overlap, workers on several hosts on PostgreSQL, `inventory refresh`
+ *   beside a served worker) and would all find the same targets due. So
+ *   each batch is claimed in the store first (inv_claim, a lease until
+ *   the batch's deadline plus S_CLAIM_WRITE_S, in the name of this
+ *   crawler: host:pid:n:random) and only what was claimed is listed: of
+ *   two crawlers starting together each lists a disjoint part, and every
+ *   target x service is listed once. Writing a target releases its claim.
+ *   A crawler killed mid-batch holds its targets until the lease lapses,
+ *   and the next cycle (of any crawler) comes no later than that; but a
+ *   crawler of the same host whose process is gone (kill(pid, 0): ESRCH)
+ *   is known dead, so its claims are released at once and a restart
+ *   resumes immediately. (Crawlers in separate PID namespaces sharing a
+ *   host name would see each other as dead: give containers their own
+ *   host names, as Docker and Kubernetes do.) force (`inventory refresh`) ignores the last try
+ *   but not another's live claim: such targets are counted as held (see
+ *   store/inventory.h for why).
  *
  * Threads: a crawler belongs to one thread at a time: crawl_run in the
  * caller's, or the background thread of crawl_start. The engine is shared
@@ -159,6 +174,10 @@ struct crawl_totals {
 	size_t failed;                 /* listing failed: error recorded */
 	size_t store_failed;           /* the store refused the write */
 	size_t skipped;                /* fresh (younger than refresh_s) */
+	size_t held;                   /* claimed by another crawler, or
+	                                * written by one since the due list
+	                                * was read: not crawled, not reported
+	                                * through crawl_report_fn */
 	size_t resources, added, changed, gone, rejected;
 	size_t searches;               /* search_run calls */
 	size_t pruned;                 /* rows inv_prune deleted */
@@ -167,7 +186,9 @@ struct crawl_totals {
 
 /*
  * Crawl the targets f selects (NULL: all) now: with force every one,
- * else those due (never tried, or last tried refresh_s ago or more).
+ * else those due (never tried, or last tried refresh_s ago or more);
+ * either way only those this crawler claims (totals->held counts the
+ * others).
  * fn (may be NULL) hears each target's outcome as it is written; totals
  * (may be NULL) is filled. Then prunes history older than history_days.
  * Returns 0 when the crawl ran (failed targets are in the reports), -1

@@ -76,6 +76,7 @@ struct inv_crawl {
 	size_t bytes;
 	void (*on_write)(void *ctx, size_t n);
 	void *on_write_ctx;
+	char owner[INV_OWNER_MAX + 1]; /* whose claim its end releases; "": none */
 };
 
 /* Free each of the n strings a struct owns (listed by the caller). */
@@ -582,17 +583,68 @@ static int s_one_body(void *ctx, struct si_err *err)
 	return o->vt->stmt(o->impl, o->s, err);
 }
 
-/* Run one statement outside a transaction, counting it for health. */
-static int s_run(struct store *st, const char *sql, const struct store_arg *args, size_t nargs,
-		 store_row_fn row, void *ctx, struct si_err *err)
+/* Run one statement outside a transaction, counting it for health;
+ * *changes (may be NULL) gets the rows it changed. */
+static int s_run_n(struct store *st, const char *sql, const struct store_arg *args,
+		   size_t nargs, store_row_fn row, void *ctx, size_t *changes, struct si_err *err)
 {
 	struct store_stmt s = { sql, args, nargs, row, ctx, 0 };
 	struct s_one o = { NULL, NULL, &s };
 	struct si_err e;
+	int rc;
 
 	store_private_backend(st, &o.vt, &o.impl);
 	si_err_clear(&e);
-	return store_private_done(st, o.vt->run(o.impl, 0, s_one_body, &o, &e), &e, err);
+	rc = store_private_done(st, o.vt->run(o.impl, 0, s_one_body, &o, &e), &e, err);
+	if (changes != NULL)
+		*changes = rc == 0 ? s.changes : 0;
+	return rc;
+}
+
+static int s_run(struct store *st, const char *sql, const struct store_arg *args, size_t nargs,
+		 store_row_fn row, void *ctx, struct si_err *err)
+{
+	return s_run_n(st, sql, args, nargs, row, ctx, NULL, err);
+}
+
+/* --- closing address stretches ------------------------------------------- */
+
+/* Which open stretches s_close_holds closes: a resource's, one stretch
+ * (by hid), or those of every present resource of a target. */
+enum s_close_by {
+	S_CLOSE_RESOURCE = 0,
+	S_CLOSE_STRETCH,
+	S_CLOSE_TARGET
+};
+
+/* The one way a stretch ends: at `to` ($2), never before it began, with
+ * whether AWS gave that time ($3) and why ($4). */
+#define S_CLOSE_SET                                                                      \
+	"UPDATE inv_addr_history SET to_ts = CASE WHEN from_ts > $2 THEN from_ts ELSE $2"  \
+	" END, to_exact = $3, end_reason = $4 WHERE "
+
+static const char *const s_close_sql[] = {
+	S_CLOSE_SET "rid = $1 AND to_ts IS NULL",
+	S_CLOSE_SET "hid = $1",
+	S_CLOSE_SET "to_ts IS NULL AND rid IN (SELECT rid FROM inv_resource WHERE tid = $1"
+		    " AND gone_at IS NULL)",
+};
+
+/* Close the stretches `by` selects with key (a rid, hid or tid), inside
+ * the caller's run; *changes (may be NULL) gets the rows closed. */
+static int s_close_holds(const struct store_backend_vtable *vt, void *impl, enum s_close_by by,
+			 int64_t key, int64_t to, int exact, const char *reason, size_t *changes,
+			 struct si_err *err)
+{
+	struct store_arg a[] = { STORE_INT(key), STORE_INT(to), STORE_INT(exact != 0),
+				 STORE_TXT(reason) };
+	struct store_stmt s = { s_close_sql[by], a, sizeof(a) / sizeof(a[0]), NULL, NULL, 0 };
+
+	if (vt->stmt(impl, &s, err) != 0)
+		return -1;
+	if (changes != NULL)
+		*changes = s.changes;
+	return 0;
 }
 
 /* Read the first column of the first row as an integer. */
@@ -660,12 +712,20 @@ static int s_lock_target(struct s_end *e, struct si_err *err)
 {
 	struct inv_crawl *c = e->c;
 	struct store_arg a[] = { STORE_TXT(c->account), STORE_TXT(c->region),
-				 STORE_TXT(c->service), STORE_INT(c->t) };
+				 STORE_TXT(c->service), STORE_INT(c->t),
+				 STORE_TXT(c->owner[0] != '\0' ? c->owner : NULL) };
 
 	e->tid = 0;
+	/* The crawl's owner's claim ends with this write ($5 NULL: no claim
+	 * is touched; SET reads the row as it was, so both CASEs see the
+	 * claim). */
 	if (s_q(e, "INSERT INTO inv_target (account, region, service, last_try_at)"
 		" VALUES ($1, $2, $3, $4) ON CONFLICT (account, region, service)"
-		" DO UPDATE SET last_try_at = excluded.last_try_at RETURNING tid, last_ok_at",
+		" DO UPDATE SET last_try_at = excluded.last_try_at,"
+		" claimed_by = CASE WHEN inv_target.claimed_by = $5 THEN NULL"
+		" ELSE inv_target.claimed_by END,"
+		" claimed_until = CASE WHEN inv_target.claimed_by = $5 THEN NULL"
+		" ELSE inv_target.claimed_until END RETURNING tid, last_ok_at",
 		a, S_NARGS(a), s_target_row, e, NULL, err) != 0)
 		return -1;
 	return e->tid != 0 ? 0 : si_err_set(err, SI_ERR_INTERNAL, "inventory: no target row");
@@ -890,14 +950,11 @@ static int64_t s_hold_from(const struct s_end *e, const struct s_item *it, int64
 static int s_history_ended(struct s_end *e, const struct s_item *it, int64_t rid,
 			   int64_t seen, struct si_err *err)
 {
-	struct store_arg a[] = { STORE_INT(rid), STORE_INT(it->ended_at),
-				 STORE_TXT(s_nz(it->state) != NULL ? it->state : "ended") };
 	int exact;
 	int64_t from = s_hold_from(e, it, seen, &exact);
 
-	if (s_q(e, "UPDATE inv_addr_history SET to_ts = CASE WHEN from_ts > $2 THEN"
-		" from_ts ELSE $2 END, to_exact = 1, end_reason = $3"
-		" WHERE rid = $1 AND to_ts IS NULL", a, S_NARGS(a), NULL, NULL, NULL, err) != 0)
+	if (s_close_holds(e->vt, e->impl, S_CLOSE_RESOURCE, rid, it->ended_at, 1,
+			  s_nz(it->state) != NULL ? it->state : "ended", NULL, err) != 0)
 		return -1;
 	for (size_t i = 0; i < it->n_addrs; i++)
 		if (s_add_stretch(e, it, rid, it->addrs[i], from, exact, it->ended_at, err) != 0)
@@ -933,15 +990,10 @@ static int s_history(struct s_end *e, const struct s_item *it, int64_t rid, int6
 	if (!fresh)
 		rc = s_q(e, "SELECT hid, addr FROM inv_addr_history WHERE rid = $1"
 			 " AND to_ts IS NULL", a, S_NARGS(a), s_open_row, e, NULL, err);
-	for (size_t i = 0; i < e->n_open && rc == 0; i++) {
-		struct store_arg b[] = { STORE_INT(e->open[i].hid), STORE_INT(e->c->t) };
-
-		if (s_has(it->addrs, it->n_addrs, e->open[i].addr))
-			continue;
-		rc = s_q(e, "UPDATE inv_addr_history SET to_ts = CASE WHEN from_ts > $2 THEN"
-			 " from_ts ELSE $2 END, to_exact = 0, end_reason = 'released'"
-			 " WHERE hid = $1", b, S_NARGS(b), NULL, NULL, NULL, err);
-	}
+	for (size_t i = 0; i < e->n_open && rc == 0; i++)
+		if (!s_has(it->addrs, it->n_addrs, e->open[i].addr))
+			rc = s_close_holds(e->vt, e->impl, S_CLOSE_STRETCH, e->open[i].hid,
+					   e->c->t, 0, "released", NULL, err);
 	from = s_hold_from(e, it, seen, &exact);
 	for (size_t i = 0; i < it->n_addrs && rc == 0; i++)
 		if (!s_open_has(e, it->addrs[i]))
@@ -998,9 +1050,8 @@ static int s_write_gone(struct s_end *e, const struct s_row *r, struct si_err *e
 {
 	struct store_arg a[] = { STORE_INT(r->rid), STORE_INT(e->c->t), STORE_INT(e->prev_ok) };
 
-	if (s_q(e, "UPDATE inv_addr_history SET to_ts = CASE WHEN from_ts > $2 THEN from_ts"
-		" ELSE $2 END, to_exact = 0, end_reason = 'gone' WHERE rid = $1 AND to_ts IS NULL",
-		a, 2, NULL, NULL, NULL, err) != 0 ||
+	if (s_close_holds(e->vt, e->impl, S_CLOSE_RESOURCE, r->rid, e->c->t, 0, "gone", NULL,
+			  err) != 0 ||
 	    s_q(e, "UPDATE inv_resource SET gone_at = $2, last_seen = CASE WHEN $3 > last_seen"
 		" THEN $3 ELSE last_seen END WHERE rid = $1", a, 3, NULL, NULL, NULL, err) != 0)
 		return -1;
@@ -1155,6 +1206,219 @@ int inv_end_target(struct inv_crawl *c, const char *error, time_t now,
 	return rc;
 }
 
+/* --- claims ----------------------------------------------------------------- */
+
+/* An owner name as stored: printable ASCII without spaces, so that it
+ * shows as one word in status and logs. */
+static int s_check_owner(const char *owner, struct si_err *err)
+{
+	size_t n = owner != NULL ? strnlen(owner, INV_OWNER_MAX + 1) : 0;
+
+	if (n == 0)
+		return si_err_set(err, SI_ERR_INVALID, "no claim owner");
+	if (n > INV_OWNER_MAX)
+		return si_err_set(err, SI_ERR_LIMIT, "claim owner longer than %d bytes",
+				  INV_OWNER_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)owner[i] <= ' ' || (unsigned char)owner[i] >= 0x7f)
+			return si_err_set(err, SI_ERR_INVALID, "claim owner '%.64s' has a byte "
+					  "outside printable ASCII", owner);
+	return 0;
+}
+
+int inv_crawl_owner(struct inv_crawl *c, const char *owner, struct si_err *err)
+{
+	if (c == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "no crawl");
+	if (s_check_owner(owner, err) != 0)
+		return -1;
+	snprintf(c->owner, sizeof(c->owner), "%s", owner);
+	return 0;
+}
+
+struct s_claim {
+	const struct store_backend_vtable *vt;
+	void *impl;
+	const char *owner;
+	int64_t now, until, tried_before;
+	struct inv_claim **order; /* the entries in claiming order */
+	size_t n, claimed;
+	int got;                 /* the upsert returned its row */
+};
+
+static int s_claim_got(void *ctx, const char *const *col, int ncol, struct si_err *err)
+{
+	(void)col;
+	(void)ncol;
+	(void)err;
+	((struct s_claim *)ctx)->got = 1;
+	return 0;
+}
+
+/* Why a target was not claimed: the row as it is now. */
+static int s_claim_why(void *ctx, const char *const *col, int ncol, struct si_err *err)
+{
+	struct inv_claim *cl = ctx;
+
+	(void)ncol;
+	if (s_col_time(col[1], &cl->held_until, err) != 0 ||
+	    s_col_time(col[2], &cl->last_try_at, err) != 0)
+		return -1;
+	snprintf(cl->holder, sizeof(cl->holder), "%s", col[0] != NULL ? col[0] : "");
+	return 0;
+}
+
+/* One target's claim: $1..$3 the target, $4 the owner, $5 until, $6 now,
+ * $7 tried_before (0: regardless). */
+#define S_CLAIM_SQL                                                                     \
+	"INSERT INTO inv_target (account, region, service, claimed_by, claimed_until)"    \
+	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account, region, service)"              \
+	" DO UPDATE SET claimed_by = excluded.claimed_by,"                                \
+	" claimed_until = excluded.claimed_until WHERE (inv_target.claimed_by IS NULL"    \
+	" OR inv_target.claimed_by = excluded.claimed_by"                                 \
+	" OR inv_target.claimed_until IS NULL OR inv_target.claimed_until <= $6)"         \
+	" AND (CAST($7 AS BIGINT) = 0 OR inv_target.last_try_at IS NULL"                  \
+	" OR inv_target.last_try_at <= CAST($7 AS BIGINT)) RETURNING tid"
+
+/*
+ * Each target, in order: one conditional upsert. A new row is inserted
+ * claimed; an existing one is updated only when nobody else holds a live
+ * claim and (unless forced) it is due, which the database decides on the
+ * row's latest version (see inventory.h), and returns its row only then.
+ * For the ones not claimed, who holds them or when they were tried.
+ */
+static int s_claim_body(void *ctx, struct si_err *err)
+{
+	struct s_claim *k = ctx;
+
+	for (size_t j = 0; j < k->n; j++) {
+		struct inv_claim *cl = k->order[j];
+		struct store_arg a[] = { STORE_TXT(cl->account), STORE_TXT(cl->region),
+					 STORE_TXT(cl->service), STORE_TXT(k->owner),
+					 STORE_INT(k->until), STORE_INT(k->now),
+					 STORE_INT(k->tried_before) };
+		struct store_stmt q = { S_CLAIM_SQL, a, S_NARGS(a), s_claim_got, k, 0 };
+		struct store_stmt why = {
+			"SELECT claimed_by, claimed_until, last_try_at FROM inv_target"
+			" WHERE account = $1 AND region = $2 AND service = $3",
+			a, 3, s_claim_why, cl, 0
+		};
+
+		k->got = 0;
+		if (k->vt->stmt(k->impl, &q, err) != 0)
+			return -1;
+		cl->claimed = k->got;
+		if (k->got) {
+			k->claimed++;
+			continue;
+		}
+		if (k->vt->stmt(k->impl, &why, err) != 0)
+			return -1;
+		/* A lapsed claim of another is no hold: the target was not
+		 * due, whoever tried it. */
+		if (cl->held_until <= k->now || strcmp(cl->holder, k->owner) == 0) {
+			cl->held_until = 0;
+			cl->holder[0] = '\0';
+		}
+	}
+	return 0;
+}
+
+/* Byte order of (account, region, service), for the claiming order. */
+static int s_cmp_claim(const void *a, const void *b)
+{
+	const struct inv_claim *x = *(struct inv_claim *const *)a;
+	const struct inv_claim *y = *(struct inv_claim *const *)b;
+	int d = strcmp(x->account, y->account);
+
+	if (d == 0)
+		d = strcmp(x->region, y->region);
+	return d != 0 ? d : strcmp(x->service, y->service);
+}
+
+/* Every entry's key checked and its out fields zeroed. */
+static int s_claim_check(struct inv_claim *v, size_t n, struct si_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s_check_account(v[i].account, err) != 0 ||
+		    s_check_word("region", v[i].region, INV_REGION_MAX, err) != 0 ||
+		    s_check_word("service", v[i].service, INV_SERVICE_MAX, err) != 0)
+			return -1;
+		v[i].claimed = 0;
+		v[i].held_until = 0;
+		v[i].last_try_at = 0;
+		v[i].holder[0] = '\0';
+	}
+	return 0;
+}
+
+/* Contract and design in inventory.h. Why a sorted copy of pointers: the
+ * fixed order is what keeps two claimers from deadlocking on PostgreSQL's
+ * row locks, and the caller's array keeps its own order. */
+int inv_claim(struct store *st, const char *owner, time_t now, time_t until,
+	      time_t tried_before, struct inv_claim *v, size_t n, size_t *n_claimed,
+	      struct si_err *err)
+{
+	struct s_claim k;
+	struct si_err e;
+	struct inv_claim **order;
+	int rc;
+
+	if (n_claimed != NULL)
+		*n_claimed = 0;
+	if (st == NULL || (v == NULL && n > 0))
+		return si_err_set(err, SI_ERR_INVALID, "no state store or no targets");
+	if (n > INV_CLAIM_MAX)
+		return si_err_set(err, SI_ERR_LIMIT, "%zu targets to claim: at most %d", n,
+				  INV_CLAIM_MAX);
+	if (s_check_owner(owner, err) != 0 || s_claim_check(v, n, err) != 0)
+		return -1;
+	if (now <= 0 || until <= now || tried_before < 0)
+		return si_err_set(err, SI_ERR_INVALID, "a claim needs now > 0, until > now and "
+				  "tried_before >= 0");
+	if (n == 0)
+		return 0;
+	order = si_zalloc(n * sizeof(*order), err);
+	if (order == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &v[i];
+	qsort(order, n, sizeof(*order), s_cmp_claim);
+	memset(&k, 0, sizeof(k));
+	store_private_backend(st, &k.vt, &k.impl);
+	k.owner = owner;
+	k.now = now;
+	k.until = until;
+	k.tried_before = tried_before;
+	k.order = order;
+	k.n = n;
+	si_err_clear(&e);
+	rc = store_private_done(st, k.vt->run(k.impl, 1, s_claim_body, &k, &e), &e, err);
+	free(order);
+	if (rc != 0) {
+		for (size_t i = 0; i < n; i++)
+			v[i].claimed = 0;
+		return -1;
+	}
+	if (n_claimed != NULL)
+		*n_claimed = k.claimed;
+	return 0;
+}
+
+int inv_release(struct store *st, const char *owner, size_t *released, struct si_err *err)
+{
+	struct store_arg a[] = { STORE_TXT(owner) };
+
+	if (released != NULL)
+		*released = 0;
+	if (st == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "no state store");
+	if (s_check_owner(owner, err) != 0)
+		return -1;
+	return s_run_n(st, "UPDATE inv_target SET claimed_by = NULL, claimed_until = NULL"
+		       " WHERE claimed_by = $1", a, S_NARGS(a), NULL, NULL, released, err);
+}
+
 /* --- result lists --------------------------------------------------------- */
 
 /* Clear each of n entries of size bytes with clear, then free the array:
@@ -1185,7 +1449,7 @@ static void s_status_clear(void *p)
 {
 	struct inv_target_status *t = p;
 
-	S_FREE_STRS(t->account, t->region, t->service, t->last_error);
+	S_FREE_STRS(t->account, t->region, t->service, t->last_error, t->claimed_by);
 }
 
 void inv_res_list_free(struct inv_res_list *l)
@@ -1655,7 +1919,9 @@ static int s_status_row(void *ctx, const char *const *col, int ncol, struct si_e
 	    s_col_time(col[4], &t->last_ok_at, err) != 0 ||
 	    s_col_time(col[5], &t->last_try_at, err) != 0 ||
 	    s_col_str(col[6], &t->last_error, err) != 0 ||
-	    s_col_time(col[7], &t->last_error_at, err) != 0)
+	    s_col_time(col[7], &t->last_error_at, err) != 0 ||
+	    s_col_str(col[8], &t->claimed_by, err) != 0 ||
+	    s_col_time(col[9], &t->claimed_until, err) != 0)
 		return -1;
 	if (t->account == NULL || t->region == NULL || t->service == NULL)
 		return si_err_set(err, SI_ERR_INTERNAL, "inventory: target without a key");
@@ -1686,7 +1952,8 @@ int inv_status(struct store *st, size_t max, struct inv_status_list *out, struct
 	if (s_check_max(max, INV_STATUS_MAX, err) != 0)
 		return -1;
 	if (s_run(st, "SELECT account, region, service, n_resources, last_ok_at, last_try_at,"
-		  " last_error, last_error_at FROM inv_target ORDER BY tid LIMIT $1",
+		  " last_error, last_error_at, claimed_by, claimed_until FROM inv_target"
+		  " ORDER BY tid LIMIT $1",
 		  a, S_NARGS(a), s_status_row, &k, err) != 0) {
 		inv_status_list_free(out);
 		return -1;
@@ -1735,19 +2002,23 @@ static int s_prune_stale(struct s_prune *p, struct si_err *err)
 {
 	struct store_arg a[] = { STORE_INT(p->cut) };
 	struct store_arg b[] = { STORE_INT(0), STORE_INT(0) };
+	size_t closed = 0;
 
-	if (s_pq(p, "SELECT tid, last_ok_at FROM inv_target WHERE COALESCE(last_try_at, 0) < $1"
+	/* A target claimed but never tried yet counts as tried at its
+	 * claim's end: another crawler may be listing it right now. */
+	if (s_pq(p, "SELECT tid, last_ok_at FROM inv_target"
+		 " WHERE COALESCE(last_try_at, claimed_until, 0) < $1"
 		 " ORDER BY tid LIMIT 1", a, S_NARGS(a), s_stale_row, p, err) != 0)
 		return -1;
 	if (p->stale_tid == 0)
 		return 0;
 	b[0].i = p->stale_tid;
 	b[1].i = p->stale_ok != 0 ? p->stale_ok : p->cut;
-	return s_pq(p, "UPDATE inv_addr_history SET to_ts = CASE WHEN from_ts > $2 THEN from_ts"
-		    " ELSE $2 END, end_reason = 'stale' WHERE to_ts IS NULL AND rid IN"
-		    " (SELECT rid FROM inv_resource WHERE tid = $1 AND gone_at IS NULL)",
-		    b, S_NARGS(b), NULL, NULL, err) != 0 ||
-	       s_pq(p, "UPDATE inv_resource SET gone_at = $2, last_seen = $2"
+	if (s_close_holds(p->vt, p->impl, S_CLOSE_TARGET, b[0].i, b[1].i, 0, "stale", &closed,
+			  err) != 0)
+		return -1;
+	p->deleted += closed;
+	return s_pq(p, "UPDATE inv_resource SET gone_at = $2, last_seen = $2"
 		    " WHERE tid = $1 AND gone_at IS NULL", b, S_NARGS(b), NULL, NULL, err) != 0 ||
 	       s_pq(p, "DELETE FROM inv_target WHERE tid = $1", b, 1, NULL, NULL, err) != 0
 	       ? -1 : 0;

@@ -222,6 +222,93 @@ int inv_end_target(struct inv_crawl *c, const char *error, time_t now,
  * is allowed. */
 void inv_crawl_free(struct inv_crawl *c);
 
+/* --- claiming targets ----------------------------------------------------- */
+
+/*
+ * Several crawlers may share one inventory (workers on several hosts on
+ * PostgreSQL, or an old and a new worker overlapping during a reload, or
+ * `inventory refresh` beside a served worker). Each reads the targets'
+ * last tries and finds the same ones due; without a claim each would list
+ * them all, doubling the AWS calls the request budget exists to bound.
+ *
+ * A claim is a lease on a target row (claimed_by, claimed_until), taken
+ * atomically by a conditional upsert per target in one write transaction
+ * (SQLite: BEGIN IMMEDIATE, the one write lock; PostgreSQL: INSERT ... ON
+ * CONFLICT DO UPDATE ... WHERE, which locks the row and re-checks the
+ * condition on the latest committed version, so of two crawlers racing
+ * for a row exactly one sees it free). A crawler claims the targets of one
+ * batch just before listing them, crawls only those it got, and its
+ * inv_end_target releases each claim in the transaction that writes the
+ * target. The lease bounds what a crawler killed mid-crawl costs: its
+ * targets are free again at claimed_until (the crawler sizes it to the
+ * batch's deadline), and the restarted crawler, which has a new owner
+ * name, takes them then, or at once when it can tell the holder is dead
+ * (inv_release of the dead owner's claims; common/inventory.h says how
+ * the crawler tells). Clocks: claimed_until is compared with the
+ * claimer's `now`; hosts sharing a database must keep their clocks within
+ * the lease's margin of each other (NTP does).
+ *
+ * Due-ness is re-checked inside the claim (tried_before): a crawler whose
+ * list of due targets was read before another crawler wrote one must not
+ * take it once that other's claim is released.
+ *
+ * force (`inventory refresh`) ignores when a target was last tried but not
+ * another crawler's live claim: that target is being listed right now,
+ * and its result, written within the lease, is as fresh as a forced crawl
+ * would be; taking it anyway would double the calls on the accounts the
+ * operator is asking about, and would let two writes of one target race.
+ * Such targets are reported as claimed by the other (holder and until),
+ * so the operator sees why they were not crawled and when they will be.
+ */
+
+/* An owner name: printable ASCII without spaces, 1..INV_OWNER_MAX bytes,
+ * unique per crawler (e.g. host:pid:random). */
+#define INV_OWNER_MAX 128
+/* Targets one inv_claim call takes at most. */
+#define INV_CLAIM_MAX 4096
+
+/* One target to claim, and what the claim found. */
+struct inv_claim {
+	const char *account, *region, *service;   /* in: the target */
+	int claimed;          /* out: 1 when the caller now holds it */
+	time_t held_until;    /* out, not claimed: another's claim holds it
+	                       * until then (0: none, it was tried since
+	                       * tried_before: not due) */
+	time_t last_try_at;   /* out, not claimed: its last try (0: never) */
+	char holder[INV_OWNER_MAX + 1]; /* out, held: the other's name */
+};
+
+/*
+ * Claim the targets v[0..n) (n <= INV_CLAIM_MAX) for owner until `until`
+ * (> now), as of now: each target that no other owner holds (no claim, or
+ * one whose claimed_until <= now), and, when tried_before is not 0, that
+ * was never tried or last tried at or before tried_before (0: regardless,
+ * for force). A target owner already holds is claimed again (its lease
+ * moves to until). A target the store does not know yet gets its row.
+ * One transaction: all of the claims or, on a database failure, none.
+ * Fills each entry's out fields; *n_claimed (may be NULL) gets how many
+ * were claimed. Targets are claimed in one fixed (byte) order whatever
+ * v's order, so two claimers never wait on each other's rows in a cycle.
+ */
+int inv_claim(struct store *st, const char *owner, time_t now, time_t until,
+	      time_t tried_before, struct inv_claim *v, size_t n, size_t *n_claimed,
+	      struct si_err *err);
+
+/*
+ * Give up every claim owner holds (a crawler stopping, or leaving a batch
+ * it did not crawl), so the targets are free at once rather than at the
+ * lease's end. *released (may be NULL) gets how many.
+ */
+int inv_release(struct store *st, const char *owner, size_t *released, struct si_err *err);
+
+/*
+ * Say the crawl c was claimed by owner: its inv_end_target, in the same
+ * transaction that writes the target (or records its failure), releases
+ * owner's claim on it, and only owner's (a claim another took after this
+ * one lapsed is left alone). Without it inv_end_target touches no claim.
+ */
+int inv_crawl_owner(struct inv_crawl *c, const char *owner, struct si_err *err);
+
 /* --- answering ------------------------------------------------------------ */
 
 /* One resource from the index. Every string is owned by the list. */
@@ -316,6 +403,11 @@ struct inv_target_status {
 	time_t last_try_at;          /* 0: never */
 	char *last_error;            /* NULL when the last crawl succeeded */
 	time_t last_error_at;
+	char *claimed_by;            /* a crawler's claim (live or lapsed),
+	                              * NULL when none; a target claimed
+	                              * before its first crawl is listed
+	                              * with last_try_at 0 */
+	time_t claimed_until;        /* 0 when none */
 };
 
 struct inv_status_list {

@@ -178,10 +178,25 @@ static const char *const s_v2_pg_opt[] = {
 	NULL
 };
 
+/*
+ * v3: a crawl claim per target (store/inventory.h, inv_claim): who is
+ * crawling it and until when the claim holds, so that two crawlers on one
+ * database (two hosts on PostgreSQL, or a reload's overlap) never list
+ * the same target at once. In place: two nullable columns (NULL: nobody),
+ * which every existing row gets, so a v2 database keeps all its data.
+ * SQLite adds one column per ALTER TABLE; PostgreSQL takes the same words.
+ */
+static const char *const s_v3[] = {
+	"ALTER TABLE inv_target ADD COLUMN claimed_by TEXT",
+	"ALTER TABLE inv_target ADD COLUMN claimed_until BIGINT",
+	NULL
+};
+
 static const struct s_migration s_migrations[] = {
 	{ 1, s_v1, { NULL, NULL }, { NULL, NULL } },
 	{ 2, s_v2, { s_v2_sqlite, s_v2_pg },
 	  { s_v2_sqlite_opt, s_v2_pg_opt } },
+	{ 3, s_v3, { NULL, NULL }, { NULL, NULL } },
 };
 
 #define S_NMIGRATIONS (sizeof(s_migrations) / sizeof(s_migrations[0]))

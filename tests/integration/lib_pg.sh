@@ -113,3 +113,10 @@ if declare -F finish >/dev/null; then
 else
 	trap pg_cleanup EXIT
 fi
+
+# pg_sql SQL: run SQL in the test database as the server's user; prints
+# the rows unaligned, fields separated by '|', no header.
+pg_sql() {
+	"$PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 \
+		-U "$PG_TEST_USER" -d "$PG_DB" -c "$1"
+}

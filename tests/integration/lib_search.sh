@@ -161,3 +161,62 @@ ask() {
 		INLINE_PATHS+=("$path")
 	fi
 }
+
+# Per-target call counts of the AWS stand-in (the index tests: which
+# targets a search or a crawl asked).
+#
+# targets NAME: the account:region pairs the AWS calls went to since the
+# last reset_counts, sorted, in $TMP/targets.NAME; the accounts whose
+# Route 53 (global: its calls are signed for us-east-1 whatever the
+# target) was asked, in $TMP/r53.NAME; the call counts per key
+# (service:action:account:region) in $TMP/calls.NAME.json. STS is left
+# out: credentials are cached.
+targets() {
+	aws_stats > "$TMP/stats.$1.json"
+	"$PYTHON3" - "$TMP/stats.$1.json" "$TMP/targets.$1" "$TMP/r53.$1" \
+		"$TMP/calls.$1.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+keys = {k: v for k, v in j.get("by_call_key", {}).items() if not k.startswith("sts:")}
+pairs = sorted({":".join(k.split(":")[-2:]) for k in keys if not k.startswith("route53:")})
+r53 = sorted({k.split(":")[-2] for k in keys if k.startswith("route53:")})
+open(sys.argv[2], "w").write("".join(p + "\n" for p in pairs))
+open(sys.argv[3], "w").write("".join(a + "\n" for a in r53))
+json.dump(keys, open(sys.argv[4], "w"))
+PY
+}
+reset_counts() { aws_control /_control/reset '{}' >/dev/null; }
+
+# search NAME TEXT: counts zeroed, the search asked (ask), its targets
+# taken (targets), and its answer checked to be 200.
+search() {
+	reset_counts
+	ask "$1" "$2"
+	targets "$1"
+	expect_eq "$1: answered" "$ST" 200
+}
+
+# standin_reuse ACCOUNT REGION OLD_ID NEW_ID SUBNET IP NAME T_TERM T_LAUNCH:
+# the stand-in terminates OLD_ID at T_TERM and launches NEW_ID (named NAME)
+# on its address IP in SUBNET at T_LAUNCH (Unix seconds): an address
+# reused, for the history cases. Checks both steps.
+standin_reuse() {
+	local out
+	out=$(aws_control /_control/terminate "{\"account\":\"$1\",\"region\":\"$2\",\"instance\":\"$3\",\"at\":\"$(date -u -d "@$8" +%Y-%m-%dT%H:%M:%SZ)\"}")
+	expect_contains "stand-in terminated $3" "$out" '"state": "terminated"'
+	out=$(aws_control /_control/launch "{\"account\":\"$1\",\"region\":\"$2\",\"instance\":\"$4\",\"subnet\":\"$5\",\"private_ip\":\"$6\",\"name\":\"$7\",\"launch_time\":\"$(date -u -d "@$9" +%Y-%m-%dT%H:%M:%SZ)\"}")
+	expect_contains "stand-in launched $7 on $6" "$out" "\"private_ip\": \"$6\""
+}
+
+# calls_compare A B: 0 when the per-key call counts $TMP/calls.A.json and
+# $TMP/calls.B.json are equal; else 1, printing the keys that differ.
+calls_compare() {
+	"$PYTHON3" - "$TMP/calls.$1.json" "$TMP/calls.$2.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+diff = {k: (a.get(k, 0), b.get(k, 0)) for k in set(a) | set(b) if a.get(k, 0) != b.get(k, 0)}
+if diff:
+    print(" ".join("%s=%s/%s" % (k, x, y) for k, (x, y) in sorted(diff.items())[:20]))
+sys.exit(1 if diff else 0)
+PY
+}

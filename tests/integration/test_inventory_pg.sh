@@ -24,3 +24,6 @@ check "test_inventory passes against PostgreSQL" $rc
 expect_contains "the kill -9 case ran" "$out" "OK ] test_killed_mid_transaction"
 expect_contains "the pg_trgm name index case ran" "$out" "OK ] test_name_substring"
 expect_contains "the v1 upgrade case ran" "$out" "OK ] test_migrate_v1"
+expect_contains "the v2 upgrade case ran" "$out" "OK ] test_migrate_v2"
+expect_contains "two crawlers' claims are disjoint" "$out" "OK ] test_claim_disjoint"
+expect_contains "a lapsed claim is taken" "$out" "OK ] test_claim_lapse"

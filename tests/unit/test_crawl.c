@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -490,28 +491,36 @@ static void test_role_account(void **state)
 /* ---- the crawler without accounts ------------------------------------ */
 
 struct s_engine {
-	char *envp[3];
+	char *envp[4];
 	struct aws_creds_provider *base;
 	struct aws_client *client;
 	struct search_engine *e;
 };
 
-/* An engine with no account: nothing to crawl, nothing asked of AWS. */
-static void s_engine_new(struct s_engine *x)
+/* An engine over accounts (borrowed; none: nothing to crawl, nothing
+ * asked of AWS). Its AWS is a closed loopback port: a call fails at
+ * once, never leaves the machine. */
+static void s_engine_with(struct s_engine *x, const struct si_account *accts, size_t n)
 {
-	struct aws_client_opts co = { 0 };
-	struct search_settings ss = { 0 };
+	struct aws_client_opts co = { .max_attempts = 1 };
+	struct search_settings ss = { .accounts = accts, .n_accounts = n };
 	struct si_err err;
 
 	memset(x, 0, sizeof(*x));
 	x->envp[0] = "AWS_ACCESS_KEY_ID=AKIDEXAMPLE";
 	x->envp[1] = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	x->envp[2] = "AWS_ENDPOINT_URL=http://127.0.0.1:1";
 	x->base = aws_creds_provider_env_new(x->envp, &err);
 	assert_non_null(x->base);
 	x->client = aws_client_new(&co, x->envp, x->base, &err);
 	assert_non_null(x->client);
 	x->e = search_engine_new(&ss, x->client, &err);
 	assert_non_null(x->e);
+}
+
+static void s_engine_new(struct s_engine *x)
+{
+	s_engine_with(x, NULL, 0);
 }
 
 static void s_engine_free(struct s_engine *x)
@@ -586,6 +595,109 @@ static void test_thread_stops_promptly(void **state)
 	s_engine_free(&x);
 	unlink(path);
 	rmdir(dir);
+}
+
+/*
+ * holder claims every target of the one account (a live claim in the
+ * shared store), then a crawler runs, forced and not. dead: holder names
+ * a process of this host that is gone. Returns after checking: a live
+ * holder's targets are not listed (no search), counted as held, its
+ * claims left alone; a dead one's are taken and crawled at once (each
+ * fails on the closed port and is written as failed), no claim left.
+ */
+static void s_claimed_by(const char *holder, int dead)
+{
+	char *regions[] = { "us-west-2", "eu-west-1" };
+	struct si_account acct = { .alias = "production",
+				   .role_arn = "arn:aws:iam::" S_ACCOUNT ":role/si",
+				   .regions = regions, .n_regions = 2 };
+	char dir[] = "/tmp/si-crawl-XXXXXX", path[64];
+	struct inv_claim v[2 * CRAWL_SERVICES_MAX];
+	const struct crawl_service *svcs;
+	struct store_settings ss = { 0 };
+	struct inv_status_list sl;
+	struct crawl_totals t;
+	struct s_engine x;
+	struct crawl_settings cs = { 0 };
+	struct crawler *c;
+	struct store *st;
+	struct si_err err;
+	size_t n_svcs, n = 0, got = 0;
+	time_t now = time(NULL);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	ss.path = path;
+	st = store_open(&ss, &err);
+	assert_non_null(st);
+	assert_int_equal(crawl_services(&svcs, &n_svcs, &err), 0);
+	memset(v, 0, sizeof(v));
+	for (size_t i = 0; i < n_svcs; i++)
+		for (size_t r = 0; r < (svcs[i].global ? 1 : 2); r++) {
+			v[n].account = S_ACCOUNT;
+			v[n].region = svcs[i].global ? "global" : regions[r];
+			v[n++].service = svcs[i].name;
+		}
+	assert_int_equal(inv_claim(st, holder, now, now + 600, 0, v, n, &got, &err), 0);
+	assert_int_equal(got, n);
+	s_engine_with(&x, &acct, 1);
+	cs.store.path = path;
+	c = crawl_new(&cs, x.e, &err);
+	assert_non_null(c);
+	for (int force = dead; force < 2; force++) {
+		assert_int_equal(crawl_run(c, NULL, force, NULL, NULL, &t, &err), 0);
+		assert_int_equal(t.held, dead ? 0 : n);
+		assert_int_equal(t.targets, dead ? n : 0);
+		assert_int_equal(t.failed, dead ? n : 0);
+		if (!dead)
+			assert_int_equal(t.searches, 0);
+	}
+	assert_int_equal(inv_status(st, 100, &sl, &err), 0);
+	assert_int_equal(sl.n, n);
+	for (size_t i = 0; i < sl.n; i++) {
+		if (dead) {
+			assert_null(sl.items[i].claimed_by);
+			assert_true(sl.items[i].last_try_at >= now);
+			assert_non_null(sl.items[i].last_error);
+			continue;
+		}
+		assert_string_equal(sl.items[i].claimed_by, holder);
+		assert_int_equal(sl.items[i].last_try_at, 0);
+	}
+	inv_status_list_free(&sl);
+	crawl_free(c);
+	s_engine_free(&x);
+	store_close(st);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Another host's crawler holds the targets: not listed, forced or not. */
+static void test_claimed_elsewhere(void **state)
+{
+	(void)state;
+	s_claimed_by("other-host:1:0:00000001", 0);
+}
+
+/* A crawler of this host that was killed holding them (its pid is gone):
+ * a restart takes them at once, not at the lease's end. */
+static void test_claimed_by_dead(void **state)
+{
+	char host[64] = "", holder[128];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(holder, sizeof(holder), "%s:%ld:0:0000dead", host, (long)pid);
+	s_claimed_by(holder, 1);
 }
 
 /* A stop asked before the thread starts its first cycle: it still ends. */
@@ -690,6 +802,8 @@ int main(void)
 		cmocka_unit_test(test_store_unavailable),
 		cmocka_unit_test(test_thread_stops_promptly),
 		cmocka_unit_test(test_stop_before_start),
+		cmocka_unit_test(test_claimed_elsewhere),
+		cmocka_unit_test(test_claimed_by_dead),
 		cmocka_unit_test(test_bad_settings),
 		cmocka_unit_test(test_config_defaults_and_bounds),
 	};

@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,7 @@
 
 #include "store/inventory.h"
 #include "store/private/backend.h"
+#include "store_fixture.h"
 #include "store/store.h"
 
 /* 2026-11-28 09:14:00Z, 2026-11-30 00:00:00Z, ... (Unix seconds). */
@@ -49,95 +50,16 @@
 /* Resources of the prune batching test: more than one batch. */
 #define T_MANY (INV_PRUNE_BATCH + 200)
 
-struct t_ctx {
-	int is_pg;
-	char dir[PATH_MAX];
-	char path[PATH_MAX];
-	struct store_settings set;
-	struct store *st;
-};
-
-static const char *s_pg_url;
-
 /* --- fixtures ------------------------------------------------------------- */
-
-static struct store *t_open(struct t_ctx *c)
-{
-	struct si_err err;
-	struct store *st = store_open(&c->set, &err);
-
-	if (st == NULL)
-		fail_msg("store_open(%s): %s", c->is_pg ? "postgresql" : "sqlite", err.msg);
-	return st;
-}
-
-static void t_quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
 
 static int t_setup_sqlite(void **state)
 {
-	struct t_ctx *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	snprintf(c->dir, sizeof(c->dir), "%s/test_inventory.XXXXXX",
-		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(c->path, sizeof(c->path), "%s/state.db", c->dir);
-	c->set.path = c->path;
-	c->st = t_open(c);
-	*state = c;
-	return 0;
-}
-
-/* PostgreSQL keeps its tables between tests: drop them with libpq (a test
- * may leave a schema the store refuses), so each test migrates from
- * nothing. */
-static int t_setup_pg(void **state)
-{
-	struct t_ctx *c = calloc(1, sizeof(*c));
-	PGconn *conn = PQconnectdb(s_pg_url);
-	PGresult *res;
-
-	assert_non_null(c);
-	if (PQstatus(conn) != CONNECTION_OK)
-		fail_msg("connect: %s", PQerrorMessage(conn));
-	PQsetNoticeProcessor(conn, t_quiet, NULL);
-	res = PQexec(conn, "DROP TABLE IF EXISTS journal, replay, schema_version, inv_target,"
-		     " inv_resource, inv_ident, inv_addr_history");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_msg("drop: %s", PQerrorMessage(conn));
-	PQclear(res);
-	PQfinish(conn);
-	c->is_pg = 1;
-	c->set.url = s_pg_url;
-	c->st = t_open(c);
-	*state = c;
-	return 0;
-}
-
-static void t_rm(const char *dir, const char *name)
-{
-	char p[PATH_MAX + 32];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	(void)unlink(p);
+	return store_fixture_setup_sqlite(state, "test_inventory");
 }
 
 static int t_teardown(void **state)
 {
-	struct t_ctx *c = *state;
-
-	store_close(c->st);
-	if (!c->is_pg) {
-		t_rm(c->dir, "state.db");
-		t_rm(c->dir, "state.db-wal");
-		t_rm(c->dir, "state.db-shm");
-		(void)rmdir(c->dir);
-	}
-	free(c);
+	store_fixture_teardown(*state, NULL, 0);
 	return 0;
 }
 
@@ -312,7 +234,7 @@ static const struct t_res s_new_running = {
 
 static void test_put_and_lookup(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res rs[] = {
 		s_old_running,
 		{ .type = "load-balancer", .id = "my-lb",
@@ -380,7 +302,7 @@ static void test_put_and_lookup(void **state)
  * rewrites one row; the same id put twice keeps the last. */
 static void test_recrawl_changes_only(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct t_res rs[2] = { s_old_running, s_new_running };
 	struct inv_end_stats s;
 	struct inv_res_list l;
@@ -466,7 +388,7 @@ static const struct t_res s_named[] = {
 
 static void test_name_substring(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct inv_res_list l;
 	struct inv_size sz;
 
@@ -495,7 +417,7 @@ static void test_name_substring(void **state)
  * pg_trgm) the same answers come from a scan. */
 static void test_name_without_index(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct inv_size sz;
 
 	t_crawl(c->st, T_CRAWL1, s_named, 8);
@@ -549,7 +471,7 @@ static void t_expect_at(struct store *st, const char *text, time_t when, const c
 
 static void test_address_reused(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res crawl2[] = { s_old_terminated, s_new_running };
 	struct inv_hold_list h;
 
@@ -613,7 +535,7 @@ static void test_address_reused(void **state)
  * its address still listed: one closed stretch, written once. */
 static void test_first_sight_terminated(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct t_res r = s_old_terminated;
 	struct inv_hold_list h;
 
@@ -631,7 +553,7 @@ static void test_first_sight_terminated(void **state)
  * closed then (AWS is silent); the others stay. */
 static void test_gone_closes_history(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res rs[] = {
 		{ .type = "network-interface", .id = "eni-a", .addrs = { "10.0.0.5" } },
 		{ .type = "network-interface", .id = "eni-b", .addrs = { "10.0.0.6" } },
@@ -677,7 +599,7 @@ static void test_gone_closes_history(void **state)
  * address added to a running instance opens at the crawl time. */
 static void test_released_and_restarted(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct t_res r = s_old_running;
 	struct inv_hold_list h;
 	time_t t2 = T_CRAWL1 + 3600, t3 = T_CRAWL1 + 7200, start = T_CRAWL1 + 5000;
@@ -728,7 +650,7 @@ static void test_released_and_restarted(void **state)
 
 static void test_failed_crawl_keeps_data(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res rs[] = { s_old_running, s_new_running };
 	struct inv_status_list sl;
 	struct inv_res_list l;
@@ -829,7 +751,7 @@ static struct t_res t_crash_item(size_t i, char *id, size_t n)
 
 static void test_interrupted_crawl(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res rs[] = { s_old_running, s_new_running };
 	struct inv_crawl *cr;
 	struct t_res changed = s_new_running;
@@ -847,7 +769,7 @@ static void test_interrupted_crawl(void **state)
 	}
 	inv_crawl_free(cr);
 	store_close(c->st);
-	c->st = t_open(c);
+	c->st = store_fixture_open(c);
 	t_expect_first_crawl(c->st);
 }
 
@@ -864,7 +786,7 @@ static void t_kill_self(void *ctx, size_t n)
  * its own store, as a crawler process would. */
 static void test_killed_mid_transaction(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res rs[] = { s_old_running, s_new_running };
 	size_t n = 300, kill_at = 150;
 	int status = 0;
@@ -899,7 +821,7 @@ static void test_killed_mid_transaction(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGKILL);
-	c->st = t_open(c);
+	c->st = store_fixture_open(c);
 	t_expect_first_crawl(c->st);
 	/* and the store takes the next crawl */
 	t_crawl(c->st, T_AFTER, rs, 2);
@@ -908,7 +830,7 @@ static void test_killed_mid_transaction(void **state)
 /* A database failure is reported, counted for health, and rolls back. */
 static void test_database_failure(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_health h;
 	struct inv_res_list l;
 	struct inv_crawl *cr;
@@ -937,7 +859,7 @@ static void test_database_failure(void **state)
 
 static void test_prune(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct t_res *many = calloc(T_MANY, sizeof(*many));
 	char (*ids)[32] = calloc(T_MANY, sizeof(*ids));
 	char (*ips)[24] = calloc(T_MANY, sizeof(*ips));
@@ -999,9 +921,26 @@ static void test_prune(void **state)
 /* A version-1 database (this code's v1 schema: the v2 objects dropped,
  * the version set back) is upgraded in place at open; its journal and
  * replay rows survive. */
+/* A schema newer than this build's is still refused. */
+static void t_expect_newer_refused(struct store_fixture *c)
+{
+	char sql[64], want[32];
+	struct si_err err;
+
+	snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d",
+		 STORE_SCHEMA_VERSION + 1);
+	snprintf(want, sizeof(want), "schema version %d", STORE_SCHEMA_VERSION + 1);
+	assert_int_equal(store_private_exec(c->st, sql, &err), 0);
+	store_close(c->st);
+	c->st = store_open(&c->set, &err);
+	assert_null(c->st);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	assert_non_null(strstr(err.msg, want));
+}
+
 static void test_migrate_v1(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const char *drops[] = {
 		"DROP TABLE inv_target", "DROP TABLE inv_resource", "DROP TABLE inv_ident",
 		"DROP TABLE inv_addr_history", "UPDATE schema_version SET version = 1"
@@ -1025,7 +964,7 @@ static void test_migrate_v1(void **state)
 	/* v1 as the old code left it: no inventory */
 	assert_int_equal(inv_status(c->st, 10, (struct inv_status_list[1]){ 0 }, &err), -1);
 	store_close(c->st);
-	c->st = t_open(c);
+	c->st = store_fixture_open(c);
 	assert_int_equal(store_journal_get(c->st, id, &got, &err), 0);
 	assert_string_equal(got->text, "10.1.2.3");
 	store_job_free(got);
@@ -1035,14 +974,309 @@ static void test_migrate_v1(void **state)
 	t_crawl(c->st, T_CRAWL1, s_named, 8);
 	t_name_cases(c->st);
 	t_expect_one(c->st, "sg-1", "sg-1", "id");
-	/* a newer version is still refused */
-	assert_int_equal(store_private_exec(c->st, "UPDATE schema_version SET version = 3",
-					    &err), 0);
-	store_close(c->st);
-	c->st = store_open(&c->set, &err);
-	assert_null(c->st);
+	t_expect_newer_refused(c);
+}
+
+/* --- claims ----------------------------------------------------------------- */
+
+/* Targets the claim tests race over: 3 accounts x 4 regions x 3 services,
+ * few enough for valgrind, enough that two claimers interleave. */
+#define T_CLAIM_N 36
+#define T_CLAIM_ROUNDS 12
+#define T_LEASE 300
+
+static const char *const s_accts[] = { A1, A2, "333333333333" };
+static const char *const s_regions[] = { "eu-west-2", "us-east-1", "ap-south-1", "global" };
+static const char *const s_svcs[] = { "ec2", "elb", "route53" };
+
+static void t_claim_set(struct inv_claim v[T_CLAIM_N])
+{
+	memset(v, 0, T_CLAIM_N * sizeof(*v));
+	for (size_t i = 0; i < T_CLAIM_N; i++) {
+		v[i].account = s_accts[i / 12];
+		v[i].region = s_regions[(i / 3) % 4];
+		v[i].service = s_svcs[i % 3];
+	}
+}
+
+/* inv_claim that must succeed and claim `want` of the n (SIZE_MAX: any). */
+static size_t t_claim(struct store *st, const char *owner, time_t now, time_t tried_before,
+		      struct inv_claim *v, size_t n, size_t want)
+{
+	struct si_err err;
+	size_t got = 0, count = 0;
+
+	if (inv_claim(st, owner, now, now + T_LEASE, tried_before, v, n, &got, &err) != 0)
+		fail_msg("claim by %s: %s", owner, err.msg);
+	for (size_t i = 0; i < n; i++)
+		count += v[i].claimed != 0;
+	assert_int_equal(count, got);
+	if (want != SIZE_MAX && got != want)
+		fail_msg("%s claimed %zu of %zu, want %zu", owner, got, n, want);
+	return got;
+}
+
+struct t_claimer {
+	struct store *st;
+	const char *owner;
+	time_t now;
+	int reversed;             /* claims the list in the other order */
+	struct inv_claim v[T_CLAIM_N];
+	pthread_barrier_t *go;
+	int rc;
+	char msg[256];
+};
+
+static void *t_claim_racer(void *arg)
+{
+	struct t_claimer *r = arg;
+	struct inv_claim tmp[T_CLAIM_N];
+	struct si_err err;
+
+	t_claim_set(tmp);
+	for (size_t i = 0; i < T_CLAIM_N; i++)
+		r->v[i] = tmp[r->reversed ? T_CLAIM_N - 1 - i : i];
+	pthread_barrier_wait(r->go);
+	r->rc = inv_claim(r->st, r->owner, r->now, r->now + T_LEASE, r->now - 60, r->v,
+			  T_CLAIM_N, NULL, &err);
+	if (r->rc != 0)
+		snprintf(r->msg, sizeof(r->msg), "%s", err.msg);
+	return NULL;
+}
+
+/* Index of target (a, r, s) in t_claim_set's order. */
+static size_t t_claim_index(const struct inv_claim *c)
+{
+	for (size_t i = 0; i < T_CLAIM_N; i++)
+		if (strcmp(c->account, s_accts[i / 12]) == 0 &&
+		    strcmp(c->region, s_regions[(i / 3) % 4]) == 0 &&
+		    strcmp(c->service, s_svcs[i % 3]) == 0)
+			return i;
+	fail_msg("no such target");
+	return 0;
+}
+
+/*
+ * Two store handles (two crawlers: two processes' connections on
+ * PostgreSQL, two connections to one file on SQLite) claim the same
+ * targets at the same moment, in opposite orders, round after round:
+ * every target goes to exactly one of them, and no round deadlocks.
+ */
+static void test_claim_disjoint(void **state)
+{
+	struct store_fixture *c = *state;
+	struct store *second = store_fixture_open(c);
+	struct t_claimer r[2];
+
+	for (int round = 0; round < T_CLAIM_ROUNDS; round++) {
+		pthread_barrier_t go;
+		pthread_t th[2];
+		int owner_of[T_CLAIM_N];
+		struct si_err err;
+
+		memset(r, 0, sizeof(r));
+		memset(owner_of, 0, sizeof(owner_of));
+		pthread_barrier_init(&go, NULL, 2);
+		for (int k = 0; k < 2; k++) {
+			r[k].st = k == 0 ? c->st : second;
+			r[k].owner = k == 0 ? "host-a:1:0:0000000a" : "host-b:2:0:0000000b";
+			r[k].now = T_CRAWL1 + round * 1000;
+			r[k].reversed = k;
+			r[k].go = &go;
+			assert_int_equal(pthread_create(&th[k], NULL, t_claim_racer, &r[k]), 0);
+		}
+		for (int k = 0; k < 2; k++)
+			pthread_join(th[k], NULL);
+		pthread_barrier_destroy(&go);
+		for (int k = 0; k < 2; k++) {
+			if (r[k].rc != 0)
+				fail_msg("round %d: claimer %d: %s", round, k, r[k].msg);
+			for (size_t i = 0; i < T_CLAIM_N; i++) {
+				size_t at = t_claim_index(&r[k].v[i]);
+
+				if (!r[k].v[i].claimed) {
+					/* the other holds it, and it says so */
+					assert_string_equal(r[k].v[i].holder, r[!k].owner);
+					assert_int_equal(r[k].v[i].held_until, r[k].now + T_LEASE);
+					continue;
+				}
+				if (owner_of[at] != 0)
+					fail_msg("round %d: target %zu claimed twice", round, at);
+				owner_of[at] = k + 1;
+			}
+		}
+		for (size_t i = 0; i < T_CLAIM_N; i++)
+			if (owner_of[i] == 0)
+				fail_msg("round %d: target %zu claimed by nobody", round, i);
+		assert_int_equal(inv_release(c->st, r[0].owner, NULL, &err), 0);
+		assert_int_equal(inv_release(second, r[1].owner, NULL, &err), 0);
+	}
+	store_close(second);
+}
+
+/*
+ * A lease: another's live claim holds the target (even for force); at
+ * claimed_until it is free to take; a crawl that ends releases its own
+ * claim only; a target written since is not due, except for force.
+ */
+static void test_claim_lapse(void **state)
+{
+	struct store_fixture *c = *state;
+	struct inv_claim v[1] = { { .account = A1, .region = R1, .service = "ec2" } };
+	struct inv_status_list sl;
+	struct inv_crawl *cr;
+	struct si_err err;
+	size_t n = 0;
+
+	/* a: a crawler that dies holding the target */
+	t_claim(c->st, "a", T_CRAWL1, T_CRAWL1 - 60, v, 1, 1);
+	t_claim(c->st, "b", T_CRAWL1 + 10, T_CRAWL1 - 60, v, 1, 0);
+	assert_string_equal(v[0].holder, "a");
+	assert_int_equal(v[0].held_until, T_CRAWL1 + T_LEASE);
+	t_claim(c->st, "b", T_CRAWL1 + 10, 0, v, 1, 0);   /* force too */
+	assert_int_equal(inv_status(c->st, 10, &sl, &err), 0);
+	assert_int_equal(sl.n, 1);
+	assert_string_equal(sl.items[0].claimed_by, "a");
+	assert_int_equal(sl.items[0].claimed_until, T_CRAWL1 + T_LEASE);
+	assert_int_equal(sl.items[0].last_try_at, 0);
+	inv_status_list_free(&sl);
+	/* a renews its own claim */
+	t_claim(c->st, "a", T_CRAWL1 + 20, T_CRAWL1 - 60, v, 1, 1);
+	/* the lease lapses: b takes it (a restarted crawler is a new owner) */
+	t_claim(c->st, "b", T_CRAWL1 + 20 + T_LEASE - 1, T_CRAWL1 - 60, v, 1, 0);
+	t_claim(c->st, "b", T_CRAWL1 + 20 + T_LEASE, T_CRAWL1 - 60, v, 1, 1);
+	/* a's late write releases nothing of b's claim */
+	cr = t_begin(c->st, A1, "ec2", T_CRAWL1 + 30);
+	assert_int_equal(inv_crawl_owner(cr, "a", &err), 0);
+	t_put(cr, &s_old_running);
+	assert_int_equal(inv_end_target(cr, NULL, T_CRAWL1 + 400, NULL, &err), 0);
+	assert_int_equal(inv_status(c->st, 10, &sl, &err), 0);
+	assert_string_equal(sl.items[0].claimed_by, "b");
+	inv_status_list_free(&sl);
+	/* b's write releases b's claim, in the same transaction */
+	cr = t_begin(c->st, A1, "ec2", T_CRAWL2);
+	assert_int_equal(inv_crawl_owner(cr, "b", &err), 0);
+	t_put(cr, &s_old_running);
+	assert_int_equal(inv_end_target(cr, NULL, T_CRAWL2 + 5, NULL, &err), 0);
+	assert_int_equal(inv_status(c->st, 10, &sl, &err), 0);
+	assert_null(sl.items[0].claimed_by);
+	assert_int_equal(sl.items[0].claimed_until, 0);
+	assert_int_equal(sl.items[0].last_try_at, T_CRAWL2);
+	inv_status_list_free(&sl);
+	/* written since the due list was read: not due, and no holder */
+	t_claim(c->st, "c", T_CRAWL2 + 10, T_CRAWL2 - 1, v, 1, 0);
+	assert_string_equal(v[0].holder, "");
+	assert_int_equal(v[0].held_until, 0);
+	assert_int_equal(v[0].last_try_at, T_CRAWL2);
+	/* due again, or forced: taken */
+	t_claim(c->st, "c", T_CRAWL2 + 10, T_CRAWL2, v, 1, 1);
+	assert_int_equal(inv_release(c->st, "c", &n, &err), 0);
+	assert_int_equal(n, 1);
+	t_claim(c->st, "d", T_CRAWL2 + 10, 0, v, 1, 1);
+	/* a failed crawl releases its claim too */
+	cr = t_begin(c->st, A1, "ec2", T_CRAWL2 + 20);
+	assert_int_equal(inv_crawl_owner(cr, "d", &err), 0);
+	assert_int_equal(inv_end_target(cr, "Throttling: slow down", T_CRAWL2 + 30, NULL, &err),
+			 0);
+	assert_int_equal(inv_release(c->st, "d", &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
+/* A claimed target the crawler never wrote (killed before its first
+ * crawl) is not retired by another crawler's prune while claimed. */
+static void test_claim_not_pruned(void **state)
+{
+	struct store_fixture *c = *state;
+	struct inv_claim v[1] = { { .account = A2, .region = R1, .service = "ec2" } };
+	time_t now = T_CRAWL1 + 100 * T_DAY;
+	struct inv_status_list sl;
+	struct si_err err;
+	size_t del = 0;
+
+	t_claim(c->st, "a", now, now - 60, v, 1, 1);
+	assert_int_equal(inv_prune(c->st, 1, now + 10, &del, &err), 0);
+	assert_int_equal(inv_status(c->st, 10, &sl, &err), 0);
+	assert_int_equal(sl.n, 1);
+	inv_status_list_free(&sl);
+}
+
+static void test_claim_bad_input(void **state)
+{
+	struct store_fixture *c = *state;
+	struct inv_claim v[1] = { { .account = A1, .region = R1, .service = "ec2" } };
+	struct inv_claim bad[1] = { { .account = "1234", .region = R1, .service = "ec2" } };
+	char longer[INV_OWNER_MAX + 2];
+	struct inv_crawl *cr;
+	struct si_err err;
+
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(inv_claim(c->st, "", T_CRAWL1, T_CRAWL1 + 1, 0, v, 1, NULL, &err), -1);
 	assert_int_equal(err.code, SI_ERR_INVALID);
-	assert_non_null(strstr(err.msg, "schema version 3"));
+	assert_int_equal(inv_claim(c->st, "a b", T_CRAWL1, T_CRAWL1 + 1, 0, v, 1, NULL, &err),
+			 -1);
+	assert_int_equal(inv_claim(c->st, longer, T_CRAWL1, T_CRAWL1 + 1, 0, v, 1, NULL, &err),
+			 -1);
+	assert_int_equal(err.code, SI_ERR_LIMIT);
+	assert_int_equal(inv_claim(c->st, "a", T_CRAWL1, T_CRAWL1, 0, v, 1, NULL, &err), -1);
+	assert_int_equal(inv_claim(c->st, "a", T_CRAWL1, T_CRAWL1 + 1, 0, bad, 1, NULL, &err),
+			 -1);
+	assert_int_equal(inv_claim(c->st, "a", T_CRAWL1, T_CRAWL1 + 1, 0, v,
+				   INV_CLAIM_MAX + 1, NULL, &err), -1);
+	assert_int_equal(err.code, SI_ERR_LIMIT);
+	assert_int_equal(inv_claim(NULL, "a", T_CRAWL1, T_CRAWL1 + 1, 0, v, 1, NULL, &err), -1);
+	assert_int_equal(inv_claim(c->st, "a", T_CRAWL1, T_CRAWL1 + 1, 0, v, 0, NULL, &err), 0);
+	assert_int_equal(inv_release(c->st, "a\n", NULL, &err), -1);
+	cr = t_begin(c->st, A1, "ec2", T_CRAWL1);
+	assert_int_equal(inv_crawl_owner(cr, longer, &err), -1);
+	inv_crawl_free(cr);
+	/* nothing was claimed by any of it */
+	t_claim(c->st, "b", T_CRAWL1, 0, v, 1, 1);
+}
+
+/* v2 -> v3 in place: a v2 database (the inventory without the claim
+ * columns, as the v2 code made it) keeps every row, and claims work. */
+static void test_migrate_v2(void **state)
+{
+	struct store_fixture *c = *state;
+	const char *to_v2[] = {
+		"ALTER TABLE inv_target DROP COLUMN claimed_by",
+		"ALTER TABLE inv_target DROP COLUMN claimed_until",
+		"UPDATE schema_version SET version = 2"
+	};
+	struct inv_claim v[2] = { { .account = A1, .region = R1, .service = "ec2" },
+				  { .account = A1, .region = R1, .service = "elb" } };
+	struct inv_status_list sl;
+	struct inv_hold_list hl;
+	struct si_err err;
+
+	t_crawl(c->st, T_CRAWL1, &s_old_running, 1);
+	t_crawl(c->st, T_CRAWL2, (const struct t_res[]){ s_old_terminated, s_new_running }, 2);
+	t_crawl_svc(c->st, A1, "elb", T_CRAWL1, s_named, 3);
+	for (size_t i = 0; i < sizeof(to_v2) / sizeof(to_v2[0]); i++)
+		assert_int_equal(store_private_exec(c->st, to_v2[i], &err), 0);
+	/* v2 as the old code left it: no claims */
+	assert_int_equal(inv_claim(c->st, "a", T_AFTER, T_AFTER + 60, 0, v, 1, NULL, &err), -1);
+	store_close(c->st);
+	c->st = store_fixture_open(c);
+	/* the history, the names and the targets are all still there */
+	hl = t_history(c->st, "10.1.2.3");
+	assert_int_equal(hl.n, 2);
+	t_expect_hold(&hl.items[0], "i-0old0000000000001", T_OLD_LAUNCH, 1, T_OLD_END, 1,
+		      "terminated");
+	t_expect_hold(&hl.items[1], "i-0new0000000000002", T_NEW_LAUNCH, 1, 0, 0, NULL);
+	inv_hold_list_free(&hl);
+	t_expect_names(c->st, "-web-", "Prod-Web-3,prod-web-3,prod-web-7");
+	t_expect_one(c->st, "i-2", "i-2", "id");
+	assert_int_equal(inv_status(c->st, 10, &sl, &err), 0);
+	assert_int_equal(sl.n, 2);
+	assert_int_equal(sl.items[0].last_try_at, T_CRAWL2);
+	assert_null(sl.items[0].claimed_by);
+	assert_int_equal(sl.items[0].claimed_until, 0);
+	inv_status_list_free(&sl);
+	/* and the new columns work */
+	t_claim(c->st, "a", T_AFTER, 0, v, 2, 2);
+	t_expect_newer_refused(c);
 }
 
 /* --- caps and bad input --------------------------------------------------- */
@@ -1060,7 +1294,7 @@ static void t_put_fails(struct inv_crawl *c, const struct inv_item *it, enum si_
 
 static void test_caps(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const char *addrs[INV_ADDRS_MAX + 1];
 	const char *dns[INV_DNS_MAX + 1];
 	struct inv_kv tags[INV_TAGS_MAX + 1];
@@ -1130,7 +1364,7 @@ static void test_caps(void **state)
  * Runs with SI_TEST_SLOW=1 (valgrind makes 100,000 puts take minutes). */
 static void test_crawl_cap(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct inv_item it = { .type = "instance" };
 	struct inv_crawl *cr;
 	struct si_err err;
@@ -1153,7 +1387,7 @@ static void test_crawl_cap(void **state)
 
 static void test_bad_input(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const char *bad_addr[] = { "10.1.2" };
 	const char *bad_dns[] = { "a b.example.com" };
 	const char *null_addr[] = { NULL };
@@ -1234,7 +1468,7 @@ static void test_bad_input(void **state)
  * never touches another's resources. */
 static void test_services_apart(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const struct t_res lambda = { .type = "lambda-function", .id = "my-fn",
 				      .name = "my-fn" };
 	struct inv_end_stats s;
@@ -1270,6 +1504,11 @@ static void test_services_apart(void **state)
 	cmocka_unit_test_setup_teardown(test_database_failure, setup, t_teardown),         \
 	cmocka_unit_test_setup_teardown(test_prune, setup, t_teardown),                    \
 	cmocka_unit_test_setup_teardown(test_migrate_v1, setup, t_teardown),               \
+	cmocka_unit_test_setup_teardown(test_migrate_v2, setup, t_teardown),               \
+	cmocka_unit_test_setup_teardown(test_claim_disjoint, setup, t_teardown),           \
+	cmocka_unit_test_setup_teardown(test_claim_lapse, setup, t_teardown),              \
+	cmocka_unit_test_setup_teardown(test_claim_not_pruned, setup, t_teardown),         \
+	cmocka_unit_test_setup_teardown(test_claim_bad_input, setup, t_teardown),          \
 	cmocka_unit_test_setup_teardown(test_caps, setup, t_teardown),                     \
 	cmocka_unit_test_setup_teardown(test_crawl_cap, setup, t_teardown),                \
 	cmocka_unit_test_setup_teardown(test_bad_input, setup, t_teardown),                \
@@ -1278,23 +1517,9 @@ static void test_services_apart(void **state)
 int main(void)
 {
 	const struct CMUnitTest sqlite_tests[] = { T_ALL(t_setup_sqlite) };
-	const struct CMUnitTest pg_tests[] = { T_ALL(t_setup_pg) };
-	int failed;
+	const struct CMUnitTest pg_tests[] = { T_ALL(store_fixture_setup_pg) };
 
-	s_pg_url = getenv("SI_TEST_PG_URL");
-	if (s_pg_url != NULL && s_pg_url[0] == '\0')
-		s_pg_url = NULL;
-	/* SI_TEST_STORE=pg runs only the PostgreSQL group (the integration
-	 * test, after the unit suite already ran the SQLite one). */
-	if (s_pg_url != NULL && getenv("SI_TEST_STORE") != NULL &&
-	    strcmp(getenv("SI_TEST_STORE"), "pg") == 0)
-		return cmocka_run_group_tests_name("inventory_postgresql", pg_tests, NULL, NULL);
-	failed = cmocka_run_group_tests_name("inventory_sqlite", sqlite_tests, NULL, NULL);
-	if (s_pg_url != NULL)
-		failed += cmocka_run_group_tests_name("inventory_postgresql", pg_tests, NULL,
-						      NULL);
-	else
-		print_message("SI_TEST_PG_URL not set: PostgreSQL tests not run here "
-			      "(tests/integration/test_inventory_pg.sh runs them)\n");
-	return failed;
+	return store_fixture_main("inventory", "test_inventory_pg.sh", sqlite_tests,
+				  sizeof(sqlite_tests) / sizeof(sqlite_tests[0]), pg_tests,
+				  sizeof(pg_tests) / sizeof(pg_tests[0]));
 }

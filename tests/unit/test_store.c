@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "store/private/backend.h"
+#include "store_fixture.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/strutil.h"
@@ -35,99 +35,19 @@
 #define T_RACE_N 400
 #define T_RACE_BATCH 7
 
-struct t_ctx {
-	int is_pg;
-	char dir[PATH_MAX];
-	char path[PATH_MAX];
-	struct store_settings set;
-	struct store *st;
-};
-
-static const char *s_pg_url;
-
 /* --- fixtures ------------------------------------------------------------- */
-
-static struct store *t_open(struct t_ctx *c)
-{
-	struct si_err err;
-	struct store *st = store_open(&c->set, &err);
-
-	if (st == NULL)
-		fail_msg("store_open(%s): %s", c->is_pg ? "postgresql" : "sqlite", err.msg);
-	return st;
-}
-
-static void t_quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
 
 static int t_setup_sqlite(void **state)
 {
-	struct t_ctx *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	snprintf(c->dir, sizeof(c->dir), "%s/test_store.XXXXXX",
-		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(c->path, sizeof(c->path), "%s/state.db", c->dir);
-	c->set.path = c->path;
-	c->st = t_open(c);
-	*state = c;
-	return 0;
-}
-
-/* PostgreSQL keeps its tables between tests: drop them (with libpq
- * directly, since a test may have left a schema the store refuses), then
- * open, so the migration runs from nothing as on a new database. */
-static int t_setup_pg(void **state)
-{
-	struct t_ctx *c = calloc(1, sizeof(*c));
-	PGconn *conn = PQconnectdb(s_pg_url);
-	PGresult *res;
-
-	assert_non_null(c);
-	if (PQstatus(conn) != CONNECTION_OK)
-		fail_msg("connect: %s", PQerrorMessage(conn));
-	PQsetNoticeProcessor(conn, t_quiet, NULL);
-	res = PQexec(conn, "DROP TABLE IF EXISTS journal, replay, schema_version, inv_target,"
-		     " inv_resource, inv_ident, inv_addr_history");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_msg("drop: %s", PQerrorMessage(conn));
-	PQclear(res);
-	PQfinish(conn);
-	c->is_pg = 1;
-	c->set.url = s_pg_url;
-	c->st = t_open(c);
-	*state = c;
-	return 0;
-}
-
-static void t_rm(const char *dir, const char *name)
-{
-	char p[PATH_MAX + 32];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (unlink(p) != 0 && errno == EISDIR)
-		(void)rmdir(p);
+	return store_fixture_setup_sqlite(state, "test_store");
 }
 
 static int t_teardown(void **state)
 {
-	struct t_ctx *c = *state;
+	/* what the SQLite-only tests leave beside the database */
+	static const char *const extra[] = { "fifo", "ro/x.db", "ro" };
 
-	store_close(c->st);
-	if (!c->is_pg) {
-		t_rm(c->dir, "state.db");
-		t_rm(c->dir, "state.db-wal");
-		t_rm(c->dir, "state.db-shm");
-		t_rm(c->dir, "fifo");
-		t_rm(c->dir, "ro/x.db");
-		t_rm(c->dir, "ro");
-		(void)rmdir(c->dir);
-	}
-	free(c);
+	store_fixture_teardown(*state, extra, sizeof(extra) / sizeof(extra[0]));
 	return 0;
 }
 
@@ -193,7 +113,7 @@ static enum store_replay t_replay(struct store *st, unsigned n, time_t exp, time
 
 static void test_replay_new_seen_expired(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 
 	assert_int_equal(t_replay(c->st, 1, T0 + T_WINDOW, T0), STORE_REPLAY_NEW);
 	assert_int_equal(t_replay(c->st, 1, T0 + 10 + T_WINDOW, T0 + 10), STORE_REPLAY_SEEN);
@@ -208,17 +128,17 @@ static void test_replay_new_seen_expired(void **state)
 
 static void test_replay_survives_reopen(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 
 	assert_int_equal(t_replay(c->st, 7, T0 + T_WINDOW, T0), STORE_REPLAY_NEW);
 	store_close(c->st);
-	c->st = t_open(c);
+	c->st = store_fixture_open(c);
 	assert_int_equal(t_replay(c->st, 7, T0 + T_WINDOW, T0 + 1), STORE_REPLAY_SEEN);
 }
 
 static void test_replay_prune(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct si_err err;
 	size_t n = 0;
 
@@ -232,7 +152,7 @@ static void test_replay_prune(void **state)
 
 static void test_replay_invalid(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	enum store_replay r;
 	char big[STORE_SIGNATURE_MAX + 2];
 	struct si_err err;
@@ -250,7 +170,7 @@ static void test_replay_invalid(void **state)
 /* Two handles (two connections), two threads, the same signatures: each
  * must be NEW for exactly one of them. */
 struct t_race {
-	struct t_ctx *c;
+	struct store_fixture *c;
 	struct store *st;
 	pthread_barrier_t *go;
 	unsigned news[T_RACE_N];
@@ -279,7 +199,7 @@ static void *t_replay_racer(void *arg)
 
 static void test_replay_concurrent(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	static struct t_race r[2];
 	pthread_barrier_t go;
 	pthread_t th[2];
@@ -287,7 +207,7 @@ static void test_replay_concurrent(void **state)
 	pthread_barrier_init(&go, NULL, 2);
 	for (int k = 0; k < 2; k++) {
 		memset(&r[k], 0, sizeof(r[k]));
-		r[k].st = k == 0 ? c->st : t_open(c);
+		r[k].st = k == 0 ? c->st : store_fixture_open(c);
 		r[k].go = &go;
 		assert_int_equal(pthread_create(&th[k], NULL, t_replay_racer, &r[k]), 0);
 	}
@@ -304,7 +224,7 @@ static void test_replay_concurrent(void **state)
 
 static void test_journal_roundtrip(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job("w1:1:1", T0 + 60), *got = NULL;
 	char id[STORE_JOB_ID_SIZE];
 	struct si_err err;
@@ -349,7 +269,7 @@ static void test_journal_roundtrip(void **state)
 
 static void test_journal_add_invalid(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job(NULL, 0);
 	char id[STORE_JOB_ID_SIZE], *big;
 	struct store_job *jobs;
@@ -379,7 +299,7 @@ static void test_journal_add_invalid(void **state)
 
 static void test_journal_use_at_most_5(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job("w1", T0 + 60);
 	char id[STORE_JOB_ID_SIZE];
 	struct si_err err;
@@ -405,7 +325,7 @@ static void test_journal_use_at_most_5(void **state)
 
 static void test_journal_lease_and_delivered(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job("w1", T0 + 60), *got;
 	char id[STORE_JOB_ID_SIZE];
 	struct si_err err;
@@ -431,7 +351,7 @@ static void test_journal_lease_and_delivered(void **state)
 
 static void test_journal_claim_orphans(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job leased = t_job("w1:10:1", T0 + 60), free_job = t_job(NULL, 0);
 	struct store_job done = t_job("w1:10:1", T0 + 60), late = t_job(NULL, 0);
 	char id_leased[STORE_JOB_ID_SIZE], id_free[STORE_JOB_ID_SIZE];
@@ -480,7 +400,7 @@ static void test_journal_claim_orphans(void **state)
 
 static void test_journal_release(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job mine = t_job("w1:1:1", T0 + 900), other = t_job("w9:9:9", T0 + 900);
 	char id[STORE_JOB_ID_SIZE];
 	struct store_job *jobs = NULL;
@@ -530,7 +450,7 @@ static void *t_claim_racer(void *arg)
  * by exactly one of them. */
 static void test_journal_claim_concurrent(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	static char added[T_RACE_N][STORE_JOB_ID_SIZE];
 	static struct t_race r[2];
 	struct store_job j = t_job(NULL, 0);
@@ -544,7 +464,7 @@ static void test_journal_claim_concurrent(void **state)
 	pthread_barrier_init(&go, NULL, 2);
 	for (int k = 0; k < 2; k++) {
 		memset(&r[k], 0, sizeof(r[k]));
-		r[k].st = k == 0 ? c->st : t_open(c);
+		r[k].st = k == 0 ? c->st : store_fixture_open(c);
 		r[k].go = &go;
 		assert_int_equal(pthread_create(&th[k], NULL, t_claim_racer, &r[k]), 0);
 	}
@@ -567,7 +487,7 @@ static void test_journal_claim_concurrent(void **state)
 
 static void test_journal_prune(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job(NULL, 0), *got;
 	char old_done[STORE_JOB_ID_SIZE], new_done[STORE_JOB_ID_SIZE];
 	char old_open[STORE_JOB_ID_SIZE], live[STORE_JOB_ID_SIZE];
@@ -596,18 +516,18 @@ static void test_journal_prune(void **state)
 
 static void test_schema_reopen_idempotent(void **state)
 {
-	struct t_ctx *c = *state;
-	struct store *second = t_open(c);
+	struct store_fixture *c = *state;
+	struct store *second = store_fixture_open(c);
 
 	store_close(second);
 	store_close(c->st);
-	c->st = t_open(c);
+	c->st = store_fixture_open(c);
 	assert_int_equal(t_replay(c->st, 3, T0 + 5, T0), STORE_REPLAY_NEW);
 }
 
 static void test_schema_newer_refused(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct si_err err;
 	char want[64];
 
@@ -624,7 +544,7 @@ static void test_schema_newer_refused(void **state)
 
 static void test_health_tracks_failures(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job(NULL, 0);
 	struct store_health h;
 	char id[STORE_JOB_ID_SIZE];
@@ -650,7 +570,7 @@ static void test_health_tracks_failures(void **state)
 
 static void test_settings(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_settings both = { .path = "/tmp/x.db", .url = "postgresql:///x" };
 	struct store_settings bad_pg = {
 		.url = "postgresql://user:sekret-pw@/nodb?host=/nonexistent-dir&connect_timeout=2"
@@ -694,7 +614,7 @@ static void t_expect_refused(const char *path, const char *needle)
 
 static void test_sqlite_not_regular_file(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	char fifo[PATH_MAX + 8];
 
 	snprintf(fifo, sizeof(fifo), "%s/fifo", c->dir);
@@ -706,7 +626,7 @@ static void test_sqlite_not_regular_file(void **state)
 
 static void test_sqlite_file_created_0600_wal(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	char wal[PATH_MAX + 8];
 	struct stat sb;
 
@@ -720,7 +640,7 @@ static void test_sqlite_file_created_0600_wal(void **state)
 
 static void test_sqlite_bad_directory(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	char p[PATH_MAX + 16];
 
 	snprintf(p, sizeof(p), "%s/missing/state.db", c->dir);
@@ -738,7 +658,7 @@ static void test_sqlite_bad_directory(void **state)
 
 static void test_sqlite_not_a_database(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	FILE *f;
 
 	store_close(c->st);
@@ -749,8 +669,8 @@ static void test_sqlite_not_a_database(void **state)
 	for (int i = 0; i < 200; i++)
 		fputs("garbage ", f);
 	fclose(f);
-	t_rm(c->dir, "state.db-wal");
-	t_rm(c->dir, "state.db-shm");
+	store_fixture_rm(c, "state.db-wal");
+	store_fixture_rm(c, "state.db-shm");
 	t_expect_refused(c->path, "not a database");
 }
 
@@ -758,7 +678,7 @@ static void test_sqlite_not_a_database(void **state)
  * disk does (SQLITE_FULL): the store must say so and keep going. */
 static void test_sqlite_disk_full(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_job j = t_job(NULL, 0);
 	char id[STORE_JOB_ID_SIZE];
 	struct store_health h;
@@ -784,7 +704,7 @@ static void test_sqlite_disk_full(void **state)
  * it fails cleanly, and the next one reconnects. */
 static void test_pg_reconnect(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	struct store_health h;
 	enum store_replay r;
 	char sig[T_SIG_SIZE];
@@ -805,7 +725,7 @@ static void test_pg_reconnect(void **state)
  * lib_pg.sh provides the commands. */
 static void test_pg_server_gone(void **state)
 {
-	struct t_ctx *c = *state;
+	struct store_fixture *c = *state;
 	const char *stop = getenv("SI_TEST_PG_STOP"), *start = getenv("SI_TEST_PG_START");
 	struct store_health h;
 	enum store_replay r;
@@ -877,25 +797,14 @@ int main(void)
 						t_teardown),
 	};
 	const struct CMUnitTest pg_tests[] = {
-		T_COMMON(t_setup_pg),
-		cmocka_unit_test_setup_teardown(test_pg_reconnect, t_setup_pg, t_teardown),
-		cmocka_unit_test_setup_teardown(test_pg_server_gone, t_setup_pg, t_teardown),
+		T_COMMON(store_fixture_setup_pg),
+		cmocka_unit_test_setup_teardown(test_pg_reconnect, store_fixture_setup_pg,
+						t_teardown),
+		cmocka_unit_test_setup_teardown(test_pg_server_gone, store_fixture_setup_pg,
+						t_teardown),
 	};
-	int failed;
 
-	s_pg_url = getenv("SI_TEST_PG_URL");
-	if (s_pg_url != NULL && s_pg_url[0] == '\0')
-		s_pg_url = NULL;
-	/* SI_TEST_STORE=pg runs only the PostgreSQL group (the integration
-	 * test, after the unit suite already ran the SQLite one). */
-	if (s_pg_url != NULL && getenv("SI_TEST_STORE") != NULL &&
-	    strcmp(getenv("SI_TEST_STORE"), "pg") == 0)
-		return cmocka_run_group_tests_name("store_postgresql", pg_tests, NULL, NULL);
-	failed = cmocka_run_group_tests_name("store_sqlite", sqlite_tests, NULL, NULL);
-	if (s_pg_url != NULL)
-		failed += cmocka_run_group_tests_name("store_postgresql", pg_tests, NULL, NULL);
-	else
-		print_message("SI_TEST_PG_URL not set: PostgreSQL tests not run here "
-			      "(tests/integration/test_store_pg.sh runs them)\n");
-	return failed;
+	return store_fixture_main("store", "test_store_pg.sh", sqlite_tests,
+				  sizeof(sqlite_tests) / sizeof(sqlite_tests[0]), pg_tests,
+				  sizeof(pg_tests) / sizeof(pg_tests[0]));
 }
