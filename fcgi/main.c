@@ -827,6 +827,10 @@ static int s_inv_status(const struct si_config *cfg, int argc, char **argv)
 			printf(" %s (at %s)", t->last_error, at);
 			failing++;
 		}
+		if (t->claimed_by != NULL && t->claimed_until > now) {
+			s_utc(t->claimed_until, at);
+			printf(" [being crawled by %s, until %s]", t->claimed_by, at);
+		}
 		printf("\n");
 		resources += t->resources;
 	}
@@ -906,15 +910,18 @@ static int s_inv_refresh(const struct si_config *cfg, int argc, char **argv)
 		fprintf(stderr, "slash-infra: inventory: %s\n", err.msg);
 		goto out;
 	}
-	if (t.targets == 0) {
+	if (t.targets == 0 && t.held == 0) {
 		fprintf(stderr, "slash-infra: inventory: no account x region matches\n");
 		goto out;
 	}
 	printf("%zu targets: %zu written, %zu failed (last data kept), %zu not stored; "
+	       "%zu held by another crawler; "
 	       "%zu resources (%zu new, %zu changed, %zu gone); %zu searches; "
 	       "%zu old rows pruned; %.1f s\n", t.targets, t.written, t.failed, t.store_failed,
-	       t.resources, t.added, t.changed, t.gone, t.searches, t.pruned,
+	       t.held, t.resources, t.added, t.changed, t.gone, t.searches, t.pruned,
 	       (double)t.elapsed_ms / 1000.0);
+	/* Targets another crawler is listing right now are being refreshed:
+	 * not a failure of this one. */
 	rc = t.written == t.targets ? 0 : t.written > 0 ? 1 : 2;
 out:
 	crawl_free(c);

@@ -49,34 +49,7 @@ stack_start || exit 1
 PROD=111111111111
 DEV=333333333333
 
-# targets NAME: the account:region pairs the search's AWS calls went to
-# since the last reset, sorted, in $TMP/targets.NAME; the accounts whose
-# Route 53 (global: its calls are signed for us-east-1 whatever the
-# target) was asked, in $TMP/r53.NAME; the call counts per key in
-# $TMP/calls.NAME.json. STS is left out: credentials are cached.
-targets() {
-	aws_stats > "$TMP/stats.$1.json"
-	"$PYTHON3" - "$TMP/stats.$1.json" "$TMP/targets.$1" "$TMP/r53.$1" \
-		"$TMP/calls.$1.json" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1]))
-keys = {k: v for k, v in j.get("by_call_key", {}).items() if not k.startswith("sts:")}
-pairs = sorted({":".join(k.split(":")[-2:]) for k in keys if not k.startswith("route53:")})
-r53 = sorted({k.split(":")[-2] for k in keys if k.startswith("route53:")})
-open(sys.argv[2], "w").write("".join(p + "\n" for p in pairs))
-open(sys.argv[3], "w").write("".join(a + "\n" for a in r53))
-json.dump(keys, open(sys.argv[4], "w"))
-PY
-}
-reset_counts() { aws_control /_control/reset '{}' >/dev/null; }
-
-# search NAME TEXT: counts zeroed, the search asked, its targets taken.
-search() {
-	reset_counts
-	ask "$1" "$2"
-	targets "$1"
-	expect_eq "$1: answered" "$ST" 200
-}
+# targets, reset_counts, search, standin_reuse: lib_search.sh.
 
 # Warm the credential cache (every account), so no count below holds an
 # AssumeRole.
@@ -144,10 +117,8 @@ jflush
 now=$(curl -s "$AWS_URL/_control/clock" | json_get 'int(j["now_epoch"])')
 t_term=$((now - 600))
 t_launch=$((now - 300))
-term=$(aws_control /_control/terminate "{\"account\":\"$PROD\",\"region\":\"eu-west-2\",\"instance\":\"i-0a1b2c3d4e5f60002\",\"at\":\"$(iso $t_term)\"}")
-expect_contains "stand-in terminated prod-web-2 (10.10.2.20)" "$term" '"state": "terminated"'
-launch=$(aws_control /_control/launch "{\"account\":\"$PROD\",\"region\":\"eu-west-2\",\"instance\":\"i-0a1b2c3d4e5f6000f\",\"subnet\":\"subnet-0111000000000a002\",\"private_ip\":\"10.10.2.20\",\"name\":\"prod-web-7\",\"launch_time\":\"$(iso $t_launch)\"}")
-expect_contains "stand-in launched prod-web-7 on 10.10.2.20" "$launch" '"private_ip": "10.10.2.20"'
+standin_reuse "$PROD" eu-west-2 i-0a1b2c3d4e5f60002 i-0a1b2c3d4e5f6000f \
+	subnet-0111000000000a002 10.10.2.20 prod-web-7 "$t_term" "$t_launch"
 out=$(INV refresh account:production region:eu-west-2 2>&1); rc=$?
 expect_eq "refresh after the reuse exits 0" "$rc" 0
 # prod-web-2 launched 2025-03-01T09:05:00Z (the fixture)

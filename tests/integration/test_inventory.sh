@@ -136,6 +136,19 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 [ "$(calls)" -ge $((c0 + 8)) ]; check "the slow refresh started calling AWS" $?
+# While it lists, status names it on the targets it holds, and a second
+# refresh of such a target leaves it to it (held, not crawled twice).
+held=0 claimed=
+for _ in $(seq 3); do
+	claimed=$(INV status | grep -F '[being crawled by ' | head -n 1)
+	[ -n "$claimed" ] || continue
+	out=$(INV refresh "account:$(printf '%s\n' "$claimed" | awk '{ print $1 }')" \
+		"region:$(printf '%s\n' "$claimed" | awk '{ print $3 }')" 2>&1)
+	held=$(printf '%s\n' "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) held by another crawler.*/\1/p')
+	[ "${held:-0}" -ge 1 ] && break
+done
+[ -n "$claimed" ]; check "status names the crawler listing a target ($claimed)" $?
+[ "${held:-0}" -ge 1 ]; check "a second refresh leaves the targets it lists to it ($held held)" $?
 kill -9 "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
 after=$(status_rows); rc=$?
 expect_eq "after kill -9 the store reads, with the previous data" "$after" "$before"
