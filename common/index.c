@@ -578,6 +578,25 @@ static void s_per_free(struct idx_term *per)
 	per->ok = NULL;
 }
 
+/* Where a Name is looked for: the term's or the request's one account
+ * and one region, when it names just one (account:, region:, a channel
+ * allowed one account); else anywhere (the rows are filtered after). */
+static void s_name_scope(struct idx_search *xs, const struct search_accounts *accs,
+			 const struct search_term *t, struct inv_scope *sc)
+{
+	struct s_map *m = xs->priv;
+
+	sc->account = t->account_id;
+	sc->region = t->region;
+	if (sc->account == NULL && xs->spec.n_accounts == 1 && m != NULL &&
+	    s_map_build(m, accs) == 0)
+		for (size_t i = 0; i < m->n && sc->account == NULL; i++)
+			if (strcasecmp(m->v[i].a->alias, xs->spec.accounts[0]) == 0)
+				sc->account = m->v[i].id;
+	if (sc->region == NULL && xs->spec.n_regions == 1)
+		sc->region = xs->spec.regions[0];
+}
+
 /* Look term i up and mark the rows the request may see. */
 static int s_lookup(struct idx_search *xs, const struct search_accounts *accs,
 		    struct store *st, const struct search_term *t, struct idx_term *per,
@@ -585,11 +604,15 @@ static int s_lookup(struct idx_search *xs, const struct search_accounts *accs,
 {
 	int rc;
 
-	if (cls == S_NAME)
-		rc = inv_lookup_name(st, t->name_lc != NULL ? t->name_lc : t->value,
-				     IDX_NAME_MAX, &per->found, err);
-	else
+	if (cls == S_NAME) {
+		struct inv_scope sc;
+
+		s_name_scope(xs, accs, t, &sc);
+		rc = inv_lookup_name_in(st, t->name_lc != NULL ? t->name_lc : t->value, &sc,
+					IDX_NAME_MAX, &per->found, err);
+	} else {
 		rc = inv_lookup_ident(st, t->value, IDX_LOOKUP_MAX, &per->found, err);
+	}
 	if (rc != 0)
 		return -1;
 	per->ok = calloc(per->found.n ? per->found.n : 1, 1);

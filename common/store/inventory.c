@@ -1659,7 +1659,9 @@ enum s_name_way {
 };
 
 /* The three statements of one way: present names, gone names, names
- * alive at $3. $1 is the way's pattern, $2 the limit. */
+ * alive at $3. $1 is the way's pattern, $2 the limit; the first two keep
+ * to account $3 and region $4 when not '' (inv_scope; a global service's
+ * rows are in every region). */
 #define S_NAME_FROM_FTS                                                             \
 	" FROM inv_name_fts JOIN inv_resource r ON r.rid = inv_name_fts.rowid"      \
 	" LEFT JOIN inv_target t ON t.tid = r.tid WHERE inv_name_fts MATCH $1"
@@ -1673,9 +1675,12 @@ enum s_name_way {
  * vanishing). */
 #define S_LIFE_FROM "COALESCE(r.created, r.first_seen)"
 #define S_LIFE_TO "COALESCE(r.ended_at, r.gone_at)"
+#define S_NAME_SCOPE                                                                \
+	" AND ($3 = '' OR r.account = $3)"                                           \
+	" AND ($4 = '' OR r.region = $4 OR r.region = 'global')"
 #define S_NAME_SQL(FROM)                                                            \
-	{ "SELECT " S_RES_COLS FROM " AND r.gone_at IS NULL LIMIT $2",                \
-	  "SELECT " S_RES_COLS FROM " AND r.gone_at IS NOT NULL"                      \
+	{ "SELECT " S_RES_COLS FROM S_NAME_SCOPE " AND r.gone_at IS NULL LIMIT $2",   \
+	  "SELECT " S_RES_COLS FROM S_NAME_SCOPE " AND r.gone_at IS NOT NULL"         \
 	  " ORDER BY r.gone_at DESC, r.rid LIMIT $2",                                 \
 	  "SELECT NULL, r.type, r.account, r.region, r.id, r.name, " S_LIFE_FROM ","  \
 	  " " S_LIFE_TO ", CASE WHEN r.created IS NULL THEN 0 ELSE 1 END,"             \
@@ -1779,6 +1784,14 @@ static int s_name_term(struct store *st, const char *text, enum s_name_way *way,
 int inv_lookup_name(struct store *st, const char *substring, size_t max,
 		    struct inv_res_list *out, struct si_err *err)
 {
+	return inv_lookup_name_in(st, substring, NULL, max, out, err);
+}
+
+int inv_lookup_name_in(struct store *st, const char *substring, const struct inv_scope *scope,
+		       size_t max, struct inv_res_list *out, struct si_err *err)
+{
+	const char *acct = scope != NULL && scope->account != NULL ? scope->account : "";
+	const char *region = scope != NULL && scope->region != NULL ? scope->region : "";
 	struct s_res_sink k = { out, 0, max };
 	enum s_name_way way;
 	char *pattern;
@@ -1789,7 +1802,8 @@ int inv_lookup_name(struct store *st, const char *substring, size_t max,
 	    s_name_term(st, substring, &way, &pattern, err) != 0)
 		return -1;
 	{
-		struct store_arg a[] = { STORE_TXT(pattern), STORE_INT(max + 1) };
+		struct store_arg a[] = { STORE_TXT(pattern), STORE_INT(max + 1), STORE_TXT(acct),
+					 STORE_TXT(region) };
 
 		rc = s_run(st, s_name_sql[way][0], a, S_NARGS(a), s_res_row, &k, err);
 		present = out->n;

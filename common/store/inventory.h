@@ -374,6 +374,21 @@ int inv_lookup_ident(struct store *st, const char *text, size_t max, struct inv_
 int inv_lookup_name(struct store *st, const char *substring, size_t max,
 		    struct inv_res_list *out, struct si_err *err);
 
+/* Where a name lookup looks (NULL members: anywhere). */
+struct inv_scope {
+	const char *account;         /* an account id */
+	const char *region;          /* a region; a global service's rows
+	                              * (region "global") are in every one */
+};
+
+/*
+ * inv_lookup_name within scope (NULL: everywhere): a request narrowed to
+ * one account or region (account:, region:) gets max rows of its own,
+ * not max rows of the whole organisation that it then filters away.
+ */
+int inv_lookup_name_in(struct store *st, const char *substring, const struct inv_scope *scope,
+		       size_t max, struct inv_res_list *out, struct si_err *err);
+
 /*
  * Every stretch of addr_or_id: the holders of the address, or the
  * addresses the resource with that id or ARN held, oldest first. When more

@@ -290,3 +290,17 @@ expect_contains "a Name of many holders: the note says the inventory answered" "
 expect_contains "a Name of many holders: the note says how to narrow it" "$out" \
 	"narrow with account: or region:"
 expect_contains "a Name of many holders: 200 shown" "$out" "200 matches for web"
+# account: narrows the inventory's lookup to that account's own rows
+# (under IDX_NAME_MAX there): confirmed live in its one target only.
+others() { # calls to accounts other than G3 so far (STS aside)
+	aws_stats | json_get "sum(v for k, v in j['by_call_key'].items() if not k.startswith('sts:') and ':400000000003:' not in k)"
+}
+o0=$(others) c0=$(calls)
+out=$("$WORKER" search web account:G3 2>&1); rc=$?
+printf '%s\n' "$out" > "$TMP/org-name-g3.out"
+expect_eq "a Name in one account: exits 0" "$rc" 0
+expect_eq "a Name in one account: no call to another account" "$(others)" "$o0"
+[ "$(calls)" -gt "$c0" ]; check "a Name in one account: confirmed live there" $?
+expect_contains "a Name in one account: the note says where it went" "$out" \
+	"Searched only where the inventory places it: web"
+expect_contains "a Name in one account: in 1 account-region" "$out" "in 1 account-region,"

@@ -413,6 +413,54 @@ static void test_name_substring(void **state)
 	inv_res_list_free(&l);
 }
 
+/* A scope keeps a name lookup to one account and one region (a global
+ * service's rows in every region), so a request narrowed to them gets
+ * its own rows, not the organisation's first ones. */
+static void test_name_scope(void **state)
+{
+	struct store_fixture *c = *state;
+	const struct t_res other = { .type = "instance", .id = "i-9", .name = "prod-web-9" };
+	const struct t_res rec = { .type = "dns-record", .id = "web.example.com. A",
+				   .name = "web.example.com" };
+	const struct inv_scope a2 = { A2, NULL }, r1 = { NULL, R1 }, nowhere = { NULL, "xx-1" };
+	const struct inv_scope a1r1 = { A1, R1 };
+	struct inv_crawl *g;
+	struct inv_res_list l;
+	struct si_err err;
+
+	t_crawl(c->st, T_CRAWL1, s_named, 8);
+	t_crawl_svc(c->st, A2, "ec2", T_CRAWL1, &other, 1);
+	g = inv_begin_target(c->st, A1, "global", "route53", T_CRAWL1, &err);
+	assert_non_null(g);
+	t_put(g, &rec);
+	assert_int_equal(inv_end_target(g, NULL, T_CRAWL1 + 5, NULL, &err), 0);
+
+	assert_int_equal(inv_lookup_name_in(c->st, "WEB", &a2, 10, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].id, "i-9");
+	inv_res_list_free(&l);
+	/* one result per account asked for: A2's row is not crowded out */
+	assert_int_equal(inv_lookup_name_in(c->st, "web", &a2, 1, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_false(l.truncated);
+	assert_string_equal(l.items[0].account, A2);
+	inv_res_list_free(&l);
+	assert_int_equal(inv_lookup_name_in(c->st, "web", &a1r1, 10, &l, &err), 0);
+	assert_int_equal(l.n, 3);       /* Prod-Web-3, Staging-Web, the record */
+	inv_res_list_free(&l);
+	assert_int_equal(inv_lookup_name_in(c->st, "web", &r1, 10, &l, &err), 0);
+	assert_int_equal(l.n, 4);
+	inv_res_list_free(&l);
+	/* a region nobody crawled: the global record only */
+	assert_int_equal(inv_lookup_name_in(c->st, "web", &nowhere, 10, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].region, "global");
+	inv_res_list_free(&l);
+	assert_int_equal(inv_lookup_name_in(c->st, "web", NULL, 10, &l, &err), 0);
+	assert_int_equal(l.n, 4);
+	inv_res_list_free(&l);
+}
+
 /* Without the trigram index (SQLite without FTS5, PostgreSQL without
  * pg_trgm) the same answers come from a scan. */
 static void test_name_without_index(void **state)
@@ -1493,6 +1541,7 @@ static void test_services_apart(void **state)
 	cmocka_unit_test_setup_teardown(test_put_and_lookup, setup, t_teardown),           \
 	cmocka_unit_test_setup_teardown(test_recrawl_changes_only, setup, t_teardown),     \
 	cmocka_unit_test_setup_teardown(test_name_substring, setup, t_teardown),           \
+	cmocka_unit_test_setup_teardown(test_name_scope, setup, t_teardown),               \
 	cmocka_unit_test_setup_teardown(test_name_without_index, setup, t_teardown),       \
 	cmocka_unit_test_setup_teardown(test_address_reused, setup, t_teardown),           \
 	cmocka_unit_test_setup_teardown(test_first_sight_terminated, setup, t_teardown),   \
