@@ -1787,6 +1787,10 @@ int inv_lookup_name(struct store *st, const char *substring, size_t max,
 	return inv_lookup_name_in(st, substring, NULL, max, out, err);
 }
 
+/* Contract in inventory.h. Why two statements: present names fill the
+ * rows first (the search confirms those live); gone ones only take what
+ * is left, newest first. The scope is in the SQL, so max counts rows of
+ * the account or region asked, not of the organisation. */
 int inv_lookup_name_in(struct store *st, const char *substring, const struct inv_scope *scope,
 		       size_t max, struct inv_res_list *out, struct si_err *err)
 {
