@@ -27,27 +27,16 @@
 #include "index.h"
 #include "render.h"
 #include "search/plan.h"
+#include "inventory_story.h"
 #include "search/registry.h"
 #include "store/inventory.h"
 #include "store/private/backend.h"
 #include "store/store.h"
 
-/* 2026-11-28 09:14:00Z, ... (Unix seconds; test_inventory.c's). */
-#define T_OLD_LAUNCH ((time_t)1795857240)
-#define T_CRAWL1 ((time_t)1795996800)     /* 30 Nov 00:00 */
-#define T_NIGHT ((time_t)1796007600)      /* 30 Nov 03:00 */
-#define T_OLD_END ((time_t)1796126283)    /* 1 Dec 11:58:03 */
-#define T_NOON ((time_t)1796126400)       /* 1 Dec 12:00 */
-#define T_NEW_LAUNCH ((time_t)1796126580) /* 1 Dec 12:03 */
-#define T_CRAWL2 ((time_t)1796128200)     /* 1 Dec 12:30 */
-#define T_AFTER ((time_t)1796130000)      /* 1 Dec 13:00 */
 #define T_ASKED ((time_t)1796130240)      /* 1 Dec 13:04 */
 
-#define A1 "111111111111"
-#define A2 "222222222222"
 #define A3 "333333333333"
 #define A9 "999999999999"  /* in the inventory, not configured */
-#define R1 "eu-west-2"
 #define R2 "us-east-1"
 
 #define OLD "i-0a1d000000000a001"

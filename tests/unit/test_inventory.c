@@ -27,25 +27,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "inventory_story.h"
 #include "store/inventory.h"
 #include "store/private/backend.h"
 #include "store_fixture.h"
 #include "store/store.h"
 
-/* 2026-11-28 09:14:00Z, 2026-11-30 00:00:00Z, ... (Unix seconds). */
-#define T_OLD_LAUNCH ((time_t)1795857240)
-#define T_CRAWL1 ((time_t)1795996800)
-#define T_NIGHT ((time_t)1796007600)     /* 30 Nov 03:00 */
-#define T_OLD_END ((time_t)1796126283)   /* 1 Dec 11:58:03 */
-#define T_NOON ((time_t)1796126400)      /* 1 Dec 12:00 */
-#define T_NEW_LAUNCH ((time_t)1796126580) /* 1 Dec 12:03 */
-#define T_CRAWL2 ((time_t)1796128200)    /* 1 Dec 12:30 */
-#define T_AFTER ((time_t)1796130000)     /* 1 Dec 13:00 */
 #define T_DAY 86400
-
-#define A1 "111111111111"
-#define A2 "222222222222"
-#define R1 "eu-west-2"
 
 /* Resources of the prune batching test: more than one batch. */
 #define T_MANY (INV_PRUNE_BATCH + 200)
