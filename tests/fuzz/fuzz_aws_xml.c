@@ -1,6 +1,7 @@
 /*
  * fuzz_aws_xml.c - libFuzzer target: every aws_xml parser, the JSON error
- * parser and aws_error_describe on the same bytes. Each must fail cleanly
+ * parser, aws_error_describe and the StateTransitionReason time on the
+ * same bytes. Each must fail cleanly
  * or return a result that frees cleanly.
  */
 #include <stddef.h>
@@ -37,8 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	time_t t;
 
-	if (aws_xml_parse_describe_instances(xml, size, &il, &err) == 0)
+	if (aws_xml_parse_describe_instances(xml, size, &il, &err) == 0) {
+		/* The inventory reads a terminated instance's end from its
+		 * StateTransitionReason: the same bytes, through its parser. */
+		for (size_t i = 0; i < il.n; i++)
+			(void)ec2_reason_time(il.items[i].state_reason, &t);
 		ec2_instance_list_free(&il);
+	}
 	if (aws_xml_parse_describe_network_interfaces(xml, size, &el, &err) == 0)
 		ec2_eni_list_free(&el);
 	if (aws_xml_parse_assume_role(xml, size, &c, &err) == 0)
