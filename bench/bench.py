@@ -70,7 +70,13 @@ def cmd_ini(args):
         for i in range(a):
             f.write("[account a%03d]\n" % i)
             f.write("role_arn = arn:aws:iam::%012d:role/InfraSearchReadOnly\n" % (400000000000 + i))
-            f.write("regions = %s\n" % ",".join(names[:r]))
+            regions = ",".join(names[:r])
+            if len(regions) > 150:
+                # The config's line limit: the rest on indented
+                # continuation lines (8 regions a line).
+                regions = "\n  ".join(",".join(names[k:min(k + 8, r)])
+                                       for k in range(0, r, 8))
+            f.write("regions = %s\n" % regions)
             if ext:
                 f.write("external_id = %s\n" % ext)
     return 0
