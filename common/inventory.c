@@ -514,6 +514,12 @@ static void s_item_instance(struct crawl_item *ci, const struct search_match *m,
 		it->ended_at = ended;
 	s_ec2_arn(ci, partition, m->region, account, "instance", in->instance_id);
 	s_tags_ec2(ci, in->tags, in->n_tags);
+	/* Its interfaces' ids find it: an eni- pasted from a flow log is an
+	 * instance's far more often than not. */
+	for (size_t i = 0; i < in->n_enis && it->n_alt_ids < INV_ALT_IDS_MAX; i++)
+		if (in->enis[i].eni_id != NULL)
+			ci->alt_ids[it->n_alt_ids++] = in->enis[i].eni_id;
+	it->alt_ids = ci->alt_ids;
 }
 
 /* An interface no instance owns (a load balancer's, a NAT gateway's, a

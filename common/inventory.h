@@ -235,6 +235,7 @@ struct crawl_item {
 	struct inv_item item;
 	const char *addrs[INV_ADDRS_MAX];
 	const char *dns[INV_DNS_MAX];
+	const char *alt_ids[INV_ALT_IDS_MAX];
 	struct inv_kv tags[INV_TAGS_MAX];
 	char arn[CRAWL_ARN_MAX];
 	char *card;                    /* owned: the card's JSON text */
@@ -244,7 +245,9 @@ struct crawl_item {
  * Fill out from match m found in account (12 digits) of partition
  * ("aws"): an instance (ARN built, Name tag, state, LaunchTime as created
  * and hold_start, a terminated one's StateTransitionReason time as
- * ended_at, every address and DNS name of its interfaces), an interface,
+ * ended_at, every address and DNS name of its interfaces, their ids as
+ * its other ids: the listing keeps no attached interface of its own), an
+ * interface,
  * or a generic resource (the registry's fields), each with its card: the
  * struct as JSON (fields in order, relations, tags, addresses; for
  * generic resources also the type's summary and console link), so a

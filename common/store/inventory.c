@@ -57,6 +57,8 @@ struct s_item {
 	size_t n_addrs;
 	char **dns;        /* lower-case, no trailing dot, distinct */
 	size_t n_dns;
+	char **alt_ids;    /* lower-case, distinct, none the id */
+	size_t n_alt_ids;
 	char *tags;        /* JSON object text */
 	char *card;
 	char content_hash[S_HASH_TEXT];
@@ -103,6 +105,7 @@ static void s_item_clear(struct s_item *it)
 		    it->arn_lc, it->tags, it->card);
 	s_strv_free(it->addrs, it->n_addrs);
 	s_strv_free(it->dns, it->n_dns);
+	s_strv_free(it->alt_ids, it->n_alt_ids);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -275,6 +278,7 @@ static void s_item_hashes(struct s_item *it)
 	h = s_fnv_int(h, it->ended_at);
 	h = s_fnv_strv(h, it->addrs, it->n_addrs);
 	h = s_fnv_strv(h, it->dns, it->n_dns);
+	h = s_fnv_strv(h, it->alt_ids, it->n_alt_ids);
 	s_hash_text(h, it->ident_hash);
 	h = s_fnv_str(h, it->id);
 	h = s_fnv_str(h, it->arn);
@@ -361,6 +365,36 @@ static int s_put_dns(struct s_item *it, const struct inv_item *in, struct si_err
 			continue;
 		}
 		it->dns[it->n_dns++] = lc;
+		it->bytes += strlen(lc) + 1;
+	}
+	return 0;
+}
+
+/* The other ids, checked as the id is, lower-cased, without repeats or
+ * the id itself. */
+static int s_put_alt_ids(struct s_item *it, const struct inv_item *in, struct si_err *err)
+{
+	if (in->n_alt_ids > INV_ALT_IDS_MAX)
+		return si_err_set(err, SI_ERR_LIMIT, "%zu other ids: at most %d", in->n_alt_ids,
+				  INV_ALT_IDS_MAX);
+	if (in->n_alt_ids > 0 && in->alt_ids == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "no other-id array");
+	it->alt_ids = in->n_alt_ids > 0 ? si_zalloc(in->n_alt_ids * sizeof(char *), err) : NULL;
+	if (in->n_alt_ids > 0 && it->alt_ids == NULL)
+		return -1;
+	for (size_t i = 0; i < in->n_alt_ids; i++) {
+		char *lc;
+
+		if (s_check_req("other id", in->alt_ids[i], INV_ID_MAX, err) != 0)
+			return -1;
+		lc = s_ident_lc(in->alt_ids[i]);
+		if (lc == NULL)
+			return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		if (strcmp(lc, it->id_lc) == 0 || s_has(it->alt_ids, it->n_alt_ids, lc)) {
+			free(lc);
+			continue;
+		}
+		it->alt_ids[it->n_alt_ids++] = lc;
 		it->bytes += strlen(lc) + 1;
 	}
 	return 0;
@@ -507,7 +541,8 @@ int inv_put(struct inv_crawl *c, const struct inv_item *in, struct si_err *err)
 	memset(&it, 0, sizeof(it));
 	it.bytes = sizeof(it);
 	if (s_put_fields(&it, in, err) != 0 || s_put_addrs(&it, in, err) != 0 ||
-	    s_put_dns(&it, in, err) != 0 || s_put_tags(&it, in, err) != 0)
+	    s_put_dns(&it, in, err) != 0 || s_put_alt_ids(&it, in, err) != 0 ||
+	    s_put_tags(&it, in, err) != 0)
 		goto fail;
 	if (c->bytes + it.bytes > INV_CRAWL_BYTES_MAX) {
 		si_err_set(err, SI_ERR_LIMIT, "crawl of %s %s %s holds more than %zu bytes",
@@ -860,6 +895,9 @@ static int s_write_idents(struct s_end *e, const struct s_item *it, int64_t rid,
 			return -1;
 	for (size_t i = 0; i < it->n_dns; i++)
 		if (s_add_ident(e, rid, "dns", it->dns[i], err) != 0)
+			return -1;
+	for (size_t i = 0; i < it->n_alt_ids; i++)
+		if (s_add_ident(e, rid, "id", it->alt_ids[i], err) != 0)
 			return -1;
 	return 0;
 }

@@ -122,6 +122,9 @@
 #define INV_ADDRS_MAX 256
 #define INV_DNS_MAX 32
 #define INV_TAGS_MAX 64
+/* Other ids of one resource: an instance's network interfaces (AWS
+ * allows up to 15 per network card, a few cards on the largest types). */
+#define INV_ALT_IDS_MAX 64
 
 /* Per crawl: more resources of one service in one account and region
  * than AWS's own quotas allow of most types; Route 53 zones with more
@@ -169,6 +172,10 @@ struct inv_item {
 	size_t n_addrs;
 	const char *const *dns;  /* DNS names that reach it */
 	size_t n_dns;
+	const char *const *alt_ids; /* other ids a user may paste for it (an
+	                          * instance's interfaces, eni-…): found by
+	                          * inv_lookup_ident as the id is */
+	size_t n_alt_ids;
 	const struct inv_kv *tags;
 	size_t n_tags;
 	const char *card;        /* JSON object text for the renderer, or NULL */

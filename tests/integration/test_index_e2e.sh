@@ -101,6 +101,15 @@ esac
 jcheck "address in two accounts: both holders found" "$ANS" \
 	"'prod-web-1' in alltext(j) and 'dev-sandbox-1' in alltext(j)"
 
+# an instance's second interface (prod-db-1's replication one): the
+# inventory knows its id as the instance's, so it is asked there only
+eni=$(curl -s "$AWS_URL/_control/region?account=$PROD&region=eu-west-2" |
+	json_get '[i for i in j["instances"] if i["id"] == "i-0a1b2c3d4e5f60003"][0]["enis"][1]')
+search eni "$eni"
+expect_eq "an instance's interface id: calls only in production/eu-west-2" \
+	"$(cat "$TMP/targets.eni")" "$PROD:eu-west-2"
+jcheck "an instance's interface id: its instance found" "$ANS" "'prod-db-1' in alltext(j)"
+
 # a Name the inventory holds (any case): asked live only where it lives
 search name PROD-WEB-1
 expect_eq "known Name: calls only in production/eu-west-2" "$(cat "$TMP/targets.name")" \

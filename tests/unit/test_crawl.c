@@ -238,6 +238,26 @@ static void test_item_running_instance(void **state)
 	rt_collect_free(&c);
 }
 
+/* An instance's interfaces are not kept as resources of their own (the
+ * interface listing drops attached ones): their ids are the instance's
+ * other ids, so an eni- pasted from a flow log finds it. AWS's sample
+ * (networkInterfaceSet, eni-551ba033). */
+static void test_item_instance_eni_ids(void **state)
+{
+	struct rt_collect c;
+	struct crawl_item ci;
+	struct si_err err;
+
+	(void)state;
+	s_list("instance", "ec2-describe-instances.awsdocs.xml", NULL, NULL, &c);
+	assert_int_equal(crawl_item_from_match(s_match(&c, "i-1234567890abcdef0"), S_ACCOUNT,
+					       "aws", &ci, &err), 0);
+	assert_int_equal(ci.item.n_alt_ids, 1);
+	assert_string_equal(ci.item.alt_ids[0], "eni-551ba033");
+	crawl_item_clear(&ci);
+	rt_collect_free(&c);
+}
+
 /* A stopped instance's reason dates the stop: its holds do not end. The
  * same instance terminated: the reason's time ends them. */
 static void test_item_terminated_instance(void **state)
@@ -792,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_reason_time_table),
 		cmocka_unit_test(test_instance_reason_parsed),
 		cmocka_unit_test(test_item_running_instance),
+		cmocka_unit_test(test_item_instance_eni_ids),
 		cmocka_unit_test(test_item_terminated_instance),
 		cmocka_unit_test(test_item_security_group),
 		cmocka_unit_test(test_item_interface),

@@ -401,6 +401,46 @@ static void test_name_substring(void **state)
 	inv_res_list_free(&l);
 }
 
+/* An instance's other ids (its interfaces, as the crawler gives them)
+ * find it like its id, in any case; the id among them is not doubled;
+ * a recrawl without one drops it. */
+static void test_alt_ids(void **state)
+{
+	struct store_fixture *c = *state;
+	const char *alt[] = { "eni-0A1B000000000A001", "eni-0a1b000000000a001", "i-7",
+			      "eni-0a1b000000000a002" };
+	struct inv_item it = { .type = "instance", .id = "i-7", .name = "web-7",
+			       .alt_ids = alt, .n_alt_ids = 4 };
+	struct inv_crawl *cr = t_begin(c->st, A1, "ec2", T_CRAWL1);
+	struct inv_res_list l;
+	struct si_err err;
+
+	assert_int_equal(inv_put(cr, &it, &err), 0);
+	assert_int_equal(inv_end_target(cr, NULL, T_CRAWL1, NULL, &err), 0);
+	l = t_ident(c->st, "ENI-0a1b000000000a001");
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].id, "i-7");
+	assert_string_equal(l.items[0].matched, "id");
+	inv_res_list_free(&l);
+	l = t_ident(c->st, "eni-0a1b000000000a002");
+	assert_int_equal(l.n, 1);
+	inv_res_list_free(&l);
+	l = t_ident(c->st, "i-7");
+	assert_int_equal(l.n, 1);
+	inv_res_list_free(&l);
+	/* the second interface detached: the next crawl forgets its id */
+	it.n_alt_ids = 1;
+	cr = t_begin(c->st, A1, "ec2", T_CRAWL2);
+	assert_int_equal(inv_put(cr, &it, &err), 0);
+	assert_int_equal(inv_end_target(cr, NULL, T_CRAWL2, NULL, &err), 0);
+	l = t_ident(c->st, "eni-0a1b000000000a002");
+	assert_int_equal(l.n, 0);
+	inv_res_list_free(&l);
+	l = t_ident(c->st, "eni-0a1b000000000a001");
+	assert_int_equal(l.n, 1);
+	inv_res_list_free(&l);
+}
+
 /* A scope keeps a name lookup to one account and one region (a global
  * service's rows in every region), so a request narrowed to them gets
  * its own rows, not the organisation's first ones. */
@@ -1368,6 +1408,10 @@ static void test_caps(void **state)
 	it.n_tags = INV_TAGS_MAX + 1;
 	t_put_fails(cr, &it, SI_ERR_LIMIT, "tags");
 	it.n_tags = 0;
+	it.alt_ids = dns;
+	it.n_alt_ids = INV_ALT_IDS_MAX + 1;
+	t_put_fails(cr, &it, SI_ERR_LIMIT, "other ids");
+	it.n_alt_ids = 0;
 	memset(big, '{', INV_CARD_MAX + 1);
 	big[INV_CARD_MAX + 1] = '\0';
 	it.card = big;
@@ -1530,6 +1574,7 @@ static void test_services_apart(void **state)
 	cmocka_unit_test_setup_teardown(test_recrawl_changes_only, setup, t_teardown),     \
 	cmocka_unit_test_setup_teardown(test_name_substring, setup, t_teardown),           \
 	cmocka_unit_test_setup_teardown(test_name_scope, setup, t_teardown),               \
+	cmocka_unit_test_setup_teardown(test_alt_ids, setup, t_teardown),                  \
 	cmocka_unit_test_setup_teardown(test_name_without_index, setup, t_teardown),       \
 	cmocka_unit_test_setup_teardown(test_address_reused, setup, t_teardown),           \
 	cmocka_unit_test_setup_teardown(test_first_sight_terminated, setup, t_teardown),   \
