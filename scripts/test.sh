@@ -3,7 +3,8 @@
 #   1. the whole suite (unit + integration) in a normal -Werror build,
 #   2. the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the unit tests under valgrind with leak checking,
-#   4. make distcheck (the tarball builds, passes the suite, installs),
+#   4. make distcheck (the tarball builds, passes the unit tests and the
+#      integration tests of each kind of file it carries, installs),
 #   5. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus.
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
@@ -35,7 +36,9 @@ if [ "${1:-}" != "--quick" ]; then
 	make -C _build/default -s check-valgrind || status=1
 
 	echo "== make distcheck: the release tarball builds, tests, installs and uninstalls"
-	make -C _build/default -s distcheck >_build/distcheck.log 2>&1 || { status=1; tail -n 60 _build/distcheck.log; }
+	# DISTCHECK_TESTS (Makefile.am): the integration suite ran twice above.
+	make -C _build/default -s distcheck TESTS='$(DISTCHECK_TESTS)' >_build/distcheck.log 2>&1 ||
+		{ status=1; tail -n 60 _build/distcheck.log; }
 	grep -E 'archives ready|^(PASS|FAIL|ERROR):' _build/distcheck.log | tail -n 30
 
 	echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-45} s"
