@@ -304,23 +304,13 @@ static const struct si_account *s_map_find(const struct s_map *m, const char *id
 	return NULL;
 }
 
-static int s_in_list(const char *s, const char *const *list, size_t n)
-{
-	if (n == 0)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (list[i] != NULL && strcasecmp(s, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Is region one the live search would ask in a (a configured region of
  * the account, within region:)? "global" is any of them. */
 static int s_region_ok(const struct si_account *a, const struct search_spec *spec,
 		       const char *region)
 {
 	for (size_t r = 0; r < a->n_regions; r++) {
-		if (!s_in_list(a->regions[r], spec->regions, spec->n_regions))
+		if (!si_in_list_ci(a->regions[r], spec->regions, spec->n_regions))
 			continue;
 		if (strcmp(region, S_GLOBAL) == 0 || strcmp(region, a->regions[r]) == 0)
 			return 1;
@@ -340,7 +330,7 @@ static const struct si_account *s_visible(struct idx_search *xs,
 	if (m == NULL || account_id == NULL || region == NULL || s_map_build(m, accs) != 0)
 		return NULL;
 	a = s_map_find(m, account_id);
-	if (a == NULL || !s_in_list(a->alias, xs->spec.accounts, xs->spec.n_accounts))
+	if (a == NULL || !si_in_list_ci(a->alias, xs->spec.accounts, xs->spec.n_accounts))
 		return NULL;
 	return s_region_ok(a, &xs->spec, region) ? a : NULL;
 }
@@ -628,7 +618,7 @@ static int s_lookup(struct idx_search *xs, const struct search_accounts *accs,
 static const char *s_first_region(const struct si_account *a, const struct search_spec *spec)
 {
 	for (size_t r = 0; a != NULL && r < a->n_regions; r++)
-		if (s_in_list(a->regions[r], spec->regions, spec->n_regions))
+		if (si_in_list_ci(a->regions[r], spec->regions, spec->n_regions))
 			return a->regions[r];
 	return NULL;
 }

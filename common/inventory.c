@@ -824,16 +824,6 @@ int crawl_role_account(const char *arn, char account[INV_ACCOUNT_LEN + 1],
 	return 0;
 }
 
-static int s_listed(const char *s, const char *const *v, size_t n)
-{
-	if (n == 0)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(s, v[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Append acc's targets of service sv that f selects to v[*n]: one per
  * region, or one in region "global" (asked in the account's first
  * region) for a global service. */
@@ -842,13 +832,13 @@ static void s_account_targets(const struct si_account *acc, const struct crawl_s
 {
 	struct s_target t = { .acct = acc, .svc = sv };
 
-	if (acc->n_regions == 0 || !s_listed(acc->alias, f->accounts, f->n_accounts) ||
+	if (acc->n_regions == 0 || !si_in_list_ci(acc->alias, f->accounts, f->n_accounts) ||
 	    crawl_role_account(acc->role_arn, t.account, t.partition) != 0)
 		return;
 	for (size_t r = 0; r < acc->n_regions; r++) {
 		t.region = sv->global ? "global" : acc->regions[r];
 		t.search_region = sv->global ? acc->regions[0] : acc->regions[r];
-		if (s_listed(t.region, f->regions, f->n_regions))
+		if (si_in_list_ci(t.region, f->regions, f->n_regions))
 			v[(*n)++] = t;
 		if (sv->global)
 			return;
@@ -982,19 +972,14 @@ static void s_match_key(const struct search_result *res, size_t i, struct s_key 
 	}
 }
 
-static int s_cmp0(const char *a, const char *b)
-{
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
-}
-
 /* By type and id, then in the search's order (the first one's card). */
 static int s_cmp_key(const void *pa, const void *pb)
 {
 	const struct s_key *a = pa, *b = pb;
-	int d = s_cmp0(a->type, b->type);
+	int d = si_strcmp0(a->type, b->type);
 
 	if (d == 0)
-		d = s_cmp0(a->id, b->id);
+		d = si_strcmp0(a->id, b->id);
 	if (d == 0)
 		d = (a->match > b->match) - (a->match < b->match);
 	return d;
@@ -1063,8 +1048,8 @@ static long s_put_target(struct inv_crawl *cr, const struct search_result *res,
 		size_t g = 1;
 		int rc;
 
-		while (i + g < n && s_cmp0(keys[i + g].type, keys[i].type) == 0 &&
-		       s_cmp0(keys[i + g].id, keys[i].id) == 0)
+		while (i + g < n && si_strcmp0(keys[i + g].type, keys[i].type) == 0 &&
+		       si_strcmp0(keys[i + g].id, keys[i].id) == 0)
 			g++;
 		rc = s_put(cr, res, &keys[i], g, t, err);
 		refused = rc < 0 ? -1 : refused + rc;

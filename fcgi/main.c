@@ -51,6 +51,7 @@
 #include "store/store.h"
 #include "supervise.h"
 #include "util/clock.h"
+#include "util/strutil.h"
 #include "worker.h"
 
 /* More request threads than this buys nothing on the machines we target
@@ -762,18 +763,9 @@ static int s_inv_filter(const char *cmd, int argc, char **argv, const char **acc
 static int s_inv_shown(const struct si_config *cfg, const struct crawl_filter *f,
 		       const struct inv_target_status *t)
 {
-	size_t i;
-
-	for (i = 0; i < f->n_accounts; i++)
-		if (strcasecmp(f->accounts[i], t->account) == 0 ||
-		    strcasecmp(f->accounts[i], s_alias_of(cfg, t->account)) == 0)
-			break;
-	if (f->n_accounts > 0 && i == f->n_accounts)
-		return 0;
-	for (i = 0; i < f->n_regions; i++)
-		if (strcasecmp(f->regions[i], t->region) == 0)
-			break;
-	return f->n_regions == 0 || i < f->n_regions;
+	return (si_in_list_ci(t->account, f->accounts, f->n_accounts) ||
+		si_in_list_ci(s_alias_of(cfg, t->account), f->accounts, f->n_accounts)) &&
+	       si_in_list_ci(t->region, f->regions, f->n_regions);
 }
 
 /*

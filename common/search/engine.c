@@ -324,16 +324,6 @@ static void s_account_id(const char *role_arn, char out[16])
 	out[n] = '\0';
 }
 
-static int s_in_list(const char *s, const char *const *list, size_t n)
-{
-	if (n == 0)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(s, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Every term may narrow the targets (an ARN to one account and region, a
  * DNS name to one region). A target is searched when some term wants it. */
 static int s_term_wants(const struct search_term *t, const char *account_id, const char *region)
@@ -348,9 +338,9 @@ static int s_term_wants(const struct search_term *t, const char *account_id, con
 static int s_spec_wants(const struct search_spec *spec, const char *alias,
 			const char *account_id, const char *region)
 {
-	if (!s_in_list(alias, spec->accounts, spec->n_accounts))
+	if (!si_in_list_ci(alias, spec->accounts, spec->n_accounts))
 		return 0;
-	if (!s_in_list(region, spec->regions, spec->n_regions))
+	if (!si_in_list_ci(region, spec->regions, spec->n_regions))
 		return 0;
 	for (size_t i = 0; i < spec->n_terms; i++)
 		if (s_term_wants(&spec->terms[i], account_id, region))
@@ -1536,13 +1526,6 @@ static int s_rank(const struct search_match *m)
 	return m->instance.state != NULL && strcmp(m->instance.state, "running") == 0 ? 0 : 3;
 }
 
-/* strcmp with NULL sorting as "": a failed strdup under OOM leaves a
- * field NULL, and the sort must still be total. */
-static int s_strcmp0(const char *a, const char *b)
-{
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
-}
-
 static int s_cmp_match(const void *pa, const void *pb)
 {
 	const struct search_match *a = pa, *b = pb;
@@ -1556,10 +1539,10 @@ static int s_cmp_match(const void *pa, const void *pb)
 		if (d != 0)
 			return d;
 	}
-	d = s_strcmp0(a->account_alias, b->account_alias);
+	d = si_strcmp0(a->account_alias, b->account_alias);
 	if (d != 0)
 		return d;
-	d = s_strcmp0(a->region, b->region);
+	d = si_strcmp0(a->region, b->region);
 	if (d != 0)
 		return d;
 	return strcmp(s_name(a), s_name(b));
@@ -1572,8 +1555,8 @@ static int s_same_fields(const struct res_resource *a, const struct res_resource
 	if (a->n_fields != b->n_fields)
 		return 0;
 	for (size_t i = 0; i < a->n_fields; i++)
-		if (s_strcmp0(a->fields[i].key, b->fields[i].key) != 0 ||
-		    s_strcmp0(a->fields[i].value, b->fields[i].value) != 0)
+		if (si_strcmp0(a->fields[i].key, b->fields[i].key) != 0 ||
+		    si_strcmp0(a->fields[i].value, b->fields[i].value) != 0)
 			return 0;
 	return 1;
 }
@@ -1596,10 +1579,10 @@ static void s_dedupe(struct search_result *r)
 
 				dup = o->kind == SEARCH_MATCH_RESOURCE &&
 				      o->res.type == m->res.type &&
-				      s_strcmp0(o->res.id, m->res.id) == 0 &&
-				      s_strcmp0(o->account_id, m->account_id) == 0 &&
-				      s_strcmp0(o->account_alias, m->account_alias) == 0 &&
-				      s_strcmp0(o->region, m->region) == 0 &&
+				      si_strcmp0(o->res.id, m->res.id) == 0 &&
+				      si_strcmp0(o->account_id, m->account_id) == 0 &&
+				      si_strcmp0(o->account_alias, m->account_alias) == 0 &&
+				      si_strcmp0(o->region, m->region) == 0 &&
 				      s_same_fields(&o->res, &m->res);
 			}
 		}
@@ -1617,9 +1600,9 @@ static void s_dedupe(struct search_result *r)
 static int s_cmp_failure(const void *pa, const void *pb)
 {
 	const struct search_failure *a = pa, *b = pb;
-	int d = s_strcmp0(a->account_alias, b->account_alias);
+	int d = si_strcmp0(a->account_alias, b->account_alias);
 
-	return d != 0 ? d : s_strcmp0(a->region, b->region);
+	return d != 0 ? d : si_strcmp0(a->region, b->region);
 }
 
 /* Zero the job and the result it fills; deadline_ms is on si_mono_ms(). */

@@ -1782,18 +1782,11 @@ static int s_name_way(struct store *st, const char *term_lc, enum s_name_way *wa
 	return rc;
 }
 
-static int s_cmp_opt(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
 /* Present names in a stable order: by name, then where. */
 static int s_cmp_res(const void *a, const void *b)
 {
 	const struct inv_res *x = a, *y = b;
-	int d = s_cmp_opt(x->name, y->name);
+	int d = si_strcmp0(x->name, y->name);
 
 	if (d == 0)
 		d = strcmp(x->account, y->account);

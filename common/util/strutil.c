@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -148,4 +150,19 @@ char *si_strndup(const char *s, size_t n)
 char *si_strdup_opt(const char *s)
 {
 	return s == NULL ? NULL : strdup(s);
+}
+
+int si_strcmp0(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+int si_in_list_ci(const char *s, const char *const *list, size_t n)
+{
+	if (n == 0)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (list[i] != NULL && s != NULL && strcasecmp(s, list[i]) == 0)
+			return 1;
+	return 0;
 }

@@ -79,4 +79,12 @@ char *si_strndup(const char *s, size_t n);
  * value tests "s != NULL && copy == NULL". */
 char *si_strdup_opt(const char *s);
 
+/* strcmp with NULL ordered as "": for sorts over optional fields. */
+int si_strcmp0(const char *a, const char *b);
+
+/* 1 when list[0..n) is empty (no restriction) or holds s, compared ASCII
+ * case-insensitively (account aliases, regions); NULL entries never
+ * match. */
+int si_in_list_ci(const char *s, const char *const *list, size_t n);
+
 #endif

@@ -225,6 +225,31 @@ static void test_strdup_opt(void **state)
 	free(d);
 }
 
+/* NULL orders as "", never crashes a sort over optional fields. */
+static void test_strcmp0(void **state)
+{
+	(void)state;
+	assert_int_equal(si_strcmp0(NULL, NULL), 0);
+	assert_int_equal(si_strcmp0(NULL, ""), 0);
+	assert_true(si_strcmp0(NULL, "a") < 0);
+	assert_true(si_strcmp0("b", "a") > 0);
+}
+
+/* An empty list restricts nothing; otherwise case-insensitive membership,
+ * NULL entries and a NULL string never matching. */
+static void test_in_list_ci(void **state)
+{
+	const char *const list[] = { "Production", NULL, "eu-west-2" };
+
+	(void)state;
+	assert_true(si_in_list_ci("anything", NULL, 0));
+	assert_true(si_in_list_ci("production", list, 3));
+	assert_true(si_in_list_ci("EU-WEST-2", list, 3));
+	assert_false(si_in_list_ci("staging", list, 3));
+	assert_false(si_in_list_ci(NULL, list, 3));
+	assert_false(si_in_list_ci("eu-west-2", list, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_strndup),
 		cmocka_unit_test(test_strdup_opt),
+		cmocka_unit_test(test_strcmp0),
+		cmocka_unit_test(test_in_list_ci),
 	};
 	return cmocka_run_group_tests_name("strutil", tests, NULL, NULL);
 }
