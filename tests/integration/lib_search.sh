@@ -208,6 +208,22 @@ standin_reuse() {
 	expect_contains "stand-in launched $7 on $6" "$out" "\"private_ip\": \"$6\""
 }
 
+# reuse_prod_web_2 ACCOUNT: in the default fixture's production account
+# (eu-west-2), prod-web-2 (10.10.2.20) terminated 10 minutes ago on the
+# stand-in's clock and its address taken by prod-web-7 5 minutes ago, then
+# that target refreshed (`slash-infra inventory refresh`). Sets t_term and
+# t_launch (Unix seconds) for the history checks.
+reuse_prod_web_2() {
+	local now rc
+	now=$(curl -s "$AWS_URL/_control/clock" | json_get 'int(j["now_epoch"])')
+	t_term=$((now - 600))
+	t_launch=$((now - 300))
+	standin_reuse "$1" eu-west-2 i-0a1b2c3d4e5f60002 i-0a1b2c3d4e5f6000f \
+		subnet-0111000000000a002 10.10.2.20 prod-web-7 "$t_term" "$t_launch"
+	"$WORKER" inventory refresh account:production region:eu-west-2 >/dev/null 2>&1; rc=$?
+	expect_eq "refresh after the reuse exits 0" "$rc" 0
+}
+
 # calls_compare A B: 0 when the per-key call counts $TMP/calls.A.json and
 # $TMP/calls.B.json are equal; else 1, printing the keys that differ.
 calls_compare() {

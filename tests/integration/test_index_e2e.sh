@@ -123,13 +123,8 @@ expect_eq "unknown Name: fans out to all 7 targets" "$(wc -l < "$TMP/targets.non
 jflush
 
 # ---- 4. an address reused after its holder was terminated ---------------------
-now=$(curl -s "$AWS_URL/_control/clock" | json_get 'int(j["now_epoch"])')
-t_term=$((now - 600))
-t_launch=$((now - 300))
-standin_reuse "$PROD" eu-west-2 i-0a1b2c3d4e5f60002 i-0a1b2c3d4e5f6000f \
-	subnet-0111000000000a002 10.10.2.20 prod-web-7 "$t_term" "$t_launch"
-out=$(INV refresh account:production region:eu-west-2 2>&1); rc=$?
-expect_eq "refresh after the reuse exits 0" "$rc" 0
+reuse_prod_web_2 "$PROD"
+now=$((t_term + 600))    # the stand-in's clock at the reuse
 # prod-web-2 launched 2025-03-01T09:05:00Z (the fixture)
 t_old=$(date -u -d 2025-03-01T09:05:00Z +%s)
 

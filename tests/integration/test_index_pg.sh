@@ -114,13 +114,7 @@ jcheck "known id: the note says where the search went" "$ANS" \
 	"any('Searched only where the inventory places it' in c for c in contexts(j))"
 
 # ---- 3. an address reused: both holders, at: picks one --------------------------
-now=$(curl -s "$AWS_URL/_control/clock" | json_get 'int(j["now_epoch"])')
-t_term=$((now - 600))
-t_launch=$((now - 300))
-standin_reuse "$PROD" eu-west-2 i-0a1b2c3d4e5f60002 i-0a1b2c3d4e5f6000f \
-	subnet-0111000000000a002 10.10.2.20 prod-web-7 "$t_term" "$t_launch"
-out=$(INV refresh account:production region:eu-west-2 2>&1); rc=$?
-expect_eq "refresh after the reuse exits 0" "$rc" 0
+reuse_prod_web_2 "$PROD"
 search reused 10.10.2.20
 expect_eq "reused address: asked in production/eu-west-2 only" \
 	"$(cat "$TMP/targets.reused")" "$PROD:eu-west-2"

@@ -28,9 +28,9 @@ served_stop() {
 	local keep=() p
 	[ -f "$TMP/nginx.pid" ] && kill "$(cat "$TMP/nginx.pid")" 2>/dev/null
 	kill -TERM "$WORKER_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.05; done
+	for _ in $(seq 1200); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.05; done
 	kill -9 "$WORKER_PID" 2>/dev/null
-	for _ in $(seq 100); do [ -f "$TMP/nginx.pid" ] || break; sleep 0.05; done
+	for _ in $(seq 1200); do [ -f "$TMP/nginx.pid" ] || break; sleep 0.05; done
 	for p in "${PIDS[@]}"; do [ "$p" = "$WORKER_PID" ] || keep+=("$p"); done
 	PIDS=("${keep[@]}")
 }
@@ -131,7 +131,7 @@ before=$(status_rows)
 c0=$(calls)
 SLASH_INFRA_INVENTORY_RATE_PER_S=1 "$WORKER" inventory refresh > "$TMP/killed.out" 2>&1 &
 kpid=$!
-for _ in $(seq 200); do
+for _ in $(seq 1200); do
 	[ "$(calls)" -ge $((c0 + 8)) ] && break
 	sleep 0.05
 done
@@ -186,14 +186,14 @@ export SLASH_INFRA_STATE_PATH=$TMP/served.db
 export SLASH_INFRA_INVENTORY_ENABLED=on SLASH_INFRA_INVENTORY_REFRESH_S=5
 stack_start || exit 1
 ok=1
-for _ in $(seq 300); do
+for _ in $(seq 600); do
 	n=$(INV status 2>>"$TMP/status-wait.err" | awk 'NR > 1 && $2 ~ /^[0-9]+$/ && $6 != "never"' | wc -l)
 	echo "n=$n" >> "$TMP/status-wait.err"; [ "$n" -eq "$ntargets" ] && { ok=0; break; }
 	sleep 0.1
 done
 check "the served worker's crawler wrote all $ntargets targets, no command given" $ok
 grep -q 'msg="inventory crawler started"' "$TMP/worker.log"; check "worker 0 logged its crawler" $?
-for _ in $(seq 300); do
+for _ in $(seq 600); do
 	[ "$(grep -c 'inventory: crawl cycle done' "$TMP/worker.log")" -ge 2 ] && break
 	sleep 0.1
 done
@@ -208,13 +208,13 @@ served_stop
 export SLASH_INFRA_STATE_PATH=$TMP/served-slow.db SLASH_INFRA_INVENTORY_RATE_PER_S=1
 c0=$(calls)
 stack_start || exit 1
-for _ in $(seq 200); do
+for _ in $(seq 1200); do
 	[ "$(calls)" -ge $((c0 + 8)) ] && break
 	sleep 0.05
 done
 t0=$(now_ms)
 kill -TERM "$WORKER_PID"
-for _ in $(seq 100); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1200); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.05; done
 t1=$(now_ms)
 kill -0 "$WORKER_PID" 2>/dev/null; alive=$?
 expect_eq "the worker stopped" "$alive" 1
@@ -233,7 +233,7 @@ cp "$TMP/corrupt.db" "$TMP/served-corrupt.db"
 export SLASH_INFRA_STATE_PATH=$TMP/served-corrupt.db
 : > "$TMP/worker.log"
 stack_start || exit 1
-for _ in $(seq 100); do
+for _ in $(seq 1200); do
 	grep -q 'inventory: state store unavailable' "$TMP/worker.log" && break
 	sleep 0.05
 done
