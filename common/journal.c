@@ -9,9 +9,10 @@
 #include "util/logfmt.h"
 #include "util/strutil.h"
 
-/* Prune delivered journal rows and expired replay rows every this many
- * ticks (about a minute): each prune is one bounded DELETE, and the rows
- * only cost disk, so once a minute keeps the tables small for nothing. */
+/* Prune delivered journal rows, expired replay rows and expired kept
+ * results every this many ticks (about a minute): each prune is one
+ * bounded DELETE, and the rows only cost disk, so once a minute keeps the
+ * tables small for nothing. */
 #define JOURNAL_PRUNE_TICKS 30
 
 /* Logged health: not yet logged, ok, degraded. */
@@ -189,6 +190,23 @@ int journal_replay(struct journal *j, const char *signature, time_t expires_at, 
 	return rc;
 }
 
+/* A write the store refused for what was written, not for its own fault
+ * (a field too long, not UTF-8): health does not show it, so say so once
+ * per refusal; the caller goes on without the row (a search runs
+ * unjournaled, a reply goes out without buttons). Database failures are
+ * logged by the health change instead. */
+static void s_log_refused(const char *what, const struct si_err *err)
+{
+	struct logfmt l;
+
+	if (err->code != SI_ERR_INVALID && err->code != SI_ERR_LIMIT)
+		return;
+	logfmt_begin(&l, "warn");
+	logfmt_str(&l, "msg", what);
+	logfmt_str(&l, "error", err->msg);
+	logfmt_emit(&l, stderr);
+}
+
 int journal_add(struct journal *j, struct store_job *job, char id[STORE_JOB_ID_SIZE])
 {
 	struct store *st = j != NULL ? s_store(j) : NULL;
@@ -204,16 +222,8 @@ int journal_add(struct journal *j, struct store_job *job, char id[STORE_JOB_ID_S
 	job->lease_until = now + JOURNAL_LEASE_S;
 	rc = store_journal_add(st, job, id, &err);
 	s_note(j);
-	if (rc != 0 && (err.code == SI_ERR_INVALID || err.code == SI_ERR_LIMIT)) {
-		/* Not the store's fault (a field it refuses): say so, once per
-		 * search; the search still runs live. */
-		struct logfmt l;
-
-		logfmt_begin(&l, "warn");
-		logfmt_str(&l, "msg", "search not journaled");
-		logfmt_str(&l, "error", err.msg);
-		logfmt_emit(&l, stderr);
-	}
+	if (rc != 0)
+		s_log_refused("search not journaled", &err);
 	return rc;
 }
 
@@ -288,6 +298,35 @@ int journal_claim(struct journal *j, size_t max, struct store_job **out, size_t 
 	return rc;
 }
 
+int journal_keep(struct journal *j, struct kept_result *k, time_t now)
+{
+	struct store *st = j != NULL ? s_store(j) : NULL;
+	struct si_err err;
+	int rc;
+
+	if (st == NULL || k == NULL)
+		return -1;
+	rc = kept_put(st, k, now, &err);
+	s_note(j);
+	if (rc != 0)
+		s_log_refused("result not kept for buttons", &err);
+	return rc;
+}
+
+int journal_kept(struct journal *j, const char *id, time_t now, struct kept_result *out)
+{
+	struct store *st = j != NULL ? s_store(j) : NULL;
+	int rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (st == NULL || out == NULL)
+		return -1;
+	rc = kept_get(st, id, now, out, NULL);
+	s_note(j);
+	return rc;
+}
+
 void journal_tick(struct journal *j)
 {
 	struct store *st;
@@ -301,6 +340,7 @@ void journal_tick(struct journal *j)
 	if (st != NULL && ++j->ticks % JOURNAL_PRUNE_TICKS == 0) {
 		(void)store_journal_prune(st, now, NULL, NULL);
 		(void)store_replay_prune(st, now, NULL, NULL);
+		(void)kept_prune(st, now, NULL, NULL);
 	}
 	s_note(j);
 }

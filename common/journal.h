@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "store/kept.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -97,9 +98,20 @@ int journal_hand_back(struct journal *j, const char *id);
  * store_jobs_free), or -1 when the store is unavailable. */
 int journal_claim(struct journal *j, size_t max, struct store_job **out, size_t *n);
 
+/* Keep k for the reply's buttons (kept_put: k->id set by kept_new_id; its
+ * created_at and expires_at are set here). journal_tick prunes expired
+ * results. 0, or -1 when the store is unavailable or refused k (a text
+ * over KEPT_JSON_MAX: logged once here): the reply then has no buttons. */
+int journal_keep(struct journal *j, struct kept_result *k, time_t now);
+
+/* Load the result id kept at now into *out (free with kept_result_free;
+ * out is always safe to free). 0 found, 1 absent or expired (or id not
+ * a kept id), -1 store unavailable (or j NULL). */
+int journal_kept(struct journal *j, const char *id, time_t now, struct kept_result *out);
+
 /* Periodic upkeep (the pool's journal thread, every JOURNAL_TICK_MS):
- * reopen a store that could not be opened, prune old rows now and then,
- * log a health change. */
+ * reopen a store that could not be opened, prune old rows (journal,
+ * replay, expired kept results) now and then, log a health change. */
 void journal_tick(struct journal *j);
 
 /* The store's health, logged once per change (ok -> degraded -> ok). With

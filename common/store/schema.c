@@ -192,11 +192,37 @@ static const char *const s_v3[] = {
 	NULL
 };
 
+/*
+ * v4: results kept for a reply's buttons (store/kept.h): one row per
+ * result, found by its random id, dropped when expired (the index on
+ * expires_at serves the prune and the row cap). A new table, so a v3
+ * database keeps all its data; the same words on both databases. The
+ * texts are nullable (NULL: none given).
+ */
+static const char *const s_v4[] = {
+	"CREATE TABLE kept_results ("
+	" id TEXT PRIMARY KEY,"
+	" created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL,"
+	" team_id TEXT NOT NULL,"
+	" channel_id TEXT NOT NULL,"
+	" user_id TEXT NOT NULL,"
+	" ephemeral INTEGER NOT NULL,"
+	" n_matches BIGINT NOT NULL,"
+	" n_pages BIGINT NOT NULL,"
+	" query TEXT,"
+	" share_json TEXT,"
+	" pages_json TEXT)",
+	"CREATE INDEX kept_results_expires ON kept_results (expires_at)",
+	NULL
+};
+
 static const struct s_migration s_migrations[] = {
 	{ 1, s_v1, { NULL, NULL }, { NULL, NULL } },
 	{ 2, s_v2, { s_v2_sqlite, s_v2_pg },
 	  { s_v2_sqlite_opt, s_v2_pg_opt } },
 	{ 3, s_v3, { NULL, NULL }, { NULL, NULL } },
+	{ 4, s_v4, { NULL, NULL }, { NULL, NULL } },
 };
 
 #define S_NMIGRATIONS (sizeof(s_migrations) / sizeof(s_migrations[0]))

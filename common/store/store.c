@@ -194,6 +194,11 @@ static int s_check_id(const char *id, struct si_err *err)
 	return 0;
 }
 
+int store_private_check_id(const char *id, struct si_err *err)
+{
+	return s_check_id(id, err);
+}
+
 static int s_check_store(struct store *st, struct si_err *err)
 {
 	return st != NULL ? 0 : si_err_set(err, SI_ERR_INVALID, "no state store");
@@ -257,6 +262,11 @@ static int s_new_id(char out[STORE_JOB_ID_SIZE], struct si_err *err)
 	}
 	si_hex_encode(raw, sizeof(raw), out);
 	return 0;
+}
+
+int store_private_new_id(char out[STORE_JOB_ID_SIZE], struct si_err *err)
+{
+	return s_new_id(out, err);
 }
 
 static const char *s_or_empty(const char *s)

@@ -46,7 +46,7 @@
 /* The schema version this code writes and understands. A database with a
  * higher version (a newer slash-infra migrated it) is refused at open:
  * writing rows an unknown schema does not expect could corrupt them. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Slack's rules for a response_url: valid 30 minutes, at most 5 posts
  * (api.slack.com/interactivity/handling#message_responses). */

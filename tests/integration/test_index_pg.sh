@@ -103,7 +103,7 @@ TARGETS=$(n_targets)
 check "PostgreSQL holds the resources" $?
 expect_eq "no claim left after the refresh" \
 	"$(pg_sql "SELECT count(*) FROM inv_target WHERE claimed_by IS NOT NULL")" 0
-expect_eq "schema version 3 (claims)" "$(pg_sql "SELECT version FROM schema_version")" 3
+expect_eq "schema version 4 (kept results)" "$(pg_sql "SELECT version FROM schema_version")" 4
 
 # ---- 2. index, then confirm: a known id is asked in its own target only --------
 search known i-0a1b2c3d4e5f60001

@@ -72,7 +72,7 @@ int store_fixture_setup_pg(void **state)
 		fail_msg("connect: %s", PQerrorMessage(conn));
 	PQsetNoticeProcessor(conn, s_quiet, NULL);
 	res = PQexec(conn, "DROP TABLE IF EXISTS journal, replay, schema_version, inv_target,"
-		     " inv_resource, inv_ident, inv_addr_history");
+		     " inv_resource, inv_ident, inv_addr_history, kept_results");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		fail_msg("drop: %s", PQerrorMessage(conn));
 	PQclear(res);

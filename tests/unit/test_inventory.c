@@ -1019,7 +1019,8 @@ static void test_migrate_v1(void **state)
 	struct store_fixture *c = *state;
 	const char *drops[] = {
 		"DROP TABLE inv_target", "DROP TABLE inv_resource", "DROP TABLE inv_ident",
-		"DROP TABLE inv_addr_history", "UPDATE schema_version SET version = 1"
+		"DROP TABLE inv_addr_history", "DROP TABLE kept_results",
+		"UPDATE schema_version SET version = 1"
 	};
 	struct store_job j, *got = NULL;
 	char id[STORE_JOB_ID_SIZE];
@@ -1317,7 +1318,7 @@ static void test_migrate_v2(void **state)
 	struct store_fixture *c = *state;
 	const char *to_v2[] = {
 		"ALTER TABLE inv_target DROP COLUMN claimed_by",
-		"ALTER TABLE inv_target DROP COLUMN claimed_until",
+		"ALTER TABLE inv_target DROP COLUMN claimed_until", "DROP TABLE kept_results",
 		"UPDATE schema_version SET version = 2"
 	};
 	struct inv_claim v[2] = { { .account = A1, .region = R1, .service = "ec2" },

@@ -170,6 +170,14 @@ int store_private_done(struct store *st, int rc, const struct si_err *e, struct 
  * UTF-8, SQLite would keep it). */
 int store_private_check_text(const char *what, const char *s, size_t max, struct si_err *err);
 
+/* A new id: 128 random bits as STORE_JOB_ID_LEN lower-case hex and a NUL,
+ * the one generator of the journal's and store/kept.c's ids. */
+int store_private_new_id(char out[STORE_JOB_ID_SIZE], struct si_err *err);
+
+/* 0 when id is exactly STORE_JOB_ID_LEN lower-case hex digits; else -1 with
+ * err set (SI_ERR_INVALID). */
+int store_private_check_id(const char *id, struct si_err *err);
+
 /* For tests: call fn(ctx, n) inside inv_end_target's transaction after its
  * n-th resource was written (n from 1), so that a test can kill the
  * process in the middle of the transaction. fn NULL removes the hook. */
