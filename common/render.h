@@ -33,21 +33,68 @@
 #define RENDER_MAX_FIELDS 10
 #define RENDER_MAX_FIELD_TEXT 2000
 
+/* Slack rejects a message whose blocks total about 12,000-13,300
+ * characters (msg_blocks_too_long, tests/data/shared/slack/LIMITS.md), a
+ * limit it does not document: every message rendered here keeps the
+ * characters of every string inside "blocks" (URLs included, counted in
+ * UTF-16 units) within this. */
+#define RENDER_MAX_TEXT_TOTAL 12000
+#define RENDER_CARDS_MAX 3            /* up to this many matches get full cards */
+#define RENDER_PAGES_MAX 40           /* "Show all" pages at most; the last says what is left */
+/* Button limits (Block Kit button element): text, action_id, value. */
+#define RENDER_MAX_BUTTON_TEXT 75
+#define RENDER_MAX_ACTION_ID 255
+#define RENDER_MAX_BUTTON_VALUE 2000
+/* action_id of each button; value is the result id (32 hex), "more" pages "ID:PAGE" */
+#define RENDER_ACTION_SHOW_ALL "si_show_all"
+#define RENDER_ACTION_SHARE "si_share"
+#define RENDER_ACTION_REFRESH "si_refresh"
+#define RENDER_ACTION_MORE "si_more"
+
 enum render_response_type {
 	RENDER_IN_CHANNEL = 0,   /* default: the whole channel sees the answer */
 	RENDER_EPHEMERAL         /* only the user who asked */
 };
 
+/* [links] of the configuration: console links go through IAM Identity
+ * Center's shortcut (SSO_START_URL/#/console?account_id=…&role_name=…&
+ * destination=…) so a click lands in the match's account and role. */
+struct render_links {            /* borrowed strings, NULL or "" = unset */
+	const char *sso_start_url;   /* https://d-xxxx.awsapps.com/start */
+	const char *role_name;
+};
+
+/* Zero-initialised: in channel, RENDER_MAX_BLOCKS, plain console links, no
+ * buttons. */
 struct render_opts {
 	enum render_response_type response_type;
 	/* Upper bound on blocks; 0 means RENDER_MAX_BLOCKS, larger values are
 	 * clamped to it, values below 4 are raised to 4 (summary, failures,
 	 * one match, "more"), or to 5 when the per-account counts are shown. */
 	size_t max_blocks;
+	const struct render_links *links;  /* borrowed; NULL: plain console links */
+	/* Borrowed; NULL: no buttons. Otherwise an actions block at the end with
+	 * "Show all N" (RENDER_ACTION_SHOW_ALL, value result_id) when not every
+	 * match has a card, "Share in channel" (RENDER_ACTION_SHARE) when
+	 * ephemeral, "Refresh" (RENDER_ACTION_REFRESH). The buttons count in the
+	 * budget. An id that is not 1-64 of [A-Za-z0-9_-] gets no buttons. With
+	 * buttons and replace_original 0 the message says "replace_original":
+	 * false, as a post to an interaction's response_url must. */
+	const char *result_id;
+	int replace_original;              /* 1: "replace_original": true at top level */
+};
+
+/* What Slack's limits are checked against. */
+struct render_size {
+	size_t blocks;       /* elements of "blocks" */
+	size_t text_chars;   /* UTF-16 units of every string value inside "blocks" */
+	size_t json_bytes;   /* strlen of the message */
 };
 
 /*
  * The answer to a search. With no matches this is render_nothing_found().
+ * Every message stays within RENDER_MAX_TEXT_TOTAL characters of block text,
+ * RENDER_MAX_BLOCKS blocks and Slack's per-element limits, whatever r holds.
  * Layout:
  * - a summary section ("2 matches for X in 12 account-regions, 0.41 s";
  *   counts from 1,000 on with thousands separators);
@@ -61,26 +108,58 @@ struct render_opts {
  *   biggest first ("AccessDenied: staging (all 17 regions), dev/eu-west-1;
  *   Timeout: …"), at most 5 accounts or targets per code and 6 codes, the
  *   rest counted ("… and K more");
- * - one card (a section with fields) per match, in the order given. An
- *   instance or interface card shows its own struct; any other resource
- *   (SEARCH_MATCH_RESOURCE) shows "*Label* `id` name", the label linked to
- *   its type's console_url when that gives a safe https URL, the DNS chain
- *   that led to it (res.hop), a few DNS names and addresses, its relations
- *   grouped by kind ("3 targets: i-… (web-1) healthy · …", ten a kind, six
- *   kinds, the rest counted), its fields (as section fields while they
- *   fit, then as lines) and its tags;
- * - when not every match gets a card (more than the block budget), the
- *   first few get one (at most 10, and no more blocks than the lines get)
- *   and the rest one line each, "Label `id` name — summary · account/
- *   region" (the type's summary(), else the state; instances and
- *   interfaces summarise themselves), grouped by account in the order the
- *   accounts first appear, packed into sections;
- * - when even the lines do not all fit, a final section saying how many
- *   more there are and how to narrow the search.
- * Every text stays within Slack's limits. opts may be NULL (defaults).
+ * - the history section, when the inventory gave any;
+ * - 1..RENDER_CARDS_MAX matches: one card (a section with fields) each. An
+ *   instance or interface card shows its own struct (times as Slack dates;
+ *   an interface names its owner once, linked to the load balancer that
+ *   owns it); any other resource shows "*Label* `id` name", the label
+ *   linked to its type's console_url when that gives a safe https URL, the
+ *   DNS chain that led to it (res.hop), a few DNS names and addresses, its
+ *   relations grouped by kind, its fields and its tags. A card too big
+ *   for its share of the budget loses fields, then text, and at worst
+ *   becomes a line;
+ * - more matches: a compact list, one line per match with one link (its
+ *   console link), "Label <url|id> name — summary · region", grouped by
+ *   account (a bold heading per account, accounts in the order they first
+ *   appear), packed into sections while the budget lasts, then "N more —
+ *   narrow with account: or region:";
+ * - with opts->result_id, the buttons (render_opts).
+ * Console links go through opts->links (render_links) when it has both
+ * fields and the match's account id is known. opts may be NULL (defaults).
  */
 char *render_result(const struct search_result *r, const struct render_opts *opts,
 		    struct si_err *err);
+
+/* Measure a message: its blocks, the characters of every string inside
+ * "blocks" (UTF-16 units), its JSON bytes. 0, or -1 with err
+ * (SI_ERR_INVALID) when json is not a JSON object or its "blocks" is not
+ * an array; a message without "blocks" has 0. */
+int render_measure(const char *json, struct render_size *out, struct si_err *err);
+
+/* "Show all": every match as one compact line (as in the compact list),
+ * grouped by account, split into ephemeral messages ("replace_original":
+ * false) each within the budget (no buttons). Returns a malloc'd JSON ARRAY
+ * of complete message objects; *n_pages its length (1..RENDER_PAGES_MAX;
+ * each page says "Page K of N"; when the matches do not fit in
+ * RENDER_PAGES_MAX pages the last says how many more and how to narrow).
+ * opts: links only (may be NULL). */
+char *render_pages(const struct search_result *r, const struct render_opts *opts,
+		   size_t *n_pages, struct si_err *err);
+
+/* Ephemeral ("replace_original": false): "Pages 1-5 of 9 shown." with a
+ * button "Show pages 6-9" (RENDER_ACTION_MORE, value "RESULT_ID:5"; pages
+ * count from 0 in the value). Needs 0 < next_page < n_pages and a result
+ * id as render_opts wants; else NULL with SI_ERR_INVALID. */
+char *render_more_pages(const char *result_id, size_t next_page, size_t n_pages,
+			struct si_err *err);
+
+/* The minimal message posted when Slack refused the real answer: the
+ * summary line (counts, time), the per-account counts, how to narrow; no
+ * cards, no links, no buttons, <= 3 blocks, <= 3000 characters. opts as for
+ * render_result (response_type, replace_original); with 0 matches it is
+ * the "no matches" summary. */
+char *render_fallback(const struct search_result *r, const struct render_opts *opts,
+		      struct si_err *err);
 
 /* "No matches for X in N accounts and M regions (T account-regions), S s",
  * plus the DNS note and the failed targets, if any, as in
@@ -120,7 +199,8 @@ const char *render_eni_owner(const struct ec2_eni *eni, char *buf, size_t len);
  * note (if any), the failure summary line of render_result() (if any
  * targets failed), the table (one row per match; a resource row shows its
  * id, name, state and its type's label under TYPE), then one "failed:
- * account/region: code (message)" line per failed target. Control
+ * account/region: code (message)" line per failed target, with AWS's
+ * whole message (cells are cut at 48 bytes, these lines are not). Control
  * characters in AWS strings are replaced by '?'. Returns 0, or -1 with
  * SI_ERR_IO (write failed) or SI_ERR_NOMEM. */
 int render_text(const struct search_result *r, FILE *fp, struct si_err *err);

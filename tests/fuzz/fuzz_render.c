@@ -7,6 +7,14 @@
  * check each output is strict JSON (UTF-8 validated by json-c) with at
  * most RENDER_MAX_BLOCKS blocks and no bidi control or invisible format
  * character.
+ *
+ * The property of issue 14: every message (render_result with and without
+ * a result id and [links], each page of render_pages, render_fallback,
+ * render_more_pages) is within Slack's budget as render_measure counts it
+ * (RENDER_MAX_TEXT_TOTAL characters of block text, RENDER_MAX_BLOCKS
+ * blocks) and every per-element limit (section text, fields, context
+ * elements, buttons); the fallback within 3 blocks and 3000 characters.
+ * Any breach aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -371,9 +379,26 @@ static void s_check_text(json_object *o, size_t max)
 
 /* Slack's limits on one block (render.h): section text, fields and their
  * text, context elements. */
+/* A button's text, action_id and value within Block Kit's limits. */
+static void s_check_button(json_object *e)
+{
+	json_object *t, *v;
+
+	if (!json_object_object_get_ex(e, "text", &t) ||
+	    !json_object_object_get_ex(t, "text", &v) ||
+	    s_units(json_object_get_string(v)) > RENDER_MAX_BUTTON_TEXT)
+		abort();
+	if (!json_object_object_get_ex(e, "action_id", &v) ||
+	    strlen(json_object_get_string(v)) > RENDER_MAX_ACTION_ID)
+		abort();
+	if (!json_object_object_get_ex(e, "value", &v) ||
+	    strlen(json_object_get_string(v)) > RENDER_MAX_BUTTON_VALUE)
+		abort();
+}
+
 static void s_check_block(json_object *b)
 {
-	json_object *fields, *els;
+	json_object *fields, *els, *type;
 
 	s_check_text(b, RENDER_MAX_SECTION_TEXT);
 	if (json_object_object_get_ex(b, "fields", &fields)) {
@@ -382,20 +407,29 @@ static void s_check_block(json_object *b)
 		for (size_t i = 0; i < json_object_array_length(fields); i++)
 			s_check_text(json_object_array_get_idx(fields, i), RENDER_MAX_FIELD_TEXT);
 	}
-	if (json_object_object_get_ex(b, "elements", &els))
-		for (size_t i = 0; i < json_object_array_length(els); i++)
-			s_check_text(json_object_array_get_idx(els, i), RENDER_MAX_SECTION_TEXT);
+	if (json_object_object_get_ex(b, "elements", &els)) {
+		int actions = json_object_object_get_ex(b, "type", &type) &&
+			      strcmp(json_object_get_string(type), "actions") == 0;
+
+		if (actions && json_object_array_length(els) > 25)
+			abort();
+		for (size_t i = 0; i < json_object_array_length(els); i++) {
+			if (actions)
+				s_check_button(json_object_array_get_idx(els, i));
+			else
+				s_check_text(json_object_array_get_idx(els, i),
+					     RENDER_MAX_SECTION_TEXT);
+		}
+	}
 }
 
-/* Strict JSON, valid UTF-8, at most RENDER_MAX_BLOCKS blocks each within
- * Slack's text limits, nothing invisible. */
-static void s_check(char *js)
+/* Strict JSON, valid UTF-8, nothing invisible; returns the parsed
+ * document (the caller puts it). */
+static json_object *s_parse(const char *js)
 {
 	json_tokener *tok;
-	json_object *o, *blocks;
+	json_object *o;
 
-	if (js == NULL)
-		return;   /* only on OOM */
 	s_check_visible(js);
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -403,6 +437,21 @@ static void s_check(char *js)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, js, (int)strlen(js) + 1);
 	if (o == NULL)
+		abort();
+	json_tokener_free(tok);
+	return o;
+}
+
+/* One message: within the budget as render_measure counts it (at most
+ * max_units characters of block text, max_blocks blocks), every block
+ * within Slack's element limits. */
+static void s_check_msg(const char *js, size_t max_units, size_t max_blocks)
+{
+	struct render_size sz;
+	json_object *o = s_parse(js), *blocks;
+
+	if (render_measure(js, &sz, NULL) != 0 || sz.text_chars > max_units ||
+	    sz.blocks > max_blocks)
 		abort();
 	s_check_text(o, RENDER_MAX_SECTION_TEXT);
 	if (json_object_object_get_ex(o, "blocks", &blocks)) {
@@ -412,7 +461,35 @@ static void s_check(char *js)
 			s_check_block(json_object_array_get_idx(blocks, i));
 	}
 	json_object_put(o);
-	json_tokener_free(tok);
+}
+
+/* s_check_msg with the budget of every message, then free js. */
+static void s_check(char *js)
+{
+	if (js == NULL)
+		return;   /* only on OOM */
+	s_check_msg(js, RENDER_MAX_TEXT_TOTAL, RENDER_MAX_BLOCKS);
+	free(js);
+}
+
+/* render_pages' array: 1..RENDER_PAGES_MAX pages, each a message within
+ * the budget. */
+static void s_check_pages(char *js, size_t n_pages)
+{
+	json_object *arr;
+	size_t i;
+
+	if (js == NULL)
+		return;
+	arr = s_parse(js);
+	if (!json_object_is_type(arr, json_type_array) || n_pages == 0 ||
+	    n_pages > RENDER_PAGES_MAX || json_object_array_length(arr) != n_pages)
+		abort();
+	for (i = 0; i < n_pages; i++)
+		s_check_msg(json_object_to_json_string_ext(json_object_array_get_idx(arr, i),
+							   JSON_C_TO_STRING_PLAIN),
+			    RENDER_MAX_TEXT_TOTAL, RENDER_MAX_BLOCKS);
+	json_object_put(arr);
 	free(js);
 }
 
@@ -420,17 +497,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct s_rd r = { data, size };
 	struct render_opts opts;
+	struct render_links links;
 	struct search_result res;
 	const char *aliases[2];
-	char *out = NULL;
-	size_t out_len = 0;
+	char *out = NULL, *sso, *role, *js;
+	size_t out_len = 0, n_pages = 0, next;
 	FILE *fp;
 
+	memset(&opts, 0, sizeof(opts));
 	opts.response_type = (s_byte(&r) & 1) ? RENDER_EPHEMERAL : RENDER_IN_CHANNEL;
 	opts.max_blocks = s_byte(&r);
+	next = s_byte(&r);
+	/* [links] as the config could hold them, or anything. */
+	sso = s_str(&r);
+	role = s_str(&r);
+	links.sso_start_url = (next & 1) && sso != NULL ? sso :
+			      "https://d-1234567890.awsapps.com/start";
+	links.role_name = (next & 2) && role != NULL ? role : "ReadOnly";
 	s_build(&r, &res);
 
 	s_check(render_result(&res, &opts, NULL));
+	opts.result_id = (next & 4) && res.query_text != NULL ? res.query_text :
+			 "0123456789abcdef0123456789abcdef";
+	opts.links = &links;
+	opts.replace_original = (int)(next & 8);
+	s_check(render_result(&res, &opts, NULL));
+	s_check_pages(render_pages(&res, &opts, &n_pages, NULL), n_pages);
+	js = render_fallback(&res, &opts, NULL);
+	if (js != NULL)
+		s_check_msg(js, 3000, 3);
+	free(js);
+	s_check(render_more_pages(opts.result_id, next % 7, next % 11, NULL));
 	s_check(render_nothing_found(&res, &opts, NULL));
 	s_check(render_error(res.query_text, NULL));
 	aliases[0] = res.query_text != NULL ? res.query_text : "x";
@@ -445,5 +542,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 	}
 	search_result_free(&res);
+	free(sso);
+	free(role);
 	return 0;
 }

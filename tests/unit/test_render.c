@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -297,28 +298,74 @@ static char *s_read_file(const char *path)
 	return buf;
 }
 
-/* Compare js with tests/data/render/<name> structurally. */
-static void s_golden(const char *name, const char *js)
+/* The golden file's text pretty-printed, one value a line, so that a
+ * mismatch reads as a diff. */
+static const char *s_pretty(json_object *o)
 {
-	const char *src = getenv("SI_SRCDIR");
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * Compare js with the golden file tests/data/<dir>/<name> after
+ * normalising both with json-c (parse, json_object_equal: key order and
+ * spacing do not matter). On a mismatch both are printed pretty, one value
+ * a line, for diff. SI_UPDATE_GOLDEN=1 in the environment rewrites the
+ * golden file from js instead (run once by hand after an intended change,
+ * then review the diff with git; the test suite never sets it).
+ */
+static void s_golden_in(const char *dir, const char *name, const char *js)
+{
+	const char *src = getenv("SI_SRCDIR"), *upd = getenv("SI_UPDATE_GOLDEN");
 	char path[1024];
 	char *want_text;
 	json_object *want, *got;
 
-	(void)snprintf(path, sizeof(path), "%s/tests/data/render/%s",
-		       src != NULL ? src : ".", name);
-	want_text = s_read_file(path);
-	want = json_tokener_parse(want_text);
+	(void)snprintf(path, sizeof(path), "%s/tests/data/%s/%s", src != NULL ? src : ".", dir,
+		       name);
+	got = s_parse(js);
+	want_text = NULL;
+	want = NULL;
+	if (access(path, R_OK) == 0) {
+		want_text = s_read_file(path);
+		want = json_tokener_parse(want_text);
+	}
+	/* Rewritten only when it differs, so equal files keep their layout. */
+	if (upd != NULL && strcmp(upd, "1") == 0 &&
+	    (want == NULL || !json_object_equal(want, got))) {
+		FILE *fp = fopen(path, "wb");
+
+		if (fp == NULL)
+			fail_msg("cannot write %s", path);
+		fprintf(fp, "%s\n", s_pretty(got));
+		fclose(fp);
+		json_object_put(want);
+		free(want_text);
+		want_text = s_read_file(path);
+		want = json_tokener_parse(want_text);
+	}
+	if (want_text == NULL)
+		fail_msg("no golden %s (SI_UPDATE_GOLDEN=1 writes it)", path);
 	if (want == NULL)
 		fail_msg("golden %s is not JSON", path);
-	got = s_parse(js);
-	if (!json_object_equal(want, got))
-		fail_msg("%s differs:\nwant %s\ngot  %s", name,
-			 json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE), js);
+	if (!json_object_equal(want, got)) {
+		char *w = strdup(s_pretty(want));
+
+		assert_non_null(w);
+		fail_msg("%s differs (SI_UPDATE_GOLDEN=1 rewrites it):\n--- want\n%s\n+++ got\n%s",
+			 path, w, s_pretty(got));
+		free(w);
+	}
 	json_object_put(want);
 	json_object_put(got);
 	free(want_text);
+}
+
+/* The renderer's goldens of earlier issues, tests/data/render/<name>. */
+static void s_golden(const char *name, const char *js)
+{
+	s_golden_in("render", name, js);
 }
 
 /* Limits from the shared reference data, not from our own header. */
@@ -496,30 +543,61 @@ static size_t s_parse_count(const char *p)
 	return n;
 }
 
-/* What a result message shows: full cards (a section with fields), one-
- * line forms (lines of the sections without fields that carry an id in
- * backticks), and the count of the "… and N more matches not shown" line. */
-static void s_tally(json_object *root, size_t *cards, size_t *lines, size_t *more)
+/* What a result message shows: full cards (a section with fields), the
+ * compact list's lines (lines of the sections without fields, past the
+ * summary, that do not start with '*' and end in " · region"), its
+ * account headings (lines starting with '*' in those sections), and the
+ * count of the "*N more* — narrow…" line. */
+static void s_tally_h(json_object *root, size_t *cards, size_t *lines, size_t *more,
+		      size_t *headings)
 {
 	json_object *blocks, *fields;
 	size_t i;
 
-	*cards = *lines = *more = 0;
+	*cards = *lines = *more = *headings = 0;
 	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
-	for (i = 0; i < json_object_array_length(blocks); i++) {
+	for (i = 1; i < json_object_array_length(blocks); i++) {
 		json_object *b = json_object_array_get_idx(blocks, i);
 		const char *t = s_text_of(b), *p;
 
 		if (json_object_object_get_ex(b, "fields", &fields)) {
 			(*cards)++;
-		} else if (t != NULL && t[0] != '*' && strchr(t, '`') != NULL) {
-			for (p = t; p != NULL; p = strchr(p + 1, '\n'))
+			continue;
+		}
+		if (t == NULL || SI_HAS_PREFIX(t, "*Matches by") || SI_HAS_PREFIX(t, "*History*"))
+			continue;
+		for (p = t; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+			const char *end = strchr(p, '\n');
+			const char *more_at = strstr(p, " more* \xe2\x80\x94");
+
+			if (p[0] == '*' && more_at != NULL && (end == NULL || more_at < end))
+				*more = s_parse_count(p + 1);
+			else if (p[0] == '*')
+				(*headings)++;
+			else
 				(*lines)++;
-		} else if (t != NULL && (p = strstr(t, "and ")) != NULL &&
-			   strstr(t, "not shown") != NULL) {
-			*more = s_parse_count(p + SI_LITLEN("and "));
 		}
 	}
+}
+
+static void s_tally(json_object *root, size_t *cards, size_t *lines, size_t *more)
+{
+	size_t headings;
+
+	s_tally_h(root, cards, lines, more, &headings);
+}
+
+/* Every message: within the budget of render.h (render_measure) as well
+ * as the per-element limits s_check_message walks. */
+static void s_budget(const char *js)
+{
+	struct render_size sz;
+	struct si_err err;
+
+	assert_int_equal(render_measure(js, &sz, &err), 0);
+	if (sz.text_chars > RENDER_MAX_TEXT_TOTAL || sz.blocks > RENDER_MAX_BLOCKS)
+		fail_msg("over budget: %zu blocks, %zu characters", sz.blocks, sz.text_chars);
+	json_object_put(s_check_message(js));
 }
 
 /* ---- goldens ---- */
@@ -544,7 +622,7 @@ static void test_golden_result(void **state)
 static void test_golden_nothing_found(void **state)
 {
 	struct search_result r;
-	struct render_opts o = { RENDER_EPHEMERAL, 0 };
+	struct render_opts o = { .response_type = RENDER_EPHEMERAL, .max_blocks = 0 };
 	struct si_err err;
 	char *js, *js2;
 
@@ -654,9 +732,40 @@ static size_t s_count_matches(json_object *root)
 	return n;
 }
 
-/* 200 matches do not all get a card: the first ten do, the other 190 a
- * line each, in sections within the limit. */
-static void test_200_matches_fit_50_blocks(void **state)
+/* 200 matches do not all get a card: none does; one account heading, then
+ * a line each while the budget lasts, then how many more. */
+static void test_200_matches_compact_list(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	size_t cards, lines, more, headings;
+	char *js;
+
+	(void)state;
+	s_many(&r, 200, NULL);
+	js = render_result(&r, NULL, NULL);
+	s_budget(js);
+	root = s_check_message(js);
+	s_tally_h(root, &cards, &lines, &more, &headings);
+	assert_int_equal(cards, 0);
+	assert_int_equal(headings, 1);
+	assert_true(lines >= 40);
+	assert_int_equal(lines + more, 200);
+	/* Order kept: the heading, then the first found. */
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 1), "*production* (123456789012)\n"
+				  "EC2 instance <https://eu-west-2.console.aws.amazon.com/ec2/home?"
+				  "region=eu-west-2#InstanceDetails:instanceId=i-00000000000000000|"
+				  "i-00000000000000000> web-0 \xe2\x80\x94 running, t3.micro "
+				  "\xc2\xb7 eu-west-2\n"));
+	assert_non_null(strstr(js, " more* \xe2\x80\x94 narrow with `account:` or `region:`"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* Up to RENDER_CARDS_MAX matches get cards; a list that fits whole has no
+ * "more" line. */
+static void test_exactly_fitting_has_no_more_line(void **state)
 {
 	struct search_result r;
 	json_object *root;
@@ -664,39 +773,25 @@ static void test_200_matches_fit_50_blocks(void **state)
 	char *js;
 
 	(void)state;
-	s_many(&r, 200, NULL);
+	s_many(&r, RENDER_CARDS_MAX, NULL);
 	js = render_result(&r, NULL, NULL);
+	s_budget(js);
 	root = s_check_message(js);
-	s_tally(root, &cards, &lines, &more);
-	assert_int_equal(cards, 10);
-	assert_int_equal(s_count_matches(root), 10);
-	assert_int_equal(lines, 190);
-	assert_int_equal(more, 0);
-	assert_null(strstr(js, "not shown"));
-	/* Order kept: the first card is the first found, the first line the
-	 * eleventh. */
-	assert_non_null(strstr(s_block_text(root, 1), "|web-0>"));
-	assert_true(SI_HAS_PREFIX(s_block_text(root, 11), "EC2 instance `i-0000000000000000a` "
-				  "web-10 \xe2\x80\x94 running, t3.micro \xc2\xb7 "
-				  "production/eu-west-2\n"));
+	assert_int_equal(s_n_blocks(root), 1 + RENDER_CARDS_MAX);
+	assert_int_equal(s_count_matches(root), RENDER_CARDS_MAX);
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
-}
 
-static void test_exactly_fitting_has_no_more_line(void **state)
-{
-	struct search_result r;
-	json_object *root;
-	char *js;
-
-	(void)state;
-	s_many(&r, 49, NULL);
+	s_many(&r, 20, NULL);
 	js = render_result(&r, NULL, NULL);
+	s_budget(js);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 50);
-	assert_int_equal(s_count_matches(root), 49);
-	assert_null(strstr(js, "more match"));
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 0);
+	assert_int_equal(lines, 20);
+	assert_int_equal(more, 0);
+	assert_null(strstr(js, " more*"));
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -705,7 +800,7 @@ static void test_exactly_fitting_has_no_more_line(void **state)
 static void test_max_blocks_option_with_failures(void **state)
 {
 	struct search_result r;
-	struct render_opts o = { RENDER_IN_CHANNEL, 10 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 10 };
 	json_object *root;
 	size_t cards, lines, more;
 	char *js;
@@ -713,29 +808,29 @@ static void test_max_blocks_option_with_failures(void **state)
 	(void)state;
 	s_many(&r, 30, NULL);
 	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
-	/* Eight blocks for matches: three cards, the other 27 in lines. */
 	js = render_result(&r, &o, NULL);
+	s_budget(js);
 	root = s_check_message(js);
 	assert_true(s_n_blocks(root) <= 10);
 	s_tally(root, &cards, &lines, &more);
-	assert_int_equal(cards, 3);
-	assert_int_equal(lines, 27);
-	assert_int_equal(more, 0);
+	assert_int_equal(cards, 0);
+	assert_int_equal(lines + more, 30);
 	json_object_put(root);
 	free(js);
 	/* Absurd options are clamped, not obeyed. */
 	o.max_blocks = 1000;
 	js = render_result(&r, &o, NULL);
-	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 32);
-	json_object_put(root);
+	s_budget(js);
 	free(js);
+	/* The smallest: summary, failures, one section of lines, "more". */
 	o.max_blocks = 1;
 	js = render_result(&r, &o, NULL);
+	s_budget(js);
 	root = s_check_message(js);
 	assert_int_equal(s_n_blocks(root), 4);
-	assert_int_equal(s_count_matches(root), 1);
-	assert_non_null(strstr(s_block_text(root, 3), "and 29 more matches"));
+	s_tally(root, &cards, &lines, &more);
+	assert_true(lines > 0 && more > 0);
+	assert_int_equal(lines + more, 30);
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1423,12 +1518,14 @@ static void test_300_matches_counted_by_account(void **state)
 	root = s_check_message(js);
 	assert_string_equal(s_block_text(root, 1), "*Matches by account:* production: 150"
 			    " \xc2\xb7 staging: 90 \xc2\xb7 dev: 50 \xc2\xb7 sandbox: 10");
-	/* summary + counts + 10 cards + the other 290 in lines */
+	/* summary + counts + the list: production's heading and lines (it
+	 * comes first), as many as the budget holds, then the rest counted. */
+	s_budget(js);
 	s_tally(root, &cards, &lines, &more);
-	assert_int_equal(cards, 10);
-	assert_int_equal(s_count_matches(root), 10);
-	assert_int_equal(lines, 290);
-	assert_int_equal(more, 0);
+	assert_int_equal(cards, 0);
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 2), "*production*\n"));
+	assert_int_equal(lines + more, 300);
+	assert_true(lines >= 40);
 	json_object_put(root);
 	free(js);
 
@@ -1438,9 +1535,10 @@ static void test_300_matches_counted_by_account(void **state)
 	root = s_check_message(js);
 	assert_non_null(strstr(s_block_text(root, 1), "*Matches by account:* production: 150"));
 	assert_string_equal(s_context_text(root), "1 of 40 targets failed: Timeout: dev/us-east-1");
+	s_budget(js);
 	s_tally(root, &cards, &lines, &more);
-	assert_int_equal(cards, 10);
-	assert_int_equal(lines, 290);
+	assert_int_equal(cards, 0);
+	assert_int_equal(lines + more, 300);
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1497,11 +1595,12 @@ static void test_counts_bounded_and_thousands(void **state)
 			    " \xc2\xb7 acct-04: 30 \xc2\xb7 acct-05: 30 \xc2\xb7 acct-06: 30"
 			    " \xc2\xb7 acct-07: 30 \xc2\xb7 acct-08: 30 \xc2\xb7 acct-09: 30"
 			    " \xc2\xb7 \xe2\x80\xa6 and 150 more in 5 other accounts");
-	/* Ten cards, and 41 lines a section take the other 1,410. */
+	/* The list holds what the budget allows, the rest is counted. */
+	s_budget(js);
 	s_tally(root, &cards, &lines, &more);
-	assert_int_equal(cards, 10);
-	assert_int_equal(lines, 1410);
-	assert_int_equal(more, 0);
+	assert_int_equal(cards, 0);
+	assert_int_equal(lines + more, 1420);
+	assert_non_null(strstr(js, "more* \xe2\x80\x94 narrow"));
 	json_object_put(root);
 	free(js);
 	out = s_text_output(&r);
@@ -1515,12 +1614,12 @@ static void test_counts_bounded_and_thousands(void **state)
 	free(js);
 }
 
-/* The smallest budget still shows summary, counts, failures, one match
- * and "more". */
+/* The smallest budget still shows summary, counts, failures, a section of
+ * lines and "more". */
 static void test_min_blocks_with_counts(void **state)
 {
 	struct search_result r;
-	struct render_opts o = { RENDER_IN_CHANNEL, 1 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 1 };
 	json_object *root;
 	char *js;
 	size_t i;
@@ -1533,11 +1632,14 @@ static void test_min_blocks_with_counts(void **state)
 	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
 	js = render_result(&r, &o, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 5);
+	s_budget(js);
+	assert_int_equal(s_n_blocks(root), 4);
 	assert_string_equal(s_block_text(root, 1),
 			    "*Matches by account:* production: 6 \xc2\xb7 staging: 4");
-	assert_int_equal(s_count_matches(root), 1);
-	assert_non_null(strstr(s_block_text(root, 4), "and 9 more matches"));
+	/* All ten fit in the one section of lines: no "more". */
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 3), "*production*\n"));
+	assert_non_null(strstr(s_block_text(root, 3), "\n*staging*\n"));
+	assert_null(strstr(js, " more*"));
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1745,7 +1847,8 @@ static void test_golden_rds_cluster(void **state)
 	assert_int_equal(json_object_array_length(fields), RENDER_MAX_FIELDS);
 	assert_non_null(strstr(s_block_text(root, 1), "\n*Parameter group:* "
 			       "default.aurora-postgresql15\n*Backup retention:* 7 days\n"
-			       "*Created:* 2022-03-14T09:26:53.000Z"));
+			       "*Created:* <!date^1647250013^{date_short_pretty} {time}|"
+			       "14 Mar 2022 09:26 UTC>"));
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1799,7 +1902,7 @@ static void test_golden_compact_30(void **state)
 	static const char *const states[] = { NULL, "available", "in-use", "active" };
 	struct rt_type types[8];
 	struct search_result r;
-	struct render_opts o = { RENDER_IN_CHANNEL, 12 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 12 };
 	json_object *root;
 	char id[64], name[64];
 	char *js;
@@ -1818,16 +1921,21 @@ static void test_golden_compact_30(void **state)
 	js = render_result(&r, &o, NULL);
 	s_golden("res_compact_30.json", js);
 	root = s_check_message(js);
-	/* Summary, counts, four cards, one section of 26 lines: grouped by
-	 * account, accounts in the order they first appear among the lines
-	 * (staging, dev, production), the order given inside each. */
-	assert_int_equal(s_n_blocks(root), 7);
-	assert_true(SI_HAS_PREFIX(s_block_text(root, 2), "*<https://us-east-1.console.aws"));
-	assert_true(SI_HAS_PREFIX(s_block_text(root, 6), "RDS DB instance `db-instance-04` "
-				  "web-04 \xe2\x80\x94 test summary: no state, 0 related \xc2\xb7 "
-				  "staging/us-east-1\nRoute 53 record `dns-record-07` web-07 "
-				  "\xe2\x80\x94 active \xc2\xb7 staging/eu-west-2\n"));
-	assert_null(strstr(js, "not shown"));
+	/* Summary, counts, two sections of lines: grouped by account under
+	 * a heading each, accounts in the order they first appear
+	 * (production, staging, dev), the order given inside each; a type
+	 * with a console link links the id, one without shows it as code. */
+	s_budget(js);
+	assert_int_equal(s_n_blocks(root), 4);
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 2), "*production*\nSecurity group "
+				  "<https://us-east-1.console.aws.amazon.com/test/home?region="
+				  "us-east-1#security-group:id=security-group-00|"
+				  "security-group-00> \xe2\x80\x94 test summary: no state, "
+				  "0 related \xc2\xb7 us-east-1\n"
+				  "Load balancer `load-balancer-03` web-03 \xe2\x80\x94 active "
+				  "\xc2\xb7 eu-west-2\n"));
+	assert_non_null(strstr(s_block_text(root, 2), "\n*staging*\nSubnet `subnet-01` web-01"));
+	assert_null(strstr(js, " more*"));
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -1916,7 +2024,7 @@ static void test_hostile_resources_escaped_and_bounded(void **state)
 {
 	struct search_result r;
 	struct rt_type plain, evil;
-	struct render_opts o = { RENDER_IN_CHANNEL, 8 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 8 };
 	char *big = s_big_value(), *js, *out;
 	size_t i;
 
@@ -2161,20 +2269,33 @@ static void test_every_registry_type_renders(void **state)
 		n++;
 	}
 	assert_true(n >= 20);
+	/* All of them: a line each. */
 	js = render_result(&r, NULL, NULL);
-	root = s_check_message(js);
+	s_budget(js);
 	for (i = 0; rt_types[i] != NULL; i++) {
-		const char *t = s_block_text(root, i + 1);
-
 		(void)snprintf(id, sizeof(id), "%s-0123456789abcdef0", rt_types[i]->name);
-		assert_non_null(strstr(t, rt_types[i]->label));
-		assert_non_null(strstr(t, id));
+		assert_non_null(strstr(js, rt_types[i]->label));
+		assert_non_null(strstr(js, id));
 	}
-	json_object_put(root);
 	free(js);
+	/* One at a time: a card each. */
+	for (i = 0; rt_types[i] != NULL; i++) {
+		struct search_result one = r;
+
+		one.matches = &r.matches[i];
+		one.n_matches = 1;
+		js = render_result(&one, NULL, NULL);
+		s_budget(js);
+		root = s_check_message(js);
+		(void)snprintf(id, sizeof(id), "%s-0123456789abcdef0", rt_types[i]->name);
+		assert_non_null(strstr(s_block_text(root, 1), rt_types[i]->label));
+		assert_non_null(strstr(s_block_text(root, 1), id));
+		json_object_put(root);
+		free(js);
+	}
 	/* The one-line form too (a budget of four blocks). */
 	{
-		struct render_opts o = { RENDER_IN_CHANNEL, 4 };
+		struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 4 };
 
 		js = render_result(&r, &o, NULL);
 		json_object_put(s_check_message(js));
@@ -2200,7 +2321,7 @@ static void test_line_falls_back_to_state(void **state)
 {
 	struct search_result r;
 	struct rt_type bare, empty;
-	struct render_opts o = { RENDER_IN_CHANNEL, 4 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 4 };
 	json_object *root;
 	char *js;
 
@@ -2217,16 +2338,18 @@ static void test_line_falls_back_to_state(void **state)
 	s_add_res(&r, &bare, "production", NULL, "eu-west-2", "vol-6", NULL, NULL);
 	js = render_result(&r, &o, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 3);
-	assert_string_equal(s_block_text(root, 1), "*EBS volume* `vol-1` data-1");
-	assert_string_equal(s_block_text(root, 2),
+	s_budget(js);
+	assert_int_equal(s_n_blocks(root), 2);
+	assert_string_equal(s_block_text(root, 1),
+			    "*production*\n"
+			    "EBS volume `vol-1` data-1 \xe2\x80\x94 in-use \xc2\xb7 eu-west-2\n"
 			    "EBS volume `vol-2` data-2 \xe2\x80\x94 available \xc2\xb7 "
-			    "production/eu-west-2\n"
+			    "eu-west-2\n"
 			    "EBS snapshot `snap-3` data-3 \xe2\x80\x94 completed \xc2\xb7 "
-			    "production/eu-west-2\n"
-			    "EBS volume `vol-4` \xc2\xb7 production/eu-west-2\n"
-			    "EBS volume `vol-5` \xc2\xb7 production/eu-west-2\n"
-			    "EBS volume `vol-6` \xc2\xb7 production/eu-west-2");
+			    "eu-west-2\n"
+			    "EBS volume `vol-4` \xc2\xb7 eu-west-2\n"
+			    "EBS volume `vol-5` \xc2\xb7 eu-west-2\n"
+			    "EBS volume `vol-6` \xc2\xb7 eu-west-2");
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -2237,7 +2360,7 @@ static void test_lines_for_every_kind(void **state)
 {
 	struct search_result r;
 	struct rt_type ty;
-	struct render_opts o = { RENDER_IN_CHANNEL, 4 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 4 };
 	json_object *root;
 	char *js;
 
@@ -2248,17 +2371,29 @@ static void test_lines_for_every_kind(void **state)
 	s_drop_failures(&r);   /* s_basic's failures are not the point here */
 	js = render_result(&r, &o, NULL);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 4);
-	/* summary, counts, one card, one section of lines: staging's line
-	 * first (the first line's account), then production's. */
-	assert_string_equal(s_block_text(root, 3),
-			    "EC2 instance `i-0fedcba9876543210` \xe2\x80\x94 stopped, m5.large, "
-			    "10.9.0.5 \xc2\xb7 staging/us-east-1\n"
-			    "Network interface `eni-0a1b2c3d4e5f60718` Application load balancer "
-			    "app/web-alb/50dc6c495c0c9188 \xe2\x80\x94 in-use, 10.4.3.9 \xc2\xb7 "
-			    "production/eu-west-2\n"
-			    "Security group `sg-1` web-sg \xe2\x80\x94 test summary: no state, "
-			    "0 related \xc2\xb7 production/eu-west-2");
+	s_budget(js);
+	assert_int_equal(s_n_blocks(root), 3);
+	/* summary, counts, one section of lines: production's (the first
+	 * match's account), then staging's, each under its heading. */
+	assert_string_equal(s_block_text(root, 2),
+			    "*production* (123456789012)\n"
+			    "EC2 instance <https://eu-west-2.console.aws.amazon.com/ec2/home?"
+			    "region=eu-west-2#InstanceDetails:instanceId=i-0123456789abcdef0|"
+			    "i-0123456789abcdef0> web-1 &amp; co \xe2\x80\x94 running, t3.micro, "
+			    "10.4.2.17 \xc2\xb7 eu-west-2\n"
+			    "Network interface <https://eu-west-2.console.aws.amazon.com/ec2/home?"
+			    "region=eu-west-2#NetworkInterface:networkInterfaceId="
+			    "eni-0a1b2c3d4e5f60718|eni-0a1b2c3d4e5f60718> Application load "
+			    "balancer app/web-alb/50dc6c495c0c9188 \xe2\x80\x94 in-use, 10.4.3.9 "
+			    "\xc2\xb7 eu-west-2\n"
+			    "Security group <https://eu-west-2.console.aws.amazon.com/test/home?"
+			    "region=eu-west-2#security-group:id=sg-1|sg-1> web-sg \xe2\x80\x94 "
+			    "test summary: no state, 0 related \xc2\xb7 eu-west-2\n"
+			    "*staging* (210987654321)\n"
+			    "EC2 instance <https://us-east-1.console.aws.amazon.com/ec2/home?"
+			    "region=us-east-1#InstanceDetails:instanceId=i-0fedcba9876543210|"
+			    "i-0fedcba9876543210> \xe2\x80\x94 stopped, m5.large, 10.9.0.5 "
+			    "\xc2\xb7 us-east-1");
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -2285,16 +2420,15 @@ static void test_many_lines_packed_within_limits(void **state)
 			  "Active");
 	}
 	js = render_result(&r, NULL, NULL);
+	s_budget(js);
 	root = s_check_message(js);
-	assert_int_equal(s_n_blocks(root), 50);
 	s_tally(root, &cards, &lines, &more);
-	/* Line sections are packed: each within 400 of the limit. */
-	for (i = 0; i < s_n_blocks(root); i++)
-		if (SI_HAS_PREFIX(s_block_text(root, i), "Lambda function `"))
-			assert_true(s_chars(s_block_text(root, i)) > RENDER_MAX_SECTION_TEXT - 400);
-	assert_int_equal(cards, 10);
-	assert_true(more > 0);
-	assert_int_equal(cards + lines + more, 3000);
+	/* Full line sections are packed: each within 400 of the limit. */
+	for (i = 2; i + 2 < s_n_blocks(root); i++)
+		assert_true(s_chars(s_block_text(root, i)) > RENDER_MAX_SECTION_TEXT - 400);
+	assert_int_equal(cards, 0);
+	assert_true(lines > 0 && more > 0);
+	assert_int_equal(lines + more, 3000);
 	json_object_put(root);
 	free(js);
 	search_result_free(&r);
@@ -2562,7 +2696,7 @@ static void test_inventory_ages(void **state)
 		{ 90 * 86400, "seen 90 days ago" }, { -30, "seen just now" },
 	};
 	struct search_result r;
-	struct render_opts o = { RENDER_IN_CHANNEL, 5 };
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .max_blocks = 5 };
 	struct search_match *m;
 	json_object *root;
 	char *js, *out;
@@ -2659,6 +2793,585 @@ static void test_history_bounded_and_escaped(void **state)
 	search_result_free(&r);
 }
 
+/* ---- issue 14: the size budget, buttons, pages, fallback, links ---- */
+
+/* Walk a message for the limits s_check_message does not know: the actions
+ * block's buttons (text, action_id, value) and its element count. */
+static void s_check_buttons(json_object *root)
+{
+	json_object *blocks, *type, *els, *v, *t;
+	size_t i, j;
+
+	assert_true(json_object_object_get_ex(root, "blocks", &blocks));
+	for (i = 0; i < json_object_array_length(blocks); i++) {
+		json_object *b = json_object_array_get_idx(blocks, i);
+
+		if (!json_object_object_get_ex(b, "type", &type) ||
+		    strcmp(json_object_get_string(type), "actions") != 0)
+			continue;
+		assert_true(json_object_object_get_ex(b, "elements", &els));
+		assert_true(json_object_array_length(els) <= 25);
+		for (j = 0; j < json_object_array_length(els); j++) {
+			json_object *e = json_object_array_get_idx(els, j);
+
+			assert_true(json_object_object_get_ex(e, "text", &t));
+			assert_true(json_object_object_get_ex(t, "text", &v));
+			assert_true(s_chars(json_object_get_string(v)) <= RENDER_MAX_BUTTON_TEXT);
+			assert_true(json_object_object_get_ex(e, "action_id", &v));
+			assert_true(strlen(json_object_get_string(v)) <= RENDER_MAX_ACTION_ID);
+			assert_true(json_object_object_get_ex(e, "value", &v));
+			assert_true(strlen(json_object_get_string(v)) <= RENDER_MAX_BUTTON_VALUE);
+		}
+	}
+}
+
+/* s_budget, the buttons' limits too, and a golden file of
+ * tests/data/golden. */
+static void s_golden_msg(const char *name, const char *js)
+{
+	json_object *root;
+
+	s_budget(js);
+	root = s_parse(js);
+	s_check_buttons(root);
+	json_object_put(root);
+	s_golden_in("golden", name, js);
+}
+
+/* Every page of a render_pages array within the budget; returns their
+ * count. */
+static size_t s_check_pages(const char *js)
+{
+	json_object *arr = s_parse(js);
+	size_t i, n;
+
+	assert_true(json_object_is_type(arr, json_type_array));
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		const char *page = json_object_to_json_string_ext(
+			json_object_array_get_idx(arr, i), JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		s_budget(page);
+	}
+	json_object_put(arr);
+	return n;
+}
+
+/* An organisation's answer: n matches over n_accounts accounts (ids
+ * 1000000000NN) and three regions, interleaved as a fan-out returns them;
+ * mostly instances, every 7th an interface of a load balancer, every 5th a
+ * security group (t: the test's copy of the type). */
+static void s_org(struct search_result *r, size_t n, size_t n_accounts, const struct rt_type *t)
+{
+	static const char *const aliases[] = {
+		"production", "staging", "dev", "sandbox", "analytics", "security", "shared",
+		"payments", "search", "data", "ml", "edge",
+	};
+	static const char *const regions[] = { "eu-west-2", "us-east-1", "eu-west-1" };
+	char alias[32], acct[16], id[64], name[64];
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->query_text = s_dup("web");
+	r->n_accounts = n_accounts;
+	r->n_regions = 3;
+	r->n_targets = n_accounts * 3;
+	r->elapsed_s = 4.2;
+	for (i = 0; i < n; i++) {
+		size_t a = (i * 7) % n_accounts;
+		const char *region = regions[i % 3];
+		struct search_match *m;
+
+		if (a < sizeof(aliases) / sizeof(aliases[0]))
+			(void)snprintf(alias, sizeof(alias), "%s", aliases[a]);
+		else
+			(void)snprintf(alias, sizeof(alias), "team-%02zu", a);
+		(void)snprintf(acct, sizeof(acct), "1000000000%02zu", a);
+		(void)snprintf(name, sizeof(name), "web-%zu", i);
+		if (i % 5 == 4) {
+			(void)snprintf(id, sizeof(id), "sg-%017zx", i);
+			m = s_add_res(r, t, alias, acct, region, id, name, NULL);
+			(void)m;
+		} else if (i % 7 == 6) {
+			struct ec2_eni *e;
+
+			m = s_add_match(r, SEARCH_MATCH_ENI, alias, acct, region);
+			e = &m->eni;
+			(void)snprintf(id, sizeof(id), "eni-%017zx", i);
+			e->eni_id = s_dup(id);
+			e->description = s_dup("ELB app/web-alb/50dc6c495c0c9188");
+			e->interface_type = s_dup("interface");
+			e->status = s_dup("in-use");
+			s_eni_ip(e, "10.4.3.9", NULL);
+		} else {
+			struct ec2_instance *in;
+
+			m = s_add_match(r, SEARCH_MATCH_INSTANCE, alias, acct, region);
+			(void)snprintf(id, sizeof(id), "i-%017zx", i);
+			in = s_instance(m, id, "t3.micro", i % 11 ? "running" : "stopped", NULL);
+			in->private_ip = s_dup("10.0.1.20");
+			in->launch_time = s_dup("2026-11-30T03:00:00.000Z");
+			s_tag(&in->tags, &in->n_tags, "Name", name);
+		}
+	}
+}
+
+static const struct render_links s_sso = { "https://d-1234567890.awsapps.com/start/",
+					   "ReadOnly" };
+static const char s_id[] = "0123456789abcdef0123456789abcdef";
+
+static void test_golden_instance_card(void **state)
+{
+	struct search_result r, one;
+	char *js;
+
+	(void)state;
+	s_basic(&r);
+	one = r;
+	one.n_matches = 1;
+	one.n_failures = 0;
+	js = render_result(&one, NULL, NULL);
+	s_golden_msg("instance_card.json", js);
+	/* The launch time as a Slack date, its fallback the UTC time. */
+	assert_non_null(strstr(js, "*Launched*\\n<!date^1704164645^{date_short_pretty} {time}|"
+			       "2 Jan 2024 03:04 UTC>"));
+	free(js);
+	search_result_free(&r);
+}
+
+/* Three matches: three cards; the load balancer's interface names its
+ * owner once, linked to the load balancer. */
+static void test_golden_cards_3(void **state)
+{
+	struct search_result r;
+	json_object *root;
+	const char *t;
+	char *js;
+
+	(void)state;
+	s_basic(&r);
+	js = render_result(&r, NULL, NULL);
+	s_golden_msg("cards_3.json", js);
+	root = s_check_message(js);
+	assert_int_equal(s_count_matches(root), 3);
+	t = s_block_text(root, 4);
+	assert_string_equal(t, "*<https://eu-west-2.console.aws.amazon.com/ec2/home?region="
+			    "eu-west-2#NetworkInterface:networkInterfaceId=eni-0a1b2c3d4e5f60718|"
+			    "eni-0a1b2c3d4e5f60718>* <https://eu-west-2.console.aws.amazon.com/"
+			    "ec2/home?region=eu-west-2#LoadBalancer:loadBalancerArn=arn:aws:"
+			    "elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/web-alb/"
+			    "50dc6c495c0c9188|Application load balancer app/web-alb/"
+			    "50dc6c495c0c9188>");
+	/* "web-alb" once in the whole card: the title; no Owner or
+	 * Description field repeats it. */
+	assert_null(strstr(js, "*Owner*"));
+	assert_null(strstr(js, "*Description*\\nELB"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* A classic load balancer's interface links to it by name. */
+static void test_classic_lb_link(void **state)
+{
+	struct search_result r;
+	struct search_match *m;
+	char *js;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("10.1.2.3");
+	m = s_add_match(&r, SEARCH_MATCH_ENI, "production", NULL, "us-east-1");
+	m->eni.eni_id = s_dup("eni-0123456789abcdef0");
+	m->eni.description = s_dup("ELB my-classic");
+	m->eni.requester_id = s_dup("amazon-elb");
+	js = render_result(&r, NULL, NULL);
+	s_budget(js);
+	assert_non_null(strstr(js, "* <https://us-east-1.console.aws.amazon.com/ec2/home?region="
+			       "us-east-1#LoadBalancers:search=my-classic|Classic load balancer "
+			       "my-classic>"));
+	free(js);
+	search_result_free(&r);
+}
+
+/* 40 matches in 3 accounts: the compact list, every one shown, grouped
+ * under a heading per account. */
+static void test_golden_list_40(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	json_object *root;
+	size_t cards, lines, more, headings;
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 40, 3, &sg);
+	js = render_result(&r, NULL, NULL);
+	s_golden_msg("list_40.json", js);
+	root = s_check_message(js);
+	s_tally_h(root, &cards, &lines, &more, &headings);
+	assert_int_equal(cards, 0);
+	assert_int_equal(lines, 40);
+	assert_int_equal(more, 0);
+	assert_int_equal(headings, 3);
+	assert_string_equal(s_block_text(root, 1), "*Matches by account:* production: 14 "
+			    "\xc2\xb7 dev: 13 \xc2\xb7 staging: 13");
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 2), "*production* (100000000000)\n"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* 600 matches in 12 accounts with buttons: the list while the budget
+ * lasts, "N more", Show all and Refresh (in channel: no Share). */
+static void test_golden_list_600(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .result_id = s_id };
+	struct render_size sz;
+	json_object *root;
+	size_t cards, lines, more;
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 600, 12, &sg);
+	js = render_result(&r, &o, NULL);
+	s_golden_msg("list_600.json", js);
+	assert_int_equal(render_measure(js, &sz, NULL), 0);
+	root = s_check_message(js);
+	s_tally(root, &cards, &lines, &more);
+	assert_int_equal(cards, 0);
+	assert_true(lines >= 30);
+	assert_int_equal(lines + more, 600);
+	assert_non_null(strstr(js, "\"action_id\":\"si_show_all\",\"value\":\""
+			       "0123456789abcdef0123456789abcdef\""));
+	assert_non_null(strstr(js, "\"Show all 600\""));
+	assert_non_null(strstr(js, "\"si_refresh\""));
+	assert_null(strstr(js, "\"si_share\""));
+	/* A message with buttons may be posted to a button's response_url. */
+	assert_non_null(strstr(js, "\"replace_original\":false"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+}
+
+/* An ephemeral answer with a result id: Show all, Share in channel,
+ * Refresh, each valued with the id; with replace_original (Refresh's
+ * answer) "replace_original": true. */
+static void test_golden_ephemeral_buttons(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	struct render_opts o = { .response_type = RENDER_EPHEMERAL, .result_id = s_id };
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 40, 3, &sg);
+	js = render_result(&r, &o, NULL);
+	s_golden_msg("ephemeral_buttons.json", js);
+	assert_non_null(strstr(js, "{\"type\":\"button\",\"text\":{\"type\":\"plain_text\","
+			       "\"text\":\"Show all 40\"},\"action_id\":\"si_show_all\","
+			       "\"value\":\"0123456789abcdef0123456789abcdef\"}"));
+	assert_non_null(strstr(js, "\"text\":\"Share in channel\"},\"action_id\":\"si_share\""));
+	assert_non_null(strstr(js, "\"text\":\"Refresh\"},\"action_id\":\"si_refresh\""));
+	free(js);
+	o.replace_original = 1;
+	js = render_result(&r, &o, NULL);
+	s_budget(js);
+	assert_non_null(strstr(js, "\"replace_original\":true"));
+	free(js);
+	/* Cards: no Show all. A bad id: no buttons at all. */
+	search_result_free(&r);
+	s_basic(&r);
+	js = render_result(&r, &o, NULL);
+	s_budget(js);
+	assert_null(strstr(js, "si_show_all"));
+	assert_non_null(strstr(js, "si_share"));
+	free(js);
+	o.result_id = "not a valid id";
+	js = render_result(&r, &o, NULL);
+	s_budget(js);
+	assert_null(strstr(js, "\"actions\""));
+	free(js);
+	search_result_free(&r);
+}
+
+/* "Show all" for 600: pages of compact lines, each within the budget,
+ * "Page K of N", every match once. */
+static void test_golden_pages_600(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	size_t n = 0, i, seen = 0;
+	char *js, id[64];
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 600, 12, &sg);
+	js = render_pages(&r, NULL, &n, NULL);
+	assert_non_null(js);
+	assert_int_equal(s_check_pages(js), n);
+	assert_true(n > 1 && n <= RENDER_PAGES_MAX);
+	s_golden_in("golden", "pages_600.json", js);
+	assert_non_null(strstr(js, "\"*Page 1 of "));
+	assert_null(strstr(js, " more*"));
+	assert_null(strstr(js, "si_"));
+	/* Every match listed, once. */
+	for (i = 0; i < 600; i++) {
+		const char *p;
+
+		(void)snprintf(id, sizeof(id), "%017zx>", i);
+		p = strstr(js, id);
+		assert_non_null(p);
+		assert_null(strstr(p + 1, id));
+		seen++;
+	}
+	assert_int_equal(seen, 600);
+	free(js);
+	search_result_free(&r);
+}
+
+/* More matches than RENDER_PAGES_MAX pages hold: the last page says how
+ * many more and how to narrow. */
+static void test_pages_capped(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	size_t n = 0;
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 5000, 40, &sg);
+	js = render_pages(&r, NULL, &n, NULL);
+	assert_non_null(js);
+	assert_int_equal(n, RENDER_PAGES_MAX);
+	assert_int_equal(s_check_pages(js), RENDER_PAGES_MAX);
+	assert_non_null(strstr(js, "*Page 40 of 40*"));
+	assert_non_null(strstr(js, " more* \xe2\x80\x94 narrow with `account:` or `region:`"));
+	free(js);
+	search_result_free(&r);
+	/* No matches: one page. */
+	memset(&r, 0, sizeof(r));
+	js = render_pages(&r, NULL, &n, NULL);
+	assert_int_equal(n, 1);
+	assert_int_equal(s_check_pages(js), 1);
+	free(js);
+	assert_null(render_pages(NULL, NULL, &n, NULL));
+}
+
+static void test_golden_more_pages(void **state)
+{
+	struct si_err err;
+	char *js;
+
+	(void)state;
+	js = render_more_pages(s_id, 4, 9, &err);
+	s_golden_msg("more_pages.json", js);
+	assert_non_null(strstr(js, "Pages 1-4 of 9 shown."));
+	assert_non_null(strstr(js, "\"text\":\"Show pages 5-9\"},\"action_id\":\"si_more\","
+			       "\"value\":\"0123456789abcdef0123456789abcdef:4\""));
+	free(js);
+	js = render_more_pages(s_id, 8, 9, NULL);
+	assert_non_null(strstr(js, "\"Show page 9\""));
+	free(js);
+	assert_null(render_more_pages(s_id, 9, 9, &err));
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	assert_null(render_more_pages(s_id, 0, 9, NULL));
+	assert_null(render_more_pages(NULL, 1, 9, NULL));
+	assert_null(render_more_pages("bad id", 1, 9, NULL));
+}
+
+/* The fallback: summary, counts, how to narrow; no links, no buttons,
+ * at most 3 blocks and 3000 characters. */
+static void test_golden_fallback(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	struct render_opts o = { .response_type = RENDER_EPHEMERAL, .result_id = s_id };
+	struct render_size sz;
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 600, 12, &sg);
+	s_add_failure(&r, "dev", "us-east-1", "Timeout", NULL);
+	js = render_fallback(&r, &o, NULL);
+	s_golden_msg("fallback_600.json", js);
+	assert_int_equal(render_measure(js, &sz, NULL), 0);
+	assert_true(sz.blocks <= 3);
+	assert_true(sz.text_chars <= 3000);
+	assert_null(strstr(js, "<https"));
+	assert_null(strstr(js, "\"actions\""));
+	assert_non_null(strstr(js, "\"ephemeral\""));
+	free(js);
+	search_result_free(&r);
+	/* No matches: the "no matches" summary. */
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup("nothing");
+	js = render_fallback(&r, NULL, NULL);
+	s_budget(js);
+	assert_non_null(strstr(js, "No matches for nothing"));
+	free(js);
+	search_result_free(&r);
+}
+
+/* [links]: every console link through IAM Identity Center's shortcut when
+ * the match's account id is known (the trailing '/' of the start URL
+ * dropped, the destination percent-encoded); plain when it is not. */
+static void test_golden_sso_links(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	struct render_opts o = { .response_type = RENDER_IN_CHANNEL, .links = &s_sso };
+	json_object *root;
+	char *js;
+	size_t n;
+
+	(void)state;
+	s_basic(&r);
+	js = render_result(&r, &o, NULL);
+	s_golden_msg("sso_cards_3.json", js);
+	root = s_check_message(js);
+	assert_true(SI_HAS_PREFIX(s_block_text(root, 2), "*<https://d-1234567890.awsapps.com/"
+				  "start/#/console?account_id=123456789012&amp;role_name=ReadOnly"
+				  "&amp;destination=https%3A%2F%2Feu-west-2.console.aws.amazon.com"
+				  "%2Fec2%2Fhome%3Fregion%3Deu-west-2%23InstanceDetails%3A"
+				  "instanceId%3Di-0123456789abcdef0|web-1 &amp; co>*"));
+	/* staging's instance has no account id but its reservation owner. */
+	assert_non_null(strstr(s_block_text(root, 3), "account_id=210987654321&amp;"));
+	json_object_put(root);
+	free(js);
+	search_result_free(&r);
+
+	s_local_type(&sg, "security-group", 1);
+	s_org(&r, 40, 3, &sg);
+	js = render_result(&r, &o, NULL);
+	s_golden_msg("sso_list_40.json", js);
+	free(js);
+	js = render_pages(&r, &o, &n, NULL);
+	assert_int_equal(s_check_pages(js), n);
+	assert_non_null(strstr(js, "awsapps.com/start/#/console?account_id=100000000001&amp;"));
+	free(js);
+	/* No account id known: the plain console link. */
+	free(r.matches[0].account_id);
+	r.matches[0].account_id = NULL;
+	js = render_result(&r, &o, NULL);
+	assert_non_null(strstr(js, "<https://eu-west-2.console.aws.amazon.com/ec2/home?region="
+			       "eu-west-2#InstanceDetails:instanceId=i-00000000000000000|"));
+	free(js);
+	/* Half a [links] (no role): plain links everywhere. */
+	{
+		struct render_links half = { s_sso.sso_start_url, NULL };
+
+		o.links = &half;
+		js = render_result(&r, &o, NULL);
+		assert_null(strstr(js, "awsapps"));
+		free(js);
+	}
+	search_result_free(&r);
+}
+
+/* render_measure counts blocks, every string inside them (UTF-16 units,
+ * URLs included) and the bytes; a non-message is an error. */
+static void test_render_measure(void **state)
+{
+	static const char msg[] = "{\"text\":\"x\",\"blocks\":[{\"type\":\"section\","
+		"\"text\":{\"type\":\"mrkdwn\",\"text\":\"ab\xf0\x9f\x98\x80\"}}]}";
+	struct render_size sz;
+	struct si_err err;
+	char *js;
+
+	(void)state;
+	assert_int_equal(render_measure(msg, &sz, &err), 0);
+	assert_int_equal(sz.blocks, 1);
+	assert_int_equal(sz.text_chars, 7 + 6 + 4);
+	js = render_ack(NULL);
+	assert_int_equal(render_measure(js, &sz, NULL), 0);
+	assert_int_equal(sz.blocks, 0);
+	assert_int_equal(sz.json_bytes, strlen(js));
+	free(js);
+	assert_int_equal(render_measure("[1]", &sz, &err), -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	assert_int_equal(render_measure("{\"blocks\":3}", &sz, &err), -1);
+	assert_int_equal(render_measure("not json", &sz, &err), -1);
+	assert_int_equal(render_measure(NULL, &sz, &err), -1);
+}
+
+/* A hostile, huge answer: 10,000 matches with 200-character names, tags
+ * and relations, failures in 500 accounts, long notes. Every message stays
+ * within the budget whatever the options. */
+static void test_huge_hostile_input_fits(void **state)
+{
+	struct search_result r;
+	struct rt_type lb;
+	struct render_opts o = { .response_type = RENDER_EPHEMERAL, .result_id = s_id,
+				 .links = &s_sso };
+	char big[256], id[64], alias[64];
+	size_t i, k, n;
+	char *js;
+
+	(void)state;
+	s_local_type(&lb, "load-balancer", 1);
+	memset(big, 'x', 200);
+	memcpy(big, "<!channel> *&* ", 15);
+	big[200] = '\0';
+	memset(&r, 0, sizeof(r));
+	r.query_text = s_dup(big);
+	r.dns_note = s_dup(big);
+	r.query_note = s_dup(big);
+	r.index_note = s_dup(big);
+	r.n_targets = 1500;
+	r.n_accounts = 500;
+	r.n_regions = 3;
+	for (i = 0; i < 10000; i++) {
+		struct search_match *m;
+
+		(void)snprintf(alias, sizeof(alias), "%.40s-%zu", big + 15, i % 500);
+		(void)snprintf(id, sizeof(id), "lb-%zu-%.40s", i, big + 15);
+		m = s_add_res(&r, &lb, alias, "123456789012", "eu-west-2", id, big, big);
+		for (k = 0; k < 20; k++) {
+			s_fld(&m->res, big, big);
+			assert_int_equal(res_add_tag(&m->res, big, big, NULL), 0);
+		}
+		for (k = 0; i < 3 && k < 200; k++)
+			s_rel(&m->res, k % 2 ? "target" : big, "instance", big, big, big);
+	}
+	for (i = 0; i < 1500; i++) {
+		(void)snprintf(alias, sizeof(alias), "%.40s-%zu", big + 15, i % 500);
+		s_add_failure(&r, alias, i % 3 ? "eu-west-2" : "us-east-1", i % 2 ? big : "Timeout",
+			      big);
+	}
+	js = render_result(&r, NULL, NULL);
+	s_budget(js);
+	free(js);
+	js = render_result(&r, &o, NULL);
+	s_budget(js);
+	assert_non_null(strstr(js, "si_show_all"));
+	free(js);
+	js = render_pages(&r, &o, &n, NULL);
+	assert_int_equal(s_check_pages(js), n);
+	assert_int_equal(n, RENDER_PAGES_MAX);
+	free(js);
+	js = render_fallback(&r, &o, NULL);
+	s_budget(js);
+	free(js);
+	/* Three such cards, each with 200 relations and 20 fields of 200
+	 * characters: cards still, within the budget. */
+	n = r.n_matches;
+	r.n_matches = 3;
+	js = render_result(&r, &o, NULL);
+	s_budget(js);
+	free(js);
+	r.n_matches = n;
+	search_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2667,7 +3380,7 @@ int main(void)
 		cmocka_unit_test(test_golden_help),
 		cmocka_unit_test(test_golden_pending_error_ack),
 		cmocka_unit_test(test_singular_and_plural),
-		cmocka_unit_test(test_200_matches_fit_50_blocks),
+		cmocka_unit_test(test_200_matches_compact_list),
 		cmocka_unit_test(test_exactly_fitting_has_no_more_line),
 		cmocka_unit_test(test_max_blocks_option_with_failures),
 		cmocka_unit_test(test_huge_tag_value_stays_within_limits),
@@ -2712,6 +3425,19 @@ int main(void)
 		cmocka_unit_test(test_golden_at),
 		cmocka_unit_test(test_inventory_ages),
 		cmocka_unit_test(test_history_bounded_and_escaped),
+		cmocka_unit_test(test_golden_instance_card),
+		cmocka_unit_test(test_golden_cards_3),
+		cmocka_unit_test(test_classic_lb_link),
+		cmocka_unit_test(test_golden_list_40),
+		cmocka_unit_test(test_golden_list_600),
+		cmocka_unit_test(test_golden_ephemeral_buttons),
+		cmocka_unit_test(test_golden_pages_600),
+		cmocka_unit_test(test_pages_capped),
+		cmocka_unit_test(test_golden_more_pages),
+		cmocka_unit_test(test_golden_fallback),
+		cmocka_unit_test(test_golden_sso_links),
+		cmocka_unit_test(test_render_measure),
+		cmocka_unit_test(test_huge_hostile_input_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
