@@ -15,6 +15,7 @@
 #include "util/logfmt.h"
 #include "search/plan.h"
 #include "slack/post.h"
+#include "store/kept.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 
@@ -34,10 +35,15 @@
  * supervisor's kill grace (SUPERVISE_KILL_GRACE_MS, 2 s). */
 #define POOL_POSTING_GRACE_MS 1000
 
-/* The journal's accounts field: empty for "every account", else this
- * prefix and the allowed aliases, comma-separated (aliases are
- * [a-z0-9_-], so a comma never occurs in one). */
+/* The journal's accounts field (opaque to the store) carries the job's
+ * options, space-separated words, so they survive a hand-over without a
+ * schema change: the accounts ("only:" and the allowed aliases,
+ * comma-separated; aliases are [a-z0-9_-], so neither a comma nor a space
+ * occurs in one; no such word: every account) and the flags below. Rows
+ * written before the flags existed ("" or "only:...") read the same. */
 #define POOL_ACCOUNTS_ONLY "only:"
+#define POOL_OPT_REPLACE "replace_original"
+#define POOL_OPT_QUIET "quiet"
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -62,12 +68,21 @@ struct search_job {
 	size_t n_allowed;
 	int restrict_accounts;
 	struct audit_who who;     /* owned copies: s_who_copy, s_who_free */
+	/* [links], copied (the strings are the config's, which outlive the
+	 * pool); has_links 0: plain console links. */
+	struct render_links links;
+	int has_links;
+	int replace_original;     /* the answer replaces the pressed message */
+	int quiet;                /* no notice: the final waits for none */
 
 	size_t n_accounts, n_regions;
 	struct search_result result;
 	int failed;
 	char fail_msg[SI_ERR_MSG_MAX];
 	long long submitted_ms;
+	/* The kept result the answer's buttons name (s_keep), "" when none:
+	 * written by the pool thread before the job is marked done. */
+	char result_id[KEPT_ID_SIZE];
 
 	/* The journal row, "" when not journaled (no journal, store down). */
 	char jid[STORE_JOB_ID_SIZE];
@@ -99,6 +114,8 @@ struct search_pool {
 	int n_notice_threads;
 	/* The journal thread (search_pool_set_journal), woken on stop. */
 	struct journal *journal;  /* borrowed; NULL: not journaled */
+	struct render_links links;  /* copied; jobs without their own */
+	int has_links;
 	struct idx *index;        /* owned; NULL: live searches only */
 	pthread_t jthread;
 	int jthread_started;
@@ -216,12 +233,16 @@ static enum audit_outcome s_outcome(const struct search_job *j)
 	return r->n_matches > 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_NOT_FOUND;
 }
 
-/* One audit line per search: who, where, what, how it went. */
-static void s_audit(const struct search_job *j, enum audit_delivery delivery)
+/* One audit line per search: who, where, what, how it went; reason
+ * (static, may be NULL) says how a deferred answer ended when it was not
+ * simply delivered ("fallback": Slack refused it, the minimal one went). */
+static void s_audit(const struct search_job *j, enum audit_delivery delivery,
+		    const char *reason)
 {
 	struct audit_record r;
 
 	audit_record_init(&r, &j->who, j->text);
+	r.reason = reason;
 	r.targets = j->result.n_targets;
 	r.accounts = j->result.n_accounts;
 	r.matches = j->result.n_matches;
@@ -232,14 +253,97 @@ static void s_audit(const struct search_job *j, enum audit_delivery delivery)
 	audit_emit(&r, stderr);
 }
 
+/* The options every message of j renders with. */
+static void s_render_opts(const struct search_job *j, struct render_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->response_type = j->rtype;
+	o->links = j->has_links ? &j->links : NULL;
+	o->replace_original = j->replace_original;
+	o->result_id = j->result_id[0] != '\0' ? j->result_id : NULL;
+}
+
 char *search_job_render(struct search_job *j, struct si_err *err)
 {
-	struct render_opts o = {0};
+	struct render_opts o;
 
-	o.response_type = j->rtype;
 	if (j->failed)
 		return render_error(j->fail_msg, err);
+	s_render_opts(j, &o);
 	return render_result(&j->result, &o, err);
+}
+
+/* Copy a Slack id into a kept result's field; 0, or -1 when it does not
+ * fit (a kept result with a cut id would refuse its own channel). */
+static int s_kept_id(char *dst, size_t n, const char *src)
+{
+	int w = snprintf(dst, n, "%s", src != NULL ? src : "");
+
+	return w >= 0 && (size_t)w < n ? 0 : -1;
+}
+
+/* Why the result is kept before the answer is rendered: the answer's
+ * buttons name the kept result, and a press may reach any worker of any
+ * host (the state store is what they share) within response_url's 30
+ * minutes. Only a finished search with matches is kept, and only with a
+ * journal: without a store, or when it fails, the answer simply has no
+ * buttons (and says nothing about it: the matches are what was asked
+ * for). Kept: the pages "Show all" posts (ephemeral, to the presser), the
+ * in_channel message "Share" posts (with the same buttons), the text
+ * "Refresh" runs again, and who asked where (a press from another channel
+ * is refused). Runs on the pool thread, before the job is marked done, so
+ * an inline answer sees result_id too; a claimed orphan takes the same
+ * path. */
+static void s_keep(struct search_pool *pool, struct search_job *j)
+{
+	struct kept_result k;
+	struct render_opts o;
+	struct si_err err;
+	const char *why = NULL;
+
+	if (pool->journal == NULL || j->failed || j->result.n_matches == 0)
+		return;
+	memset(&k, 0, sizeof(k));
+	if (kept_new_id(k.id, &err) != 0) {
+		why = err.msg;
+		goto out;
+	}
+	if (s_kept_id(k.team_id, sizeof(k.team_id), j->who.team_id) != 0 ||
+	    s_kept_id(k.channel_id, sizeof(k.channel_id), j->who.channel_id) != 0 ||
+	    s_kept_id(k.user_id, sizeof(k.user_id), j->who.user_id) != 0) {
+		why = "a Slack id is too long to keep";
+		goto out;
+	}
+	k.ephemeral = j->rtype == RENDER_EPHEMERAL;
+	k.n_matches = j->result.n_matches;
+	k.query = strdup(j->text);
+	memset(&o, 0, sizeof(o));
+	o.response_type = RENDER_EPHEMERAL;
+	o.links = j->has_links ? &j->links : NULL;
+	k.pages_json = render_pages(&j->result, &o, &k.n_pages, &err);
+	/* The message "Share in channel" posts: for everyone, with buttons. */
+	o.response_type = RENDER_IN_CHANNEL;
+	o.result_id = k.id;
+	k.share_json = k.pages_json != NULL ? render_result(&j->result, &o, &err) : NULL;
+	if (k.query == NULL || k.pages_json == NULL || k.share_json == NULL) {
+		why = k.query == NULL ? "out of memory" : err.msg;
+		goto out;
+	}
+	/* A store that fails is logged once by the journal (its health),
+	 * not once per search. */
+	if (journal_keep(pool->journal, &k, time(NULL)) != 0)
+		goto out;
+	memcpy(j->result_id, k.id, sizeof(j->result_id));
+out:
+	if (why != NULL) {
+		struct logfmt l;
+
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "result not kept: answer without buttons");
+		logfmt_str(&l, "error", why);
+		logfmt_emit(&l, stderr);
+	}
+	kept_result_free(&k);
 }
 
 /* Before a final post: wait for the "Searching..." notice (Slack shows
@@ -279,49 +383,115 @@ static void s_deliver_end(struct search_job *j)
 	pthread_mutex_unlock(&j->lock);
 }
 
-/* One line per final delivery, whatever its fate. */
-static void s_log_final(int ok, int attempts, long status, const char *result,
-			const char *error)
+/* One line per response_url post of an answer (kind "final", or
+ * "fallback" for the minimal one after Slack refused it), whatever its
+ * fate; cause (may be NULL) is the refused answer's error text. */
+static void s_log_final(const char *kind, int ok, const struct slack_post_result *res,
+			const char *result, const char *error, const char *cause)
 {
 	struct logfmt l;
 
 	logfmt_begin(&l, ok ? "info" : "error");
 	logfmt_str(&l, "msg", "response_url delivery");
-	logfmt_str(&l, "kind", "final");
-	logfmt_int(&l, "attempts", attempts);
-	logfmt_int(&l, "http_status", status);
+	logfmt_str(&l, "kind", kind);
+	logfmt_int(&l, "attempts", res != NULL ? res->attempts : 0);
+	logfmt_int(&l, "http_status", res != NULL ? res->status : 0);
 	logfmt_str(&l, "result", result);
+	if (cause != NULL)
+		logfmt_str(&l, "slack_error", cause);
 	if (error != NULL)
 		logfmt_str(&l, "error", error);
 	logfmt_emit(&l, stderr);
 }
 
+/* Slack refused the message itself (400 invalid_blocks, msg_blocks_too_long,
+ * no_text, 413, 422...), not the URL: a smaller message may still go. 404
+ * and 410 (expired_url, used_url) say the URL is gone, 429 that Slack is
+ * busy (already retried): nothing else would be accepted either. */
+static int s_refused_message(long status)
+{
+	return status >= 400 && status < 500 && status != 404 && status != 410 &&
+	       status != 429;
+}
+
+/* What became of a deferred answer, for the journal and the audit line. */
+struct s_outcome {
+	int delivered;            /* mark delivered: never claimed again */
+	enum audit_delivery audit;
+	const char *reason;       /* static, for the audit line */
+};
+
+/* Why a fallback: the asker must get exactly one final answer, and a
+ * message Slack refuses (too long, a block it does not accept) would
+ * otherwise leave them with nothing but "Searching...". Posted once, as
+ * one of response_url's 5 uses (counted first; none left: nothing is
+ * posted). Never retried past slack_post_json's own tries: accepted or
+ * refused, the job is settled; a 5xx or a network failure leaves it to
+ * its lease, as a final answer's would. cause: Slack's error text. */
+static void s_fallback(struct search_job *j, const char *cause, struct s_outcome *out)
+{
+	struct slack_post_result res;
+	struct slack_post_opts o = {0};
+	struct render_opts ro;
+	struct si_err err;
+	char *json;
+	int rc;
+
+	out->delivered = 1;
+	out->audit = AUDIT_DELIVERY_ERROR;
+	out->reason = "answer refused";
+	if (journal_use(j->pool->journal, j->jid) == JOURNAL_USE_SPENT) {
+		s_log_final("fallback", 0, NULL, "skipped", "response_url used 5 times already",
+			    cause);
+		return;
+	}
+	s_render_opts(j, &ro);
+	ro.result_id = NULL;      /* no buttons: the smallest message that helps */
+	json = render_fallback(&j->result, &ro, &err);
+	if (json == NULL) {
+		s_log_final("fallback", 0, NULL, "failed", err.msg, cause);
+		return;
+	}
+	o.seed = (unsigned int)si_mono_ms();
+	rc = slack_post_json_ex(j->response_url, json, &o, &res, &err);
+	free(json);
+	s_log_final("fallback", rc == 0, &res, rc == 0 ? "delivered" : "failed",
+		    rc == 0 ? NULL : err.msg, cause);
+	if (rc == 0) {
+		out->audit = AUDIT_DELIVERY_DEFERRED;
+		out->reason = "fallback";
+	} else if (!(res.status >= 400 && res.status < 500)) {
+		out->delivered = 0;
+	}
+}
+
 /* Post a deferred job's final answer to response_url, exactly once: the
  * post is counted in the journal first (Slack allows 5), and the job is
  * marked delivered as soon as Slack accepted it, so no other worker
- * claims it again. A 4xx is final too (an expired or refused URL: posting
- * again cannot help); a 5xx or a network failure after the retries leaves
- * the job undelivered, so a worker claims it again once its lease ran out,
+ * claims it again. A 4xx is final too: an expired URL (posting again
+ * cannot help), or a refused message, then followed by the fallback
+ * (s_fallback); a 5xx or a network failure after the retries leaves the
+ * job undelivered, so a worker claims it again once its lease ran out,
  * while uses remain. Assumes the job is finished and deferred. */
 static void s_deliver(struct search_job *j)
 {
 	struct journal *jr = j->pool->journal;
+	struct slack_post_result res;
 	struct slack_post_opts o = {0};
+	struct s_outcome oc = { 0, AUDIT_DELIVERY_ERROR, NULL };
 	struct si_err err;
 	const char *skip;
 	char *json;
-	int attempts = 0;
-	long status = 0;
-	int rc;
+	int rc = -1;
 
 	skip = s_deliver_begin(j);
 	if (skip != NULL) {
-		s_log_final(1, 0, 0, "skipped", skip);
+		s_log_final("final", 1, NULL, "skipped", skip, NULL);
 		return;
 	}
 	if (journal_use(jr, j->jid) == JOURNAL_USE_SPENT) {
-		s_log_final(0, 0, 0, "failed", "response_url used 5 times already");
-		s_audit(j, AUDIT_DELIVERY_ERROR);
+		s_log_final("final", 0, NULL, "failed", "response_url used 5 times already", NULL);
+		s_audit(j, AUDIT_DELIVERY_ERROR, NULL);
 		s_deliver_end(j);
 		return;
 	}
@@ -329,16 +499,26 @@ static void s_deliver(struct search_job *j)
 	if (json == NULL)
 		json = render_error("slash-infra could not format the answer.", &err);
 	o.seed = (unsigned int)si_mono_ms();
-	rc = -1;
+	memset(&res, 0, sizeof(res));
 	if (json != NULL)
-		rc = slack_post_json(j->response_url, json, &o, &attempts, &status, &err);
-	if (rc == 0 || (status >= 400 && status < 500))
+		rc = slack_post_json_ex(j->response_url, json, &o, &res, &err);
+	free(json);
+	if (rc == 0) {
+		s_log_final("final", 1, &res, "delivered", NULL, NULL);
+		oc.delivered = 1;
+		oc.audit = AUDIT_DELIVERY_DEFERRED;
+	} else if (s_refused_message(res.status) && !j->failed) {
+		/* An error message is already the smallest answer we have. */
+		s_log_final("final", 0, &res, "refused", err.msg, NULL);
+		s_fallback(j, res.error, &oc);
+	} else {
+		s_log_final("final", 0, &res, "failed", err.msg, NULL);
+		oc.delivered = res.status >= 400 && res.status < 500;
+	}
+	if (oc.delivered)
 		journal_delivered(jr, j->jid);
 	s_deliver_end(j);
-	s_log_final(rc == 0, attempts, status, rc == 0 ? "delivered" : "failed",
-		    rc == 0 ? NULL : err.msg);
-	s_audit(j, rc == 0 ? AUDIT_DELIVERY_DEFERRED : AUDIT_DELIVERY_ERROR);
-	free(json);
+	s_audit(j, oc.audit, oc.reason);
 }
 
 /* Run one job and hand its answer on: to the waiting request thread, or
@@ -364,6 +544,7 @@ static void s_run_job(struct search_pool *pool, struct search_ctx *ctx, struct s
 				 err.msg);
 		}
 	}
+	s_keep(pool, j);
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_DONE;
 	deferred = j->deferred;
@@ -532,6 +713,17 @@ void search_pool_free(struct search_pool *pool)
 	free(pool);
 }
 
+/* The job's links: the struct is copied (a caller's may not outlive a
+ * queued job; its strings, the config's, do); NULL: the pool's. */
+static void s_links_copy(struct search_job *j, const struct render_links *links)
+{
+	if (links == NULL && j->pool->has_links)
+		links = &j->pool->links;
+	j->has_links = links != NULL;
+	if (links != NULL)
+		j->links = *links;
+}
+
 static int s_copy_params(struct search_job *j, const struct search_job_params *p)
 {
 	j->q = *p->query;
@@ -540,6 +732,11 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
 	j->rtype = p->response_type;
 	s_who_copy(&j->who, &p->who);
 	j->restrict_accounts = p->restrict_accounts;
+	s_links_copy(j, p->links);
+	j->replace_original = p->replace_original != 0;
+	/* No notice will come: the final answer must not wait for one. */
+	j->quiet = p->quiet != 0;
+	j->pending_done = j->quiet;
 	if (j->text == NULL || (p->response_url != NULL && j->response_url == NULL))
 		return -1;
 	if (p->n_allowed > 0) {
@@ -556,10 +753,11 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
 	return 0;
 }
 
-/* The journal's accounts field (malloc'd; NULL: no memory). */
+/* The journal's accounts field: the flags, then the accounts (malloc'd;
+ * NULL: no memory). */
 static char *s_accounts_text(const struct search_job *j)
 {
-	size_t n = sizeof(POOL_ACCOUNTS_ONLY), used = 0;
+	size_t n = sizeof(POOL_OPT_REPLACE " " POOL_OPT_QUIET " " POOL_ACCOUNTS_ONLY), used = 0;
 	char *out;
 
 	for (size_t i = 0; i < j->n_allowed; i++)
@@ -568,12 +766,17 @@ static char *s_accounts_text(const struct search_job *j)
 	if (out == NULL)
 		return NULL;
 	out[0] = '\0';
-	if (!j->restrict_accounts)
-		return out;
-	used = (size_t)snprintf(out, n, "%s", POOL_ACCOUNTS_ONLY);
-	for (size_t i = 0; i < j->n_allowed && used < n; i++)
+	if (j->replace_original)
+		used += (size_t)snprintf(out + used, n - used, "%s ", POOL_OPT_REPLACE);
+	if (j->quiet)
+		used += (size_t)snprintf(out + used, n - used, "%s ", POOL_OPT_QUIET);
+	if (j->restrict_accounts)
+		used += (size_t)snprintf(out + used, n - used, "%s", POOL_ACCOUNTS_ONLY);
+	for (size_t i = 0; j->restrict_accounts && i < j->n_allowed && used < n; i++)
 		used += (size_t)snprintf(out + used, n - used, "%s%s", i ? "," : "",
 					 j->allowed[i]);
+	if (used > 0 && used < n && out[used - 1] == ' ')
+		out[used - 1] = '\0';
 	return out;
 }
 
@@ -688,7 +891,7 @@ int search_job_wait_inline(struct search_job *j, int timeout_ms)
 	if (done) {
 		/* Answered inline: the caller sends it now; nothing is owed. */
 		journal_delivered(j->pool->journal, j->jid);
-		s_audit(j, AUDIT_DELIVERY_INLINE);
+		s_audit(j, AUDIT_DELIVERY_INLINE, NULL);
 	}
 	return done;
 }
@@ -893,33 +1096,65 @@ size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 
 /* --- the journal thread --------------------------------------------------- */
 
-/* Parse the journal's accounts field (s_accounts_text) into j. */
-static int s_accounts_parse(struct search_job *j, const char *text)
+/* Parse the aliases of one "only:a,b" word (len bytes at p) into j. */
+static int s_allowed_parse(struct search_job *j, const char *p, size_t len)
 {
-	const char *p;
+	const char *end = p + len;
 	size_t n = 1;
 
-	if (text == NULL || text[0] == '\0')
-		return 0;
-	if (!SI_HAS_PREFIX(text, POOL_ACCOUNTS_ONLY))
-		return -1;
-	p = text + SI_LITLEN(POOL_ACCOUNTS_ONLY);
+	if (j->restrict_accounts)
+		return -1;                   /* two "only:" words */
 	j->restrict_accounts = 1;
-	for (const char *q = p; *q != '\0'; q++)
+	for (const char *q = p; q < end; q++)
 		n += *q == ',';
 	j->allowed = calloc(n, sizeof(*j->allowed));
 	if (j->allowed == NULL)
 		return -1;
-	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
+	while (p < end) {
+		size_t k = 0;
 
-		if (len > 0) {
-			j->allowed[j->n_allowed] = strndup(p, len);
+		while (p + k < end && p[k] != ',')
+			k++;
+		if (k > 0) {
+			j->allowed[j->n_allowed] = strndup(p, k);
 			if (j->allowed[j->n_allowed] == NULL)
 				return -1;
 			j->n_allowed++;
 		}
-		p += len + (p[len] == ',');
+		p += k + (p + k < end);
+	}
+	return 0;
+}
+
+/* 1 when the word of len bytes at p is lit. */
+static int s_word_is(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncmp(p, lit, len) == 0;
+}
+
+/* Parse the journal's accounts field (s_accounts_text) into j: its words,
+ * a flag or the accounts; any other word makes the row unusable (written
+ * by a newer version: running it without what it asked would be wrong). */
+static int s_accounts_parse(struct search_job *j, const char *text)
+{
+	const size_t only = SI_LITLEN(POOL_ACCOUNTS_ONLY);
+	const char *p = text != NULL ? text : "";
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, " ");
+		int rc = 0;
+
+		if (s_word_is(p, len, POOL_OPT_REPLACE))
+			j->replace_original = 1;
+		else if (s_word_is(p, len, POOL_OPT_QUIET))
+			j->quiet = 1;
+		else if (len >= only && SI_HAS_PREFIX(p, POOL_ACCOUNTS_ONLY))
+			rc = s_allowed_parse(j, p + only, len - only);
+		else if (len > 0)
+			rc = -1;
+		if (rc != 0)
+			return -1;
+		p += len + (p[len] == ' ');
 	}
 	return 0;
 }
@@ -931,7 +1166,7 @@ static const char *s_nonempty(const char *s)
 
 /* A claimed orphan as a pool job: deferred from the start (the worker
  * that took the request acknowledged it), its notice already out when a
- * use was counted. Its text is parsed again as of the time it was asked
+ * use was counted (a quiet one never has one). Its text is parsed again as of the time it was asked
  * (created_at), so an at:-6h asks about the same moment as the first
  * attempt did. Two references: the queue's and the claimer's. NULL when
  * the row cannot be run. */
@@ -951,7 +1186,7 @@ static struct search_job *s_job_from_store(struct search_pool *pool,
 	j->refs = 2;
 	j->submitted_ms = si_mono_ms();
 	j->deferred = 1;
-	j->pending_done = sj->uses > 0;
+	s_links_copy(j, NULL);
 	memcpy(j->jid, sj->id, sizeof(j->jid));
 	j->rtype = strcmp(sj->response_type, "ephemeral") == 0 ? RENDER_EPHEMERAL
 							       : RENDER_IN_CHANNEL;
@@ -970,6 +1205,9 @@ static struct search_job *s_job_from_store(struct search_pool *pool,
 		s_job_free(j);
 		return NULL;
 	}
+	/* A quiet job (Refresh) never gets a notice; any other had one out
+	 * when a use was counted. */
+	j->pending_done = j->quiet || sj->uses > 0;
 	s_plan(j, &plan);
 	(void)search_count_targets(pool->engine, &plan.spec, &j->n_accounts, &j->n_regions);
 	return j;
@@ -1101,6 +1339,13 @@ static void *s_journal_main(void *arg)
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
+}
+
+void search_pool_set_links(struct search_pool *pool, const struct render_links *links)
+{
+	pool->has_links = links != NULL;
+	if (links != NULL)
+		pool->links = *links;
 }
 
 void search_pool_set_index(struct search_pool *pool, struct idx *ix)

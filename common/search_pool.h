@@ -8,6 +8,13 @@
  * exactly once): the HTTP response acknowledges, the FastCGI thread posts
  * the "Searching..." notice, and the pool thread posts the final answer to
  * response_url after that notice. A full queue is refused at submit time.
+ *
+ * With a journal, a finished search with matches is kept in the state store
+ * (store/kept.h) before its answer is rendered, and the answer carries the
+ * buttons ("Show all", "Share in channel", "Refresh") naming it. A deferred
+ * answer Slack refuses (a 4xx other than "the URL is gone") is followed by
+ * one minimal message (render_fallback), so the asker always gets exactly
+ * one final answer.
  */
 #ifndef SI_SEARCH_POOL_H
 #define SI_SEARCH_POOL_H
@@ -35,7 +42,18 @@ struct search_job_params {
 	const char *const *allowed_accounts;
 	size_t n_allowed;
 	int restrict_accounts;        /* 1: only allowed_accounts, even if none */
-	struct audit_who who;         /* for the audit line */
+	struct audit_who who;         /* for the audit line; team, channel and user
+	                                 are kept with the result (the buttons) */
+	const struct render_links *links;  /* the struct is copied; its strings
+	                                      must outlive the pool (the
+	                                      config's); NULL: the pool's default
+	                                      (search_pool_set_links) */
+	int replace_original;         /* the answer replaces the pressed message
+	                                 (Refresh) */
+	int quiet;                    /* no "Searching..." notice (Refresh): the
+	                                 caller never calls search_job_queue_notice
+	                                 or search_job_post_pending, and the final
+	                                 answer does not wait for one */
 };
 
 /* Start workers threads over engine (borrowed). queue_size bounds the jobs
@@ -87,6 +105,13 @@ int search_pool_set_journal(struct search_pool *pool, struct journal *journal,
 			    struct si_err *err);
 
 struct idx;
+
+/* The links every job renders with when its params name none, and the
+ * ones journaled searches claimed from other workers render with (the
+ * journal does not carry them): the config's [links]. The struct is
+ * copied; its strings must outlive the pool. NULL (the default): plain
+ * console links. Call once, before the first submit. */
+void search_pool_set_links(struct search_pool *pool, const struct render_links *links);
 
 /* Ask the inventory (index.h) before every live search, this pool's and
  * the journal's claimed ones alike. The pool takes ix (NULL: none) and

@@ -5,14 +5,31 @@ Accepts POSTs of JSON messages at any path (e.g. /hooks/T1/B1/xyz), records
 them in memory and lets tests inspect them.  Loopback only, stdlib only.
 
   GET  /_messages            -> {"messages": [{"path", "body", "raw", "time", "status"}],
-                                 "counts": {path: n}}   (only accepted messages)
+                                 "counts": {path: n}, "attempts": {path: n},
+                                 "rejected": [{"path", "status", "error", "text_chars",
+                                               "time"}]}
+                                (messages and counts: accepted ones only; attempts: every
+                                POST; rejected: the ones refused as Slack refuses them)
   GET  /_messages?path=/p    -> same, for one path
   POST /_control             JSON {"fail_next": N, "status": 500} or {"always_fail": true}
                              or {"always_fail": false}; with "path": P and "after": K,
                              fail_next applies to P only, once K messages were accepted
                              there (so a test can fail a final answer, not its notice,
-                             without racing the worker)
-  POST /_reset               forget messages and failure settings
+                             without racing the worker). Failures answer "internal_error".
+                             Refusals as Slack words them (a 4xx with Slack's error text):
+                             {"reject_blocks_over": N} refuses every message whose blocks
+                             hold more than N characters of text (every string value
+                             inside "blocks", counted in UTF-16 units, URLs included;
+                             Slack's own limit is ~12000-13300, see
+                             tests/data/shared/slack/LIMITS.md) with HTTP 400
+                             msg_blocks_too_long; 0 or null turns it off.
+                             {"reject_next": K, "path": P, "after": A} refuses the next K
+                             POSTs to P once A messages were accepted there.
+                             Both take "status" (default 400), "error" (default
+                             "msg_blocks_too_long") and "error_format": "json" (default:
+                             {"ok":false,"error":"..."}, application/json) or "text"
+                             (the bare code, text/plain, as response_url often answers).
+  POST /_reset               forget messages, failure and refusal settings
 """
 
 import argparse
@@ -48,6 +65,37 @@ class State:
         self.fail_status = 500
         self.always_fail = False
         self.fail_rules = []  # [path, after, n]: fail n POSTs to path once after accepted
+        self.rejected = []
+        # {"over", "status", "error", "format"} or None: refuse long messages
+        self.reject_size = None
+        self.reject_rules = []  # [path, after, n, refusal]: refuse n POSTs to path
+
+
+def _refusal(doc):
+    """The refusal a control document asks for: status, error code, format."""
+    fmt = str(doc.get("error_format", "json"))
+    if fmt not in ("json", "text"):
+        raise ValueError("error_format must be json or text")
+    return {"status": int(doc.get("status", 400)),
+            "error": str(doc.get("error", "msg_blocks_too_long")), "format": fmt}
+
+
+def _block_text_chars(body):
+    """Characters of text in a message's blocks, as Slack's budget counts
+    them: every string value inside "blocks", in UTF-16 code units."""
+    if not isinstance(body, dict):
+        return 0
+    total = 0
+    stack = [body.get("blocks")]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            total += len(v.encode("utf-16-le")) // 2
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return total
 
 
 class ReceiverHandler(BaseHTTPRequestHandler):
@@ -61,6 +109,12 @@ class ReceiverHandler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def _refuse(self, refusal):
+        if refusal["format"] == "text":
+            self._send(refusal["status"], refusal["error"].encode(), ctype="text/plain")
+        else:
+            self._send(refusal["status"], {"ok": False, "error": refusal["error"]})
 
     def _send(self, status, obj, ctype="application/json"):
         body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
@@ -90,7 +144,9 @@ class ReceiverHandler(BaseHTTPRequestHandler):
             msgs = [m for m in st.messages if want is None or m["path"] == want]
             counts = dict(st.counts) if want is None else {want: st.counts.get(want, 0)}
             attempts = dict(st.attempts)
-        self._send(200, {"messages": msgs, "counts": counts, "attempts": attempts})
+            rejected = [r for r in st.rejected if want is None or r["path"] == want]
+        self._send(200, {"messages": msgs, "counts": counts, "attempts": attempts,
+                         "rejected": rejected})
 
     def do_POST(self):
         st = self.server.state
@@ -103,13 +159,21 @@ class ReceiverHandler(BaseHTTPRequestHandler):
         if path in ("/_control", "/_reset"):
             try:
                 doc = json.loads(raw) if raw.strip() else {}
-            except ValueError:
+                refusal = _refusal(doc)
+            except (ValueError, TypeError):
                 self._send(400, {"error": "bad json"})
                 return
             with st.lock:
                 if path == "/_reset":
                     st.reset()
                 else:
+                    if "reject_blocks_over" in doc:
+                        over = doc["reject_blocks_over"]
+                        st.reject_size = dict(refusal, over=int(over)) if over else None
+                    if "reject_next" in doc:
+                        st.reject_rules.append([str(doc.get("path", "")),
+                                                int(doc.get("after", 0)),
+                                                int(doc["reject_next"]), refusal])
                     if "fail_next" in doc and "path" in doc:
                         st.fail_rules.append([str(doc["path"]), int(doc.get("after", 0)),
                                               int(doc["fail_next"])])
@@ -117,7 +181,9 @@ class ReceiverHandler(BaseHTTPRequestHandler):
                         st.fail_next = int(doc["fail_next"])
                     if "always_fail" in doc:
                         st.always_fail = bool(doc["always_fail"])
-                    if "status" in doc:
+                    # A refusal's status is its own, not the failures'.
+                    if "status" in doc and not ("reject_next" in doc or
+                                                "reject_blocks_over" in doc):
                         st.fail_status = int(doc["status"])
             self._send(200, {"ok": True})
             return
@@ -131,11 +197,21 @@ class ReceiverHandler(BaseHTTPRequestHandler):
                     rule[2] -= 1
                     fail = True
             status = st.fail_status if fail else 200
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                body = None
+            chars = _block_text_chars(body)
+            refusal = None
             if not fail:
-                try:
-                    body = json.loads(raw.decode("utf-8"))
-                except ValueError:
-                    body = None
+                refusal = self._refusal_for(st, path, chars)
+            if refusal is not None:
+                status = refusal["status"]
+                if len(st.rejected) < MAX_MESSAGES:
+                    st.rejected.append({"path": path, "status": status,
+                                        "error": refusal["error"], "text_chars": chars,
+                                        "time": time.time()})
+            elif not fail:
                 if len(st.messages) < MAX_MESSAGES:
                     st.messages.append({"path": path, "body": body,
                                         "raw": raw.decode("utf-8", "replace"),
@@ -144,11 +220,27 @@ class ReceiverHandler(BaseHTTPRequestHandler):
                 st.counts[path] += 1
         sys.stderr.write("slack-receiver: POST %s bytes=%d status=%d\n" % (path, len(raw), status))
         sys.stderr.flush()
-        if fail:
+        if refusal is not None:
+            self._refuse(refusal)
+        elif fail:
             self._send(status, b"internal_error", ctype="text/plain")
         else:
             # Slack answers a successful response_url POST with a plain "ok".
             self._send(200, b"ok", ctype="text/plain")
+
+
+    @staticmethod
+    def _refusal_for(st, path, chars):
+        """The refusal due for this POST (st.lock held), or None: a
+        reject_next rule for the path first (it is counted), then the size
+        rule."""
+        for rule in st.reject_rules:
+            if rule[0] == path and st.counts[path] >= rule[1] and rule[2] > 0:
+                rule[2] -= 1
+                return rule[3]
+        if st.reject_size is not None and chars > st.reject_size["over"]:
+            return st.reject_size
+        return None
 
 
 def main(argv=None):

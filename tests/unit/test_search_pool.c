@@ -31,14 +31,22 @@
 #include "search/query.h"
 #include "search/engine.h"
 #include "journal.h"
+#include "render.h"
 #include "search_pool.h"
+#include "store/kept.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/strutil.h"
 #include "standin_proc.h"
 
-/* Waiting for deferred answers: a slow search here takes ~2-4 s. */
-#define MSG_WAIT_STEPS 300
+/* Waiting for deferred answers: a slow search here takes ~2-4 s; 30 s is
+ * room for a loaded machine. */
+#define MSG_WAIT_STEPS 600
 #define MSG_WAIT_STEP_MS 50
+/* A quiet job's answer must come well before the pool's POOL_PENDING_WAIT_MS
+ * (20 s, search_pool.c): a final that waited for a notice that never
+ * comes would miss this bound. */
+#define QUIET_WAIT_STEPS 300
 /* How long "nothing more arrives" is watched after the expected messages. */
 #define QUIET_MS 700
 
@@ -82,13 +90,13 @@ static int attempts_on(const struct fixture *fx, const char *path)
 	return n;
 }
 
-/* Bounded wait until the receiver accepted at least n messages on path;
- * returns the count seen last. */
-static int wait_messages(const struct fixture *fx, const char *path, int n)
+/* Bounded wait (steps polls) until the receiver accepted at least n
+ * messages on path; returns the count seen last. */
+static int wait_messages_within(const struct fixture *fx, const char *path, int n, int steps)
 {
 	int got = 0;
 
-	for (int i = 0; i < MSG_WAIT_STEPS; i++) {
+	for (int i = 0; i < steps; i++) {
 		struct json_object *root = standin_messages(&fx->recv, path);
 
 		got = standin_count(root, "counts", path);
@@ -98,6 +106,11 @@ static int wait_messages(const struct fixture *fx, const char *path, int n)
 		standin_sleep_ms(MSG_WAIT_STEP_MS);
 	}
 	return got;
+}
+
+static int wait_messages(const struct fixture *fx, const char *path, int n)
+{
+	return wait_messages_within(fx, path, n, MSG_WAIT_STEPS);
 }
 
 static void fixture_free(struct fixture *fx)
@@ -238,22 +251,39 @@ static void url_for(const struct fixture *fx, const char *path, char *out, size_
 	assert_true(w > 0 && (size_t)w < n);
 }
 
-static struct search_job *submit(struct search_pool *pool, const struct query *q,
-				 const char *url, struct si_err *err)
+/* What a test changes in a submit; zeroed: the instance, in_channel. */
+struct sub {
+	const char *text;
+	enum render_response_type rtype;
+	int quiet, replace_original;
+};
+
+static struct search_job *submit_with(struct search_pool *pool, const struct query *q,
+				      const char *url, const struct sub *o, struct si_err *err)
 {
 	struct search_job_params p;
 
 	memset(&p, 0, sizeof(p));
 	p.query = q;
-	p.text = INSTANCE;
+	p.text = o->text != NULL ? o->text : INSTANCE;
 	p.response_url = url;
-	p.response_type = RENDER_IN_CHANNEL;
+	p.response_type = o->rtype;
+	p.quiet = o->quiet;
+	p.replace_original = o->replace_original;
 	p.who.team_id = "T1";
 	p.who.user_id = "U1";
 	p.who.user_name = "tester";
 	p.who.channel_id = "C1";
 	p.who.channel_name = "infra";
 	return search_pool_submit(pool, &p, err);
+}
+
+static struct search_job *submit(struct search_pool *pool, const struct query *q,
+				 const char *url, struct si_err *err)
+{
+	const struct sub o = {0};
+
+	return submit_with(pool, q, url, &o, err);
 }
 
 static void parse_instance_query(struct query *q)
@@ -727,6 +757,490 @@ static void test_drain_hands_back_to_journal(void **state)
 	tmp_store_close(&t);
 }
 
+/* --- kept results, fallback delivery, quiet jobs (issue 14) -------------- */
+
+/* Body of message i of root (the receiver's /_messages), borrowed. */
+static struct json_object *msg_body(struct json_object *root, size_t i)
+{
+	struct json_object *msgs, *m, *body;
+
+	assert_true(json_object_object_get_ex(root, "messages", &msgs));
+	m = json_object_array_get_idx(msgs, i);
+	assert_non_null(m);
+	assert_true(json_object_object_get_ex(m, "body", &body));
+	return body;
+}
+
+/* The value of the first button whose action_id is action_id (or, with
+ * NULL, of any of ours: "si_..."), in a message object; NULL: none. */
+static const char *button_value(struct json_object *msg, const char *action_id)
+{
+	struct json_object *blocks, *els, *v;
+
+	if (!json_object_object_get_ex(msg, "blocks", &blocks))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(blocks); i++) {
+		struct json_object *b = json_object_array_get_idx(blocks, i);
+
+		if (!json_object_object_get_ex(b, "elements", &els) ||
+		    !json_object_is_type(els, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(els); k++) {
+			struct json_object *e = json_object_array_get_idx(els, k);
+			const char *id;
+
+			if (!json_object_object_get_ex(e, "action_id", &v))
+				continue;
+			id = json_object_get_string(v);
+			if ((action_id == NULL ? SI_HAS_PREFIX(id, "si_")
+					       : strcmp(id, action_id) == 0) &&
+			    json_object_object_get_ex(e, "value", &v))
+				return json_object_get_string(v);
+		}
+	}
+	return NULL;
+}
+
+/* 1 when msg says "replace_original": true. */
+static int replaces_original(struct json_object *msg)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(msg, "replace_original", &v) &&
+	       json_object_get_boolean(v);
+}
+
+/* The receiver's refusals on path: how many, and the first one's error. */
+static int rejected_on(const struct fixture *fx, const char *path, char *error, size_t n)
+{
+	struct json_object *root = standin_messages(&fx->recv, path), *rej, *r0, *v;
+	int count;
+
+	assert_true(json_object_object_get_ex(root, "rejected", &rej));
+	count = (int)json_object_array_length(rej);
+	if (error != NULL)
+		error[0] = '\0';
+	if (count > 0 && error != NULL) {
+		r0 = json_object_array_get_idx(rej, 0);
+		assert_true(json_object_object_get_ex(r0, "error", &v));
+		snprintf(error, n, "%s", json_object_get_string(v));
+	}
+	json_object_put(root);
+	return count;
+}
+
+/* A kept result as the buttons will find it: found, its pages an array of
+ * n_pages complete messages, its share message in_channel with the same
+ * id, who asked where. */
+static void assert_kept(struct tmp_store *t, const char *id, const char *text, int ephemeral)
+{
+	struct kept_result k;
+	struct json_object *pages, *share, *v;
+
+	assert_non_null(id);
+	assert_int_equal(strlen(id), KEPT_ID_LEN);
+	assert_int_equal(journal_kept(t->journal, id, time(NULL), &k), 0);
+	assert_string_equal(k.id, id);
+	assert_string_equal(k.query, text);
+	assert_string_equal(k.team_id, "T1");
+	assert_string_equal(k.channel_id, "C1");
+	assert_string_equal(k.user_id, "U1");
+	assert_int_equal(k.ephemeral, ephemeral);
+	assert_true(k.n_matches >= 1);
+	assert_true(k.n_pages >= 1 && k.n_pages <= RENDER_PAGES_MAX);
+	pages = json_tokener_parse(k.pages_json);
+	assert_non_null(pages);
+	assert_int_equal(json_object_array_length(pages), k.n_pages);
+	for (size_t i = 0; i < k.n_pages; i++) {
+		struct json_object *pg = json_object_array_get_idx(pages, i);
+
+		assert_true(json_object_object_get_ex(pg, "blocks", &v));
+		assert_true(json_object_object_get_ex(pg, "response_type", &v));
+		assert_string_equal(json_object_get_string(v), "ephemeral");
+		assert_null(button_value(pg, NULL));
+	}
+	json_object_put(pages);
+	share = json_tokener_parse(k.share_json);
+	assert_non_null(share);
+	assert_true(json_object_object_get_ex(share, "response_type", &v));
+	assert_string_equal(json_object_get_string(v), "in_channel");
+	assert_false(replaces_original(share));
+	assert_string_equal(button_value(share, RENDER_ACTION_REFRESH), id);
+	json_object_put(share);
+	kept_result_free(&k);
+}
+
+/* Slack refuses the final answer (400 msg_blocks_too_long, as JSON or as
+ * plain text): the minimal fallback is posted once, after the refused
+ * answer, and nothing else; the journal counts it and marks the search
+ * delivered. */
+static void test_refused_answer_gets_one_fallback(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *paths[] = { "/hooks/T1/B1/refused-json", "/hooks/T1/B1/refused-text" };
+	static const char *formats[] = { "json", "text" };
+	struct search_pool *pool;
+	struct tmp_store t;
+	struct query q;
+	struct si_err err;
+	char url[256], ctl[256], ids[2][STORE_JOB_ID_SIZE], error[64];
+
+	tmp_store_open(&t);
+	pool = new_journaled_pool(fx, &t);
+	set_latency(fx, 1500);
+	parse_instance_query(&q);
+	for (size_t i = 0; i < 2; i++) {
+		struct search_job *j;
+
+		/* The notice goes through; the answer after it is refused. */
+		snprintf(ctl, sizeof(ctl), "{\"reject_next\":1,\"path\":\"%s\",\"after\":1,"
+			 "\"error_format\":\"%s\"}", paths[i], formats[i]);
+		assert_int_equal(standin_http(&fx->recv, "/_control", ctl, NULL), 200);
+		url_for(fx, paths[i], url, sizeof(url));
+		j = submit(pool, &q, url, &err);
+		assert_non_null(j);
+		snprintf(ids[i], sizeof(ids[i]), "%s", search_job_journal_id(j));
+		assert_int_equal(search_job_wait_inline(j, 100), 0);
+		search_job_post_pending(j);
+		search_job_release(j);
+	}
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(wait_messages(fx, paths[i], 2), 2);
+	/* Joined: whatever the pool would post has been posted. */
+	search_pool_free(pool);
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *root = standin_messages(&fx->recv, paths[i]), *fb;
+		struct render_size sz;
+		struct store_job *job;
+		const char *raw;
+
+		assert_int_equal(standin_count(root, "attempts", paths[i]), 3);
+		assert_int_equal(standin_count(root, "counts", paths[i]), 2);
+		(void)msg_type(root, 0, &raw);
+		assert_non_null(strstr(raw, "Searching"));
+		/* The second accepted message is the fallback: small, no
+		 * links, no cards, no buttons, the counts and how to narrow. */
+		assert_string_equal(msg_type(root, 1, &raw), "in_channel");
+		fb = msg_body(root, 1);
+		assert_int_equal(render_measure(raw, &sz, &err), 0);
+		assert_true(sz.blocks >= 1 && sz.blocks <= 3);
+		assert_true(sz.text_chars <= 3000);
+		assert_null(strstr(raw, "https://"));
+		assert_null(strstr(raw, "\"fields\""));   /* no card */
+		assert_null(button_value(fb, NULL));
+		assert_non_null(strstr(raw, "1 match"));
+		assert_non_null(strstr(raw, "narrow"));
+		assert_non_null(strstr(raw, "account:"));
+		json_object_put(root);
+		assert_int_equal(rejected_on(fx, paths[i], error, sizeof(error)), 1);
+		assert_string_equal(error, "msg_blocks_too_long");
+		job = wait_delivered(t.other, ids[i]);
+		assert_true(job->delivered_at != 0);
+		assert_int_equal(job->uses, 3);       /* notice, answer, fallback */
+		store_job_free(job);
+	}
+	tmp_store_close(&t);
+}
+
+/* "The URL is gone" (404 expired_url, 410 used_url) is no reason for a
+ * fallback: nothing more is posted. Without a journal, too. */
+static void test_gone_url_gets_no_fallback(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *paths[] = { "/hooks/T1/B1/expired", "/hooks/T1/B1/used" };
+	static const char *ctl[] = {
+		"{\"reject_next\":1,\"path\":\"/hooks/T1/B1/expired\",\"after\":1,"
+		"\"status\":404,\"error\":\"expired_url\"}",
+		"{\"reject_next\":1,\"path\":\"/hooks/T1/B1/used\",\"after\":1,"
+		"\"status\":410,\"error\":\"used_url\",\"error_format\":\"text\"}",
+	};
+	struct search_pool *pool = new_pool(fx, 2, 4);
+	struct query q;
+	struct si_err err;
+	char url[256];
+
+	set_latency(fx, 1500);
+	parse_instance_query(&q);
+	for (size_t i = 0; i < 2; i++) {
+		struct search_job *j;
+
+		assert_int_equal(standin_http(&fx->recv, "/_control", ctl[i], NULL), 200);
+		url_for(fx, paths[i], url, sizeof(url));
+		j = submit(pool, &q, url, &err);
+		assert_non_null(j);
+		assert_int_equal(search_job_wait_inline(j, 100), 0);
+		search_job_post_pending(j);
+		search_job_release(j);
+	}
+	search_pool_free(pool);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(attempts_on(fx, paths[i]), 2);   /* notice, answer */
+		assert_int_equal(rejected_on(fx, paths[i], NULL, 0), 1);
+	}
+}
+
+/* A claimed orphan whose answer takes response_url's fifth use and is
+ * refused: no sixth post for a fallback (Slack would refuse it), and the
+ * search is settled, not claimed again. */
+static void test_no_fallback_past_five_uses(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/spent";
+	char id[STORE_JOB_ID_SIZE];
+	struct search_pool *pool;
+	struct store_job *job;
+	struct tmp_store t;
+
+	tmp_store_open(&t);
+	assert_int_equal(standin_http(&fx->recv, "/_control",
+				      "{\"reject_next\":1,\"path\":\"/hooks/T1/B1/spent\"}", NULL),
+			 200);
+	add_orphan(fx, &t, path, 4, id);
+	pool = new_journaled_pool(fx, &t);
+	job = wait_delivered(t.other, id);
+	assert_true(job->delivered_at != 0);
+	assert_int_equal(job->uses, 5);
+	store_job_free(job);
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, path), 1);
+	assert_int_equal(rejected_on(fx, path, NULL, 0), 1);
+	tmp_store_close(&t);
+}
+
+/* With a journal, a search with matches is kept before its answer is
+ * rendered, inline or deferred, and the answer's buttons name it. */
+static void test_results_kept_with_buttons(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/kept";
+	const struct sub o = { .text = "prod", .rtype = RENDER_EPHEMERAL };
+	struct search_pool *pool;
+	struct json_object *msg, *root;
+	struct search_job *j;
+	struct tmp_store t;
+	struct query q;
+	struct si_err err;
+	char url[256], *json, first[KEPT_ID_SIZE];
+	const char *id;
+
+	tmp_store_open(&t);
+	pool = new_journaled_pool(fx, &t);
+	assert_int_equal(query_parse("prod", &q, &err), 0);
+	url_for(fx, path, url, sizeof(url));
+	/* Inline. */
+	j = submit_with(pool, &q, url, &o, &err);
+	assert_non_null(j);
+	assert_int_equal(search_job_wait_inline(j, 20000), 1);
+	json = search_job_render(j, &err);
+	assert_non_null(json);
+	search_job_release(j);
+	msg = json_tokener_parse(json);
+	assert_non_null(msg);
+	id = button_value(msg, RENDER_ACTION_REFRESH);
+	assert_kept(&t, id, "prod", 1);
+	/* More matches than cards, and an ephemeral answer: every button. */
+	assert_string_equal(button_value(msg, RENDER_ACTION_SHOW_ALL), id);
+	assert_string_equal(button_value(msg, RENDER_ACTION_SHARE), id);
+	snprintf(first, sizeof(first), "%s", id);
+	json_object_put(msg);
+	free(json);
+	/* Deferred: a new result, kept as well. */
+	set_latency(fx, 1500);
+	j = submit_with(pool, &q, url, &o, &err);
+	assert_non_null(j);
+	assert_int_equal(search_job_wait_inline(j, 100), 0);
+	search_job_post_pending(j);
+	search_job_release(j);
+	assert_int_equal(wait_messages(fx, path, 2), 2);
+	search_pool_free(pool);
+	root = standin_messages(&fx->recv, path);
+	msg = msg_body(root, 1);
+	id = button_value(msg, RENDER_ACTION_REFRESH);
+	assert_non_null(id);
+	assert_string_not_equal(id, first);
+	assert_kept(&t, id, "prod", 1);
+	assert_false(replaces_original(msg));
+	json_object_put(root);
+	assert_int_equal(attempts_on(fx, path), 2);
+	tmp_store_close(&t);
+}
+
+/* Without a state store nothing is kept, and no answer has buttons. */
+static void test_no_store_no_buttons(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/nobuttons";
+	const struct sub o = { .text = "prod", .rtype = RENDER_EPHEMERAL };
+	struct search_pool *pool = new_pool(fx, 2, 4);
+	struct json_object *msg, *root;
+	struct search_job *j;
+	struct query q;
+	struct si_err err;
+	char url[256], *json;
+
+	assert_int_equal(query_parse("prod", &q, &err), 0);
+	url_for(fx, path, url, sizeof(url));
+	j = submit_with(pool, &q, url, &o, &err);
+	assert_non_null(j);
+	assert_int_equal(search_job_wait_inline(j, 20000), 1);
+	json = search_job_render(j, &err);
+	assert_non_null(json);
+	search_job_release(j);
+	msg = json_tokener_parse(json);
+	assert_null(button_value(msg, NULL));
+	json_object_put(msg);
+	free(json);
+	set_latency(fx, 1500);
+	j = submit_with(pool, &q, url, &o, &err);
+	assert_non_null(j);
+	assert_int_equal(search_job_wait_inline(j, 100), 0);
+	search_job_post_pending(j);
+	search_job_release(j);
+	assert_int_equal(wait_messages(fx, path, 2), 2);
+	search_pool_free(pool);
+	root = standin_messages(&fx->recv, path);
+	assert_null(button_value(msg_body(root, 1), NULL));
+	json_object_put(root);
+}
+
+/* A quiet job (Refresh) posts no notice, and its answer does not wait for
+ * one: the receiver gets exactly one message, the answer, well within
+ * POOL_PENDING_WAIT_MS; replace_original is in it and in the journal's
+ * row, so a claimed orphan keeps both (one message, replacing). */
+static void test_quiet_job_replaces_without_notice(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/quiet";
+	static const char opath[] = "/hooks/T1/B1/quiet-orphan";
+	const struct sub o = { .quiet = 1, .replace_original = 1 };
+	struct json_object *root, *msg;
+	struct search_pool *pool;
+	struct store_job *job, sj;
+	struct search_job *j;
+	struct tmp_store t;
+	struct query q;
+	struct si_err err;
+	char url[256], id[STORE_JOB_ID_SIZE], oid[STORE_JOB_ID_SIZE];
+	const char *raw;
+
+	tmp_store_open(&t);
+	pool = new_journaled_pool(fx, &t);
+	set_latency(fx, 1500);
+	parse_instance_query(&q);
+	url_for(fx, path, url, sizeof(url));
+	j = submit_with(pool, &q, url, &o, &err);
+	assert_non_null(j);
+	snprintf(id, sizeof(id), "%s", search_job_journal_id(j));
+	assert_int_equal(store_journal_get(t.other, id, &job, &err), 0);
+	assert_string_equal(job->accounts, "replace_original quiet");
+	store_job_free(job);
+	assert_int_equal(search_job_wait_inline(j, 100), 0);
+	/* No search_job_post_pending / queue_notice: the caller of a quiet
+	 * job never calls them. */
+	search_job_release(j);
+	assert_int_equal(wait_messages_within(fx, path, 1, QUIET_WAIT_STEPS), 1);
+
+	/* The same as an orphan another worker left (restricted, too). */
+	url_for(fx, opath, url, sizeof(url));
+	memset(&sj, 0, sizeof(sj));
+	sj.response_url = url;
+	sj.text = INSTANCE;
+	sj.response_type = "ephemeral";
+	sj.team_id = "T1";
+	sj.user_id = "U1";
+	sj.channel_id = "C1";
+	sj.accounts = "replace_original quiet only:production,dev";
+	sj.created_at = time(NULL);
+	assert_int_equal(store_journal_add(t.other, &sj, oid, &err), 0);
+	assert_int_equal(wait_messages_within(fx, opath, 1, QUIET_WAIT_STEPS), 1);
+	search_pool_free(pool);
+
+	assert_int_equal(attempts_on(fx, path), 1);
+	root = standin_messages(&fx->recv, path);
+	assert_string_equal(msg_type(root, 0, &raw), "in_channel");
+	assert_null(strstr(raw, "Searching"));
+	assert_non_null(strstr(raw, INSTANCE));
+	msg = msg_body(root, 0);
+	assert_true(replaces_original(msg));
+	assert_kept(&t, button_value(msg, RENDER_ACTION_REFRESH), INSTANCE, 0);
+	json_object_put(root);
+	job = wait_delivered(t.other, id);
+	assert_int_equal(job->uses, 1);
+	store_job_free(job);
+
+	assert_int_equal(attempts_on(fx, opath), 1);
+	root = standin_messages(&fx->recv, opath);
+	assert_string_equal(msg_type(root, 0, &raw), "ephemeral");
+	assert_null(strstr(raw, "Searching"));
+	assert_null(strstr(raw, "staging"));   /* only:production,dev */
+	msg = msg_body(root, 0);
+	assert_true(replaces_original(msg));
+	/* A claimed orphan keeps its result too. */
+	assert_kept(&t, button_value(msg, RENDER_ACTION_REFRESH), INSTANCE, 1);
+	json_object_put(root);
+	job = wait_delivered(t.other, oid);
+	assert_int_equal(job->uses, 1);
+	store_job_free(job);
+	tmp_store_close(&t);
+}
+
+/* [links]: a job's own, else the pool's (search_pool_set_links), which is
+ * also what a claimed orphan renders with (the journal does not carry
+ * them). The structs are copied: the callers' go out of scope here. */
+static void test_links_for_jobs_and_orphans(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/links-orphan";
+	static const char sso[] = "https://d-1234567890.awsapps.com/start";
+	struct search_pool *pool;
+	struct json_object *root;
+	struct search_job *j;
+	struct tmp_store t;
+	struct query q;
+	struct si_err err;
+	char id[STORE_JOB_ID_SIZE], *json;
+	const char *raw;
+
+	tmp_store_open(&t);
+	pool = new_journaled_pool(fx, &t);
+	{
+		const struct render_links pool_links = { sso, "ReadOnly" };
+
+		search_pool_set_links(pool, &pool_links);
+	}
+	parse_instance_query(&q);
+	{
+		struct search_job_params p;
+		const struct render_links own = { sso, "Admin" };
+
+		memset(&p, 0, sizeof(p));
+		p.query = &q;
+		p.text = INSTANCE;
+		p.who.team_id = "T1";
+		p.who.channel_id = "C1";
+		p.who.user_id = "U1";
+		p.links = &own;
+		j = search_pool_submit(pool, &p, &err);
+		assert_non_null(j);
+	}
+	assert_int_equal(search_job_wait_inline(j, 20000), 1);
+	json = search_job_render(j, &err);
+	search_job_release(j);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "awsapps.com/start/#/console?account_id=111111111111"));
+	assert_non_null(strstr(json, "role_name=Admin"));
+	free(json);
+	add_orphan(fx, &t, path, 1, id);
+	assert_int_equal(wait_messages(fx, path, 1), 1);
+	search_pool_free(pool);
+	root = standin_messages(&fx->recv, path);
+	(void)msg_type(root, 0, &raw);
+	assert_non_null(strstr(raw, "awsapps.com/start/#/console?account_id=111111111111"));
+	assert_non_null(strstr(raw, "role_name=ReadOnly"));
+	json_object_put(root);
+	tmp_store_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +1257,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_journal_orphans_finished_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_drain_hands_back_to_journal, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_answer_gets_one_fallback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_gone_url_gets_no_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_fallback_past_five_uses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_results_kept_with_buttons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_store_no_buttons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_job_replaces_without_notice, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_links_for_jobs_and_orphans, setup,
 						teardown),
 	};
 	int rc;
