@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <ini.h>
 #include <openssl/crypto.h>
 
@@ -71,6 +72,17 @@
 
 /* Room for "file:line: [section] key" in messages; paths are truncated. */
 #define S_LABEL_MAX 200
+
+/* [links] sso_start_url: an access portal URL is ~40 characters; every
+ * console link of a reply carries it, so a long one eats Slack's budget. */
+#define S_MAX_LINK_URL 512
+
+/* What an access portal URL may hold: RFC 3986's unreserved characters,
+ * '%' and the path's sub-delimiters. No '?', '#' or '@' (the link is built
+ * by appending "/#/console?..."), no blanks and nothing mrkdwn treats as
+ * markup ('<', '>', '|'). */
+#define S_LINK_URL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789-._~%!$&'()*+,;=:/"
 
 #define S_DEFAULT_REGION "us-east-1"
 #define S_DEFAULT_RESPONSE_URL_PREFIX "https://hooks.slack.com/"
@@ -129,6 +141,7 @@ static bool s_valid_slack_id(const char *s);
 static bool s_valid_url_prefix(const char *s);
 static bool s_valid_state_path(const char *s);
 static bool s_valid_state_url(const char *s);
+static bool s_valid_link_url(const char *s);
 
 #define CF(f) offsetof(struct si_config, f)
 #define AF(f) offsetof(struct si_account, f)
@@ -204,6 +217,11 @@ static const struct s_setting s_settings[] = {
 	          CRAWL_RATE_MAX),
 	S_ROW_INT("inventory", "history_days", inventory_history_days, 1,
 	          INV_HISTORY_DAYS_MAX),
+	S_ROW_STR("links", "sso_start_url", link_sso_start_url, s_valid_link_url,
+	          "an https:// URL with a host and no user, query or fragment, at most "
+	          "512 characters, like https://d-1234567890.awsapps.com/start"),
+	S_ROW_STR("links", "role_name", link_role_name, s_valid_role_name,
+	          "an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]) like ReadOnly"),
 };
 
 /* Keys of an [account <alias>] section, over struct si_account. */
@@ -431,6 +449,51 @@ static bool s_valid_state_url(const char *s)
 		if (!isascii((unsigned char)*q) || !isgraph((unsigned char)*q))
 			return false;
 	return true;
+}
+
+/* Whether part of u is absent (curl_url_get says "no such part"). */
+static bool s_url_lacks(CURLU *u, CURLUPart part)
+{
+	char *v = NULL;
+	CURLUcode rc = curl_url_get(u, part, &v, 0);
+
+	curl_free(v);
+	return rc != CURLUE_OK;
+}
+
+/* [links] sso_start_url: IAM Identity Center's access portal, e.g.
+ * https://d-1234567890.awsapps.com/start. Every console link of a reply
+ * becomes URL/#/console?account_id=...&role_name=...&destination=..., so
+ * only https (it carries a sign-in), a host, and nothing the appended
+ * fragment would collide with: no user, query or fragment. curl's parser
+ * (the one the rest of the program trusts) decides what the URL is; the
+ * character set keeps what it would tolerate but Slack would not. */
+static bool s_valid_link_url(const char *s)
+{
+	size_t n = strlen(s);
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+	CURLU *u;
+
+	if (n == 0 || n > S_MAX_LINK_URL || strspn(s, S_LINK_URL_CHARS) != n)
+		return false;
+	/* curl reads "https:///start" as host "start"; a browser may not */
+	if (!SI_HAS_PREFIX(s, "https://") || s[SI_LITLEN("https://")] == '/')
+		return false;
+	u = curl_url();
+	if (u == NULL)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    strcmp(scheme, "https") == 0 &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
+	    s_url_lacks(u, CURLUPART_USER) && s_url_lacks(u, CURLUPART_PASSWORD) &&
+	    s_url_lacks(u, CURLUPART_QUERY) && s_url_lacks(u, CURLUPART_FRAGMENT))
+		ok = true;
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
 }
 
 /* Lower-case an alias in place and check it: [a-z0-9_-], 1..64. */
@@ -1142,12 +1205,27 @@ static int s_account_cmp(const void *a, const void *b)
 	              ((const struct si_account *)b)->alias);
 }
 
+/* "https://host/start/" -> "https://host/start": the links append
+ * "/#/console?...", and a portal URL pasted from the browser often ends
+ * with '/'. The host stays (s_valid_link_url required one). */
+static void s_trim_link_url(char *url)
+{
+	size_t n, min = SI_LITLEN("https://") + 1;
+
+	if (url == NULL)
+		return;
+	n = strlen(url);
+	while (n > min && url[n - 1] == '/')
+		url[--n] = '\0';
+}
+
 /* Cross-field rules that no single setting can check, applied once every
  * source (defaults, file, environment) has been read, then the defaults that
  * depend on them (each account's region list, the response_url prefixes). */
-static int s_finish(struct si_config *cfg, struct si_err *err)
+static int s_finish(struct si_config *cfg, enum si_config_use use,
+                    struct si_err *err)
 {
-	if (cfg->signing_secret == NULL)
+	if (use == SI_CONFIG_SERVE && cfg->signing_secret == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "SLACK_SIGNING_SECRET is not "
 		                  "set (nor [slack] signing_secret in the config "
 		                  "file); it is required to verify Slack requests");
@@ -1161,6 +1239,11 @@ static int s_finish(struct si_config *cfg, struct si_err *err)
 	if (cfg->state_path != NULL && cfg->state_url != NULL)
 		return si_err_set(err, SI_ERR_INVALID, "[state] has both path and url: "
 		                  "set one (url: PostgreSQL, path: SQLite)");
+	if ((cfg->link_sso_start_url == NULL) != (cfg->link_role_name == NULL))
+		return si_err_set(err, SI_ERR_INVALID, "[links] needs both sso_start_url "
+		                  "and role_name, or neither (%s is not set)",
+		                  cfg->link_role_name == NULL ? "role_name" : "sso_start_url");
+	s_trim_link_url(cfg->link_sso_start_url);
 	for (size_t i = 0; i < cfg->n_org_regions && cfg->n_org_regions > 1; i++)
 		if (strcmp(cfg->org_regions[i], "all") == 0)
 			return si_err_set(err, SI_ERR_INVALID, "[organization] regions: "
@@ -1222,6 +1305,13 @@ static void s_defaults(struct si_config *cfg)
 int si_config_load(struct si_config *out, const char *ini_path,
                    char *const *envp, struct si_err *err)
 {
+	return si_config_load_for(out, ini_path, envp, SI_CONFIG_SERVE, err);
+}
+
+int si_config_load_for(struct si_config *out, const char *ini_path,
+                       char *const *envp, enum si_config_use use,
+                       struct si_err *err)
+{
 	struct si_config cfg;
 	struct s_load ld;
 	int rc = -1;
@@ -1235,7 +1325,7 @@ int si_config_load(struct si_config *out, const char *ini_path,
 		goto out;
 	if (s_load_env_settings(&ld, envp) != 0 ||
 	    s_check_env_typos(&ld, envp) != 0 ||
-	    s_load_env_accounts(&ld, envp) != 0 || s_finish(&cfg, err) != 0)
+	    s_load_env_accounts(&ld, envp) != 0 || s_finish(&cfg, use, err) != 0)
 		goto out;
 	*out = cfg;
 	memset(&cfg, 0, sizeof(cfg));
@@ -1263,6 +1353,8 @@ void si_config_free(struct si_config *cfg)
 	s_free_list(&cfg->org_regions, &cfg->n_org_regions);
 	free(cfg->state_path);
 	s_free_str(&cfg->state_url, true);
+	free(cfg->link_sso_start_url);
+	free(cfg->link_role_name);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1326,6 +1418,11 @@ int si_config_describe(const struct si_config *cfg, FILE *out)
 	        "region x service, history %d days\n", cfg->inventory_enabled ? "on" : "off",
 	        cfg->inventory_refresh_s, cfg->inventory_rate_per_s,
 	        cfg->inventory_history_days);
+	if (cfg->link_sso_start_url != NULL)
+		fprintf(out, "links: console links through %s as role %s\n",
+		        cfg->link_sso_start_url, cfg->link_role_name);
+	else
+		fputs("links: plain console links\n", out);
 	fprintf(out, "accounts: %zu\n", cfg->n_accounts);
 	for (size_t i = 0; i < cfg->n_accounts; i++) {
 		const struct si_account *a = &cfg->accounts[i];

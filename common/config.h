@@ -11,9 +11,9 @@
  *      SLASH_INFRA_* spelling beats SLACK_SIGNING_SECRET when both are set.
  *      An empty value unsets a text setting and empties a list. A
  *      SLASH_INFRA_<SECTION>_* name whose section is ours (SLACK, SERVER,
- *      SEARCH, AWS, ACCESS, ORGANIZATION, STATE, INVENTORY) but whose key is
- *      unknown is a typo and refused; other SLASH_INFRA_* names are left
- *      alone.
+ *      SEARCH, AWS, ACCESS, ORGANIZATION, STATE, INVENTORY, LINKS) but
+ *      whose key is unknown is a typo and refused; other SLASH_INFRA_*
+ *      names are left alone.
  *
  * The environment is passed in (envp, NULL-terminated "NAME=value" strings);
  * the module never calls getenv(), so tests pin it.
@@ -97,6 +97,19 @@ struct si_config {
 	int inventory_rate_per_s;      /* requests a second per account x
 	                                * region x service */
 	int inventory_history_days;    /* keep history and gone resources */
+
+	/* [links]: console links through IAM Identity Center's shortcut
+	 * (render.h struct render_links). Both set or both NULL. */
+	char *link_sso_start_url;      /* https://d-xxxx.awsapps.com/start, no
+	                                * trailing '/', query or fragment */
+	char *link_role_name;          /* the permission set's role, e.g. ReadOnly */
+};
+
+/* What the caller does with the configuration, for si_config_load_for(). */
+enum si_config_use {
+	SI_CONFIG_SERVE = 0,  /* answer Slack: the signing secret is required */
+	SI_CONFIG_CLI         /* the command line (search, inventory): no Slack
+	                       * request to verify, so the secret may be unset */
 };
 
 /* The ini path to use: cli_path (from --config) if not NULL, else the value
@@ -112,6 +125,13 @@ const char *si_config_path(const char *cli_path, char *const *envp);
  * refused. */
 int si_config_load(struct si_config *out, const char *ini_path,
                    char *const *envp, struct si_err *err);
+
+/* si_config_load() for a use: SI_CONFIG_SERVE is si_config_load();
+ * SI_CONFIG_CLI applies every rule but the one requiring the signing
+ * secret. */
+int si_config_load_for(struct si_config *out, const char *ini_path,
+                       char *const *envp, enum si_config_use use,
+                       struct si_err *err);
 
 /* Free everything cfg owns, wiping secrets first, and zero *cfg.
  * Safe on NULL and on a zeroed struct. */

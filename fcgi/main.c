@@ -77,6 +77,9 @@
 /* How long a stopping worker waits for the crawler beyond the rest of
  * its stop: enough for one between-batches check, not for a search. */
 #define MAIN_CRAWLER_JOIN_MS 200
+/* Slack's Block Kit Builder shows the message in its URL fragment
+ * (search --preview). */
+#define MAIN_BLOCK_KIT_BUILDER "https://app.slack.com/block-kit-builder/"
 /* Requests read and waiting for a request thread, per worker process. */
 #define MAIN_QUEUE_MAX 256
 /* Descriptors a worker keeps for everything but FastCGI connections:
@@ -100,6 +103,7 @@ struct main_opts {
 	int list_actions;      /* --list-actions */
 	int search;            /* the "search" subcommand */
 	int json;              /* search --json */
+	int preview;           /* search --preview */
 	int qargc;             /* search: the query words */
 	char **qargv;
 	int inventory;         /* the "inventory" subcommand */
@@ -116,7 +120,7 @@ static void s_usage(FILE *f)
 		"                   [--stop-budget-ms MS] [--read-timeout-ms MS] [--config FILE]\n"
 		"       slash-infra --check-config [--config FILE]\n"
 		"       slash-infra --list-actions\n"
-		"       slash-infra search [--json] [--config FILE] QUERY...\n"
+		"       slash-infra search [--json] [--preview] [--config FILE] QUERY...\n"
 		"       slash-infra inventory [--config FILE] status [account:ALIAS] "
 		"[region:REGION]\n"
 		"       slash-infra inventory [--config FILE] refresh [account:ALIAS] "
@@ -138,8 +142,10 @@ static void s_usage(FILE *f)
 		"                   every region; exit 0 when all are allowed\n"
 		"  --list-actions   print the IAM actions a search may call (the\n"
 		"                   inspection role's permissions), one per line\n"
-		"  search QUERY     run a search from the command line (--json: the Slack\n"
-		"                   message); exit 0 found, 1 nothing found, 2 error\n"
+		"  search QUERY     run a search from the command line, as a table (--json:\n"
+		"                   the Slack message alone on stdout; --preview: a Block Kit\n"
+		"                   Builder link to it on stderr); exit 0 found, 1 nothing\n"
+		"                   found, 2 error; search help: its usage\n"
 		"  inventory status   each crawl target (account, region, service):\n"
 		"                   resources, age, last error, then the totals (account:/\n"
 		"                   region: narrow it); exit 0, 1 none yet, 2 error\n"
@@ -150,6 +156,35 @@ static void s_usage(FILE *f)
 		"                   resource held, oldest first; exit 0, 1 none, 2 error\n"
 		"  --help           this text\n"
 		"  --version        the version\n");
+}
+
+/* `slash-infra search help` and `search --help`: the subcommand's usage
+ * and what a query may be (the Slack help's examples, for a terminal). */
+static void s_search_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: slash-infra search [--json] [--preview] [--config FILE] QUERY...\n"
+		"\n"
+		"Search every configured account and region, the inventory first, as the\n"
+		"Slack command does. Needs the AWS settings only: no Slack signing secret.\n"
+		"\n"
+		"  --json           print only the Slack message (JSON) on stdout, e.g. for jq\n"
+		"  --preview        print a Block Kit Builder link showing the message on\n"
+		"                   stderr (with or without --json)\n"
+		"  --config FILE    ini file (default $SLASH_INFRA_CONFIG)\n"
+		"  --help           this text (as does `slash-infra search help`)\n"
+		"\n"
+		"QUERY: an IP address or CIDR, an EC2 ID (i-, sg-, vpc-, subnet-, vol-, ami-,\n"
+		"eni-, ...), an ARN, a DNS name (EC2, load balancer, RDS, or any host in a\n"
+		"hosted zone), or part of a Name; narrow it with account:ALIAS and\n"
+		"region:REGION. Examples:\n"
+		"  slash-infra search 10.4.2.17\n"
+		"  slash-infra search i-0123456789abcdef0\n"
+		"  slash-infra search web account:production region:eu-west-2\n"
+		"  slash-infra search --json prod-db | jq .text\n"
+		"\n"
+		"Exit status: 0 found, 1 nothing found, 2 error (a malformed query, a\n"
+		"configuration error, or every target failed).\n");
 }
 
 static int s_cmp_str(const void *a, const void *b)
@@ -202,6 +237,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		{"check-config", no_argument, NULL, 'C'},
 		{"list-actions", no_argument, NULL, 'A'},
 		{"json", no_argument, NULL, 'j'},
+		{"preview", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -227,6 +263,14 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 				return -1;
 			}
 			o->json = 1;
+			break;
+		case 'P':
+			if (!o->search) {
+				fputs("slash-infra: --preview goes with the search subcommand\n",
+				      stderr);
+				return -1;
+			}
+			o->preview = 1;
 			break;
 		case 'l': o->listen = optarg; break;
 		case 'c': o->config = optarg; break;
@@ -264,7 +308,12 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 				return -1;
 			}
 			break;
-		case 'h': s_usage(stdout); return 1;
+		case 'h':
+			if (o->search)
+				s_search_usage(stdout);
+			else
+				s_usage(stdout);
+			return 1;
 		case 'V': printf("slash-infra %s\n", PACKAGE_VERSION); return 1;
 		default: s_usage(stderr); return -1;
 		}
@@ -273,7 +322,8 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		o->qargc = argc - optind;
 		o->qargv = argv + optind;
 		if (o->qargc == 0) {
-			fprintf(stderr, "slash-infra: search needs a query\n");
+			fprintf(stderr, "slash-infra: search needs a query (slash-infra search "
+					"help)\n");
 			return -1;
 		}
 		return 0;
@@ -420,50 +470,104 @@ out:
 
 static struct store_settings s_store_settings(const struct si_config *cfg);
 
-/* slash-infra search [--json] QUERY...: the same search as the Slack path,
- * the inventory first, printed as a table (or the Slack JSON). Exit 0
- * found, 1 none, 2 error. */
-static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **argv)
+/* The query of `slash-infra search WORDS...`: the words joined by spaces
+ * into text (size bytes), parsed as the Slack path parses them. Done before
+ * the configuration is read, so `search help` works with none. Returns 0,
+ * 1 when the query asks for help (the usage is printed on stdout), -1 on
+ * a bad query (said on stderr). */
+static int s_search_query(int argc, char **argv, char *text, size_t size, struct query *q)
 {
-	char text[QUERY_MAX_TEXT_LEN + 1];
+	struct si_err err;
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		int n = snprintf(text + used, size - used, "%s%s", i ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= size - used) {
+			fprintf(stderr, "slash-infra: query longer than %zu characters\n",
+				size - 1);
+			return -1;
+		}
+		used += (size_t)n;
+	}
+	if (query_parse_at(text, time(NULL), q, &err) != 0) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		return -1;
+	}
+	if (q->kind == QUERY_HELP) {
+		s_search_usage(stdout);
+		return 1;
+	}
+	return 0;
+}
+
+/* --json and --preview: the Slack message the service would answer with
+ * (the configured response type, account-aware links with [links]). Only
+ * the JSON goes to stdout, so `| jq` works; the Block Kit Builder link,
+ * which shows a message from its URL fragment, goes to stderr. Returns 0
+ * or -1 (said on stderr). */
+static int s_search_json(const struct si_config *cfg, const struct search_result *res,
+			 int json, int preview)
+{
+	const struct render_links links = {
+		.sso_start_url = cfg->link_sso_start_url,
+		.role_name = cfg->link_role_name,
+	};
+	const struct render_opts ro = {
+		.response_type = cfg->response_type == SI_RESPONSE_EPHEMERAL ? RENDER_EPHEMERAL
+									     : RENDER_IN_CHANNEL,
+		.links = &links,
+	};
+	struct si_err err;
+	char *out = render_result(res, &ro, &err);
+	char *esc = NULL;
+	int rc = 0;
+
+	if (out == NULL) {
+		fprintf(stderr, "slash-infra: %s\n", err.msg);
+		return -1;
+	}
+	if (json && (printf("%s\n", out) < 0 || fflush(stdout) != 0)) {
+		fprintf(stderr, "slash-infra: writing the message failed\n");
+		rc = -1;
+	}
+	if (preview) {
+		esc = curl_easy_escape(NULL, out, 0);
+		if (esc != NULL)
+			fprintf(stderr, "preview: %s#%s\n", MAIN_BLOCK_KIT_BUILDER, esc);
+		else
+			fprintf(stderr, "slash-infra: no preview link (out of memory)\n");
+		curl_free(esc);
+	}
+	free(out);
+	return rc;
+}
+
+/* slash-infra search [--json] [--preview] QUERY...: the same search as
+ * the Slack path, the inventory first, printed as a table (or the Slack
+ * JSON). text and q come from s_search_query. Exit 0 found, 1 none, 2
+ * error. */
+static int s_cmd_search(const struct si_config *cfg, const struct main_opts *o,
+			const char *text, const struct query *q)
+{
 	struct s_aws aws;
 	struct search_ctx *ctx = NULL;
 	struct search_result res;
 	struct si_err err;
-	struct query q;
 	struct plan plan;
 	struct idx *ix = NULL;
-	size_t used = 0;
 	int rc = 2;
 
 	memset(&res, 0, sizeof(res));
 	memset(&aws, 0, sizeof(aws));
-	text[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "", argv[i]);
-
-		if (n < 0 || (size_t)n >= sizeof(text) - used) {
-			fprintf(stderr, "slash-infra: query longer than %d characters\n",
-				QUERY_MAX_TEXT_LEN);
-			return 2;
-		}
-		used += (size_t)n;
-	}
-	if (query_parse_at(text, time(NULL), &q, &err) != 0) {
-		fprintf(stderr, "slash-infra: %s\n", err.msg);
-		return 2;
-	}
-	if (q.kind == QUERY_HELP) {
-		fprintf(stderr, "slash-infra: give a query, e.g. slash-infra search 10.4.2.17\n");
-		return 2;
-	}
 	ctx = s_aws_new(cfg, &aws, &err) == 0 ? search_ctx_new(1, &err) : NULL;
 	if (ctx == NULL) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
 	s_org_start(cfg, &aws, 0);
-	plan_from_query(&plan, &q, text);
+	plan_from_query(&plan, q, text);
 	/* The inventory first, as the service does (index.h); without a
 	 * usable store this is the plain live search. */
 	{
@@ -471,26 +575,15 @@ static int s_cmd_search(const struct si_config *cfg, int json, int argc, char **
 
 		ix = idx_new(&ss, &err);
 	}
-	if (idx_run(ix, aws.engine, ctx, &q, &plan.spec, time(NULL), &res, &err) != 0) {
+	if (idx_run(ix, aws.engine, ctx, q, &plan.spec, time(NULL), &res, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
-	if (json) {
-		char *out = render_result(&res, NULL, &err);
-		char *esc;
-
-		if (out == NULL) {
-			fprintf(stderr, "slash-infra: %s\n", err.msg);
+	if (o->json || o->preview) {
+		if (s_search_json(cfg, &res, o->json, o->preview) != 0)
 			goto out;
-		}
-		printf("%s\n", out);
-		/* Block Kit Builder shows a message from its URL fragment. */
-		esc = curl_easy_escape(NULL, out, 0);
-		if (esc != NULL)
-			printf("\npreview: https://app.slack.com/block-kit-builder/#%s\n", esc);
-		curl_free(esc);
-		free(out);
-	} else if (render_text(&res, stdout, &err) != 0) {
+	}
+	if (!o->json && render_text(&res, stdout, &err) != 0) {
 		fprintf(stderr, "slash-infra: %s\n", err.msg);
 		goto out;
 	}
@@ -1343,6 +1436,8 @@ static int s_serve(struct main_opts *opts, struct s_server *srv)
 int main(int argc, char **argv)
 {
 	struct main_opts opts = {0};
+	char qtext[QUERY_MAX_TEXT_LEN + 1];
+	struct query q;
 	struct s_server srv;
 	struct si_err err;
 	int rc = 2, r;
@@ -1358,9 +1453,18 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (opts.list_actions)
 		return s_list_actions(stdout);
+	if (opts.search) {
+		r = s_search_query(opts.qargc, opts.qargv, qtext, sizeof(qtext), &q);
+		if (r != 0)
+			return r > 0 ? 0 : 2;
+	}
 	srv.opts = &opts;
 	srv.config_path = si_config_path(opts.config, environ);
-	if (si_config_load(&srv.cfg, srv.config_path, environ, &err) != 0) {
+	/* The subcommands never verify a Slack request: no signing secret
+	 * needed. The server (and --check-config, which checks it) does. */
+	if (si_config_load_for(&srv.cfg, srv.config_path, environ,
+			       opts.search || opts.inventory ? SI_CONFIG_CLI : SI_CONFIG_SERVE,
+			       &err) != 0) {
 		fprintf(stderr, "slash-infra: configuration: %s\n", err.msg);
 		goto out;
 	}
@@ -1373,7 +1477,7 @@ int main(int argc, char **argv)
 	if (opts.check_config)
 		rc = s_check_config(&srv.cfg);
 	else if (opts.search)
-		rc = s_cmd_search(&srv.cfg, opts.json, opts.qargc, opts.qargv);
+		rc = s_cmd_search(&srv.cfg, &opts, qtext, &q);
 	else if (opts.inventory)
 		rc = s_cmd_inventory(&srv.cfg, opts.iargc, opts.iargv);
 	else

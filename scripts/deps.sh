@@ -7,7 +7,7 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       spawn-fcgi nginx apache2 groff-base systemd
       libcurl4-openssl-dev libssl-dev libjson-c-dev libxml2-dev libinih-dev
       libsqlite3-dev sqlite3 libpq-dev postgresql
-      libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl python3 ca-certificates)
+      libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl python3 python3-yaml ca-certificates)
 
 missing=()
 for p in "${PKGS[@]}"; do

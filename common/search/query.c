@@ -329,7 +329,7 @@ static int s_id_digits(const char *s, size_t plen, const char *what, const char 
 					   s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?'), -1;
 	if (n - plen != S_ID_SHORT && n - plen != S_ID_LONG)
 		return s_malformed(out, "'" S_QUOTE "' is not a valid %s: it has %zu "
-				   "hex digits, IDs have 8 or 17", term, what,
+				   "hex digits, not 8 or 17", term, what,
 				   n - plen), -1;
 	if (n >= cap)
 		return s_malformed(out, "'" S_QUOTE "' is too long", term), -1;

@@ -161,25 +161,25 @@ ask name_many prod-web
 # group Prod-Web-SG, the instances' root volumes, the Auto Scaling group
 # and the launch template (tests/standin/README.md lists the estate).
 jcheck "Name substring: prod-web-1 and prod-web-2" "$ANS" \
-	'block_for(j, "i-0a1b2c3d4e5f60001") is not None and block_for(j, "i-0a1b2c3d4e5f60002") is not None'
+	'"|i-0a1b2c3d4e5f60001> prod-web-1 " in alltext(j) and "|i-0a1b2c3d4e5f60002> prod-web-2 " in alltext(j)'
 jcheck "Name substring: every named type, whatever the case" "$ANS" \
-	'len(match_blocks(j)) == 8 and j["text"].startswith("8 matches for prod-web") and "Prod-Web-SG" in alltext(j) and "Prod-Web-Golden" in alltext(j)'
+	'match_blocks(j) == [] and j["text"].startswith("8 matches for prod-web") and "Prod-Web-SG" in alltext(j) and "Prod-Web-Golden" in alltext(j)'
 
 ask eni eni-0e1b000000000a001
 jcheck "ENI id: the ALB's interface, ALB named" "$ANS" \
-	'len(match_blocks(j)) == 1 and fields(match_blocks(j)[0])["Owner"] == "Application load balancer app/prod-alb/50dc6c495c0c9188"'
+	'len(match_blocks(j)) == 1 and match_blocks(j)[0]["text"]["text"].endswith("|Application load balancer app/prod-alb/50dc6c495c0c9188>") and alltext(j).count("prod-alb") == 2'
 jcheck "ENI id: console link to the interface" "$ANS" \
-	'links(match_blocks(j)[0]) == ["https://eu-west-2.console.aws.amazon.com/ec2/home?region=eu-west-2#NetworkInterface:networkInterfaceId=eni-0e1b000000000a001"]'
+	'links(match_blocks(j)[0]) == ["https://eu-west-2.console.aws.amazon.com/ec2/home?region=eu-west-2#NetworkInterface:networkInterfaceId=eni-0e1b000000000a001", "https://eu-west-2.console.aws.amazon.com/ec2/home?region=eu-west-2#LoadBalancer:loadBalancerArn=arn:aws:elasticloadbalancing:eu-west-2:111111111111:loadbalancer/app/prod-alb/50dc6c495c0c9188"]'
 
 ask alb_ip 10.10.1.200
 jcheck "IP owned by a load balancer ENI: ALB named" "$ANS" \
-	'len(match_blocks(j)) == 1 and "prod-alb" in match_blocks(j)[0]["text"]["text"] and fields(match_blocks(j)[0])["Owner"].startswith("Application load balancer")'
+	'len(match_blocks(j)) == 1 and "|Application load balancer app/prod-alb/" in match_blocks(j)[0]["text"]["text"]'
 jcheck "ALB ENI: account and IPs" "$ANS" \
 	'(lambda f: f["Account"] == "production (111111111111)" and f["Private IP"] == "10.10.1.200" and f["Public IP"] == "18.130.99.99")(fields(match_blocks(j)[0]))'
 
 ask nat_ip 10.10.0.5
 jcheck "NAT gateway ENI: named, type nat_gateway" "$ANS" \
-	'len(match_blocks(j)) == 1 and fields(match_blocks(j)[0])["Owner"] == "NAT gateway" and fields(match_blocks(j)[0])["Type"] == "nat_gateway"'
+	'len(match_blocks(j)) == 1 and match_blocks(j)[0]["text"]["text"].endswith("* NAT gateway") and fields(match_blocks(j)[0])["Type"] == "nat_gateway"'
 
 # Not found: the message says how much was searched.
 ask none nosuchthing-xyz
@@ -279,7 +279,7 @@ jcheck "slow: the ephemeral notice comes first" "$TMP/slow.msgs.json" \
 jcheck "slow: then the in_channel answer" "$TMP/slow.msgs.json" \
 	'j["messages"][1]["body"]["response_type"] == "in_channel" and j["messages"][1]["body"]["text"].startswith("8 matches for prod-web") and j["messages"][0]["time"] <= j["messages"][1]["time"]'
 jcheck "slow: the answer is complete (dev answered too, no failure)" "$ANS" \
-	'len(match_blocks(j)) == 8 and contexts(j) == []'
+	'len([l for b in sections(j)[1:] for l in b["text"]["text"].split("\n") if not l.startswith("*")]) == 8 and contexts(j) == []'
 
 # The notice counts only what the modifiers leave.
 ask slow_dev 'dev account:dev'
@@ -288,14 +288,14 @@ recv_messages /hooks/e2e/slow_dev > "$TMP/slow_dev.msgs.json"
 jcheck "slow account:dev: notice says 1 account in 3 regions" "$TMP/slow_dev.msgs.json" \
 	'j["messages"][0]["body"]["text"] == ":mag: Searching 1 account in 3 regions\u2026"'
 jcheck "slow account:dev: the answer lists dev's instances" "$ANS" \
-	'{fields(b)["Account"] for b in match_blocks(j)} == {"dev (333333333333)"} and len(match_blocks(j)) >= 3'
+	'[l for b in sections(j)[1:] for l in b["text"]["text"].split("\n") if l.startswith("*") and not l.startswith("*Matches")] == ["*dev* (333333333333)"] and len([l for b in sections(j)[1:] for l in b["text"]["text"].split("\n") if not l.startswith("*")]) >= 3'
 aws_reset
 
 # A hanging account: deferred, and the answer names the failed targets.
 aws_fault '{"account":"333333333333","kind":"hang","service":"ec2"}'
 ask hang prod-web
 expect_eq "hang: deferred" "$MODE" deferred
-jcheck "hang: prod matches delivered" "$ANS" 'len(match_blocks(j)) == 8'
+jcheck "hang: prod matches delivered" "$ANS" 'len([l for b in sections(j)[1:] for l in b["text"]["text"].split("\n") if not l.startswith("*")]) == 8'
 jcheck "hang: dev's targets named as failed" "$ANS" \
 	'any(all(("dev/" + r) in c for r in ("eu-west-2", "us-west-2", "us-east-1")) for c in contexts(j))'
 aws_reset
@@ -329,8 +329,12 @@ expect_eq "exactly one final per search: deferred = notice + answer, inline = no
 [ "${#DEFERRED_PATHS[@]}" -ge 3 ]; check "at least 3 searches went deferred" $?
 
 # ---- the command line --------------------------------------------------------
-out=$("$WORKER" search 10.10.1.10 2>"$TMP/cli.err"); rc=$?
-expect_eq "cli search 10.10.1.10: exit 0" "$rc" 0
+# The CLI verifies no Slack request: every run here is without
+# SLACK_SIGNING_SECRET (issue 14: it used to refuse to start).
+cli() { env -u SLACK_SIGNING_SECRET -u SLASH_INFRA_SLACK_SIGNING_SECRET "$WORKER" "$@"; }
+
+out=$(cli search 10.10.1.10 2>"$TMP/cli.err"); rc=$?
+expect_eq "cli search 10.10.1.10 (no signing secret): exit 0" "$rc" 0
 expect_contains "cli: summary line" "$out" "2 matches for 10.10.1.10 in 7 account-regions"
 printf '%s\n' "$out" | grep -Eq '^ACCOUNT +REGION +ID +NAME +STATE +TYPE +PRIVATE IP +PUBLIC IP$'
 check "cli: table header" $?
@@ -339,27 +343,91 @@ check "cli: prod-web-1 row" $?
 printf '%s\n' "$out" | grep -Eq '^dev +eu-west-2 +i-0c3d4e5f6a7b80009 +dev-sandbox-1 +running'
 check "cli: dev-sandbox-1 row" $?
 
-out=$("$WORKER" search nosuchthing-xyz 2>>"$TMP/cli.err"); rc=$?
+out=$(cli search nosuchthing-xyz 2>>"$TMP/cli.err"); rc=$?
 expect_eq "cli search nosuchthing-xyz: exit 1" "$rc" 1
 expect_contains "cli: nothing found says so" "$out" "0 matches for nosuchthing-xyz"
 
-"$WORKER" search i-123 >/dev/null 2>>"$TMP/cli.err"; rc=$?
+cli search i-123 >/dev/null 2>"$TMP/cli.malformed.err"; rc=$?
 expect_eq "cli search i-123: exit 2 (malformed)" "$rc" 2
+expect_contains "cli search i-123: says why, in one phrase" "$(cat "$TMP/cli.malformed.err")" \
+	"is not a valid EC2 instance ID: it has 3 hex digits, not 8 or 17"
 
-"$WORKER" search --json i-0a1b2c3d4e5f60001 > "$TMP/cli.json.out" 2>>"$TMP/cli.err"; rc=$?
+# help: the subcommand's usage on stdout, exit 0, no AWS call.
+aws_reset
+for h in help --help; do
+	out=$(cli search $h 2>>"$TMP/cli.err"); rc=$?
+	expect_eq "cli search $h: exit 0" "$rc" 0
+	expect_contains "cli search $h: the usage" "$out" "usage: slash-infra search [--json] [--preview]"
+done
+snap cli_help
+jcheck "cli search help: no AWS call" "$TMP/stats.cli_help.json" 'j["total"] == 0'
+
+# --json: stdout is the message and nothing else (| jq works).
+cli search --json i-0a1b2c3d4e5f60001 > "$TMP/cli.json" 2>"$TMP/cli.json.err"; rc=$?
 expect_eq "cli search --json: exit 0" "$rc" 0
-head -n 1 "$TMP/cli.json.out" > "$TMP/cli.json"
-jcheck "cli --json: first line is the Slack message" "$TMP/cli.json" \
+"$PYTHON3" -c 'import json,sys; json.load(sys.stdin)' < "$TMP/cli.json"
+check "cli --json: stdout is exactly one JSON document" $?
+jcheck "cli --json: the Slack message" "$TMP/cli.json" \
 	'j["response_type"] == "in_channel" and len(match_blocks(j)) == 1 and block_for(j, "i-0a1b2c3d4e5f60001") is not None'
-grep -q '^preview: https://app.slack.com/block-kit-builder/#' "$TMP/cli.json.out"
-check "cli --json: Block Kit Builder preview line" $?
+grep -q 'block-kit-builder' "$TMP/cli.json" "$TMP/cli.json.err"
+check "cli --json: no preview link without --preview" $(( ! $? ))
+
+# --preview: the Block Kit Builder link on stderr, carrying the same message.
+cli search --json --preview i-0a1b2c3d4e5f60001 > "$TMP/cli.pjson" 2>"$TMP/cli.pjson.err"; rc=$?
+expect_eq "cli search --json --preview: exit 0" "$rc" 0
+"$PYTHON3" -c 'import json,sys; json.load(sys.stdin)' < "$TMP/cli.pjson"
+check "cli --json --preview: stdout is still pure JSON" $?
+grep -q '^preview: https://app.slack.com/block-kit-builder/#' "$TMP/cli.pjson.err"
+check "cli --preview: the Block Kit Builder link is on stderr" $?
 out=$("$PYTHON3" -c '
 import json, sys, urllib.parse
-lines = open(sys.argv[1]).read().splitlines()
-msg = json.loads(lines[0])
-prev = [l for l in lines if l.startswith("preview: ")][0]
+msg = json.load(open(sys.argv[1]))
+prev = [l for l in open(sys.argv[2]).read().splitlines() if l.startswith("preview: ")][0]
 frag = prev.split("#", 1)[1]
-print(json.loads(urllib.parse.unquote(frag)) == msg)' "$TMP/cli.json.out" 2>&1)
-expect_eq "cli --json: the preview URL carries the same message" "$out" True
+print(json.loads(urllib.parse.unquote(frag)) == msg)' "$TMP/cli.pjson" "$TMP/cli.pjson.err" 2>&1)
+expect_eq "cli --preview: the link carries the same message" "$out" True
+out=$(cli search --preview i-0a1b2c3d4e5f60001 2>"$TMP/cli.ptext.err")
+expect_contains "cli --preview alone: the table on stdout" "$out" "i-0a1b2c3d4e5f60001"
+grep -q '^preview: https://app.slack.com/block-kit-builder/#' "$TMP/cli.ptext.err"
+check "cli --preview alone: the link on stderr" $?
+
+# [links]: the CLI hands the configured portal to the renderer, so the
+# message's console links sign in to the match's account (mrkdwn spells
+# the URL's & as &amp;; Slack reads it back).
+SLASH_INFRA_LINKS_SSO_START_URL=https://d-1234567890.awsapps.com/start/ \
+SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly \
+	cli search --json i-0a1b2c3d4e5f60001 > "$TMP/cli.links.json" 2>>"$TMP/cli.err"
+jcheck "cli --json with [links]: the console link goes through the portal, in the match's account" \
+	"$TMP/cli.links.json" \
+	'any(l.replace("&amp;", "&").startswith("https://d-1234567890.awsapps.com/start/#/console?account_id=111111111111&role_name=ReadOnly&destination=https%3A%2F%2Feu-west-2.console.aws.amazon.com%2Fec2%2F") for l in links(block_for(j, "i-0a1b2c3d4e5f60001")))'
+SLASH_INFRA_LINKS_SSO_START_URL=http://d-1234567890.awsapps.com/start \
+SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly \
+	cli search i-0a1b2c3d4e5f60001 >/dev/null 2>"$TMP/cli.badlinks.err"; rc=$?
+expect_eq "cli with an http:// sso_start_url: exit 2" "$rc" 2
+expect_contains "cli with an http:// sso_start_url: names the variable" \
+	"$(cat "$TMP/cli.badlinks.err")" "SLASH_INFRA_LINKS_SSO_START_URL: expected an https:// URL"
+
+# A failing target: the table carries AWS's whole message, not its first
+# 48 bytes (the end of it names the role that was refused).
+aws_reset
+aws_fault '{"account":"222222222222","kind":"sts-access-denied"}'
+out=$(cli search 10.10.1.10 2>>"$TMP/cli.err"); rc=$?
+expect_eq "cli with staging denied: still exit 0 (the others answer)" "$rc" 0
+line=$(printf '%s\n' "$out" | grep -m1 '^failed: staging/')
+expect_contains "cli: the failed line names the code" "$line" "AccessDenied"
+expect_contains "cli: the failed line has AWS's whole message" "$line" \
+	"is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/"
+msg=${line#*(}
+[ "${#msg}" -gt 48 ]
+check "cli: that message is longer than 48 characters (${#msg})" $?
+aws_reset
+
+# The server still refuses to start without the secret (bounded: a
+# regression that starts would be cut at 10 s and fail).
+env -u SLACK_SIGNING_SECRET -u SLASH_INFRA_SLACK_SIGNING_SECRET timeout 10 \
+	"$WORKER" --listen "$TMP/nosecret.sock" >/dev/null 2>"$TMP/nosecret.err" </dev/null; rc=$?
+expect_eq "server without SLACK_SIGNING_SECRET: exit 2" "$rc" 2
+expect_contains "server without the secret: says which" "$(cat "$TMP/nosecret.err")" \
+	"SLACK_SIGNING_SECRET is not set"
 
 jflush

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "util/strutil.h"
 
 #define SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 #define ARN_A "arn:aws:iam::123456789012:role/SlashInfraInspection"
@@ -888,6 +889,221 @@ static void test_bad_secret_not_echoed(void **state)
 	}
 }
 
+/* ---- [links]: account-aware console links ------------------------------------ */
+
+#define SSO_URL "https://d-1234567890.awsapps.com/start"
+
+/* Both keys, from the environment and from the file; a trailing '/' is
+ * dropped (the links append "/#/console?..."); empty values unset. */
+static void test_links_accepted(void **state)
+{
+	static const struct { const char *url, *want; } urls[] = {
+		{ SSO_URL, SSO_URL },
+		{ SSO_URL "/", SSO_URL },
+		{ SSO_URL "//", SSO_URL },
+		{ "https://d-1234567890.awsapps.com/", "https://d-1234567890.awsapps.com" },
+		{ "https://d-1234567890.awsapps.com", "https://d-1234567890.awsapps.com" },
+		{ "https://sso.example.com:8443/start", "https://sso.example.com:8443/start" },
+		{ "https://start.us-gov-home.awsapps.com/directory/d-906704d7b4",
+		  "https://start.us-gov-home.awsapps.com/directory/d-906704d7b4" },
+	};
+	struct si_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		char url[600];
+		char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, url,
+		                 "SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly", NULL };
+
+		assert_true(snprintf(url, sizeof(url), "SLASH_INFRA_LINKS_SSO_START_URL=%s",
+		                     urls[i].url) < (int)sizeof(url));
+		s_load_ok(&cfg, NULL, envp);
+		assert_string_equal(cfg.link_sso_start_url, urls[i].want);
+		assert_string_equal(cfg.link_role_name, "ReadOnly");
+		si_config_free(&cfg);
+	}
+	{
+		char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+
+		s_load_ok(&cfg, "[links]\nsso_start_url = " SSO_URL "\n"
+		                "role_name = AWSReadOnlyAccess+=,.@_-1\n", envp);
+		assert_string_equal(cfg.link_sso_start_url, SSO_URL);
+		assert_string_equal(cfg.link_role_name, "AWSReadOnlyAccess+=,.@_-1");
+		si_config_free(&cfg);
+	}
+	{
+		/* unset: NULL; the environment's empty values unset the file's */
+		char *none[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+		char *empty[] = { "SLACK_SIGNING_SECRET=" SECRET,
+		                  "SLASH_INFRA_LINKS_SSO_START_URL=",
+		                  "SLASH_INFRA_LINKS_ROLE_NAME=", NULL };
+
+		s_load_ok(&cfg, NULL, none);
+		assert_null(cfg.link_sso_start_url);
+		assert_null(cfg.link_role_name);
+		si_config_free(&cfg);
+		s_load_ok(&cfg, "[links]\nsso_start_url = " SSO_URL "\nrole_name = R\n", empty);
+		assert_null(cfg.link_sso_start_url);
+		assert_null(cfg.link_role_name);
+		si_config_free(&cfg);
+	}
+}
+
+/* Every refusal of sso_start_url names the key (the variable, or the
+ * file, line and key) and says what is wanted. */
+static void test_links_bad_url(void **state)
+{
+	static const char *const bad[] = {
+		"http://d-1234567890.awsapps.com/start",       /* not https */
+		"ftp://d-1234567890.awsapps.com/start",
+		"d-1234567890.awsapps.com/start",              /* no scheme */
+		"https://",                                     /* no host */
+		"https:///start",
+		"https://user@d-1234567890.awsapps.com/start", /* userinfo */
+		"https://user:pw@d-1234567890.awsapps.com/start",
+		SSO_URL "?x=1",                                 /* query */
+		SSO_URL "?",
+		SSO_URL "#/",                                   /* fragment */
+		SSO_URL "#",
+		"https://d-1234567890.awsapps.com/st art",     /* blank */
+		"https://d-1234567890.awsapps.com/<start>",    /* mrkdwn markup */
+		"https://d-1234567890.awsapps.com/start|x",
+		"https://d-1234567890.awsapps.com/\xc3\xa9",   /* not ASCII */
+		"https://d-1234567890.awsapps.com:99999/start", /* bad port */
+		"not a url",
+	};
+	char long_url[600];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char url[600], ini[700];
+		char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, url,
+		                 "SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly", NULL };
+		char *secret_only[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+
+		assert_true(snprintf(url, sizeof(url), "SLASH_INFRA_LINKS_SSO_START_URL=%s",
+		                     bad[i]) < (int)sizeof(url));
+		s_load_fails(NULL, 0, envp, "SLASH_INFRA_LINKS_SSO_START_URL", "an https:// URL");
+		assert_true(snprintf(ini, sizeof(ini), "[links]\nrole_name = ReadOnly\n"
+		                     "sso_start_url = %s\n", bad[i]) < (int)sizeof(ini));
+		s_load_fails(ini, 0600, secret_only, ":3: [links] sso_start_url",
+		             "no user, query or fragment");
+	}
+	/* 512 characters are accepted, 513 refused */
+	memset(long_url, 'a', sizeof(long_url));
+	memcpy(long_url, "SLASH_INFRA_LINKS_SSO_START_URL=https://h/",
+	       SI_LITLEN("SLASH_INFRA_LINKS_SSO_START_URL=https://h/"));
+	long_url[SI_LITLEN("SLASH_INFRA_LINKS_SSO_START_URL=") + 512] = '\0';
+	{
+		char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, long_url,
+		                 "SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly", NULL };
+		struct si_config cfg;
+
+		s_load_ok(&cfg, NULL, envp);
+		assert_int_equal(strlen(cfg.link_sso_start_url), 512);
+		si_config_free(&cfg);
+		long_url[SI_LITLEN("SLASH_INFRA_LINKS_SSO_START_URL=") + 512] = 'a';
+		long_url[SI_LITLEN("SLASH_INFRA_LINKS_SSO_START_URL=") + 513] = '\0';
+		s_load_fails(NULL, 0, envp, "SLASH_INFRA_LINKS_SSO_START_URL", "512");
+	}
+}
+
+static void test_links_bad_role_name(void **state)
+{
+	static const char *const bad[] = {
+		"Read Only", "role/ReadOnly", "ReadOnly!", "ReadOnly:x",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char role[128], ini[256];
+		char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET,
+		                 "SLASH_INFRA_LINKS_SSO_START_URL=" SSO_URL, role, NULL };
+		char *secret_only[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+
+		assert_true(snprintf(role, sizeof(role), "SLASH_INFRA_LINKS_ROLE_NAME=%s",
+		                     bad[i]) < (int)sizeof(role));
+		s_load_fails(NULL, 0, envp, "SLASH_INFRA_LINKS_ROLE_NAME", "an IAM role name");
+		assert_true(snprintf(ini, sizeof(ini), "[links]\nsso_start_url = " SSO_URL
+		                     "\nrole_name = %s\n", bad[i]) < (int)sizeof(ini));
+		s_load_fails(ini, 0600, secret_only, ":3: [links] role_name", "1-64");
+	}
+}
+
+/* One without the other would give plain links with no word why. */
+static void test_links_both_or_neither(void **state)
+{
+	char *url_only[] = { "SLACK_SIGNING_SECRET=" SECRET,
+	                     "SLASH_INFRA_LINKS_SSO_START_URL=" SSO_URL, NULL };
+	char *role_only[] = { "SLACK_SIGNING_SECRET=" SECRET,
+	                      "SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly", NULL };
+	char *typo[] = { "SLACK_SIGNING_SECRET=" SECRET,
+	                 "SLASH_INFRA_LINKS_ROLE=ReadOnly", NULL };
+	char *secret_only[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+
+	(void)state;
+	s_load_fails(NULL, 0, url_only, "[links] needs both", "role_name is not set");
+	s_load_fails(NULL, 0, role_only, "[links] needs both", "sso_start_url is not set");
+	s_load_fails("[links]\nrole_name = ReadOnly\n", 0600, secret_only,
+	             "sso_start_url is not set", NULL);
+	s_load_fails(NULL, 0, typo, "SLASH_INFRA_LINKS_ROLE", "unknown setting");
+	s_load_fails("[links]\nrole = ReadOnly\n", 0600, secret_only,
+	             "unknown key 'role' in [links]", NULL);
+}
+
+/* --check-config says where console links go. */
+static void test_links_described(void **state)
+{
+	char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET,
+	                 "SLASH_INFRA_LINKS_SSO_START_URL=" SSO_URL "/",
+	                 "SLASH_INFRA_LINKS_ROLE_NAME=ReadOnly", NULL };
+	char *plain[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+	struct si_config cfg;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	s_load_ok(&cfg, NULL, envp);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(si_config_describe(&cfg, out), 0);
+	fclose(out);
+	s_assert_contains(text, "links: console links through " SSO_URL " as role ReadOnly\n");
+	free(text);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, NULL, plain);
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(si_config_describe(&cfg, out), 0);
+	fclose(out);
+	s_assert_contains(text, "links: plain console links\n");
+	free(text);
+	si_config_free(&cfg);
+}
+
+/* The command line (search, inventory) verifies no Slack request: it loads
+ * without the signing secret, and every other rule still holds. */
+static void test_cli_needs_no_secret(void **state)
+{
+	char *envp[] = { "AWS_ROLE_PRODUCTION=" ARN_A, NULL };
+	char *bad[] = { "AWS_ROLE_PRODUCTION=not-an-arn", NULL };
+	struct si_config cfg;
+	struct si_err err;
+
+	(void)state;
+	assert_int_equal(si_config_load_for(&cfg, NULL, envp, SI_CONFIG_CLI, &err), 0);
+	assert_null(cfg.signing_secret);
+	assert_int_equal(cfg.n_accounts, 1);
+	si_config_free(&cfg);
+	assert_int_equal(si_config_load_for(&cfg, NULL, envp, SI_CONFIG_SERVE, &err), -1);
+	s_assert_contains(err.msg, "SLACK_SIGNING_SECRET");
+	assert_int_equal(si_config_load_for(&cfg, NULL, bad, SI_CONFIG_CLI, &err), -1);
+	s_assert_contains(err.msg, "AWS_ROLE_PRODUCTION");
+}
+
 /* ---- describe and path ---------------------------------------------------------- */
 
 static void test_describe_lists_accounts_not_secrets(void **state)
@@ -986,6 +1202,12 @@ int main(void)
 		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_bad_secret_not_echoed),
 		cmocka_unit_test(test_describe_lists_accounts_not_secrets),
+		cmocka_unit_test(test_links_accepted),
+		cmocka_unit_test(test_links_bad_url),
+		cmocka_unit_test(test_links_bad_role_name),
+		cmocka_unit_test(test_links_both_or_neither),
+		cmocka_unit_test(test_links_described),
+		cmocka_unit_test(test_cli_needs_no_secret),
 		cmocka_unit_test(test_config_path),
 		cmocka_unit_test(test_free_is_safe),
 	};

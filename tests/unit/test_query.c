@@ -86,7 +86,7 @@ static const struct qcase s_cases[] = {
 	BAD("i-0123456789abcdef01", "18 hex digits"),
 	BAD("i-0123456789abcdefg", "'g' is not a hex digit"),
 	BAD("i-webserver", "not a hex digit"),
-	BAD("i-1234567", "IDs have 8 or 17"),
+	BAD("i-1234567", "it has 7 hex digits, not 8 or 17"),
 	/* ENIs */
 	{ .in = "eni-0a1b2c3d4e5f60718", .kind = QUERY_ENI_ID, .value = "eni-0a1b2c3d4e5f60718",
 	  .ip = "", .region = "", .instance_id = "", .account = "", .type = "" },
