@@ -12,12 +12,15 @@
 #include "audit.h"
 #include "index.h"
 #include "journal.h"
+#include "slack/action.h"
 #include "slack/form.h"
 #include "search/query.h"
+#include "slack/post.h"
 #include "slack/replay.h"
 #include "render.h"
 #include "slack/cmd.h"
 #include "slack/sig.h"
+#include "store/kept.h"
 #include "util/logfmt.h"
 #include "util/strutil.h"
 
@@ -36,6 +39,9 @@ struct app {
 	struct search_pool *pool;       /* borrowed, may be NULL */
 	struct replay_cache *replay;    /* owned */
 	struct journal *journal;        /* borrowed, may be NULL */
+	/* [links] for every search this app submits; the strings are the
+	 * configuration's (borrowed). */
+	struct render_links links;
 };
 
 /* The longest /healthz body: "degraded: state store: " and a reason cut
@@ -68,6 +74,11 @@ struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 		return NULL;
 	app->cfg = cfg;
 	app->pool = pool;
+	app->links.sso_start_url = cfg->link_sso_start_url;
+	app->links.role_name = cfg->link_role_name;
+	/* Searches claimed from other workers carry no links of their own. */
+	if (pool != NULL)
+		search_pool_set_links(pool, &app->links);
 	/* A timestamp verifies for 300 s either side of our clock, so one
 	 * signature can be accepted for 600 s: remember it that long. */
 	app->replay = replay_cache_new(APP_REPLAY_CAPACITY, 2 * SLACK_SIG_MAX_SKEW, err);
@@ -204,11 +215,20 @@ static void s_respond_json(struct app_response *resp, int status, struct json_ob
 	json_object_put(obj);
 }
 
+static void s_posts_free(struct app_posts *p)
+{
+	free(p->url);
+	for (size_t i = 0; i < p->n; i++)
+		free(p->json[i]);
+	memset(p, 0, sizeof(*p));
+}
+
 void app_response_free(struct app_response *resp)
 {
 	if (resp == NULL)
 		return;
 	search_job_release(resp->job);
+	s_posts_free(&resp->posts);
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
 }
@@ -257,6 +277,17 @@ static void s_health(const struct app *app, struct app_response *resp)
 	app_response_text(resp, 200, text);
 }
 
+/* The log's name of a Slack route: "infra-search", "interactive", or
+ * "unknown" for anything else (NULL too). */
+static const char *s_route_name(const char *path)
+{
+	if (path != NULL && strcmp(path, APP_SLACK_ROUTE) == 0)
+		return "infra-search";
+	if (path != NULL && strcmp(path, APP_INTERACTIVE_ROUTE) == 0)
+		return "interactive";
+	return "unknown";
+}
+
 /* Why a separate step: the worker must not read (or buffer) a body it will
  * refuse, so route, method and length are settled from the FastCGI params
  * alone. Assumes resp is uninitialised (it is zeroed here) and
@@ -283,12 +314,11 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 		s_health(app, resp);
 		return 0;
 	}
-	if (path == NULL || strcmp(path, APP_SLACK_ROUTE) != 0) {
-		resp->route = "unknown";
+	resp->route = s_route_name(path);
+	if (strcmp(resp->route, "unknown") == 0) {
 		app_response_text(resp, 404, "not found");
 		return 0;
 	}
-	resp->route = "infra-search";
 	if (!s_method_is(method, "POST")) {
 		resp->allow = "POST";
 		app_response_text(resp, 405, "method not allowed");
@@ -459,6 +489,59 @@ static int s_inline_wait_ms(int budget_ms, const struct app_request *req)
 	return left > budget_ms ? budget_ms : (int)left;
 }
 
+/* The config's [links] for a job, or NULL (plain console links). */
+static const struct render_links *s_links(const struct app *app)
+{
+	return app->links.sso_start_url != NULL ? &app->links : NULL;
+}
+
+/* Why one place: a command and a Refresh must search exactly what the
+ * channel may see. Applies the per-account channel rules of channel_id
+ * to p and submits it. Returns 0 with *job (the caller's reference), 1
+ * when no account may be searched from the channel, -1 when the job
+ * could not be taken; *reason (for the log) and *text (for the user) are
+ * set unless 0 is returned. */
+static int s_submit(struct app *app, struct search_job_params *p, const char *channel_id,
+		    struct search_job **job, const char **reason, const char **text)
+{
+	struct access_accounts aa;
+	struct si_err err;
+
+	*job = NULL;
+	memset(&aa, 0, sizeof(aa));
+	if (access_accounts_for_channel(app->cfg, channel_id, &aa, &err) != 0) {
+		*reason = "access error";
+		*text = "slash-infra could not check access.";
+		return -1;
+	}
+	if (aa.n_skipped > 0) {
+		if (aa.n_allowed == 0) {
+			access_accounts_free(&aa);
+			*reason = "no account allowed from channel";
+			*text = "None of the configured AWS accounts may be searched "
+				"from this channel.";
+			return 1;
+		}
+		p->allowed_accounts = aa.allowed;
+		p->n_allowed = aa.n_allowed;
+		p->restrict_accounts = 1;
+	}
+	p->links = s_links(app);
+	*job = search_pool_submit(app->pool, p, &err);
+	access_accounts_free(&aa);
+	p->allowed_accounts = NULL;
+	if (*job != NULL)
+		return 0;
+	if (err.code == SI_ERR_LIMIT) {
+		*reason = "busy";
+		*text = APP_BUSY_TEXT;
+	} else {
+		*reason = "submit failed";
+		*text = "slash-infra could not start the search.";
+	}
+	return -1;
+}
+
 /* Why the split between inline and deferred: Slack drops a slash-command
  * response after 3 s, so a job gets inline_budget_ms (at most 2.9 s) to
  * finish; after that the user sees an acknowledgement and the answer
@@ -476,10 +559,10 @@ static void s_search(struct app *app, const struct app_request *req,
 	const struct si_config *cfg = app->cfg;
 	struct search_job_params p;
 	struct search_job *job;
-	struct access_accounts aa;
+	const char *reason, *text;
 	struct si_err err;
+	int rc;
 
-	memset(&aa, 0, sizeof(aa));
 	if (app->pool == NULL) {
 		/* No search engine (front-door only): keep the command visible. */
 		resp->reason = "accepted";
@@ -497,30 +580,13 @@ static void s_search(struct app *app, const struct app_request *req,
 	 * does): kept so, as this change keeps behaviour; see the closing note. */
 	p.who.enterprise_id = NULL;
 	/* Per-account channel rules: search only what this channel may see. */
-	if (access_accounts_for_channel(cfg, cmd->channel_id, &aa, &err) != 0) {
-		s_ephemeral(resp, "access error", "slash-infra could not check access.");
+	rc = s_submit(app, &p, cmd->channel_id, &job, &reason, &text);
+	if (rc == 1) {
+		s_refused(resp, cmd, reason, text);
 		return;
 	}
-	if (aa.n_skipped > 0) {
-		if (aa.n_allowed == 0) {
-			s_refused(resp, cmd, "no account allowed from channel",
-				  "None of the configured AWS accounts may be searched "
-				  "from this channel.");
-			access_accounts_free(&aa);
-			return;
-		}
-		p.allowed_accounts = aa.allowed;
-		p.n_allowed = aa.n_allowed;
-		p.restrict_accounts = 1;
-	}
-	job = search_pool_submit(app->pool, &p, &err);
-	access_accounts_free(&aa);
-	if (job == NULL) {
-		if (err.code == SI_ERR_LIMIT)
-			s_ephemeral(resp, "busy", APP_BUSY_TEXT);
-		else
-			s_ephemeral(resp, "submit failed",
-				    "slash-infra could not start the search.");
+	if (rc != 0) {
+		s_ephemeral(resp, reason, text);
 		return;
 	}
 	if (search_job_wait_inline(job, s_inline_wait_ms(cfg->inline_budget_ms, req))) {
@@ -536,9 +602,41 @@ static void s_search(struct app *app, const struct app_request *req,
 	s_respond_json(resp, 200, s_ack_json());
 }
 
+/* A button press's messages, in order, each counted against the
+ * interaction's five uses by construction (APP_POSTS_MAX). A URL Slack
+ * says is gone (404, 410) ends the run: the rest would fail the same. */
+static void s_send_posts(struct app_posts *posts)
+{
+	for (size_t i = 0; i < posts->n; i++) {
+		struct slack_post_result r;
+		struct si_err err;
+		struct logfmt l;
+		int rc = slack_post_json_ex(posts->url, posts->json[i], NULL, &r, &err);
+
+		if (rc == 0)
+			continue;
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "response_url delivery");
+		logfmt_str(&l, "kind", "interaction");
+		logfmt_int(&l, "post", (long long)i + 1);
+		logfmt_int(&l, "attempts", r.attempts);
+		logfmt_int(&l, "http_status", r.status);
+		logfmt_str(&l, "result", "failed");
+		if (r.error[0] != '\0')
+			logfmt_str(&l, "slack_error", r.error);
+		logfmt_str(&l, "error", err.msg);
+		logfmt_emit(&l, stderr);
+		if (r.status == 404 || r.status == 410)
+			break;
+	}
+	s_posts_free(posts);
+}
+
 void app_after(struct app *app, struct app_response *resp)
 {
 	(void)app;
+	if (resp->posts.n > 0)
+		s_send_posts(&resp->posts);
 	if (resp->job == NULL)
 		return;
 	search_job_queue_notice(resp->job);
@@ -600,31 +698,20 @@ static enum replay_status s_replay(struct app *app, const struct app_request *re
 
 /* Why this order: everything that trusts the body comes after the
  * signature check; the replay cache is consulted only then, so forged
- * requests cannot fill it (replay.h); and nothing reaches AWS before the
- * response_url, access and query checks have passed. Assumes
- * app_preflight() returned 1 for this request and the worker read exactly
- * body_len bytes. Every path fills resp (the worker always has something
- * to send), and resp->team_id/user_id/channel_id are copied as soon as the
- * form parses so that the access log names the caller even when the
- * request is then refused. */
-void app_handle(struct app *app, const struct app_request *req,
-		struct app_response *resp)
+ * requests cannot fill it (replay.h). The same for a command and a button
+ * press. Returns 1 when the request may be read, 0 when resp is complete
+ * (refused, or Slack's retry of a request already taken). */
+static int s_verify(struct app *app, const struct app_request *req,
+		    struct app_response *resp)
 {
-	const struct si_config *cfg = app->cfg;
-	struct slack_cmd cmd;
-	struct si_err err;
 	enum slack_sig_status sig;
-	struct access_decision access;
-	struct query q;
 
-	memset(&cmd, 0, sizeof(cmd));
-	resp->route = "infra-search";
-	sig = slack_sig_verify(cfg->signing_secret, req->slack_timestamp,
+	sig = slack_sig_verify(app->cfg->signing_secret, req->slack_timestamp,
 			       req->slack_signature, req->body, req->body_len, req->now);
 	if (sig != SLACK_SIG_OK) {
 		resp->reason = slack_sig_reason(sig);
 		app_response_text(resp, 401, resp->reason);
-		goto out;
+		return 0;
 	}
 	switch (s_replay(app, req)) {
 	case REPLAY_NEW:
@@ -636,18 +723,49 @@ void app_handle(struct app *app, const struct app_request *req,
 	case REPLAY_RETRY:
 		/* Slack retried a request we already took: answer, start nothing. */
 		s_respond_empty(resp, "slack retry");
-		goto out;
+		return 0;
 	case REPLAY_DUPLICATE:
 	case REPLAY_INVALID:
 		resp->reason = "replayed";
 		app_response_text(resp, 401, "replayed");
-		goto out;
+		return 0;
 	}
 	if (!s_is_form(req->content_type)) {
 		resp->reason = "unsupported content type";
 		app_response_text(resp, 415, "expected application/x-www-form-urlencoded");
-		goto out;
+		return 0;
 	}
+	return 1;
+}
+
+static void s_interactive(struct app *app, const struct app_request *req,
+			  struct app_response *resp);
+
+/* Why this order: nothing reaches AWS before the signature, replay,
+ * response_url, access and query checks have passed. Assumes
+ * app_preflight() returned 1 for this request and the worker read exactly
+ * body_len bytes. Every path fills resp (the worker always has something
+ * to send), and resp->team_id/user_id/channel_id are copied as soon as the
+ * form parses so that the access log names the caller even when the
+ * request is then refused. A button press (APP_INTERACTIVE_ROUTE) goes to
+ * s_interactive. */
+void app_handle(struct app *app, const struct app_request *req,
+		struct app_response *resp)
+{
+	const struct si_config *cfg = app->cfg;
+	struct slack_cmd cmd;
+	struct si_err err;
+	struct access_decision access;
+	struct query q;
+
+	if (req->path != NULL && strcmp(req->path, APP_INTERACTIVE_ROUTE) == 0) {
+		s_interactive(app, req, resp);
+		return;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	resp->route = "infra-search";
+	if (!s_verify(app, req, resp))
+		goto out;
 	if (slack_cmd_parse(req->body, req->body_len, &cmd, &err) != 0) {
 		resp->reason = "bad form";
 		app_response_text(resp, 400, err.msg);
@@ -694,6 +812,370 @@ void app_handle(struct app *app, const struct app_request *req,
 	s_search(app, req, &cmd, &q, resp);
 out:
 	slack_cmd_free(&cmd);
+}
+
+/* ---- button presses (APP_INTERACTIVE_ROUTE) ------------------------------ */
+
+/* What a press shows when it cannot act on the kept result (issue 14's
+ * wording: the user learns why and what to do). */
+#define APP_EXPIRED_TEXT "This result has expired (results are kept 30 minutes); " \
+	"run the search again."
+#define APP_UNAVAILABLE_TEXT "This result could not be loaded (the state store is " \
+	"unavailable); run the search again."
+#define APP_OTHER_CHANNEL_TEXT "This result belongs to another channel."
+
+/* The buttons render.h draws, by action_id. */
+enum s_press {
+	S_PRESS_SHOW_ALL = 0,
+	S_PRESS_MORE,
+	S_PRESS_SHARE,
+	S_PRESS_REFRESH,
+	S_PRESS_UNKNOWN
+};
+
+static const char *const s_press_ids[] = {
+	RENDER_ACTION_SHOW_ALL, RENDER_ACTION_MORE, RENDER_ACTION_SHARE, RENDER_ACTION_REFRESH,
+};
+
+static enum s_press s_press_of(const char *action_id)
+{
+	for (size_t i = 0; i < sizeof(s_press_ids) / sizeof(s_press_ids[0]); i++)
+		if (strcmp(action_id, s_press_ids[i]) == 0)
+			return (enum s_press)i;
+	return S_PRESS_UNKNOWN;
+}
+
+/* The value a button carries: the result id (KEPT_ID_LEN lower-case hex),
+ * and for "more" ":PAGE" (the first page to show, counting from 0, below
+ * RENDER_PAGES_MAX). 0, or -1 for anything else: our buttons never send
+ * it, so it is refused before the store is asked. */
+static int s_press_value(enum s_press kind, const char *value, char id[KEPT_ID_SIZE],
+			 size_t *page)
+{
+	size_t n = value != NULL ? strspn(value, "0123456789abcdef") : 0;
+	const char *rest;
+	size_t digits;
+
+	*page = 0;
+	if (n != KEPT_ID_LEN)
+		return -1;
+	memcpy(id, value, KEPT_ID_LEN);
+	id[KEPT_ID_LEN] = '\0';
+	rest = value + KEPT_ID_LEN;
+	if (kind != S_PRESS_MORE)
+		return rest[0] == '\0' ? 0 : -1;
+	if (rest[0] != ':')
+		return -1;
+	digits = strspn(rest + 1, "0123456789");
+	if (digits == 0 || digits > 2 || rest[1 + digits] != '\0')
+		return -1;
+	for (size_t i = 0; i < digits; i++)
+		*page = *page * 10 + (size_t)(rest[1 + i] - '0');
+	return *page < RENDER_PAGES_MAX ? 0 : -1;
+}
+
+/* Who pressed, as the audit line and the pool name them (pointers into a). */
+static void s_action_who(const struct slack_action *a, struct audit_who *w)
+{
+	w->team_id = a->team_id;
+	w->enterprise_id = a->enterprise_id;
+	w->user_id = a->user_id;
+	w->user_name = a->user_name;
+	w->channel_id = a->channel_id;
+	w->channel_name = a->channel_name;
+}
+
+/* One audit line per press: reason names the action (its action_id), the
+ * outcome says how it went, query is the kept search when it was loaded. */
+static void s_press_audit(const struct slack_action *a, const struct kept_result *k,
+			  enum audit_outcome outcome, enum audit_delivery delivery)
+{
+	struct audit_record r;
+	struct audit_who who;
+
+	s_action_who(a, &who);
+	audit_record_init(&r, &who, k != NULL ? k->query : NULL);
+	r.matches = k != NULL ? k->n_matches : 0;
+	r.delivery = delivery;
+	r.outcome = outcome;
+	r.reason = a->action_id != NULL ? a->action_id : "interaction";
+	audit_emit(&r, stderr);
+}
+
+/* Queue obj (borrowed; changed here) as the next post of resp: with
+ * response_type set when rtype is not NULL, and "replace_original": false
+ * unless keep_replace (a post to an interaction's response_url replaces
+ * nothing unless it says so; Refresh's answer says so itself). Past
+ * APP_POSTS_MAX nothing is queued. 0, or -1 when it cannot be. */
+static int s_post_obj(struct app_response *resp, struct json_object *obj, const char *rtype,
+		      int keep_replace)
+{
+	const char *s;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    resp->posts.url == NULL || resp->posts.n >= APP_POSTS_MAX)
+		return -1;
+	if (rtype != NULL)
+		json_object_object_add(obj, "response_type", json_object_new_string(rtype));
+	if (!keep_replace)
+		json_object_object_add(obj, "replace_original", json_object_new_boolean(0));
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s == NULL)
+		return -1;
+	resp->posts.json[resp->posts.n] = strdup(s);
+	if (resp->posts.json[resp->posts.n] == NULL)
+		return -1;
+	resp->posts.n++;
+	return 0;
+}
+
+/* The same for a message we hold as JSON text (owned; freed here). */
+static int s_post_json(struct app_response *resp, char *json, const char *rtype,
+		       int keep_replace)
+{
+	struct json_object *obj;
+	int rc;
+
+	if (json == NULL)
+		return -1;
+	obj = json_tokener_parse(json);
+	free(json);
+	rc = s_post_obj(resp, obj, rtype, keep_replace);
+	json_object_put(obj);
+	return rc;
+}
+
+/* An ephemeral note to the presser only. */
+static void s_post_text(struct app_response *resp, const char *text)
+{
+	struct si_err err;
+
+	(void)s_post_json(resp, render_error(text, &err), "ephemeral", 0);
+}
+
+/* "Show all" and "more": the kept pages from page from on, ephemeral. Up
+ * to APP_POSTS_MAX pages when that is all that is left; otherwise
+ * APP_POSTS_MAX - 1 and a "more" message whose button continues, so one
+ * response_url never gets a sixth post. 0, 1 when from is past the last
+ * page, -1 when the kept pages cannot be read. */
+static int s_post_pages(struct app_response *resp, const struct kept_result *k, size_t from)
+{
+	struct json_object *arr;
+	size_t n, last;
+	struct si_err err;
+	int rc = -1;
+
+	arr = k->pages_json != NULL ? json_tokener_parse(k->pages_json) : NULL;
+	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
+	    json_object_array_length(arr) == 0)
+		goto out;
+	n = json_object_array_length(arr);
+	if (from >= n) {
+		rc = 1;
+		goto out;
+	}
+	last = n - from <= APP_POSTS_MAX ? n : from + APP_POSTS_MAX - 1;
+	for (size_t i = from; i < last; i++)
+		if (s_post_obj(resp, json_object_array_get_idx(arr, i), "ephemeral", 0) != 0)
+			goto out;
+	if (last < n &&
+	    s_post_json(resp, render_more_pages(k->id, last, n, &err), "ephemeral", 0) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_object_put(arr);
+	return rc;
+}
+
+/* Why Refresh is a search like a command: the presser may not be the
+ * asker, and rules may have changed since, so the kept query goes through
+ * the same parse, modifier and channel checks from the presser's channel.
+ * The new answer replaces the pressed message (replace_original) through
+ * the interaction's response_url, with no "Searching..." notice (quiet):
+ * deferred at once, as the HTTP answer to a press is always empty. A job
+ * finished already is rendered here and posted by app_after. Returns the
+ * press's outcome for the audit line. */
+static enum audit_outcome s_refresh(struct app *app, const struct app_request *req,
+				    const struct slack_action *a, const struct kept_result *k,
+				    struct app_response *resp)
+{
+	struct search_job_params p;
+	struct search_job *job;
+	const char *reason, *text;
+	struct si_err err;
+	struct query q;
+	int rc;
+
+	if (app->pool == NULL) {
+		resp->reason = "no search engine";
+		return AUDIT_OUTCOME_FAILED;
+	}
+	if (k->query == NULL || query_parse_at(k->query, req->now, &q, &err) != 0 ||
+	    q.kind == QUERY_HELP) {
+		resp->reason = "malformed query";
+		s_post_text(resp, "This search cannot be run again; run it anew.");
+		return AUDIT_OUTCOME_INVALID;
+	}
+	if (s_check_modifiers(app, &q, &err) != 0) {
+		resp->reason = "unknown account or region";
+		s_post_text(resp, err.msg);
+		return AUDIT_OUTCOME_INVALID;
+	}
+	memset(&p, 0, sizeof(p));
+	p.query = &q;
+	p.text = k->query;
+	p.response_url = a->response_url;
+	p.response_type = a->is_ephemeral ? RENDER_EPHEMERAL : RENDER_IN_CHANNEL;
+	s_action_who(a, &p.who);
+	p.who.enterprise_id = NULL;     /* as a command's search line */
+	p.replace_original = 1;
+	p.quiet = 1;
+	rc = s_submit(app, &p, a->channel_id, &job, &reason, &text);
+	if (rc != 0) {
+		resp->reason = reason;
+		s_post_text(resp, text);
+		return rc == 1 ? AUDIT_OUTCOME_REFUSED : AUDIT_OUTCOME_FAILED;
+	}
+	resp->reason = "refresh";
+	if (search_job_wait_inline(job, 0))
+		(void)s_post_json(resp, search_job_render(job, &err), NULL, 1);
+	search_job_release(job);
+	return AUDIT_OUTCOME_OK;
+}
+
+/* The press on a kept result the presser may use: what each button does
+ * (issue14.md "Interactivity"). Returns the outcome for the audit line. */
+static enum audit_outcome s_press_kept(struct app *app, const struct app_request *req,
+				       const struct slack_action *a, enum s_press kind,
+				       size_t page, const struct kept_result *k,
+				       struct app_response *resp)
+{
+	int rc = -1;
+
+	switch (kind) {
+	case S_PRESS_SHOW_ALL:
+	case S_PRESS_MORE:
+		rc = s_post_pages(resp, k, page);
+		resp->reason = rc == 0 ? "pages" : rc == 1 ? "no such page" : "pages unreadable";
+		break;
+	case S_PRESS_SHARE:
+		if (k->share_json != NULL)
+			rc = s_post_json(resp, strdup(k->share_json), "in_channel", 0);
+		resp->reason = rc == 0 ? "shared" : "share unreadable";
+		break;
+	case S_PRESS_REFRESH:
+		return s_refresh(app, req, a, k, resp);
+	case S_PRESS_UNKNOWN:
+		break;
+	}
+	if (rc == -1)
+		s_post_text(resp, APP_UNAVAILABLE_TEXT);
+	return rc == 0 ? AUDIT_OUTCOME_OK : rc == 1 ? AUDIT_OUTCOME_INVALID : AUDIT_OUTCOME_FAILED;
+}
+
+/* Why the team and channel must match: the id travels in a message, and a
+ * result is only for where it was asked (its matches were searched with
+ * that channel's rules). Loads the kept result, says why it cannot be used
+ * (expired, store down, another channel), else acts; one audit line. */
+static void s_press(struct app *app, const struct app_request *req,
+		    const struct slack_action *a, enum s_press kind, const char *id,
+		    size_t page, struct app_response *resp)
+{
+	struct kept_result k;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	rc = app->journal != NULL ? journal_kept(app->journal, id, req->now, &k) : -1;
+	if (rc == -1) {
+		resp->reason = "store unavailable";
+		s_post_text(resp, APP_UNAVAILABLE_TEXT);
+		s_press_audit(a, NULL, AUDIT_OUTCOME_FAILED, AUDIT_DELIVERY_DEFERRED);
+	} else if (rc == 1) {
+		resp->reason = "expired";
+		s_post_text(resp, APP_EXPIRED_TEXT);
+		s_press_audit(a, NULL, AUDIT_OUTCOME_NOT_FOUND, AUDIT_DELIVERY_DEFERRED);
+	} else if (strcmp(k.team_id, a->team_id) != 0 ||
+		   strcmp(k.channel_id, a->channel_id) != 0) {
+		resp->reason = "other channel";
+		s_post_text(resp, APP_OTHER_CHANNEL_TEXT);
+		s_press_audit(a, &k, AUDIT_OUTCOME_REFUSED, AUDIT_DELIVERY_DEFERRED);
+	} else {
+		s_press_audit(a, &k, s_press_kept(app, req, a, kind, page, &k, resp),
+			      AUDIT_DELIVERY_DEFERRED);
+	}
+	kept_result_free(&k);
+}
+
+/* Why the same checks as a command, in the same order: a press is a
+ * request from Slack like any other (signature, replay, content type),
+ * names where the answer goes (response_url, prefix-checked before
+ * anything is queued for it) and who asks from where (access: the
+ * presser's team, user and channel through access_check). The HTTP answer
+ * is always 200 with an empty body once the payload is ours; what the user
+ * sees goes to resp->posts (app_after). A payload that is not ours (a
+ * shortcut) or a button we do not have is answered 200 and logged;
+ * a broken one 400. */
+static void s_interactive(struct app *app, const struct app_request *req,
+			  struct app_response *resp)
+{
+	const struct si_config *cfg = app->cfg;
+	struct access_decision access;
+	struct slack_action a;
+	struct slack_cmd as_cmd;
+	char id[KEPT_ID_SIZE];
+	struct si_err err;
+	enum s_press kind;
+	size_t page;
+
+	resp->route = "interactive";
+	if (!s_verify(app, req, resp))
+		return;
+	if (slack_action_parse(req->body, req->body_len, &a, &err) != 0) {
+		resp->reason = "bad payload";
+		app_response_text(resp, 400, err.msg);
+		return;
+	}
+	s_copy(resp->team_id, sizeof(resp->team_id), a.team_id);
+	s_copy(resp->user_id, sizeof(resp->user_id), a.user_id);
+	s_copy(resp->channel_id, sizeof(resp->channel_id), a.channel_id);
+	if (a.type != SLACK_ACTION_BLOCK_ACTIONS) {
+		s_respond_empty(resp, "not a block action");
+		goto out;
+	}
+	if (!slack_cmd_response_url_allowed(a.response_url,
+					    (const char *const *)cfg->response_url_prefixes,
+					    cfg->n_response_url_prefixes)) {
+		resp->reason = "response_url not allowed";
+		app_response_text(resp, 400, "response_url not allowed");
+		goto out;
+	}
+	kind = s_press_of(a.action_id);
+	if (kind == S_PRESS_UNKNOWN) {
+		s_respond_empty(resp, "unknown action");
+		goto out;
+	}
+	if (s_press_value(kind, a.value, id, &page) != 0) {
+		resp->reason = "bad action value";
+		app_response_text(resp, 400, "bad action value");
+		goto out;
+	}
+	s_respond_empty(resp, NULL);
+	resp->posts.url = strdup(a.response_url);
+	memset(&as_cmd, 0, sizeof(as_cmd));
+	as_cmd.team_id = a.team_id;
+	as_cmd.enterprise_id = a.enterprise_id;
+	as_cmd.user_id = a.user_id;
+	as_cmd.channel_id = a.channel_id;
+	if (!access_check(cfg, &as_cmd, &access)) {
+		resp->reason = access.log_reason;
+		s_post_text(resp, access.user_reason);
+		s_press_audit(&a, NULL, AUDIT_OUTCOME_REFUSED, AUDIT_DELIVERY_DEFERRED);
+		goto out;
+	}
+	s_press(app, req, &a, kind, id, page, resp);
+out:
+	slack_action_free(&a);
 }
 
 /* A number of digits and at most one '.', then the end: strtod and
@@ -755,6 +1237,7 @@ void app_busy_response(const char *path, struct app_response *resp)
 		s_ephemeral(resp, "busy", APP_BUSY_TEXT);
 		return;
 	}
-	resp->route = path != NULL && strcmp(path, APP_HEALTH_ROUTE) == 0 ? "healthz" : "unknown";
+	resp->route = path != NULL && strcmp(path, APP_HEALTH_ROUTE) == 0 ? "healthz"
+									   : s_route_name(path);
 	app_response_text(resp, 503, "busy");
 }

@@ -17,13 +17,29 @@
 
 /* The route the Go original served, kept so its users can switch. */
 #define APP_SLACK_ROUTE "/slack/infra-search"
+/* The Interactivity Request URL of the Slack app (conf/slack-app-manifest.yml):
+ * where Slack POSTs a press on one of our buttons (slack/action.h). */
+#define APP_INTERACTIVE_ROUTE "/slack/interactive"
 #define APP_HEALTH_ROUTE "/healthz"
+
+/* Messages one button press may post to its response_url: Slack accepts
+ * five uses of one (tests/data/shared/slack/LIMITS.md), so "Show all"
+ * posts four pages and a "more" message at most. */
+#define APP_POSTS_MAX 5
 
 /* Slack ids are short (T0123ABCD); 64 bytes leaves room for enterprise ids
  * and keeps log lines bounded whatever a request claims. */
 #define APP_ID_MAX 64
 
 struct app;
+
+/* What a button press posts to its interaction's response_url once the
+ * HTTP response is out (app_after). */
+struct app_posts {
+	char *url;                   /* owned: the response_url, prefix-checked */
+	char *json[APP_POSTS_MAX];   /* owned: the messages, in posting order */
+	size_t n;
+};
 
 struct app_request {
 	const char *method;          /* REQUEST_METHOD */
@@ -57,6 +73,9 @@ struct app_response {
 	 * the HTTP response is out. Owned; released by app_after() or
 	 * app_response_free(). */
 	struct search_job *job;
+	/* A button press's messages (struct app_posts), posted by app_after()
+	 * in order; freed by it or app_response_free(). */
+	struct app_posts posts;
 };
 
 /* Create the application around a loaded configuration and a search pool.
@@ -98,13 +117,20 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 		  const char *content_length, size_t *body_len,
 		  struct app_response *resp);
 
-/* Handle a request whose body has been read in full. */
+/* Handle a request whose body has been read in full: a slash command
+ * (APP_SLACK_ROUTE) or a button press (APP_INTERACTIVE_ROUTE: verified
+ * like a command, answered 200 with an empty body at once; what the press
+ * shows the user goes to resp->posts, and a Refresh's new answer through
+ * the pool to the interaction's response_url). */
 void app_handle(struct app *app, const struct app_request *req,
 		struct app_response *resp);
 
 /* Work that must wait until the HTTP response has been sent: queue the
  * deferred search's notice for response_url (the pool's notice threads
- * post it; this returns at once). Safe to call on any resp. */
+ * post it; this returns at once), and post a button press's messages
+ * (resp->posts) to its response_url, in order, on the calling thread
+ * (blocking: at most APP_POSTS_MAX posts, each with slack/post.h's
+ * retries and timeouts). Safe to call on any resp. */
 void app_after(struct app *app, struct app_response *resp);
 
 /* When the request arrived, in wall-clock ms: nginx's $msec passed as
@@ -120,7 +146,9 @@ long long app_arrival_ms(const char *request_start, const char *x_request_start,
 
 /* Fill resp with the "busy" answer for path, without touching the pool:
  * the Slack route gets Slack's ephemeral busy message (200, so Slack shows
- * it), anything else 503. For when the door cannot take the request. */
+ * it), anything else 503 (a button press too: Slack then marks the press
+ * as failed, which is what happened). For when the door cannot take the
+ * request. */
 void app_busy_response(const char *path, struct app_response *resp);
 
 /* Fill resp with a plain-text error (used by the worker when the body is

@@ -10,9 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <json-c/json.h>
+
 #include "app.h"
 #include "journal.h"
 #include "slack/sig.h"
+#include "store/kept.h"
 
 #define SECRET "unit-test-secret"
 #define NOW ((time_t)1700000000)
@@ -53,25 +57,33 @@ static int s_teardown(void **state)
 	return 0;
 }
 
-/* Run a signed POST with body through app_handle. */
-static void s_post(struct fixture *f, const char *body, const char *ctype,
-		   const char *secret, struct app_response *resp)
+/* Run a POST of body to path through app's app_handle, signed with
+ * secret; retry: with X-Slack-Retry-Num. */
+static void s_signed(struct app *app, const char *path, const char *body, const char *ctype,
+		     const char *secret, int retry, struct app_response *resp)
 {
 	char sig[SLACK_SIG_HEADER_LEN + 1];
 	struct app_request req = {0};
-	struct si_err err;
 
-	assert_int_equal(slack_sig_compute(secret, TS, body, strlen(body), sig, &err), 0);
+	assert_int_equal(slack_sig_compute(secret, TS, body, strlen(body), sig, NULL), 0);
 	req.method = "POST";
-	req.path = APP_SLACK_ROUTE;
+	req.path = path;
 	req.content_type = ctype;
 	req.slack_timestamp = TS;
 	req.slack_signature = sig;
 	req.body = body;
 	req.body_len = strlen(body);
 	req.now = NOW;
+	req.slack_retry_num = retry ? "1" : NULL;
 	memset(resp, 0, sizeof(*resp));
-	app_handle(f->app, &req, resp);
+	app_handle(app, &req, resp);
+}
+
+/* Run a signed POST with body through app_handle. */
+static void s_post(struct fixture *f, const char *body, const char *ctype,
+		   const char *secret, struct app_response *resp)
+{
+	s_signed(f->app, APP_SLACK_ROUTE, body, ctype, secret, 0, resp);
 }
 
 static const char *FORM = "application/x-www-form-urlencoded";
@@ -357,21 +369,7 @@ static void test_ssl_check_empty_200(void **state)
  * X-Slack-Retry-Num. */
 static void s_post_to(struct app *app, const char *body, int retry, struct app_response *resp)
 {
-	char sig[SLACK_SIG_HEADER_LEN + 1];
-	struct app_request req = {0};
-
-	assert_int_equal(slack_sig_compute(SECRET, TS, body, strlen(body), sig, NULL), 0);
-	req.method = "POST";
-	req.path = APP_SLACK_ROUTE;
-	req.content_type = FORM;
-	req.slack_timestamp = TS;
-	req.slack_signature = sig;
-	req.body = body;
-	req.body_len = strlen(body);
-	req.now = NOW;
-	req.slack_retry_num = retry ? "1" : NULL;
-	memset(resp, 0, sizeof(*resp));
-	app_handle(app, &req, resp);
+	s_signed(app, APP_SLACK_ROUTE, body, FORM, SECRET, retry, resp);
 }
 
 /* GET /healthz through app_preflight; the body into out. */
@@ -489,6 +487,369 @@ static void test_store_degraded_falls_back(void **state)
 	s_rm_rf(dir);
 }
 
+/* ---- button presses (APP_INTERACTIVE_ROUTE) ------------------------------ */
+
+#define PRESS_URL "https://hooks.slack.com/actions/T1/2/x"
+#define KEPT_ID "0123456789abcdef0123456789abcdef"
+
+/* A block_actions payload as Slack sends it for our buttons, from team,
+ * channel and user ids, form-encoded. Caller frees. */
+static char *s_press_body(const char *team, const char *channel, const char *url,
+			  const char *action_id, const char *value, int ephemeral)
+{
+	char json[1024], *enc, *out;
+	int len;
+
+	len = snprintf(json, sizeof(json),
+		       "{\"type\":\"block_actions\",\"team\":{\"id\":\"%s\"},"
+		       "\"user\":{\"id\":\"U1\",\"username\":\"steve\"},"
+		       "\"channel\":{\"id\":\"%s\",\"name\":\"ops\"},"
+		       "\"container\":{\"type\":\"message\",\"is_ephemeral\":%s},"
+		       "\"response_url\":\"%s\",\"actions\":[{\"action_id\":\"%s\","
+		       "\"value\":\"%s\",\"type\":\"button\"}]}",
+		       team, channel, ephemeral ? "true" : "false", url, action_id, value);
+	assert_true(len > 0 && (size_t)len < sizeof(json));
+	enc = curl_easy_escape(NULL, json, len);
+	assert_non_null(enc);
+	out = malloc(strlen(enc) + sizeof("payload="));
+	assert_non_null(out);
+	snprintf(out, strlen(enc) + sizeof("payload="), "payload=%s", enc);
+	curl_free(enc);
+	return out;
+}
+
+/* POST body (owned; freed here) to the interactive route of app, signed
+ * with secret. */
+static void s_press(struct app *app, char *body, const char *ctype, const char *secret,
+		    struct app_response *resp)
+{
+	s_signed(app, APP_INTERACTIVE_ROUTE, body, ctype, secret, 0, resp);
+	free(body);
+}
+
+/* The post i of r, parsed; json_object_put. */
+static struct json_object *s_posted(const struct app_response *r, size_t i)
+{
+	struct json_object *o;
+
+	assert_true(i < r->posts.n);
+	o = json_tokener_parse(r->posts.json[i]);
+	assert_non_null(o);
+	return o;
+}
+
+static const char *s_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Post i is an ephemeral note (replace_original false) saying needle. */
+static void s_expect_note(const struct app_response *r, size_t i, const char *needle)
+{
+	struct json_object *o = s_posted(r, i);
+
+	assert_string_equal(s_member(o, "response_type"), "ephemeral");
+	assert_string_equal(s_member(o, "replace_original"), "false");
+	if (strstr(r->posts.json[i], needle) == NULL)
+		fail_msg("post %zu: \"%s\" not in %s", i, needle, r->posts.json[i]);
+	json_object_put(o);
+}
+
+/* The 200 with no body a press is answered with, before anything is posted. */
+static void s_expect_empty_200(const struct app_response *r)
+{
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->body_len, 0);
+	assert_null(r->body);
+	assert_string_equal(r->route, "interactive");
+}
+
+static void test_press_preflight(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+	size_t len = 0;
+
+	assert_int_equal(app_preflight(f->app, "POST", APP_INTERACTIVE_ROUTE, "100", &len, &r),
+			 1);
+	assert_int_equal(len, 100);
+	assert_string_equal(r.route, "interactive");
+	assert_int_equal(app_preflight(f->app, "GET", APP_INTERACTIVE_ROUTE, NULL, &len, &r), 0);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.allow, "POST");
+	app_response_free(&r);
+	assert_int_equal(app_preflight(f->app, "POST", APP_INTERACTIVE_ROUTE, "1025", &len, &r),
+			 0);
+	assert_int_equal(r.status, 413);
+	app_response_free(&r);
+	app_busy_response(APP_INTERACTIVE_ROUTE, &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.route, "interactive");
+	app_response_free(&r);
+}
+
+/* Refused like a command: a bad signature, a replay, another content type,
+ * a payload that is not one, a response_url not ours, a value our buttons
+ * never send. Nothing is posted for any of them. */
+static void test_press_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+	char *body, *copy;
+
+	s_press(f->app, s_press_body("T1", "C1", PRESS_URL, "si_share", KEPT_ID, 1), FORM,
+		"another-secret", &r);
+	assert_int_equal(r.status, 401);
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+
+	body = s_press_body("T1", "C1", PRESS_URL, "si_share", KEPT_ID, 0);
+	copy = strdup(body);
+	assert_non_null(copy);
+	s_press(f->app, body, FORM, SECRET, &r);
+	s_expect_empty_200(&r);
+	app_response_free(&r);
+	s_press(f->app, copy, FORM, SECRET, &r);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.reason, "replayed");
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+
+	s_press(f->app, s_press_body("T1", "C2", PRESS_URL, "si_share", KEPT_ID, 0),
+		"application/json", SECRET, &r);
+	assert_int_equal(r.status, 415);
+	app_response_free(&r);
+
+	s_press(f->app, strdup("payload=not+json"), FORM, SECRET, &r);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(r.reason, "bad payload");
+	assert_non_null(strstr(r.body, "payload is not JSON"));
+	app_response_free(&r);
+
+	s_press(f->app, s_press_body("T1", "C3", "https://evil.example/hook", "si_share", KEPT_ID,
+				     0), FORM, SECRET, &r);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(r.reason, "response_url not allowed");
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+
+	s_press(f->app, s_press_body("T1", "C4", PRESS_URL, "si_more", KEPT_ID, 0), FORM,
+		SECRET, &r);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(r.reason, "bad action value");
+	app_response_free(&r);
+	s_press(f->app, s_press_body("T1", "C4", PRESS_URL, "si_share", "0123ABCD", 0), FORM,
+		SECRET, &r);
+	assert_int_equal(r.status, 400);
+	app_response_free(&r);
+}
+
+/* Not ours, answered 200 and logged: a button we do not have, a global
+ * shortcut (Slack's literal wire body). */
+static void test_press_unknown_answered(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_press(f->app, s_press_body("T1", "C5", PRESS_URL, "WaXA", "click_me_123", 0), FORM,
+		SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_string_equal(r.reason, "unknown action");
+	assert_string_equal(r.team_id, "T1");
+	assert_string_equal(r.channel_id, "C5");
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+	s_press(f->app, strdup("payload=%7B%22type%22%3A%22shortcut%22%2C%22team%22%3A%7B%22id"
+			       "%22%3A%22T111%22%7D%7D"), FORM, SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_string_equal(r.reason, "not a block action");
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+}
+
+/* The presser's team, user and channel go through the same access check
+ * as a command; the refusal is posted to the presser only. */
+static void test_press_access_refused(void **state)
+{
+	static char *envp[] = {
+		"SLACK_SIGNING_SECRET=" SECRET,
+		"AWS_ROLE_PRODUCTION=arn:aws:iam::111111111111:role/Inspect",
+		"SLASH_INFRA_ACCESS_ALLOWED_TEAMS=T9",
+		NULL,
+	};
+	struct si_config cfg;
+	struct app *app;
+	struct app_response r;
+	struct si_err err;
+
+	(void)state;
+	assert_int_equal(si_config_load(&cfg, NULL, envp, &err), 0);
+	app = app_new(&cfg, NULL, &err);
+	assert_non_null(app);
+	s_press(app, s_press_body("T1", "C1", PRESS_URL, "si_show_all", KEPT_ID, 1), FORM,
+		SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_string_equal(r.reason, "team not allowed");
+	assert_string_equal(r.posts.url, PRESS_URL);
+	assert_int_equal(r.posts.n, 1);
+	s_expect_note(&r, 0, "workspace");
+	app_response_free(&r);
+	app_free(app);
+	si_config_free(&cfg);
+}
+
+/* No state store: nothing kept can be loaded, and the presser is told. */
+static void test_press_without_store(void **state)
+{
+	struct fixture *f = *state;
+	struct app_response r;
+
+	s_press(f->app, s_press_body("T1", "C6", PRESS_URL, "si_show_all", KEPT_ID, 1), FORM,
+		SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_string_equal(r.reason, "store unavailable");
+	assert_int_equal(r.posts.n, 1);
+	s_expect_note(&r, 0, "could not be loaded");
+	app_response_free(&r);
+}
+
+/* Keep a result of n_pages pages ("page K" each) for T1/C1 in j. */
+static void s_keep(struct journal *j, const char *id, size_t n_pages)
+{
+	struct kept_result k;
+	char *pages = malloc(64 * n_pages + 8);
+	size_t off = 0;
+
+	assert_non_null(pages);
+	memset(&k, 0, sizeof(k));
+	snprintf(k.id, sizeof(k.id), "%s", id);
+	snprintf(k.team_id, sizeof(k.team_id), "T1");
+	snprintf(k.channel_id, sizeof(k.channel_id), "C1");
+	snprintf(k.user_id, sizeof(k.user_id), "U1");
+	k.ephemeral = 1;
+	k.n_matches = 10 * n_pages;
+	k.n_pages = n_pages;
+	k.query = "web";
+	k.share_json = "{\"response_type\":\"in_channel\",\"text\":\"shared answer\"}";
+	off += (size_t)snprintf(pages + off, 8, "[");
+	for (size_t i = 0; i < n_pages; i++)
+		off += (size_t)snprintf(pages + off, 64, "%s{\"text\":\"page %zu\",\"blocks\":[]}",
+					i ? "," : "", i + 1);
+	snprintf(pages + off, 8, "]");
+	k.pages_json = pages;
+	assert_int_equal(journal_keep(j, &k, NOW - 60), 0);
+	free(pages);
+}
+
+/* Post i's "text". */
+static void s_expect_text(const struct app_response *r, size_t i, const char *want)
+{
+	struct json_object *o = s_posted(r, i);
+
+	assert_string_equal(s_member(o, "text"), want);
+	json_object_put(o);
+}
+
+/* The buttons against kept results in a real (SQLite) store: Show all
+ * posts 4 pages and a "more" message when there are more than 5, all
+ * when 5 or fewer; "more" continues from its page; Share posts the kept
+ * in_channel message once; an unknown id, another channel and another
+ * team are told so; Refresh without a search pool posts nothing. */
+static void test_press_kept(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/test_app.XXXXXX", path[256];
+	const char *id9 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa9";
+	const char *id3 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb3";
+	struct json_object *o;
+	struct journal *j;
+	struct app *a;
+	struct app_response r;
+	struct si_err err;
+	char value[64];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	j = s_journal(path, 1);
+	a = app_new(&f->cfg, NULL, &err);
+	assert_non_null(a);
+	app_set_journal(a, j);
+	s_keep(j, id9, 9);
+	s_keep(j, id3, 3);
+
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_show_all", id9, 1), FORM, SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_string_equal(r.reason, "pages");
+	assert_int_equal(r.posts.n, APP_POSTS_MAX);
+	for (size_t i = 0; i < 4; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "page %zu", i + 1);
+		s_expect_text(&r, i, want);
+		s_expect_note(&r, i, want);
+	}
+	snprintf(value, sizeof(value), "\"%s:4\"", id9);
+	assert_non_null(strstr(r.posts.json[4], value));
+	assert_non_null(strstr(r.posts.json[4], "\"si_more\""));
+	app_response_free(&r);
+
+	snprintf(value, sizeof(value), "%s:4", id9);
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_more", value, 1), FORM, SECRET, &r);
+	assert_int_equal(r.posts.n, 5);
+	s_expect_text(&r, 0, "page 5");
+	s_expect_text(&r, 4, "page 9");
+	app_response_free(&r);
+	snprintf(value, sizeof(value), "%s:9", id9);
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_more", value, 1), FORM, SECRET, &r);
+	assert_string_equal(r.reason, "no such page");
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_show_all", id3, 1), FORM, SECRET, &r);
+	assert_int_equal(r.posts.n, 3);
+	s_expect_text(&r, 2, "page 3");
+	app_response_free(&r);
+
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_share", id3, 1), FORM, SECRET, &r);
+	assert_string_equal(r.reason, "shared");
+	assert_int_equal(r.posts.n, 1);
+	o = s_posted(&r, 0);
+	assert_string_equal(s_member(o, "response_type"), "in_channel");
+	assert_string_equal(s_member(o, "replace_original"), "false");
+	assert_string_equal(s_member(o, "text"), "shared answer");
+	json_object_put(o);
+	app_response_free(&r);
+
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_show_all", KEPT_ID, 1), FORM, SECRET,
+		&r);
+	assert_string_equal(r.reason, "expired");
+	assert_int_equal(r.posts.n, 1);
+	s_expect_note(&r, 0, "This result has expired (results are kept 30 minutes)");
+	app_response_free(&r);
+
+	s_press(a, s_press_body("T1", "C2", PRESS_URL, "si_share", id3, 1), FORM, SECRET, &r);
+	assert_string_equal(r.reason, "other channel");
+	s_expect_note(&r, 0, "This result belongs to another channel");
+	app_response_free(&r);
+	s_press(a, s_press_body("T2", "C1", PRESS_URL, "si_share", id3, 1), FORM, SECRET, &r);
+	assert_string_equal(r.reason, "other channel");
+	app_response_free(&r);
+
+	s_press(a, s_press_body("T1", "C1", PRESS_URL, "si_refresh", id3, 1), FORM, SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_string_equal(r.reason, "no search engine");
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+
+	app_free(a);
+	journal_free(j);
+	s_rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +868,12 @@ int main(void)
 		cmocka_unit_test(test_replay_refused_and_retry_answered),
 		cmocka_unit_test(test_store_replay_across_workers),
 		cmocka_unit_test(test_store_degraded_falls_back),
+		cmocka_unit_test(test_press_preflight),
+		cmocka_unit_test(test_press_refusals),
+		cmocka_unit_test(test_press_unknown_answered),
+		cmocka_unit_test(test_press_access_refused),
+		cmocka_unit_test(test_press_without_store),
+		cmocka_unit_test(test_press_kept),
 	};
 	return cmocka_run_group_tests_name("app", tests, s_setup, s_teardown);
 }
