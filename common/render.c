@@ -2679,6 +2679,16 @@ static void s_compact(struct s_msg *g, size_t reserve)
 	}
 }
 
+/* Matches reached by following a host name (res.hop set on one of them):
+ * the chain reads as one answer, so it keeps its cards. */
+static int s_is_chain(const struct search_result *r)
+{
+	for (size_t i = 0; i < r->n_matches; i++)
+		if (r->matches[i].kind == SEARCH_MATCH_RESOURCE && r->matches[i].res.hop != NULL)
+			return 1;
+	return 0;
+}
+
 /* A message over the budget (which the layout above is built never to
  * produce) is replaced by the fallback: Slack must never refuse it. */
 static char *s_checked(char *js, const struct search_result *r,
@@ -2729,7 +2739,8 @@ char *render_result(const struct search_result *r, const struct render_opts *opt
 	g.max_blocks = s_block_budget(opts, has_history + has_buttons);
 	/* Cards when few enough matches and their blocks fit; else the list,
 	 * with the counts when the blocks allow. */
-	cards = r->n_matches <= RENDER_CARDS_MAX &&
+	cards = (r->n_matches <= RENDER_CARDS_MAX ||
+		 (r->n_matches <= RENDER_CHAIN_CARDS_MAX && s_is_chain(r))) &&
 		1 + has_context + has_history + r->n_matches + has_buttons <= g.max_blocks;
 	if (!cards && s_counts_text(&g.c, &counts, r)) {
 		g.max_blocks = s_block_budget(opts, 1 + has_history + has_buttons);

@@ -40,6 +40,10 @@
  * UTF-16 units) within this. */
 #define RENDER_MAX_TEXT_TOTAL 12000
 #define RENDER_CARDS_MAX 3            /* up to this many matches get full cards */
+/* A host name followed through its records to what is behind them (the
+ * record, the load balancer, its targets) is one answer: up to this many
+ * matches of such a chain keep their cards. */
+#define RENDER_CHAIN_CARDS_MAX 8
 #define RENDER_PAGES_MAX 40           /* "Show all" pages at most; the last says what is left */
 /* Button limits (Block Kit button element): text, action_id, value. */
 #define RENDER_MAX_BUTTON_TEXT 75
@@ -109,7 +113,8 @@ struct render_size {
  *   Timeout: …"), at most 5 accounts or targets per code and 6 codes, the
  *   rest counted ("… and K more");
  * - the history section, when the inventory gave any;
- * - 1..RENDER_CARDS_MAX matches: one card (a section with fields) each. An
+ * - 1..RENDER_CARDS_MAX matches (RENDER_CHAIN_CARDS_MAX when a host name
+ *   was followed to them): one card (a section with fields) each. An
  *   instance or interface card shows its own struct (times as Slack dates;
  *   an interface names its owner once, linked to the load balancer that
  *   owns it); any other resource shows "*Label* `id` name", the label

@@ -1889,6 +1889,44 @@ static void test_golden_route53_chain(void **state)
 	search_result_free(&r);
 }
 
+/* A host name followed to five things (the records, the load balancer,
+ * its targets) keeps their cards: it is one answer. The same five found
+ * by a Name are a list. */
+static void test_chain_keeps_cards(void **state)
+{
+	struct search_result r;
+	struct rt_type rec;
+	json_object *root;
+	size_t cards, lines, more, with_hop;
+	char *js, id[32];
+
+	(void)state;
+	s_local_type(&rec, "dns-record", 1);
+	for (with_hop = 0; with_hop < 2; with_hop++) {
+		s_res_result(&r, "shop.example.com");
+		for (size_t i = 0; i < RENDER_CARDS_MAX + 2; i++) {
+			struct search_match *m;
+
+			snprintf(id, sizeof(id), "rec-%zu.example.com", i);
+			m = s_add_res(&r, &rec, "production", "123456789012", "us-east-1", id,
+				      NULL, NULL);
+			if (with_hop && i == 0)
+				assert_int_equal(res_set(&m->res.hop, "shop.example.com "
+							 "\xe2\x86\x92 CNAME rec-0.example.com",
+							 NULL), 0);
+		}
+		js = render_result(&r, NULL, NULL);
+		s_budget(js);
+		root = s_check_message(js);
+		s_tally(root, &cards, &lines, &more);
+		assert_int_equal(cards, with_hop ? RENDER_CARDS_MAX + 2 : 0);
+		assert_int_equal(lines, with_hop ? 0 : RENDER_CARDS_MAX + 2);
+		json_object_put(root);
+		free(js);
+		search_result_free(&r);
+	}
+}
+
 /* Thirty resources of eight types in three accounts, given interleaved;
  * a 12-block budget forces the one-line form. Fixture of
  * tests/data/render/res_compact_30.json. */
@@ -3382,6 +3420,7 @@ int main(void)
 		cmocka_unit_test(test_singular_and_plural),
 		cmocka_unit_test(test_200_matches_compact_list),
 		cmocka_unit_test(test_exactly_fitting_has_no_more_line),
+		cmocka_unit_test(test_chain_keeps_cards),
 		cmocka_unit_test(test_max_blocks_option_with_failures),
 		cmocka_unit_test(test_huge_tag_value_stays_within_limits),
 		cmocka_unit_test(test_cut_never_splits_entity),
