@@ -1,14 +1,15 @@
 /*
- * json.h - reading AWS's JSON answers with json-c: one bounded parse of
- * one document, and the string accessor.
+ * json.h - reading AWS's JSON answers: util/json.h's bounded reader under
+ * AWS's rules, and the string accessor.
  *
  * Every JSON answer we read (Lambda's REST-JSON, Organizations' awsJson,
  * the JSON error envelope, the credential documents) is one JSON object in
- * a buffer that is not NUL-terminated, read by the same rules: the length
- * is checked before json-c's int, nesting is capped so a hostile answer
- * cannot make json-c recurse deep, and a body with anything after its
- * document is not the answer we think it is. One copy of those rules, so
- * they cannot drift between callers (STYLE.md habit 13).
+ * a buffer that is not NUL-terminated. The reading rules (length, nesting,
+ * trailing bytes, one object) are util/json.h's, shared with the slack
+ * layer; what is AWS's is said once here: the name "answer" in messages,
+ * json-c's lenient mode and no UTF-8 check (as AWS answers have always
+ * been read; the renderer replaces bad UTF-8 in what reaches a reply),
+ * and each caller's own size cap, checked before this is called.
  */
 #ifndef SI_AWS_JSON_H
 #define SI_AWS_JSON_H
@@ -19,11 +20,11 @@
 
 #include "util/err.h"
 
-/* The one JSON object in body[0..len) (need not be NUL-terminated; body
- * may be NULL when len is 0), read with nesting capped at max_depth
- * (json-c stops at the cap instead of recursing further). Callers cap len
- * at their own document size first; this refuses only what json-c cannot
- * take (more than INT_MAX bytes, SI_ERR_LIMIT).
+/* si_json_read (util/json.h) of the one JSON object in body[0..len)
+ * (need not be NUL-terminated; body may be NULL when len is 0), with
+ * nesting capped at max_depth (>= 1; json-c's count, see util/json.h).
+ * Callers cap len at their own document size first; this refuses only
+ * what json-c cannot take (more than INT_MAX bytes, SI_ERR_LIMIT).
  * Returns the object, which the caller frees with json_object_put, or
  * NULL with err set: SI_ERR_INVALID "answer ..." for anything but exactly
  * one JSON object (not JSON, deeper than max_depth, bytes after it other

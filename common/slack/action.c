@@ -3,19 +3,29 @@
  */
 #include "slack/action.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "slack/form.h"
+#include "util/json.h"
 
 /* The one form field Slack sends the JSON in. */
 #define S_PAYLOAD_FIELD "payload"
 
 /* The only type we act on; every other one is reported as OTHER. */
 #define S_BLOCK_ACTIONS "block_actions"
+
+/* How the payload is read (util/json.h): capped in size and nesting, in
+ * json-c's strict mode, and UTF-8 checked, since the names in it reach
+ * logs and replies. */
+static const struct si_json_opts s_json = {
+	.what = "payload",
+	.max_bytes = SLACK_ACTION_PAYLOAD_MAX,
+	.max_depth = SLACK_ACTION_DEPTH_MAX,
+	.flags = SI_JSON_STRICT | SI_JSON_UTF8,
+};
 
 void slack_action_free(struct slack_action *a)
 {
@@ -32,56 +42,6 @@ void slack_action_free(struct slack_action *a)
 	free(a->action_id);
 	free(a->value);
 	memset(a, 0, sizeof(*a));
-}
-
-/* JSON's whitespace (RFC 8259 section 2); anything else after the
- * document means the payload is something else. */
-static int s_json_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Why a tokener of our own rather than json_tokener_parse(): the payload
- * holds len bytes, its nesting must be capped (json-c recurses), its UTF-8
- * checked (the names reach logs and replies), and trailing bytes refused.
- * (aws/json.h has the same reader for AWS's answers; the slack layer may
- * not include the aws one.) Returns the object or NULL with err set. */
-static struct json_object *s_read(const char *s, size_t len, struct si_err *err)
-{
-	struct json_tokener *tok;
-	struct json_object *root;
-	enum json_tokener_error jerr;
-
-	tok = json_tokener_new_ex(SLACK_ACTION_DEPTH_MAX);
-	if (tok == NULL) {
-		si_err_set(err, SI_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-				    JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, s, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (root == NULL || jerr != json_tokener_success) {
-		si_err_set(err, SI_ERR_INVALID, "payload is not JSON (%s)",
-			   json_tokener_error_desc(jerr == json_tokener_success ?
-						   json_tokener_continue : jerr));
-		goto fail;
-	}
-	for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (!s_json_space(s[end])) {
-			si_err_set(err, SI_ERR_INVALID, "payload has trailing data");
-			goto fail;
-		}
-	if (!json_object_is_type(root, json_type_object)) {
-		si_err_set(err, SI_ERR_INVALID, "payload is not a JSON object");
-		goto fail;
-	}
-	json_tokener_free(tok);
-	return root;
-fail:
-	json_object_put(root);
-	json_tokener_free(tok);
-	return NULL;
 }
 
 /* Member key of o when it is an object: 0 with *out (NULL when o is NULL,
@@ -242,8 +202,8 @@ static int s_fill(struct json_object *root, struct slack_action *a, struct si_er
 
 /* Why the form parser first: the body is a form like a command's, and its
  * one field holds the JSON (Slack's wire format); the payload's size is
- * checked before json-c sees it. out is set only on success, so a caller
- * never holds half a payload. */
+ * checked before json-c sees it (si_json_read, under s_json). out is set
+ * only on success, so a caller never holds half a payload. */
 int slack_action_parse(const char *body, size_t len, struct slack_action *out,
 		       struct si_err *err)
 {
@@ -251,7 +211,6 @@ int slack_action_parse(const char *body, size_t len, struct slack_action *out,
 	struct slack_action a;
 	struct json_object *root = NULL;
 	const char *payload;
-	size_t plen;
 	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
@@ -267,13 +226,7 @@ int slack_action_parse(const char *body, size_t len, struct slack_action *out,
 		si_err_set(err, SI_ERR_INVALID, "payload field sent more than once");
 		goto out;
 	}
-	plen = strlen(payload);
-	if (plen > SLACK_ACTION_PAYLOAD_MAX || plen > (size_t)INT_MAX) {
-		si_err_set(err, SI_ERR_LIMIT, "payload of %zu bytes (at most %zu)", plen,
-			   SLACK_ACTION_PAYLOAD_MAX);
-		goto out;
-	}
-	root = s_read(payload, plen, err);
+	root = si_json_read(payload, strlen(payload), &s_json, err);
 	if (root == NULL || s_fill(root, &a, err) != 0)
 		goto out;
 	*out = a;
