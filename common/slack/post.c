@@ -14,6 +14,7 @@
 #include "util/backoff.h"
 #include "util/clock.h"
 #include "util/http.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 /* The body's head, kept by s_head_cb; the rest is read and dropped. */
@@ -88,7 +89,7 @@ static void s_copy_printable(const char *s, size_t len, char *out, size_t n)
  * byte; JSON is parsed only within SLACK_POST_BODY_MAX. */
 void slack_post_error_text(const char *body, size_t len, char *out, size_t n)
 {
-	struct json_tokener *tok;
+	static const struct si_json_opts opts = { "answer", SLACK_POST_BODY_MAX, 4, 0 };
 	struct json_object *o = NULL, *e;
 
 	if (n == 0)
@@ -102,15 +103,8 @@ void slack_post_error_text(const char *body, size_t len, char *out, size_t n)
 	}
 	while (len > 0 && si_ascii_space((unsigned char)body[len - 1]))
 		len--;
-	if (len > 0 && body[0] == '{' && len <= SLACK_POST_BODY_MAX &&
-	    (tok = json_tokener_new()) != NULL) {
-		o = json_tokener_parse_ex(tok, body, (int)len);
-		if (json_tokener_get_error(tok) != json_tokener_success) {
-			json_object_put(o);
-			o = NULL;
-		}
-		json_tokener_free(tok);
-	}
+	if (len > 0 && body[0] == '{')
+		o = si_json_read(body, len, &opts, NULL);
 	/* {"ok":false,"error":"..."}: the code alone; any other JSON (or a
 	 * cut one) is shown as it came. */
 	if (o != NULL && json_object_object_get_ex(o, "error", &e) &&
