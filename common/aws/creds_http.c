@@ -169,29 +169,24 @@ static void s_json_wipe(struct json_object *o, const char *key)
 				(size_t)json_object_get_string_len(v));
 }
 
+/* The credential document is flat (a few strings in one object): depth 2
+ * is all it has; a little room for a provider's extra members. */
+#define S_CREDS_JSON_DEPTH 4
+
 /* {AccessKeyId, SecretAccessKey, Token, Expiration[, Code]} -> *out. The
  * same document comes from the ECS agent and from IMDS. */
 static int s_parse_doc(const struct si_buf *body, const char *source, const char *what,
 		       struct aws_creds *out, struct si_err *err)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o = NULL;
+	struct json_object *o;
 	const char *code, *exp_s, *akid, *secret;
+	struct si_err sub;
 	time_t exp = 0;
 	int rc = -1;
 
-	if (tok == NULL)
-		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
-	if (body->len > (size_t)INT32_MAX) {
-		si_err_set(err, SI_ERR_LIMIT, "%s: answer too large", what);
-		goto out;
-	}
-	o = json_tokener_parse_ex(tok, body->data != NULL ? body->data : "", (int)body->len);
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset != (int)body->len || !json_object_is_type(o, json_type_object)) {
-		si_err_set(err, SI_ERR_INVALID, "%s: answer is not a JSON object", what);
-		goto out;
-	}
+	o = aws_json_read(body->data, body->len, S_CREDS_JSON_DEPTH, &sub);
+	if (o == NULL)
+		return si_err_set(err, sub.code, "%s: %s", what, sub.msg);
 	/* IMDS says "Code": "Success"; anything else is a failure it reports
 	 * in-band (e.g. the role's trust policy broke). */
 	code = aws_json_str(o, "Code", NULL);
@@ -217,7 +212,6 @@ out:
 		s_json_wipe(o, "Token");
 	}
 	json_object_put(o);
-	json_tokener_free(tok);
 	return rc;
 }
 
