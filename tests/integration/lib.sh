@@ -162,6 +162,18 @@ nginx_conf() {
 	fi
 }
 
+# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds
+# (returns 0) or SECONDS have passed (returns 1): a bounded wait for an
+# event, never a fixed sleep.
+wait_for() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		"${@:2}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 wait_http() { # wait_http URL: bounded 100 x 0.1 s, until it answers 200
 	for _ in $(seq 100); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1")" = 200 ] && return 0

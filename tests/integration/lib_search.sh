@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Helpers for the end-to-end search tests (sourced after lib.sh and
-# lib_aws.sh, with the stack started): signed slash commands that wait for
-# the final answer wherever it comes (inline or response_url), and JSON
-# checks of the Slack message queued and evaluated in one python run.
+# lib_aws.sh; the functions that send need the stack started): signed slash
+# commands that wait for the final answer wherever it comes (inline or
+# response_url), signed button presses, JSON checks of the Slack message
+# queued and evaluated in one python run, and checks of what the receiver
+# got. $TMP/jx.py is importable (from jx import *) by a test's own Python.
 
 # Python helpers for checks: eval an expression with j = the message.
 cat > "$TMP/jx.py" <<'EOF'
@@ -71,17 +73,56 @@ def label(b):
     """The label of a match block's console link: the escaped Name."""
     return b["text"]["text"].split("|", 1)[1].split(">*", 1)[0]
 
+def strings(o):
+    """Every string value in o (texts, URLs, ids, values), in order."""
+    if isinstance(o, str):
+        yield o
+    elif isinstance(o, dict):
+        for v in o.values():
+            yield from strings(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from strings(v)
+
+def allstrings(m):
+    return "\n".join(strings(m))
+
+def text_chars(m):
+    """Characters (UTF-16 units) of every string inside "blocks", URLs
+    included: what Slack's msg_blocks_too_long counts (render.h
+    RENDER_MAX_TEXT_TOTAL, slack_receiver.py's reject_blocks_over)."""
+    return sum(len(s.encode("utf-16-le")) // 2 for s in strings(m.get("blocks", [])))
+
+def within_budget(m):
+    """Slack's budget: <= 12,000 characters of block text, <= 50 blocks."""
+    return text_chars(m) <= 12000 and len(m.get("blocks", [])) <= 50
+
+def buttons(m):
+    """{action_id: value} of the message's buttons."""
+    return {e["action_id"]: e.get("value") for b in m.get("blocks", [])
+            if b.get("type") == "actions" for e in b.get("elements", [])}
+
+def is_fallback(m):
+    """The minimal message sent after a refused reply (render.h
+    render_fallback): <= 3 blocks, <= 3,000 characters, no link, no
+    button, the counts by account and how to narrow."""
+    t = allstrings(m)
+    return (1 <= len(m.get("blocks", [])) <= 3 and text_chars(m) <= 3000
+            and "https://" not in t and not buttons(m) and "narrow" in t
+            and "account:" in t)
+
 # One line per queued check: NAME \t FILE \t EXPR. Prints one line per
 # check: "0<TAB>NAME<TAB>" or "1<TAB>NAME<TAB>detail".
-for line in open(sys.argv[1], encoding="utf-8"):
-    name, path, expr = line.rstrip("\n").split("\t", 2)
-    try:
-        j = json.load(open(path, encoding="utf-8"))
-        v = eval(expr)
-        detail = "" if v else "(false: %s; message: %s)" % (expr, json.dumps(j)[:500])
-    except Exception as e:  # a missing block or field fails the check
-        v, detail = False, "(%s: %s; expr: %s)" % (type(e).__name__, e, expr)
-    print("%d\t%s\t%s" % (0 if v else 1, name, detail.replace("\n", " ")))
+if __name__ == "__main__":
+    for line in open(sys.argv[1], encoding="utf-8"):
+        name, path, expr = line.rstrip("\n").split("\t", 2)
+        try:
+            j = json.load(open(path, encoding="utf-8"))
+            v = eval(expr)
+            detail = "" if v else "(false: %s; message: %s)" % (expr, json.dumps(j)[:500])
+        except Exception as e:  # a missing block or field fails the check
+            v, detail = False, "(%s: %s; expr: %s)" % (type(e).__name__, e, expr)
+        print("%d\t%s\t%s" % (0 if v else 1, name, detail.replace("\n", " ")))
 EOF
 
 # jcheck NAME FILE EXPR: EXPR (Python, j = parsed FILE) must be truthy.
@@ -102,6 +143,22 @@ jflush() {
 	: > "$TMP/checks.tsv"
 }
 
+# recv_check NAME PATH EXPR: EXPR (Python; r = the receiver's /_messages
+# for PATH, ms = the bodies it accepted there, and jx.py's helpers) must be
+# truthy.
+recv_check() {
+	local out
+	out=$(recv_messages "$2" | "$PYTHON3" -c "
+import sys, json
+sys.path.insert(0, '$TMP')
+from jx import *
+r = json.load(sys.stdin)
+ms = [m['body'] for m in r['messages']]
+v = $3
+print('' if v else 'false: ' + json.dumps(r)[:800])" 2>&1)
+	if [ -z "$out" ]; then check "$1" 0; else check "$1" 1 "($out)"; fi
+}
+
 # snap NAME: keep the stand-in's stats now, in $TMP/stats.NAME.json.
 snap() { aws_stats > "$TMP/stats.$1.json"; }
 
@@ -119,19 +176,80 @@ urlenc() {
 	printf '%s' "$out"
 }
 
+# slack_sig TS [SECRET]: Slack's signature (X-Slack-Signature: v0=hex) of
+# the body on stdin sent at TS, with SECRET (the test's unless given);
+# openssl instead of a python start per request.
+slack_sig() {
+	local sig
+	sig=$({ printf 'v0:%s:' "$1"; cat; } | openssl dgst -sha256 -hmac "${2:-$SECRET}" -r)
+	printf 'v0=%s' "${sig%% *}"
+}
+
 # post TEXT RESPONSE_URL OUTFILE: a signed slash command as Slack sends it
-# (the fields of lib.sh's slack_body; signed with openssl instead of three
-# python starts per request). Prints the HTTP status.
+# (the fields of lib.sh's slack_body). Prints the HTTP status.
 post() {
 	local ts body sig
 	ts=$(date +%s)
 	body="token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%2Finfra-search&text=$(urlenc "$1")&response_url=$(urlenc "$2")&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456"
-	sig=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" -r)
-	sig=${sig%% *}
+	sig=$(printf '%s' "$body" | slack_sig "$ts")
 	curl -s --max-time 10 -o "$3" -w '%{http_code}' \
 		-H "Content-Type: application/x-www-form-urlencoded" \
-		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: v0=$sig" \
+		-H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" \
 		--data-binary "$body" "$BASE/slack/infra-search"
+}
+
+# ---- button presses (POST /slack/interactive) ----------------------------------
+# The press's form body: Slack's documented block_actions example
+# (tests/data/shared/slack/interactivity-block-actions.java-slack-sdk.json)
+# with our ids and button, as Slack sends it (payload=, form-encoded).
+# MESSAGE_FILE (optional): the message the button was on, echoed in
+# "message" as Slack does for a message that is not ephemeral.
+PRESS_EXAMPLE="${SI_TESTDATA:-$SI_SRCDIR/tests/data/shared}/slack/interactivity-block-actions.java-slack-sdk.json"
+cat > "$TMP/press.py" <<'EOF'
+import json, sys, urllib.parse
+(example, out, team, channel, url, action_id, value, ephemeral, message) = sys.argv[1:10]
+j = json.load(open(example))
+j["team"]["id"] = team
+j["user"] = {"id": "U2147483697", "username": "Steve", "name": "Steve", "team_id": team}
+j["channel"] = {"id": channel, "name": "test"}
+j["container"] = {"type": "message", "message_ts": "1548261231.000200", "channel_id": channel,
+                  "is_ephemeral": ephemeral == "1"}
+j["response_url"] = url
+j["actions"][0].update({"action_id": action_id, "value": value, "block_id": "si"})
+j["actions"][0]["text"]["text"] = action_id
+if message:
+    j["message"].update(json.load(open(message)))
+else:
+    del j["message"]
+open(out, "w").write("payload=" + urllib.parse.quote_plus(json.dumps(j)))
+EOF
+
+# press NAME ACTION VALUE [CHANNEL [TEAM [SECRET [EPHEMERAL [MESSAGE_FILE]]]]]:
+# one signed press whose response_url is the receiver's /hooks/press/NAME.
+# Sets ST (HTTP status) and PBODY (its body file, for a replay); the HTTP
+# answer's body is left in $TMP/press.out.
+press() {
+	local name=$1 action=$2 value=$3 channel=${4:-C2147483705} team=${5:-T0001}
+	local secret=${6:-$SECRET} eph=${7:-1} message=${8:-}
+	PBODY="$TMP/press.$name.body"
+	"$PYTHON3" "$TMP/press.py" "$PRESS_EXAMPLE" "$PBODY" "$team" "$channel" \
+		"$RECV_URL/hooks/press/$name" "$action" "$value" "$eph" "$message"
+	press_send "$PBODY" "$secret"
+}
+
+# press_send BODYFILE [SECRET]: POST it signed now; sets ST, PTS, PSIG.
+press_send() {
+	PTS=$(date +%s)
+	PSIG=$(slack_sig "$PTS" "${2:-$SECRET}" < "$1")
+	press_raw "$1"
+}
+
+# press_raw BODYFILE: POST it with PTS and PSIG as they are (a replay).
+press_raw() {
+	ST=$(curl -s --max-time 10 -o "$TMP/press.out" -w '%{http_code}' \
+		-H "Content-Type: application/x-www-form-urlencoded" \
+		-H "X-Slack-Request-Timestamp: $PTS" -H "X-Slack-Signature: $PSIG" \
+		--data-binary "@$1" "$BASE/slack/interactive")
 }
 
 # ask NAME TEXT: one signed slash command with its own response_url
@@ -152,7 +270,7 @@ ask() {
 	if [ "$(cat "$ANS")" = '{"response_type":"in_channel"}' ]; then
 		MODE=deferred
 		DEFERRED_PATHS+=("$path")
-		if recv_wait "$path" 2; then
+		if recv_wait "$path" 2 60; then
 			recv_messages "$path" | json_get 'json.dumps(j["messages"][-1]["body"])' > "$TMP/final.$name.json"
 			ANS="$TMP/final.$name.json"
 		fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Slack front door through Apache: real Apache httpd with mod_proxy_fcgi
 # and conf/apache-slash-infra.conf (only its marked lines substituted) ->
-# spawn-fcgi -> the worker. The same requests as test_frontdoor.sh.
+# spawn-fcgi -> the worker. The same requests as test_frontdoor.sh, and
+# button presses on /slack/interactive (the Slack app's Interactivity
+# Request URL) answered through the loopback response_url receiver.
 #
 # Needs Apache 2.4 (Debian: apt-get install apache2). Without it the test
 # exits 77, which automake counts as SKIP.
@@ -27,6 +29,8 @@ if [ -z "${APACHE_MODULES:-}" ] || [ ! -f "$APACHE_MODULES/mod_proxy_fcgi.so" ];
 fi
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_aws.sh"
+. "$(dirname "$0")/lib_search.sh"
 
 MARKER='# (test: substituted)'
 
@@ -118,6 +122,11 @@ apache_main_conf
 out=$("$APACHE_BIN" -t -f "$TMP/httpd.conf" 2>&1)
 expect_contains "apache -t accepts the configuration" "$out" "Syntax OK"
 
+# The presses' response_url goes to the receiver; the commands keep
+# Slack's (answered inline: no accounts configured, nothing is posted).
+receiver_start || exit 1
+export SLASH_INFRA_SLACK_RESPONSE_URL_PREFIXES="https://hooks.slack.com/,$RECV_URL/"
+
 apache_stack_start || exit 1
 
 # /healthz
@@ -176,6 +185,26 @@ code=$(curl -s -o "$TMP/o" -w '%{http_code}' "$BASE/nope")
 expect_eq "unknown path -> 404" "$code" 404
 expect_contains "404 comes from the worker" "$(cat "$TMP/o")" "not found"
 
+# /slack/interactive: the shipped file names the route before its
+# catch-all (which would also reach the worker, with a shorter timeout).
+n_route=$(grep -n '^ *ProxyPass "/slack/interactive" ' "$SI_SRCDIR/conf/apache-slash-infra.conf" | cut -d: -f1)
+n_all=$(grep -n '^ *ProxyPass "/" ' "$SI_SRCDIR/conf/apache-slash-infra.conf" | cut -d: -f1)
+[ -n "$n_route" ] && [ -n "$n_all" ] && [ "$n_route" -lt "$n_all" ]
+check "the conf routes /slack/interactive before the catch-all" $?
+# A press with a bad signature is refused by the worker (401, not 404).
+press forged si_show_all 0123456789abcdef0123456789abcdef C2147483705 T0001 wrong-secret
+expect_eq "interactive: bad signature -> 401 from the worker" "$ST" 401
+expect_contains "interactive: bad signature reason" "$(cat "$TMP/press.out")" "bad signature"
+# A correctly signed block_actions press (Slack's example payload, as
+# test_interactive.sh sends it) of Show all on a result id nobody kept:
+# 200 with an empty body, and the "expired" message through response_url.
+press unknown si_show_all 0123456789abcdef0123456789abcdef
+expect_eq "interactive: signed press, unknown result id -> 200" "$ST" 200
+expect_eq "interactive: empty body" "$(cat "$TMP/press.out")" ""
+recv_wait /hooks/press/unknown 1 60; check "interactive: answered through response_url" $?
+recv_check "interactive: the result has expired, one ephemeral message" /hooks/press/unknown \
+	'len(ms) == 1 and ms[0]["response_type"] == "ephemeral" and "This result has expired" in allstrings(ms[0])'
+
 # 100 concurrent valid requests (distinct, as replay protection requires):
 # every one answers 200.
 export -f post_signed
@@ -183,8 +212,13 @@ export BASE SECRET TMP PYTHON3 SI_SRCDIR
 seq 100 | xargs -P 25 -I{} bash -c 'r=$(post_signed "$0&nonce=a{}"); echo "${r%% *}"' "$body" > "$TMP/codes"
 expect_eq "100 concurrent signed requests -> 200 each" "$(grep -c '^200$' "$TMP/codes")" 100
 
-# The worker saw the routes it serves (not a PHP-FPM style rewrite).
-sleep 0.2
-grep -q 'route=infra-search status=200' "$TMP/worker.log"; check "worker logged route=infra-search" $?
-grep -q 'route=healthz status=200' "$TMP/worker.log"; check "worker logged route=healthz" $?
+# The worker saw the routes it serves (not a PHP-FPM style rewrite); a
+# request's line is written after its answer, hence the bounded waits.
+wait_for 30 grep -q 'route=infra-search status=200' "$TMP/worker.log"
+check "worker logged route=infra-search" $?
+wait_for 30 grep -q 'route=healthz status=200' "$TMP/worker.log"; check "worker logged route=healthz" $?
+wait_for 30 grep -q 'route=interactive status=401' "$TMP/worker.log"
+check "worker logged route=interactive (the forged press)" $?
+wait_for 30 grep -q 'route=interactive status=200' "$TMP/worker.log"
+check "worker logged route=interactive (the signed press)" $?
 ! grep -q "$SECRET" "$TMP/worker.log" "$TMP/error.log" "$TMP/access.log"; check "secret never logged" $?

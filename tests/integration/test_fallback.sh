@@ -26,71 +26,13 @@
 export SLASH_INFRA_SEARCH_INLINE_BUDGET_MS=500
 export SLASH_INFRA_AWS_MAX_ATTEMPTS=1
 
-N_ACCOUNTS=4
-aws_start --quiet --generate-org "$N_ACCOUNTS" 1 400 || exit 1
-receiver_start || exit 1
-export AWS_ACCESS_KEY_ID=AKIASTANDINBASE00001
-export AWS_SECRET_ACCESS_KEY=standinBaseSecretKey/0000000000000000000
-unset AWS_SESSION_TOKEN AWS_PROFILE SLASH_INFRA_CONFIG
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_ENDPOINT_URL=$AWS_URL
-export SLASH_INFRA_SLACK_RESPONSE_URL_PREFIXES="$RECV_URL/"
-for i in $(seq 0 $((N_ACCOUNTS - 1))); do
-	export "AWS_ROLE_G$i=arn:aws:iam::$((400000000000 + i)):role/InfraSearchReadOnly"
-done
+# 4 generated accounts, one region, 400 instances each.
+aws_org_env 4 1 400 || exit 1
 stack_start || exit 1
 
 . "$(dirname "$0")/lib_search.sh"
 
 aws_fault '{"account":"*","kind":"latency","arg":1500}'
-
-# The checks on what the receiver got, in Python.
-cat > "$TMP/fb.py" <<'EOF'
-import json, sys
-
-def strings(o):
-    if isinstance(o, str):
-        yield o
-    elif isinstance(o, dict):
-        for v in o.values():
-            yield from strings(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from strings(v)
-
-def text_chars(m):
-    """Characters (UTF-16 units) of every string inside "blocks"."""
-    return sum(len(s.encode("utf-16-le")) // 2 for s in strings(m.get("blocks", [])))
-
-def alltext(m):
-    return "\n".join(strings(m))
-
-def buttons(m):
-    return [e for b in m.get("blocks", []) if b.get("type") == "actions"
-            for e in b.get("elements", [])]
-
-def minimal(m):
-    """The fallback's shape (render.h render_fallback)."""
-    t = alltext(m)
-    return (1 <= len(m.get("blocks", [])) <= 3 and text_chars(m) <= 3000
-            and "https://" not in t and not buttons(m) and "narrow" in t
-            and "account:" in t)
-EOF
-
-# rcheck NAME PATH EXPR: EXPR (Python; r = the receiver's /_messages for
-# PATH, ms = its accepted bodies, and fb.py's helpers) must be truthy.
-rcheck() {
-	local out
-	out=$(recv_messages "$2" | "$PYTHON3" -c "
-import sys, json
-sys.path.insert(0, '$TMP')
-from fb import *
-r = json.load(sys.stdin)
-ms = [m['body'] for m in r['messages']]
-v = $3
-print('' if v else 'false: ' + json.dumps(r)[:800])" 2>&1)
-	if [ -z "$out" ]; then check "$1" 0; else check "$1" 1 "($out)"; fi
-}
 
 # wait_audit N: until the worker logged N audit lines of deferred searches
 # (bounded: 60 s). A search's audit line follows its last post.
@@ -119,20 +61,20 @@ run() {
 
 # At Slack's limit: the reply itself is accepted (it is within the budget).
 run slack-limit '{"reject_blocks_over":12000}'
-rcheck "slack-limit: notice and answer, nothing refused" /hooks/fb/slack-limit \
+recv_check "slack-limit: notice and answer, nothing refused" /hooks/fb/slack-limit \
 	'r["attempts"].get("/hooks/fb/slack-limit") == 2 and len(ms) == 2 and not r["rejected"]'
-rcheck "slack-limit: the answer is the full reply (hundreds of matches, links)" \
+recv_check "slack-limit: the answer is the full reply (hundreds of matches, links)" \
 	/hooks/fb/slack-limit \
-	'"Searching" in alltext(ms[0]) and "https://" in alltext(ms[1]) and 1500 < text_chars(ms[1]) <= 12000'
+	'"Searching" in allstrings(ms[0]) and "https://" in allstrings(ms[1]) and text_chars(ms[1]) > 1500 and within_budget(ms[1])'
 
 # Stricter than the reply: refused once, then the fallback, once.
 run strict '{"reject_blocks_over":1500}'
-rcheck "strict: the reply was refused as too long" /hooks/fb/strict \
+recv_check "strict: the reply was refused as too long" /hooks/fb/strict \
 	'len(r["rejected"]) == 1 and r["rejected"][0]["error"] == "msg_blocks_too_long" and r["rejected"][0]["text_chars"] > 1500'
-rcheck "strict: three posts: notice, refused reply, fallback" /hooks/fb/strict \
-	'r["attempts"].get("/hooks/fb/strict") == 3 and len(ms) == 2 and "Searching" in alltext(ms[0])'
-rcheck "strict: the fallback is the minimal message with the counts" /hooks/fb/strict \
-	'minimal(ms[1]) and ms[1]["response_type"] == "in_channel" and "matches" in alltext(ms[1])'
+recv_check "strict: three posts: notice, refused reply, fallback" /hooks/fb/strict \
+	'r["attempts"].get("/hooks/fb/strict") == 3 and len(ms) == 2 and "Searching" in allstrings(ms[0])'
+recv_check "strict: the fallback is the minimal message with the counts" /hooks/fb/strict \
+	'is_fallback(ms[1]) and ms[1]["response_type"] == "in_channel" and "matches" in allstrings(ms[1])'
 grep 'kind=final' "$TMP/worker.log" | grep -q 'result=refused.*msg_blocks_too_long'
 check "strict: the refusal is logged with Slack's error" $?
 grep 'kind=fallback' "$TMP/worker.log" | grep -q 'result=delivered.*slack_error=msg_blocks_too_long'
@@ -142,8 +84,8 @@ check "strict: audited as a fallback delivery" $?
 
 # The plain-text refusal, as response_url usually words it.
 run strict-text '{"reject_blocks_over":1500,"error_format":"text"}'
-rcheck "strict-text: refused once, one fallback" /hooks/fb/strict-text \
-	'r["attempts"].get("/hooks/fb/strict-text") == 3 and len(r["rejected"]) == 1 and len(ms) == 2 and minimal(ms[1])'
+recv_check "strict-text: refused once, one fallback" /hooks/fb/strict-text \
+	'r["attempts"].get("/hooks/fb/strict-text") == 3 and len(r["rejected"]) == 1 and len(ms) == 2 and is_fallback(ms[1])'
 
 # Nothing more from the worker once it stopped (a graceful stop finishes
 # or hands off whatever is owed): still the same three posts.
@@ -151,5 +93,5 @@ kill "$WORKER_PID" 2>/dev/null
 for _ in $(seq 600); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$WORKER_PID" 2>/dev/null
 check "the worker stopped" $((1 - $?))
-rcheck "strict-text: nothing posted after its audit line" /hooks/fb/strict-text \
+recv_check "strict-text: nothing posted after its audit line" /hooks/fb/strict-text \
 	'r["attempts"].get("/hooks/fb/strict-text") == 3 and len(ms) == 2'

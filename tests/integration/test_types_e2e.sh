@@ -139,11 +139,12 @@ jcheck "name in upper case finds the instance prod-web-1" "$ANS" "'i-0a1b2c3d4e5
 
 # ---- every reply stays within Slack's limits ------------------------------------
 # 50 blocks, 3,000 characters per text, and 12,000 characters of block text
-# in all (tests/data/shared/slack/LIMITS.md: msg_blocks_too_long).
+# in all, every string inside "blocks" counted (within_budget;
+# tests/data/shared/slack/LIMITS.md: msg_blocks_too_long).
 for f in "$TMP"/http.*.json "$TMP"/final.*.json; do
 	[ -f "$f" ] || continue
 	jcheck "$(basename "$f"): at most 50 blocks, texts within 3000, 12,000 in all" "$f" \
-		"len(j.get('blocks', [])) <= 50 and all(len(t) <= 3000 for t in texts(j)) and sum(len(t) for t in texts(j.get('blocks', []))) <= 12000"
+		"within_budget(j) and all(len(t) <= 3000 for t in texts(j))"
 done
 jflush
 finish
