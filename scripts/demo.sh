@@ -57,7 +57,7 @@ aws_reset
 say "The same search from the command line (slash-infra search prod)"
 "$WORKER" search prod
 
-say "Preview any answer in Slack's Block Kit Builder: slash-infra search --json QUERY"
+say "Preview any answer in Slack's Block Kit Builder: slash-infra search --preview QUERY (the link is on stderr)"
 
 if [ "$KEEP" = "--keep" ]; then
 	say "Running: POST signed commands to $BASE/slack/infra-search (secret: $SECRET). Ctrl-C to stop."
