@@ -15,7 +15,6 @@
 #include "slack/action.h"
 #include "slack/form.h"
 #include "search/query.h"
-#include "slack/post.h"
 #include "slack/replay.h"
 #include "render.h"
 #include "slack/cmd.h"
@@ -602,41 +601,46 @@ static void s_search(struct app *app, const struct app_request *req,
 	s_respond_json(resp, 200, s_ack_json());
 }
 
-/* A button press's messages, in order, each counted against the
- * interaction's five uses by construction (APP_POSTS_MAX). A URL Slack
- * says is gone (404, 410) ends the run: the rest would fail the same. */
-static void s_send_posts(struct app_posts *posts)
-{
-	for (size_t i = 0; i < posts->n; i++) {
-		struct slack_post_result r;
-		struct si_err err;
-		struct logfmt l;
-		int rc = slack_post_json_ex(posts->url, posts->json[i], NULL, &r, &err);
+/* One list of a press fits one of the pool's lists. */
+_Static_assert(APP_POSTS_MAX <= SEARCH_POOL_POSTS_MAX, "a press's posts fit a pool list");
 
-		if (rc == 0)
-			continue;
+/* A button press's messages, in order, each counted against the
+ * interaction's five uses by construction (APP_POSTS_MAX). With a pool,
+ * its notice threads post them (search_pool_queue_posts), so this request
+ * thread never waits on Slack. Its queue full (Slack slow, or a burst of
+ * presses): logged and dropped, not posted here, since a "busy" message
+ * posted from this thread would wait on the very Slack that is slow; the
+ * presser sees nothing and may press again. Without a pool (front-door
+ * tests) they are posted here. */
+static void s_send_posts(struct app *app, struct app_posts *posts)
+{
+	struct si_err err;
+
+	if (posts->url == NULL) {
+		s_posts_free(posts);
+		return;
+	}
+	if (app == NULL || app->pool == NULL) {
+		(void)search_pool_send_posts(posts->url, posts->json, posts->n);
+	} else if (search_pool_queue_posts(app->pool, posts->url, posts->json, posts->n,
+					   &err) != 0) {
+		struct logfmt l;
+
 		logfmt_begin(&l, "warn");
 		logfmt_str(&l, "msg", "response_url delivery");
-		logfmt_str(&l, "kind", "interaction");
-		logfmt_int(&l, "post", (long long)i + 1);
-		logfmt_int(&l, "attempts", r.attempts);
-		logfmt_int(&l, "http_status", r.status);
-		logfmt_str(&l, "result", "failed");
-		if (r.error[0] != '\0')
-			logfmt_str(&l, "slack_error", r.error);
+		logfmt_str(&l, "kind", "interactive");
+		logfmt_int(&l, "posts", (long long)posts->n);
+		logfmt_str(&l, "result", err.code == SI_ERR_LIMIT ? "busy" : "failed");
 		logfmt_str(&l, "error", err.msg);
 		logfmt_emit(&l, stderr);
-		if (r.status == 404 || r.status == 410)
-			break;
 	}
 	s_posts_free(posts);
 }
 
 void app_after(struct app *app, struct app_response *resp)
 {
-	(void)app;
 	if (resp->posts.n > 0)
-		s_send_posts(&resp->posts);
+		s_send_posts(app, &resp->posts);
 	if (resp->job == NULL)
 		return;
 	search_job_queue_notice(resp->job);

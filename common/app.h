@@ -126,11 +126,15 @@ void app_handle(struct app *app, const struct app_request *req,
 		struct app_response *resp);
 
 /* Work that must wait until the HTTP response has been sent: queue the
- * deferred search's notice for response_url (the pool's notice threads
- * post it; this returns at once), and post a button press's messages
- * (resp->posts) to its response_url, in order, on the calling thread
- * (blocking: at most APP_POSTS_MAX posts, each with slack/post.h's
- * retries and timeouts). Safe to call on any resp. */
+ * deferred search's notice for response_url, and a button press's
+ * messages (resp->posts, in order) for its response_url, both on the
+ * pool's notice threads (search_pool_queue_posts): this returns at once,
+ * whatever Slack does. When the pool's queue of messages is full the
+ * press's messages are dropped and logged (msg="response_url delivery"
+ * kind=interactive result=busy), not posted from this thread. Without a
+ * pool (front-door tests) the messages are posted here, blocking (at most
+ * APP_POSTS_MAX posts, each with slack/post.h's retries and timeouts).
+ * Frees resp->posts and releases resp->job. Safe to call on any resp. */
 void app_after(struct app *app, struct app_response *resp);
 
 /* When the request arrived, in wall-clock ms: nginx's $msec passed as

@@ -47,6 +47,15 @@
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
+/* A button press's messages for one response_url (search_pool_queue_posts):
+ * owned copies, posted in order by one notice thread. */
+struct s_posts {
+	struct s_posts *next;     /* queue link, under the pool lock */
+	char *url;
+	char *json[SEARCH_POOL_POSTS_MAX];
+	size_t n;
+};
+
 struct search_job {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -112,6 +121,11 @@ struct search_pool {
 	pthread_cond_t ncond;
 	pthread_t notice_threads[POOL_NOTICE_THREADS];
 	int n_notice_threads;
+	/* Lists of messages to post (search_pool_queue_posts), on the same
+	 * threads: at most queue_max waiting; busy ones are being posted. */
+	struct s_posts *phead, *ptail;
+	size_t n_posts_queued, n_posts_busy;
+	int posts_cut;            /* a drain's deadline passed: stop lists */
 	/* The journal thread (search_pool_set_journal), woken on stop. */
 	struct journal *journal;  /* borrowed; NULL: not journaled */
 	struct render_links links;  /* copied; jobs without their own */
@@ -596,29 +610,230 @@ static void *s_worker(void *arg)
 	return NULL;
 }
 
-/* One notice thread: posts queued "Searching..." notices until the pool
- * stops and the notice queue is empty. */
+/* --- a button press's messages (search_pool_queue_posts) ----------------- */
+
+static void s_posts_free(struct s_posts *p)
+{
+	if (p == NULL)
+		return;
+	free(p->url);
+	for (size_t i = 0; i < p->n; i++)
+		free(p->json[i]);
+	free(p);
+}
+
+/* One line per list, whatever its fate: posted of its n messages were
+ * accepted, attempts the tries of the whole list, res the last try's
+ * answer (NULL: none; Slack's error text only when it refused). */
+static void s_log_posts(const char *level, size_t posted, size_t n, int attempts,
+			const struct slack_post_result *res, const char *result,
+			const char *error)
+{
+	struct logfmt l;
+
+	logfmt_begin(&l, level);
+	logfmt_str(&l, "msg", "response_url delivery");
+	logfmt_str(&l, "kind", "interactive");
+	logfmt_int(&l, "posted", (long long)posted);
+	logfmt_int(&l, "posts", (long long)n);
+	logfmt_int(&l, "attempts", attempts);
+	logfmt_int(&l, "http_status", res != NULL ? res->status : 0);
+	logfmt_str(&l, "result", result);
+	if (res != NULL && (res->status < 200 || res->status > 299) && res->error[0] != '\0')
+		logfmt_str(&l, "slack_error", res->error);
+	if (error != NULL)
+		logfmt_str(&l, "error", error);
+	logfmt_emit(&l, stderr);
+}
+
+/* 1 when a drain's deadline passed: a list stops before its next post. */
+static int s_posts_cut(struct search_pool *pool)
+{
+	int cut;
+
+	if (pool == NULL)
+		return 0;
+	pthread_mutex_lock(&pool->lock);
+	cut = pool->posts_cut;
+	pthread_mutex_unlock(&pool->lock);
+	return cut;
+}
+
+/* Why a failed post ends the list: its messages are an order (pages 1-4
+ * and "more"); page 3 after a lost page 2 would mislead, and a URL that
+ * failed after slack_post_json's retries (gone, refused, Slack down)
+ * would most likely fail the rest the same way. Between posts, a drain
+ * past its deadline (pool->posts_cut; pool may be NULL) stops the list.
+ * Returns the number of messages Slack accepted. */
+static size_t s_send_list(struct search_pool *pool, const char *url, char *const *json,
+			  size_t n)
+{
+	struct slack_post_result res;
+	struct slack_post_opts o = {0};
+	struct si_err err;
+	int attempts = 0;
+
+	memset(&res, 0, sizeof(res));
+	for (size_t i = 0; i < n; i++) {
+		if (s_posts_cut(pool)) {
+			s_log_posts("warn", i, n, attempts, i > 0 ? &res : NULL, "dropped",
+				    "stopping: the stop deadline passed");
+			return i;
+		}
+		o.seed = (unsigned int)si_mono_ms() ^ (unsigned int)i;
+		if (slack_post_json_ex(url, json[i], &o, &res, &err) != 0) {
+			s_log_posts("error", i, n, attempts + res.attempts, &res, "failed",
+				    err.msg);
+			return i;
+		}
+		attempts += res.attempts;
+	}
+	s_log_posts("info", n, n, attempts, n > 0 ? &res : NULL, "delivered", NULL);
+	return n;
+}
+
+size_t search_pool_send_posts(const char *response_url, char *const *jsons, size_t n)
+{
+	if (response_url == NULL || jsons == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (jsons[i] == NULL)
+			return 0;
+	return s_send_list(NULL, response_url, jsons, n);
+}
+
+/* Lists of messages not yet posted (pool lock held). */
+static size_t s_posts_pending(const struct search_pool *pool)
+{
+	return pool->n_posts_queued + pool->n_posts_busy;
+}
+
+/* Drop the lists a drain took off the queue: one line each, then freed. */
+static void s_posts_drop(struct s_posts *p)
+{
+	while (p != NULL) {
+		struct s_posts *next = p->next;
+
+		s_log_posts("warn", 0, p->n, 0, NULL, "dropped",
+			    "stopping: the stop deadline passed");
+		s_posts_free(p);
+		p = next;
+	}
+}
+
+/* Copy a list (search_pool_queue_posts copies: the caller keeps its own). */
+static struct s_posts *s_posts_new(const char *url, char *const *json, size_t n,
+				   struct si_err *err)
+{
+	struct s_posts *p = si_zalloc(sizeof(*p), err);
+
+	if (p == NULL)
+		return NULL;
+	p->url = strdup(url);
+	for (; p->url != NULL && p->n < n; p->n++) {
+		p->json[p->n] = strdup(json[p->n]);
+		if (p->json[p->n] == NULL)
+			break;
+	}
+	if (p->url == NULL || p->n < n) {
+		s_posts_free(p);
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+/* Why copies and a bound: the request that made the messages ends as
+ * soon as this returns, and a slow Slack must not let presses pile up
+ * without limit (queue_max, as for searches; SI_ERR_LIMIT: the caller
+ * decides what the presser hears). Nothing is posted here. */
+int search_pool_queue_posts(struct search_pool *pool, const char *response_url,
+			    char *const *jsons, size_t n, struct si_err *err)
+{
+	struct s_posts *p;
+	const char *why = NULL;
+
+	if (pool == NULL || response_url == NULL || jsons == NULL || n == 0 ||
+	    n > SEARCH_POOL_POSTS_MAX)
+		return si_err_set(err, SI_ERR_INVALID, "posts: %zu messages (1 to %d)", n,
+				  SEARCH_POOL_POSTS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (jsons[i] == NULL)
+			return si_err_set(err, SI_ERR_INVALID, "posts: message %zu is NULL", i);
+	p = s_posts_new(response_url, jsons, n, err);
+	if (p == NULL)
+		return -1;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->stopping)
+		why = "busy: stopping";
+	else if (pool->n_posts_queued >= pool->queue_max)
+		why = "busy: the message queue is full";
+	if (why == NULL) {
+		if (pool->ptail != NULL)
+			pool->ptail->next = p;
+		else
+			pool->phead = p;
+		pool->ptail = p;
+		pool->n_posts_queued++;
+		pthread_cond_signal(&pool->ncond);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (why != NULL) {
+		s_posts_free(p);
+		return si_err_set(err, SI_ERR_LIMIT, "%s", why);
+	}
+	return 0;
+}
+
+/* Post one list taken off the queue, then say it is done (a drain waits
+ * for the busy ones). */
+static void s_run_posts(struct search_pool *pool, struct s_posts *p)
+{
+	(void)s_send_list(pool, p->url, p->json, p->n);
+	s_posts_free(p);
+	pthread_mutex_lock(&pool->lock);
+	pool->n_posts_busy--;
+	pthread_cond_broadcast(&pool->idle);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Why notices before lists: a deferred search's final answer waits for
+ * its notice, and a notice is one short post; a list waits at most for
+ * the notices queued before it. Posts until the pool stops and both
+ * queues are empty. */
 static void *s_notice_worker(void *arg)
 {
 	struct search_pool *pool = arg;
 
 	for (;;) {
 		struct search_job *j;
+		struct s_posts *p = NULL;
 
 		pthread_mutex_lock(&pool->lock);
-		while (pool->nhead == NULL && !pool->stopping)
+		while (pool->nhead == NULL && pool->phead == NULL && !pool->stopping)
 			pthread_cond_wait(&pool->ncond, &pool->lock);
 		j = pool->nhead;
-		if (j == NULL) {
-			pthread_mutex_unlock(&pool->lock);
+		if (j != NULL) {
+			pool->nhead = j->nnext;
+			if (pool->nhead == NULL)
+				pool->ntail = NULL;
+		} else if (pool->phead != NULL) {
+			p = pool->phead;
+			pool->phead = p->next;
+			if (pool->phead == NULL)
+				pool->ptail = NULL;
+			pool->n_posts_queued--;
+			pool->n_posts_busy++;
+		}
+		pthread_mutex_unlock(&pool->lock);
+		if (j != NULL) {
+			search_job_post_pending(j);
+			search_job_release(j);
+		} else if (p != NULL) {
+			s_run_posts(pool, p);
+		} else {
 			break;
 		}
-		pool->nhead = j->nnext;
-		if (pool->nhead == NULL)
-			pool->ntail = NULL;
-		pthread_mutex_unlock(&pool->lock);
-		search_job_post_pending(j);
-		search_job_release(j);
 	}
 	return NULL;
 }
@@ -703,6 +918,9 @@ void search_pool_free(struct search_pool *pool)
 		if (j->state == JOB_QUEUED)
 			search_job_release(j);
 	}
+	/* The notice threads post every queued list before they end; lists
+	 * are left only when none ever started (search_pool_new failed). */
+	s_posts_drop(pool->phead);
 	free(pool->threads);
 	idx_free(pool->index);
 	pthread_mutex_destroy(&pool->lock);
@@ -1055,10 +1273,14 @@ static int s_any_posting(struct search_pool *pool)
  * taken off the queue so they never start; every unanswered journaled job
  * is marked handed off first (so this process starts no post for it), then
  * final posts already under way get POOL_POSTING_GRACE_MS to finish and be
- * marked delivered, then the rest go back to the journal. */
+ * marked delivered, then the rest go back to the journal. Button presses'
+ * lists not started by the deadline are dropped (nobody else could post
+ * them: they are not journaled); one under way stops after its current
+ * post, which gets the same grace. */
 size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 			 search_handoff_fn handoff, void *arg)
 {
+	struct s_posts *dropped;
 	size_t n = 0;
 
 	if (pool == NULL)
@@ -1068,12 +1290,16 @@ size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 	pthread_cond_broadcast(&pool->cond);
 	pthread_cond_broadcast(&pool->ncond);
 	pthread_cond_broadcast(&pool->jcond);
-	while (pool->n_active > 0 && si_mono_ms() < deadline_ms)
+	while ((pool->n_active > 0 || s_posts_pending(pool) > 0) && si_mono_ms() < deadline_ms)
 		s_wait_idle(pool, deadline_ms);
 	/* Whatever is left is handed on; the process ends without freeing
 	 * (queued jobs keep their queue reference on purpose). */
 	pool->head = pool->tail = NULL;
 	pool->queued = 0;
+	dropped = pool->phead;
+	pool->phead = pool->ptail = NULL;
+	pool->n_posts_queued = 0;
+	pool->posts_cut = 1;
 	for (struct search_job *j = pool->active; j != NULL; j = j->anext) {
 		/* An unjournaled job has nobody else to finish it: it may
 		 * still post if this process lives long enough. */
@@ -1084,13 +1310,17 @@ size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 		pthread_cond_broadcast(&j->cond);
 		pthread_mutex_unlock(&j->lock);
 	}
-	while (s_any_posting(pool) && si_mono_ms() < deadline_ms + POOL_POSTING_GRACE_MS)
+	while ((s_any_posting(pool) || pool->n_posts_busy > 0) &&
+	       si_mono_ms() < deadline_ms + POOL_POSTING_GRACE_MS)
 		s_wait_idle(pool, deadline_ms + POOL_POSTING_GRACE_MS);
 	for (struct search_job *j = pool->active; j != NULL; j = j->anext) {
 		s_handoff(pool, j, handoff, arg);
 		n++;
 	}
+	/* A list still posting holds a notice thread that free would join. */
+	n += pool->n_posts_busy;
 	pthread_mutex_unlock(&pool->lock);
+	s_posts_drop(dropped);
 	return n;
 }
 

@@ -15,6 +15,9 @@
  * answer Slack refuses (a 4xx other than "the URL is gone") is followed by
  * one minimal message (render_fallback), so the asker always gets exactly
  * one final answer.
+ *
+ * The pool's notice threads also post a button press's messages
+ * (search_pool_queue_posts), so no request thread waits on Slack.
  */
 #ifndef SI_SEARCH_POOL_H
 #define SI_SEARCH_POOL_H
@@ -62,7 +65,8 @@ struct search_pool *search_pool_new(struct search_engine *engine, int workers,
 				    int queue_size, struct si_err *err);
 
 /* Stop taking jobs, finish every queued and running one (each delivers its
- * final message), join the threads and free. NULL is fine. */
+ * final message) and post every queued list of messages
+ * (search_pool_queue_posts), join the threads and free. NULL is fine. */
 void search_pool_free(struct search_pool *pool);
 
 /* A search that could not be answered before the process stopped: what
@@ -119,14 +123,18 @@ void search_pool_set_links(struct search_pool *pool, const struct render_links *
  * first submit. */
 void search_pool_set_index(struct search_pool *pool, struct idx *ix);
 
-/* Stop taking jobs and wait until every submitted job is answered (inline,
- * or its final message delivered) or deadline_ms (the si_mono_ms clock)
+/* Stop taking jobs and lists of messages, and wait until every submitted
+ * job is answered (inline, or its final message delivered) and every
+ * queued list of messages is posted, or deadline_ms (the si_mono_ms clock)
  * passes. Each job still unanswered then is handed back to the journal
  * (if any: another worker finishes it), goes to handoff, once, and is
- * taken off the queue; it will post nothing more from this process.
- * Returns how many were handed off: 0 means search_pool_free() returns at
- * once; otherwise pool threads may still be running and the caller must
- * end the process without freeing (_exit). */
+ * taken off the queue; it will post nothing more from this process. Each
+ * list not started by then is dropped (logged result=dropped: lists are
+ * not journaled), and a list being posted stops after its current post
+ * (which gets a short grace past the deadline). Returns how many jobs
+ * were handed off plus the lists still posting after that grace: 0 means
+ * search_pool_free() returns at once; otherwise pool threads may still be
+ * running and the caller must end the process without freeing (_exit). */
 size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 			 search_handoff_fn handoff, void *arg);
 
@@ -155,6 +163,42 @@ void search_job_post_pending(struct search_job *job);
  * a request thread never waits on Slack. Takes its own reference; the
  * caller still releases its own. */
 void search_job_queue_notice(struct search_job *job);
+
+/* Messages one list may hold: Slack accepts five posts to one response_url
+ * (tests/data/shared/slack/LIMITS.md). */
+#define SEARCH_POOL_POSTS_MAX 5
+
+/*
+ * Post a button press's messages, jsons[0..n-1] (1 <= n <=
+ * SEARCH_POOL_POSTS_MAX, complete Slack message objects), to response_url
+ * (already checked against the prefixes) on the pool's notice threads:
+ * returns at once, so a request thread never waits on Slack. COPIES
+ * response_url and the messages: the caller keeps (and frees) its own.
+ *
+ * One thread posts the list in order, each message with slack/post.h's
+ * retries and timeouts; a post that still fails ends the list (the rest
+ * are not posted). One log line per list: msg="response_url delivery"
+ * kind=interactive posted=K posts=N result=delivered, failed (message
+ * K+1 failed: its http_status and slack_error) or dropped (at a stop).
+ * Notices go before lists on these threads. Not journaled: a list lost
+ * with the process is posted by nobody.
+ *
+ * Bounded like the search queue: at most queue_size (search_pool_new)
+ * lists wait for a thread. Returns 0 when queued; -1 with err->code
+ * SI_ERR_LIMIT when the queue is full or the pool is stopping (nothing
+ * will be posted: the caller decides what to do), SI_ERR_INVALID for n
+ * out of range or a NULL argument, SI_ERR_NOMEM. At a stop,
+ * search_pool_free posts every queued list; search_pool_drain posts them
+ * within its deadline and drops the rest (see there).
+ */
+int search_pool_queue_posts(struct search_pool *pool, const char *response_url,
+			    char *const *jsons, size_t n, struct si_err *err);
+
+/* The same, posted on the calling thread (blocking: up to n posts, each
+ * with retries and timeouts), for a caller that has no pool; jsons are
+ * borrowed. Logged the same way. Returns how many Slack accepted (0 for a
+ * NULL argument). */
+size_t search_pool_send_posts(const char *response_url, char *const *jsons, size_t n);
 
 /* Counts for the pending notice. */
 void search_job_targets(const struct search_job *job, size_t *n_accounts, size_t *n_regions);

@@ -4,9 +4,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 #include "journal.h"
 #include "slack/sig.h"
 #include "store/kept.h"
+#include "util/clock.h"
 
 #define SECRET "unit-test-secret"
 #define NOW ((time_t)1700000000)
@@ -850,6 +854,86 @@ static void test_press_kept(void **state)
 	s_rm_rf(dir);
 }
 
+/* A loopback socket that listens and never accepts: a connection to it
+ * completes (the kernel's backlog) and its request then waits for an
+ * answer that never comes, as with a Slack that hangs. Sets *port. */
+static int s_silent_listener(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* With a pool, a press's messages go to its notice threads: app_after
+ * returns at once though the response_url hangs (posted on this thread,
+ * it would wait 3 x 5 s), and hands the messages over (resp->posts is
+ * emptied). A drain waits for them; once the pool stops, a press's
+ * messages are refused ("busy": logged and dropped, never posted here). */
+static void test_press_posts_off_request_thread(void **state)
+{
+	char prefixes[128];
+	char *envp[] = {
+		"SLACK_SIGNING_SECRET=" SECRET,
+		"AWS_ROLE_PRODUCTION=arn:aws:iam::111111111111:role/Inspect",
+		prefixes,
+		NULL,
+	};
+	struct search_pool *pool;
+	struct si_config cfg;
+	struct app *app;
+	struct app_response r;
+	struct si_err err;
+	char url[128];
+	long long t0;
+	int lfd, port;
+
+	(void)state;
+	lfd = s_silent_listener(&port);
+	snprintf(prefixes, sizeof(prefixes),
+		 "SLASH_INFRA_SLACK_RESPONSE_URL_PREFIXES=http://127.0.0.1:%d/", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/actions/T1/2/x", port);
+	assert_int_equal(si_config_load(&cfg, NULL, envp, &err), 0);
+	pool = search_pool_new(NULL, 1, 1, &err);
+	assert_non_null(pool);
+	app = app_new(&cfg, pool, &err);
+	assert_non_null(app);
+
+	/* No store: the presser is told so, in one message to post. */
+	s_press(app, s_press_body("T1", "C1", url, "si_show_all", KEPT_ID, 1), FORM, SECRET, &r);
+	s_expect_empty_200(&r);
+	assert_int_equal(r.posts.n, 1);
+	t0 = si_mono_ms();
+	app_after(app, &r);
+	assert_true(si_mono_ms() - t0 < 1000);
+	assert_int_equal(r.posts.n, 0);
+	assert_null(r.posts.url);
+	app_response_free(&r);
+	/* Closed, the listener resets the waiting connection: the post
+	 * fails fast (logged), and the drain, which waited for it, is done. */
+	close(lfd);
+	assert_int_equal(search_pool_drain(pool, si_mono_ms() + 30000, NULL, NULL), 0);
+
+	s_press(app, s_press_body("T1", "C1", url, "si_share", KEPT_ID, 1), FORM, SECRET, &r);
+	assert_int_equal(r.posts.n, 1);
+	app_after(app, &r);
+	assert_int_equal(r.posts.n, 0);
+	app_response_free(&r);
+
+	app_free(app);
+	search_pool_free(pool);
+	si_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_press_access_refused),
 		cmocka_unit_test(test_press_without_store),
 		cmocka_unit_test(test_press_kept),
+		cmocka_unit_test(test_press_posts_off_request_thread),
 	};
 	return cmocka_run_group_tests_name("app", tests, s_setup, s_teardown);
 }

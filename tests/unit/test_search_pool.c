@@ -13,10 +13,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1241,6 +1246,368 @@ static void test_links_for_jobs_and_orphans(void **state)
 	tmp_store_close(&t);
 }
 
+/* --- a button press's messages on the notice threads ----------------------- */
+
+/* A loopback peer that reads each POST and holds its answer until
+ * released: what a slow Slack does to the thread that posts. Answers 200
+ * once released (and at once after that). */
+#define HOLDER_MAX 64
+
+struct holder {
+	int fd, port;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int held[HOLDER_MAX];
+	size_t n_held;
+	int seen;                 /* requests read */
+	int answered;
+	int released, stop;
+};
+
+/* Read one request: its head, then Content-Length bytes of body (bounded
+ * by the buffer and a 5 s receive timeout). */
+static void holder_read(int fd)
+{
+	struct timeval tv = { 5, 0 };
+	char buf[16384];
+	size_t len = 0;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		const char *end, *cl;
+
+		if (r <= 0)
+			return;
+		len += (size_t)r;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		cl = strstr(buf, "Content-Length:");
+		if (end != NULL &&
+		    len >= (size_t)(end - buf) + 4 + (cl != NULL ? strtoul(cl + 15, NULL, 10) : 0))
+			return;
+		if (len == sizeof(buf) - 1)
+			return;
+	}
+}
+
+static void holder_answer(struct holder *h, int fd)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+				 "Content-Length: 2\r\nConnection: close\r\n\r\nok";
+
+	(void)write(fd, ok, sizeof(ok) - 1);
+	close(fd);
+	h->answered++;
+}
+
+/* The holder's thread: accept, read, hold or answer, until stopped. */
+static void *holder_main(void *arg)
+{
+	struct holder *h = arg;
+
+	for (;;) {
+		struct pollfd pf = { h->fd, POLLIN, 0 };
+		int fd = -1;
+
+		if (poll(&pf, 1, 20) == 1)
+			fd = accept(h->fd, NULL, NULL);
+		if (fd >= 0)
+			holder_read(fd);
+		pthread_mutex_lock(&h->lock);
+		if (fd >= 0) {
+			h->seen++;
+			if (!h->released && h->n_held < HOLDER_MAX)
+				h->held[h->n_held++] = fd;
+			else
+				holder_answer(h, fd);
+		}
+		while (h->released && h->n_held > 0)
+			holder_answer(h, h->held[--h->n_held]);
+		pthread_cond_broadcast(&h->cond);
+		if (h->stop) {
+			pthread_mutex_unlock(&h->lock);
+			break;
+		}
+		pthread_mutex_unlock(&h->lock);
+	}
+	return NULL;
+}
+
+static void holder_start(struct holder *h)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+
+	memset(h, 0, sizeof(*h));
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	h->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(h->fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(h->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(h->fd, HOLDER_MAX), 0);
+	assert_int_equal(getsockname(h->fd, (struct sockaddr *)&a, &alen), 0);
+	h->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&h->thread, NULL, holder_main, h), 0);
+}
+
+static void holder_release(struct holder *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->released = 1;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void holder_stop(struct holder *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->released = 1;
+	h->stop = 1;
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->thread, NULL);
+	close(h->fd);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+}
+
+/* Bounded wait (30 s) until the holder read at least n requests; returns
+ * how many it read. */
+static int holder_wait_seen(struct holder *h, int n)
+{
+	long long until = si_mono_ms() + (long long)MSG_WAIT_STEPS * MSG_WAIT_STEP_MS;
+	int seen;
+
+	pthread_mutex_lock(&h->lock);
+	while (h->seen < n && si_mono_ms() < until) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += MSG_WAIT_STEP_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+	}
+	seen = h->seen;
+	pthread_mutex_unlock(&h->lock);
+	return seen;
+}
+
+static int holder_seen(struct holder *h)
+{
+	int seen;
+
+	pthread_mutex_lock(&h->lock);
+	seen = h->seen;
+	pthread_mutex_unlock(&h->lock);
+	return seen;
+}
+
+/* n messages "post 1".."post n" (malloc'd; free with free_msgs). */
+static void make_msgs(char **msgs, size_t n, const char *tag)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[128];
+
+		snprintf(buf, sizeof(buf),
+			 "{\"response_type\":\"ephemeral\",\"replace_original\":false,"
+			 "\"text\":\"%s %zu\"}", tag, i + 1);
+		msgs[i] = strdup(buf);
+		assert_non_null(msgs[i]);
+	}
+}
+
+static void free_msgs(char **msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(msgs[i]);
+}
+
+/* Five messages to one response_url arrive in order, exactly once; the
+ * call returns at once and copies (the caller's strings are freed right
+ * after it). */
+static void test_posts_arrive_in_order(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/press-posts";
+	struct search_pool *pool = new_pool(fx, 1, 4);
+	struct json_object *root;
+	struct si_err err;
+	char url[256], *msgs[SEARCH_POOL_POSTS_MAX];
+
+	url_for(fx, path, url, sizeof(url));
+	make_msgs(msgs, SEARCH_POOL_POSTS_MAX, "post");
+	assert_int_equal(search_pool_queue_posts(pool, url, msgs, SEARCH_POOL_POSTS_MAX, &err),
+			 0);
+	free_msgs(msgs, SEARCH_POOL_POSTS_MAX);
+	assert_int_equal(wait_messages(fx, path, SEARCH_POOL_POSTS_MAX), SEARCH_POOL_POSTS_MAX);
+	root = standin_messages(&fx->recv, path);
+	for (size_t i = 0; i < SEARCH_POOL_POSTS_MAX; i++) {
+		struct json_object *v;
+		char want[32];
+
+		snprintf(want, sizeof(want), "post %zu", i + 1);
+		assert_true(json_object_object_get_ex(msg_body(root, i), "text", &v));
+		assert_string_equal(json_object_get_string(v), want);
+	}
+	json_object_put(root);
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, path), SEARCH_POOL_POSTS_MAX);
+}
+
+/* A post Slack refuses ends its list: the messages after it are not
+ * tried (page 3 after a lost page 2 would mislead). The same lists posted
+ * without a pool (search_pool_send_posts) behave alike. */
+static void test_posts_failure_stops_list(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/press-refused";
+	static const char sync_path[] = "/hooks/T1/B1/press-sync";
+	struct search_pool *pool = new_pool(fx, 1, 4);
+	struct si_err err;
+	char url[256], doc[256], *msgs[SEARCH_POOL_POSTS_MAX];
+
+	snprintf(doc, sizeof(doc),
+		 "{\"reject_next\":1,\"path\":\"%s\",\"after\":2,\"status\":404,"
+		 "\"error\":\"expired_url\",\"error_format\":\"text\"}", path);
+	assert_int_equal(standin_http(&fx->recv, "/_control", doc, NULL), 200);
+	url_for(fx, path, url, sizeof(url));
+	make_msgs(msgs, SEARCH_POOL_POSTS_MAX, "post");
+	assert_int_equal(search_pool_queue_posts(pool, url, msgs, SEARCH_POOL_POSTS_MAX, &err),
+			 0);
+	search_pool_free(pool);
+	/* Joined: two accepted, the third refused (a 4xx: not retried), the
+	 * last two never tried. */
+	assert_int_equal(attempts_on(fx, path), 3);
+	assert_int_equal(wait_messages_within(fx, path, 2, 1), 2);
+	assert_int_equal(rejected_on(fx, path, NULL, 0), 1);
+
+	url_for(fx, sync_path, url, sizeof(url));
+	assert_int_equal(search_pool_send_posts(url, msgs, 3), 3);
+	assert_int_equal(attempts_on(fx, sync_path), 3);
+	free_msgs(msgs, SEARCH_POOL_POSTS_MAX);
+}
+
+/* What the call refuses outright: no messages, more than Slack's five, a
+ * NULL one; nothing is posted. */
+static void test_posts_invalid(void **state)
+{
+	struct fixture *fx = *state;
+	static const char path[] = "/hooks/T1/B1/press-invalid";
+	struct search_pool *pool = new_pool(fx, 1, 4);
+	struct si_err err;
+	char url[256], *msgs[SEARCH_POOL_POSTS_MAX + 1];
+
+	url_for(fx, path, url, sizeof(url));
+	make_msgs(msgs, SEARCH_POOL_POSTS_MAX + 1, "post");
+	assert_int_equal(search_pool_queue_posts(pool, url, msgs, 0, &err), -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	assert_int_equal(search_pool_queue_posts(pool, url, msgs, SEARCH_POOL_POSTS_MAX + 1,
+						 &err), -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	assert_int_equal(search_pool_queue_posts(pool, NULL, msgs, 1, &err), -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	free(msgs[1]);
+	msgs[1] = NULL;
+	assert_int_equal(search_pool_queue_posts(pool, url, msgs, 2, &err), -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+	free_msgs(msgs, SEARCH_POOL_POSTS_MAX + 1);
+	search_pool_free(pool);
+	assert_int_equal(attempts_on(fx, path), 0);
+}
+
+/* The pool's notice threads (search_pool.c's POOL_NOTICE_THREADS): the
+ * held tests first occupy each with one list. */
+#define NOTICE_THREADS 4
+
+/* Queue one list of n messages to url; the call must return at once (a
+ * request thread never waits on Slack, however slow it is). Returns the
+ * call's result, err filled. */
+static int queue_list(struct search_pool *pool, const char *url, size_t n, struct si_err *err)
+{
+	char *msgs[SEARCH_POOL_POSTS_MAX];
+	long long t0 = si_mono_ms();
+	int rc;
+
+	make_msgs(msgs, n, "held");
+	memset(err, 0, sizeof(*err));
+	rc = search_pool_queue_posts(pool, url, msgs, n, err);
+	free_msgs(msgs, n);
+	assert_true(si_mono_ms() - t0 < 1000);
+	return rc;
+}
+
+/* Against a peer that holds every answer: a list for each notice thread,
+ * held (the holder read its first post), then queue_size lists waiting,
+ * then one refused with SI_ERR_LIMIT. Lists of n messages. */
+static void fill_held(struct search_pool *pool, struct holder *h, const char *url,
+		      int queue_size, size_t n)
+{
+	struct si_err err;
+
+	/* One at a time: each is taken by an idle thread before the next. */
+	for (int i = 0; i < NOTICE_THREADS; i++) {
+		assert_int_equal(queue_list(pool, url, n, &err), 0);
+		assert_int_equal(holder_wait_seen(h, i + 1), i + 1);
+	}
+	for (int i = 0; i < queue_size; i++)
+		assert_int_equal(queue_list(pool, url, n, &err), 0);
+	assert_int_equal(queue_list(pool, url, n, &err), -1);
+	assert_int_equal(err.code, SI_ERR_LIMIT);
+}
+
+/* While Slack holds the posts, lists pile up to queue_size waiting and
+ * the next is refused (SI_ERR_LIMIT, never posted); released, every
+ * queued one is posted, and free waits for them. */
+static void test_posts_full_queue_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct search_pool *pool = new_pool(fx, 1, 2);
+	struct holder h;
+	char url[128];
+
+	holder_start(&h);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/held", h.port);
+	fill_held(pool, &h, url, 2, 1);
+	assert_int_equal(holder_seen(&h), NOTICE_THREADS);
+	holder_release(&h);
+	assert_int_equal(holder_wait_seen(&h, NOTICE_THREADS + 2), NOTICE_THREADS + 2);
+	search_pool_free(pool);
+	/* The refused list never went. */
+	assert_int_equal(holder_seen(&h), NOTICE_THREADS + 2);
+	holder_stop(&h);
+}
+
+/* A drain whose deadline passes while Slack holds the posts: the lists not
+ * started are dropped, each one under way stops after its current post,
+ * and the drain counts those still posting (the caller would _exit). */
+static void test_posts_drain_drops_at_deadline(void **state)
+{
+	struct fixture *fx = *state;
+	struct search_pool *pool = new_pool(fx, 1, 2);
+	struct holder h;
+	char url[128];
+	size_t n;
+
+	holder_start(&h);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/held-drain", h.port);
+	fill_held(pool, &h, url, 2, 2);
+	n = search_pool_drain(pool, si_mono_ms() + 300, NULL, NULL);
+	/* Held past the grace: every list under way is still posting. */
+	assert_int_equal(n, NOTICE_THREADS);
+	holder_release(&h);
+	search_pool_free(pool);
+	/* Only the first post of each list under way went: not their second,
+	 * nor any of the two dropped lists. */
+	assert_int_equal(holder_seen(&h), NOTICE_THREADS);
+	holder_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1268,6 +1635,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quiet_job_replaces_without_notice, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_links_for_jobs_and_orphans, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_posts_arrive_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_posts_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_posts_failure_stops_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_posts_full_queue_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_posts_drain_drops_at_deadline, setup,
 						teardown),
 	};
 	int rc;
