@@ -30,6 +30,13 @@ stack_start || exit 1
 kids_of() { pgrep -P "$1" | sort; }
 # wait_for N CMD...: until CMD succeeds, N x 0.1 s at most.
 wait_for() { local n=$1; shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
+# stores_open N: the worker log shows at least N stores opened. A worker
+# whose first open failed (two workers creating a fresh database on a
+# loaded machine can wait out the busy timeout) checks replays in memory
+# only until its journal opens the store on a later tick: the cases below
+# need every worker's store open, so they wait for it (bounded, 60 s).
+stores_open() { [ "$(grep -c 'msg="state store open"' "$TMP/worker.log")" -ge "$1" ]; }
+wait_for 600 stores_open "$SLASH_INFRA_WORKERS"
 healthz_body() { curl -s --max-time 5 "$BASE/healthz"; }
 healthz_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/healthz"; }
 
@@ -76,9 +83,13 @@ finals_once() {
 		"$n $n $n 2"
 }
 
-# restart_supervisor: a full restart of the first supervisor (SIGTERM,
-# wait, start again on the same socket and the same store).
+# restart_supervisor [gone]: a full restart of the first supervisor
+# (SIGTERM, wait, start again on the same socket and the same store), ready
+# once every worker opened the store (not waited for with "gone": a store
+# that cannot open).
 restart_supervisor() {
+	local opened
+	opened=$(grep -c 'msg="state store open"' "$TMP/worker.log")
 	kill -TERM "$WORKER_PID"
 	wait_for 300 eval '! kill -0 "$WORKER_PID" 2>/dev/null'
 	wait "$WORKER_PID" 2>/dev/null
@@ -86,7 +97,8 @@ restart_supervisor() {
 	"$SPAWN_FCGI" -n -s "$TMP/worker.sock" -M 0666 -- "$WORKER" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
-	wait_http "$BASE/healthz"
+	wait_http "$BASE/healthz" || return 1
+	[ "${1:-}" = gone ] || wait_for 600 stores_open $((opened + SLASH_INFRA_WORKERS))
 }
 
 # ---- (b) replay after a full restart ----------------------------------------
@@ -140,7 +152,7 @@ else
 	# (as root, a directory made unwritable would still be written).
 	saved_path=$SLASH_INFRA_STATE_PATH
 	export SLASH_INFRA_STATE_PATH="$TMP/gone/state.db"
-	restart_supervisor
+	restart_supervisor gone
 fi
 r=$(post_signed "$(slack_body 'web' "$RECV_URL/hooks/gone/inline")")
 expect_contains "$STATE_BACKEND: store gone: a search answered inline" "$r" '"blocks"'
