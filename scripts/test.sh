@@ -5,7 +5,8 @@
 #   3. the unit tests under valgrind with leak checking,
 #   4. make distcheck (the tarball builds, passes the unit tests and the
 #      integration tests of each kind of file it carries, installs),
-#   5. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus.
+#   5. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus,
+#      two at a time (a fuzzer uses one core).
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,9 +42,10 @@ if [ "${1:-}" != "--quick" ]; then
 		{ status=1; tail -n 60 _build/distcheck.log; }
 	grep -E 'archives ready|^(PASS|FAIL|ERROR):' _build/distcheck.log | tail -n 30
 
-	echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-45} s"
+	echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-45} s, two at a time"
 	build _build/fuzz --enable-fuzzing CC=clang
-	make -C _build/fuzz -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-45}" || status=1
+	make -C _build/fuzz -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-45}" FUZZ_JOBS=2 ||
+		status=1
 fi
 
 # One closing line a machine can read: every automake test result (each
