@@ -48,9 +48,13 @@
 /* One stored text at most: 40 pages of <= 12,000 characters of block text
  * (render.h) with their JSON fit in well under this. */
 #define KEPT_JSON_MAX ((size_t)2 << 20)
-/* Rows kept at most; past this the soonest-expiring are dropped. Each row
- * may hold 3 x KEPT_JSON_MAX, so the bound is what keeps the disk bounded. */
-#define KEPT_ROWS_MAX 20000
+/* Rows kept at most; past this the soonest-expiring are dropped. 2,000
+ * rows hold 66 answers a minute for response_url's 30 minutes, more than
+ * a team's slash commands in an incident; and they bound the disk: a row
+ * of rendered pages is at most RENDER_PAGES_MAX pages of ~12.5 KB (~0.5
+ * MB, a search of many hundreds of matches; most rows are a few KB), so
+ * ~1 GB even if every answer were that broad. */
+#define KEPT_ROWS_MAX 2000
 
 struct kept_result {
 	char id[KEPT_ID_SIZE];               /* set by kept_new_id before rendering */

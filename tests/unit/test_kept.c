@@ -399,7 +399,7 @@ static void test_oversize_refused(void **state)
 	free(big);
 }
 
-/* A store at KEPT_ROWS_MAX (filled by SQL: 19,999 rows expiring one
+/* A store at KEPT_ROWS_MAX (filled by SQL: KEPT_ROWS_MAX - 1 rows expiring one
  * second apart, then one put): each further put drops exactly the
  * soonest-expiring row, never itself, and the count stays at the cap. */
 static void test_row_cap(void **state)
