@@ -1404,6 +1404,16 @@ static int s_field_esc(struct s_ctx *c, json_object *fields, const char *label,
 /* The section fields of a resource card: state, account, region, then the
  * type's fields in order while there is room (RENDER_MAX_FIELDS). Returns
  * how many of the type's fields fit; the card's text lists the others. */
+/* A type's "Owner" field that only repeats the match's account id (the
+ * Account field already says it): not printed a second time. */
+static int s_field_repeats(const struct search_match *m, size_t i)
+{
+	const struct res_kv *f = &m->res.fields[i];
+
+	return m->account_id != NULL && f->key != NULL && f->value != NULL &&
+	       strcmp(f->key, "Owner") == 0 && strcmp(f->value, m->account_id) == 0;
+}
+
 static size_t s_res_fields(struct s_ctx *c, json_object *fields, const struct search_match *m)
 {
 	const struct res_resource *r = &m->res;
@@ -1419,7 +1429,8 @@ static size_t s_res_fields(struct s_ctx *c, json_object *fields, const struct se
 	s_field_buf(c, fields, "Region", &v);
 	si_buf_free(&v, 0);
 	for (i = 0; i < r->n_fields; i++)
-		if (!s_field_esc(c, fields, r->fields[i].key, r->fields[i].value))
+		if (!s_field_repeats(m, i) &&
+		    !s_field_esc(c, fields, r->fields[i].key, r->fields[i].value))
 			break;
 	return i;
 }
@@ -1457,6 +1468,8 @@ static json_object *s_res_block(struct s_ctx *c, const struct search_match *m)
 	s_res_list(c, &t, "Addresses", r->addrs, r->n_addrs, S_RES_ADDRS);
 	s_res_rels(c, &t, r);
 	for (i = in_fields; i < r->n_fields; i++) {
+		if (s_field_repeats(m, i))
+			continue;
 		s_puts(c, &t, "\n*");
 		s_esc(c, &t, r->fields[i].key, S_LABEL_CHARS);
 		s_puts(c, &t, ":* ");

@@ -1889,6 +1889,36 @@ static void test_golden_route53_chain(void **state)
 	search_result_free(&r);
 }
 
+/* A type's Owner field equal to the match's account id repeats the
+ * Account field and is left out; an owner of another account (a shared
+ * resource) stays. */
+static void test_owner_not_repeated(void **state)
+{
+	struct search_result r;
+	struct rt_type sg;
+	struct search_match *m;
+	char *js;
+
+	(void)state;
+	s_local_type(&sg, "security-group", 1);
+	s_res_result(&r, "web-sg");
+	m = s_add_res(&r, &sg, "production", "123456789012", "eu-west-2", "sg-0a1b2c3d4e5f60718",
+		      "web-sg", NULL);
+	s_fld(&m->res, "VPC", "vpc-11111111");
+	s_fld(&m->res, "Owner", "123456789012");
+	m = s_add_res(&r, &sg, "production", "123456789012", "eu-west-2", "sg-0a1b2c3d4e5f60719",
+		      "web-sg-shared", NULL);
+	s_fld(&m->res, "Owner", "210987654321");
+	js = render_result(&r, NULL, NULL);
+	s_budget(js);
+	assert_non_null(strstr(js, "*VPC*"));
+	/* One Owner: the other account's. */
+	assert_non_null(strstr(js, "*Owner*\\n210987654321"));
+	assert_null(strstr(js, "*Owner*\\n123456789012"));
+	free(js);
+	search_result_free(&r);
+}
+
 /* A host name followed to five things (the records, the load balancer,
  * its targets) keeps their cards: it is one answer. The same five found
  * by a Name are a list. */
@@ -3421,6 +3451,7 @@ int main(void)
 		cmocka_unit_test(test_200_matches_compact_list),
 		cmocka_unit_test(test_exactly_fitting_has_no_more_line),
 		cmocka_unit_test(test_chain_keeps_cards),
+		cmocka_unit_test(test_owner_not_repeated),
 		cmocka_unit_test(test_max_blocks_option_with_failures),
 		cmocka_unit_test(test_huge_tag_value_stays_within_limits),
 		cmocka_unit_test(test_cut_never_splits_entity),
