@@ -14,6 +14,8 @@
   bench.py hwm PID                           VmHWM of PID in KiB (from /proc)
   bench.py median X...                       median of the numbers
   bench.py run-rss CMD...                    run CMD; prints "SECONDS MAXRSS_KIB EXIT" on stderr
+  bench.py text FILE                         the Slack message in FILE (its first JSON
+                                             document) as text, one block per line
 
 The signature is computed here, independently of the C code, as Slack does:
 v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body).
@@ -197,10 +199,37 @@ def cmd_run_rss(args):
     return 0
 
 
+def cmd_text(args):
+    """A message as a reader scans it: "[section] first line", its other
+    lines indented, fields as "field: label | value", context elements and
+    buttons ("[Show all 600 -> si_show_all=ID]")."""
+    raw = open(args[0], encoding="utf-8").read()
+    msg, _ = json.JSONDecoder().raw_decode(raw.lstrip())
+    for b in msg.get("blocks", []):
+        kind = b.get("type")
+        if kind == "section":
+            lines = (b.get("text") or {}).get("text", "").split("\n")
+            print("[section] " + lines[0])
+            for line in lines[1:]:
+                print("          " + line)
+            for f in b.get("fields", []):
+                print("   field: " + f.get("text", "").replace("\n", " | "))
+        elif kind == "context":
+            for e in b.get("elements", []):
+                print("[context] " + e.get("text", ""))
+        elif kind == "actions":
+            print("[actions] " + " ".join("[%s -> %s=%s]" % (e["text"]["text"], e["action_id"],
+                                                            e.get("value", ""))
+                                          for e in b.get("elements", [])))
+        else:
+            print("[%s]" % kind)
+    return 0
+
+
 def main():
     cmds = {"ini": cmd_ini, "instance": cmd_instance, "post": cmd_post,
             "sign-pool": cmd_sign_pool, "cpu": cmd_cpu, "hwm": cmd_hwm,
-            "median": cmd_median, "run-rss": cmd_run_rss}
+            "median": cmd_median, "run-rss": cmd_run_rss, "text": cmd_text}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
