@@ -92,6 +92,10 @@ struct search_job {
 	/* The kept result the answer's buttons name (s_keep), "" when none:
 	 * written by the pool thread before the job is marked done. */
 	char result_id[KEPT_ID_SIZE];
+	/* The kept share message when it is also the answer (an in-channel
+	 * answer that replaces nothing), so it is rendered once; owned, NULL
+	 * otherwise. Written with result_id. */
+	char *answer;
 
 	/* The journal row, "" when not journaled (no journal, store down). */
 	char jid[STORE_JOB_ID_SIZE];
@@ -170,6 +174,7 @@ static void s_job_free(struct search_job *j)
 	free(j->allowed);
 	s_who_free(&j->who);
 	search_result_free(&j->result);
+	free(j->answer);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->cond);
 	free(j);
@@ -283,6 +288,13 @@ char *search_job_render(struct search_job *j, struct si_err *err)
 
 	if (j->failed)
 		return render_error(j->fail_msg, err);
+	if (j->answer != NULL) {
+		char *copy = strdup(j->answer);
+
+		if (copy == NULL)
+			si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return copy;
+	}
 	s_render_opts(j, &o);
 	return render_result(&j->result, &o, err);
 }
@@ -335,8 +347,12 @@ static void s_keep(struct search_pool *pool, struct search_job *j)
 	o.response_type = RENDER_EPHEMERAL;
 	o.links = j->has_links ? &j->links : NULL;
 	k.pages_json = render_pages(&j->result, &o, &k.n_pages, &err);
-	/* The message "Share in channel" posts: for everyone, with buttons. */
+	/* The message "Share in channel" posts: for everyone, with buttons;
+	 * the answer's own options otherwise (s_render_opts), so an in-channel
+	 * answer that replaces nothing is this very message. */
+	s_render_opts(j, &o);
 	o.response_type = RENDER_IN_CHANNEL;
+	o.replace_original = 0;
 	o.result_id = k.id;
 	k.share_json = k.pages_json != NULL ? render_result(&j->result, &o, &err) : NULL;
 	if (k.query == NULL || k.pages_json == NULL || k.share_json == NULL) {
@@ -348,6 +364,10 @@ static void s_keep(struct search_pool *pool, struct search_job *j)
 	if (journal_keep(pool->journal, &k, time(NULL)) != 0)
 		goto out;
 	memcpy(j->result_id, k.id, sizeof(j->result_id));
+	if (j->rtype == RENDER_IN_CHANNEL && !j->replace_original) {
+		j->answer = k.share_json;
+		k.share_json = NULL;
+	}
 out:
 	if (why != NULL) {
 		struct logfmt l;
