@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "slack/cmd.h"
 #include "slack/sig.h"
 #include "store/kept.h"
+#include "util/clock.h"
 #include "util/logfmt.h"
 #include "util/strutil.h"
 
@@ -41,7 +43,25 @@ struct app {
 	/* [links] for every search this app submits; the strings are the
 	 * configuration's (borrowed). */
 	struct render_links links;
+	/* /readyz's last state-store probe, so a flood of probes costs the
+	 * store at most one write per APP_READY_PROBE_MS (owned; the lock is
+	 * taken from const app calls, hence a pointer). */
+	struct app_ready *ready;
 };
+
+struct app_ready {
+	pthread_mutex_t lock;
+	long long at_ms;          /* si_mono_ms() of the last probe; 0: none */
+	int ok;
+	char reason[SI_ERR_MSG_MAX];
+};
+
+/* How long a state-store probe answers for: load balancers probe every few
+ * seconds; a second keeps the answer fresh and the store's load nil. */
+#define APP_READY_PROBE_MS 1000
+/* The probe's replay-cache key prefix: real keys are Slack signatures
+ * ("v0=..."), so a probe never collides with one. */
+#define APP_READY_KEY "readyz-probe:"
 
 /* The longest /healthz body: "degraded: state store: " and a reason cut
  * to fit; a probe needs the gist, not a page. */
@@ -81,10 +101,13 @@ struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 	/* A timestamp verifies for 300 s either side of our clock, so one
 	 * signature can be accepted for 600 s: remember it that long. */
 	app->replay = replay_cache_new(APP_REPLAY_CAPACITY, 2 * SLACK_SIG_MAX_SKEW, err);
-	if (app->replay == NULL) {
+	app->ready = app->replay != NULL ? si_zalloc(sizeof(*app->ready), err) : NULL;
+	if (app->ready == NULL) {
+		replay_cache_free(app->replay);
 		free(app);
 		return NULL;
 	}
+	pthread_mutex_init(&app->ready->lock, NULL);
 	return app;
 }
 
@@ -93,6 +116,8 @@ void app_free(struct app *app)
 	if (app == NULL)
 		return;
 	replay_cache_free(app->replay);
+	pthread_mutex_destroy(&app->ready->lock);
+	free(app->ready);
 	free(app);
 }
 
@@ -276,6 +301,69 @@ static void s_health(const struct app *app, struct app_response *resp)
 	app_response_text(resp, 200, text);
 }
 
+/* Why a write and not journal_health alone: health only reflects the last
+ * database call, so a store that went read-only (disk full, a PostgreSQL
+ * standby after a failover) or came back looks unchanged until something
+ * writes. The probe claims this process's own replay-cache key (its owner
+ * id: one row per process, no contention between workers) with an expiry
+ * already past, so every probe replaces the row (a real write, the path
+ * every slash command takes) and the row is pruned like any expired one.
+ * Cached for APP_READY_PROBE_MS. Returns 1 when writable; else 0 with
+ * reason (size n) filled. No journal: 1 (no store is configured, nothing
+ * to write). */
+static int s_store_writable(const struct app *app, char *reason, size_t n)
+{
+	struct app_ready *r = app->ready;
+	char key[STORE_SIGNATURE_MAX];
+	enum store_replay seen;
+	long long now_ms = si_mono_ms();
+	time_t now = time(NULL);
+	int ok;
+
+	if (app->journal == NULL)
+		return 1;
+	pthread_mutex_lock(&r->lock);
+	if (r->at_ms == 0 || now_ms - r->at_ms >= APP_READY_PROBE_MS) {
+		(void)snprintf(key, sizeof(key), "%s%s", APP_READY_KEY,
+			       journal_owner(app->journal));
+		r->ok = journal_replay(app->journal, key, now - 1, now, &seen) == 0;
+		r->reason[0] = '\0';
+		if (!r->ok &&
+		    journal_health(app->journal, r->reason, sizeof(r->reason)) == STORE_HEALTH_OK)
+			(void)snprintf(r->reason, sizeof(r->reason), "write probe failed");
+		r->at_ms = now_ms;
+	}
+	ok = r->ok;
+	(void)snprintf(reason, n, "%s", r->reason);
+	pthread_mutex_unlock(&r->lock);
+	return ok;
+}
+
+/* /readyz: 200 "ready" when this worker can take a search now: its
+ * configuration loaded (the app exists only then), the state store takes
+ * a write, and the search queue has room; else 503 "not ready: REASON".
+ * The queue is checked first: it costs nothing and needs no store. */
+static void s_ready(const struct app *app, struct app_response *resp)
+{
+	char reason[SI_ERR_MSG_MAX], text[APP_HEALTH_TEXT_MAX];
+	size_t queued = 0, max = 0;
+
+	if (!search_pool_accepting(app->pool, &queued, &max)) {
+		resp->reason = "not ready: search queue";
+		(void)snprintf(text, sizeof(text), "not ready: search queue full or stopping "
+			       "(%zu of %zu)", queued, max);
+		app_response_text(resp, 503, text);
+		return;
+	}
+	if (!s_store_writable(app, reason, sizeof(reason))) {
+		resp->reason = "not ready: state store";
+		(void)snprintf(text, sizeof(text), "not ready: state store: %s", reason);
+		app_response_text(resp, 503, text);
+		return;
+	}
+	app_response_text(resp, 200, "ready");
+}
+
 /* The log's name of a Slack route: "infra-search", "interactive", or
  * "unknown" for anything else (NULL too). */
 static const char *s_route_name(const char *path)
@@ -311,6 +399,16 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 		}
 		/* The app only exists once the configuration loaded. */
 		s_health(app, resp);
+		return 0;
+	}
+	if (path != NULL && strcmp(path, APP_READY_ROUTE) == 0) {
+		resp->route = "readyz";
+		if (!s_method_is(method, "GET") && !s_method_is(method, "HEAD")) {
+			resp->allow = "GET, HEAD";
+			app_response_text(resp, 405, "method not allowed");
+			return 0;
+		}
+		s_ready(app, resp);
 		return 0;
 	}
 	resp->route = s_route_name(path);
@@ -431,9 +529,12 @@ static char *s_help(const struct app *app, const char *command, struct si_err *e
 	return json;
 }
 
-/* Who asked, as the audit line names them (pointers into cmd). */
-static void s_who(const struct slack_cmd *cmd, struct audit_who *w)
+/* Who asked, as the audit line names them (pointers into cmd, and the
+ * request id into req). */
+static void s_who(const struct app_request *req, const struct slack_cmd *cmd,
+		  struct audit_who *w)
 {
+	w->request_id = req->request_id;
 	w->team_id = cmd->team_id;
 	w->enterprise_id = cmd->enterprise_id;
 	w->user_id = cmd->user_id;
@@ -443,14 +544,15 @@ static void s_who(const struct slack_cmd *cmd, struct audit_who *w)
 }
 
 /* Refuse politely, only to the asker, and leave an audit line. */
-static void s_refused(struct app_response *resp, const struct slack_cmd *cmd,
-		      const char *log_reason, const char *user_text)
+static void s_refused(struct app_response *resp, const struct app_request *req,
+		      const struct slack_cmd *cmd, const char *log_reason,
+		      const char *user_text)
 {
 	struct audit_record r;
 	struct audit_who who;
 	struct si_err err;
 
-	s_who(cmd, &who);
+	s_who(req, cmd, &who);
 	audit_record_init(&r, &who, cmd->text);
 	r.delivery = AUDIT_DELIVERY_NONE;
 	r.outcome = AUDIT_OUTCOME_REFUSED;
@@ -574,14 +676,14 @@ static void s_search(struct app *app, const struct app_request *req,
 	p.response_url = cmd->response_url;
 	p.response_type = cfg->response_type == SI_RESPONSE_EPHEMERAL ? RENDER_EPHEMERAL
 								       : RENDER_IN_CHANNEL;
-	s_who(cmd, &p.who);
+	s_who(req, cmd, &p.who);
 	/* The search's audit line has never carried enterprise_id (a refusal's
 	 * does): kept so, as this change keeps behaviour; see the closing note. */
 	p.who.enterprise_id = NULL;
 	/* Per-account channel rules: search only what this channel may see. */
 	rc = s_submit(app, &p, cmd->channel_id, &job, &reason, &text);
 	if (rc == 1) {
-		s_refused(resp, cmd, reason, text);
+		s_refused(resp, req, cmd, reason, text);
 		return;
 	}
 	if (rc != 0) {
@@ -794,7 +896,7 @@ void app_handle(struct app *app, const struct app_request *req,
 		goto out;
 	}
 	if (!access_check(cfg, &cmd, &access)) {
-		s_refused(resp, &cmd, access.log_reason, access.user_reason);
+		s_refused(resp, req, &cmd, access.log_reason, access.user_reason);
 		goto out;
 	}
 	if (query_parse_at(cmd.text, req->now, &q, &err) != 0) {
@@ -878,9 +980,12 @@ static int s_press_value(enum s_press kind, const char *value, char id[KEPT_ID_S
 	return *page < RENDER_PAGES_MAX ? 0 : -1;
 }
 
-/* Who pressed, as the audit line and the pool name them (pointers into a). */
-static void s_action_who(const struct slack_action *a, struct audit_who *w)
+/* Who pressed, as the audit line and the pool name them (pointers into a,
+ * and the request id into req). */
+static void s_action_who(const struct app_request *req, const struct slack_action *a,
+			 struct audit_who *w)
 {
+	w->request_id = req->request_id;
 	w->team_id = a->team_id;
 	w->enterprise_id = a->enterprise_id;
 	w->user_id = a->user_id;
@@ -891,13 +996,14 @@ static void s_action_who(const struct slack_action *a, struct audit_who *w)
 
 /* One audit line per press: reason names the action (its action_id), the
  * outcome says how it went, query is the kept search when it was loaded. */
-static void s_press_audit(const struct slack_action *a, const struct kept_result *k,
-			  enum audit_outcome outcome, enum audit_delivery delivery)
+static void s_press_audit(const struct app_request *req, const struct slack_action *a,
+			  const struct kept_result *k, enum audit_outcome outcome,
+			  enum audit_delivery delivery)
 {
 	struct audit_record r;
 	struct audit_who who;
 
-	s_action_who(a, &who);
+	s_action_who(req, a, &who);
 	audit_record_init(&r, &who, k != NULL ? k->query : NULL);
 	r.matches = k != NULL ? k->n_matches : 0;
 	r.delivery = delivery;
@@ -1031,7 +1137,7 @@ static enum audit_outcome s_refresh(struct app *app, const struct app_request *r
 	p.text = k->query;
 	p.response_url = a->response_url;
 	p.response_type = a->is_ephemeral ? RENDER_EPHEMERAL : RENDER_IN_CHANNEL;
-	s_action_who(a, &p.who);
+	s_action_who(req, a, &p.who);
 	p.who.enterprise_id = NULL;     /* as a command's search line */
 	p.replace_original = 1;
 	p.quiet = 1;
@@ -1094,18 +1200,18 @@ static void s_press(struct app *app, const struct app_request *req,
 	if (rc == -1) {
 		resp->reason = "store unavailable";
 		s_post_text(resp, APP_UNAVAILABLE_TEXT);
-		s_press_audit(a, NULL, AUDIT_OUTCOME_FAILED, AUDIT_DELIVERY_DEFERRED);
+		s_press_audit(req, a, NULL, AUDIT_OUTCOME_FAILED, AUDIT_DELIVERY_DEFERRED);
 	} else if (rc == 1) {
 		resp->reason = "expired";
 		s_post_text(resp, APP_EXPIRED_TEXT);
-		s_press_audit(a, NULL, AUDIT_OUTCOME_NOT_FOUND, AUDIT_DELIVERY_DEFERRED);
+		s_press_audit(req, a, NULL, AUDIT_OUTCOME_NOT_FOUND, AUDIT_DELIVERY_DEFERRED);
 	} else if (strcmp(k.team_id, a->team_id) != 0 ||
 		   strcmp(k.channel_id, a->channel_id) != 0) {
 		resp->reason = "other channel";
 		s_post_text(resp, APP_OTHER_CHANNEL_TEXT);
-		s_press_audit(a, &k, AUDIT_OUTCOME_REFUSED, AUDIT_DELIVERY_DEFERRED);
+		s_press_audit(req, a, &k, AUDIT_OUTCOME_REFUSED, AUDIT_DELIVERY_DEFERRED);
 	} else {
-		s_press_audit(a, &k, s_press_kept(app, req, a, kind, page, &k, resp),
+		s_press_audit(req, a, &k, s_press_kept(app, req, a, kind, page, &k, resp),
 			      AUDIT_DELIVERY_DEFERRED);
 	}
 	kept_result_free(&k);
@@ -1174,7 +1280,7 @@ static void s_interactive(struct app *app, const struct app_request *req,
 	if (!access_check(cfg, &as_cmd, &access)) {
 		resp->reason = access.log_reason;
 		s_post_text(resp, access.user_reason);
-		s_press_audit(&a, NULL, AUDIT_OUTCOME_REFUSED, AUDIT_DELIVERY_DEFERRED);
+		s_press_audit(req, &a, NULL, AUDIT_OUTCOME_REFUSED, AUDIT_DELIVERY_DEFERRED);
 		goto out;
 	}
 	s_press(app, req, &a, kind, id, page, resp);
@@ -1241,7 +1347,11 @@ void app_busy_response(const char *path, struct app_response *resp)
 		s_ephemeral(resp, "busy", APP_BUSY_TEXT);
 		return;
 	}
-	resp->route = path != NULL && strcmp(path, APP_HEALTH_ROUTE) == 0 ? "healthz"
-									   : s_route_name(path);
+	if (path != NULL && strcmp(path, APP_HEALTH_ROUTE) == 0)
+		resp->route = "healthz";
+	else if (path != NULL && strcmp(path, APP_READY_ROUTE) == 0)
+		resp->route = "readyz";
+	else
+		resp->route = s_route_name(path);
 	app_response_text(resp, 503, "busy");
 }

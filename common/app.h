@@ -21,6 +21,12 @@
  * where Slack POSTs a press on one of our buttons (slack/action.h). */
 #define APP_INTERACTIVE_ROUTE "/slack/interactive"
 #define APP_HEALTH_ROUTE "/healthz"
+/* Readiness for a load balancer (GET or HEAD): 200 "ready" when the
+ * configuration loaded, the state store takes a write (a replay-cache
+ * probe, at most one a second) and the search queue has room; else 503
+ * "not ready: REASON". /healthz stays a liveness probe (200 while the
+ * process answers at all). */
+#define APP_READY_ROUTE "/readyz"
 
 /* Messages one button press may post to its response_url: Slack accepts
  * five uses of one (tests/data/shared/slack/LIMITS.md), so "Show all"
@@ -56,6 +62,10 @@ struct app_request {
 	 * request arrived now. */
 	long long arrival_ms;
 	long long now_ms;
+	/* The request's id as the worker logs it (fcgi/worker.c), borrowed;
+	 * NULL: none. Audit lines (and a search's, however it is answered)
+	 * carry it, so they join the request line. */
+	const char *request_id;
 };
 
 struct app_response {

@@ -104,6 +104,23 @@ static long long s_ll(size_t v)
 	return v > (size_t)LLONG_MAX ? LLONG_MAX : (long long)v;
 }
 
+/* The request id goes in only as the worker makes it, a plain token
+ * (fcgi/worker.c: hex digits and '-', or pid-index-n), and whole: it is
+ * for joining lines, so a cut or escaped one would join nothing, and a
+ * token never needs escaping, which keeps its room on the line fixed. */
+static void s_reqid(struct logfmt *l, const char *rid)
+{
+	size_t len;
+
+	if (rid == NULL)
+		return;
+	len = strlen(rid);
+	if (len == 0 || len > AUDIT_REQID_MAX ||
+	    strspn(rid, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.") != len)
+		return;
+	logfmt_str(l, "request_id", rid);
+}
+
 int audit_line(struct logfmt *l, const struct audit_record *r)
 {
 	if (l == NULL || r == NULL)
@@ -111,8 +128,9 @@ int audit_line(struct logfmt *l, const struct audit_record *r)
 	logfmt_begin(l, "info");
 	logfmt_str(l, "event", "audit");
 	/* Worst case before the query, every id and name at its cap and all
-	 * control bytes (4 bytes each escaped): about 1,750 bytes, so the
+	 * control bytes (4 bytes each escaped): about 1,830 bytes, so the
 	 * integers always fit and the query keeps at least ~250 bytes. */
+	s_reqid(l, r->request_id);
 	s_put(l, "team_id", r->team_id, AUDIT_ID_MAX, 0);
 	s_put(l, "enterprise_id", r->enterprise_id, AUDIT_ID_MAX, 0);
 	s_put(l, "user_id", r->user_id, AUDIT_ID_MAX, 0);
@@ -136,6 +154,7 @@ void audit_record_init(struct audit_record *r, const struct audit_who *who, cons
 {
 	memset(r, 0, sizeof(*r));
 	if (who != NULL) {
+		r->request_id = who->request_id;
 		r->team_id = who->team_id;
 		r->enterprise_id = who->enterprise_id;
 		r->user_id = who->user_id;
@@ -144,6 +163,55 @@ void audit_record_init(struct audit_record *r, const struct audit_who *who, cons
 		r->channel_name = who->channel_name;
 	}
 	r->query = query;
+}
+
+int audit_failure_line(struct logfmt *l, const char *request_id,
+		       const struct search_failure *f)
+{
+	if (l == NULL || f == NULL)
+		return -1;
+	logfmt_begin(l, "warn");
+	logfmt_str(l, "msg", "target failed");
+	s_reqid(l, request_id);
+	/* Aliases, regions and codes are short; the caps only keep a broken
+	 * one from crowding the message off the line. */
+	s_put(l, "account", f->account_alias, AUDIT_NAME_MAX, 0);
+	if (f->account_id[0] != '\0')
+		s_put(l, "account_id", f->account_id, AUDIT_ID_MAX, 0);
+	s_put(l, "region", f->region, AUDIT_ID_MAX, 0);
+	if (f->service[0] != '\0')
+		s_put(l, "service", f->service, AUDIT_ID_MAX, 0);
+	if (f->action[0] != '\0')
+		s_put(l, "action", f->action, AUDIT_NAME_MAX, 0);
+	s_put(l, "code", f->code, AUDIT_NAME_MAX * 2, 0);
+	if (f->aws_request_id[0] != '\0')
+		s_put(l, "aws_request_id", f->aws_request_id, SEARCH_FAILURE_RID_MAX, 0);
+	s_put(l, "message", f->message, AUDIT_FAILURE_MESSAGE_MAX, 0);
+	return 0;
+}
+
+size_t audit_failures_emit(const char *request_id, const struct search_result *r, FILE *out)
+{
+	struct logfmt l;
+	size_t n = 0;
+
+	if (r == NULL || out == NULL)
+		return 0;
+	for (size_t i = 0; i < r->n_failures && i < AUDIT_FAILURES_MAX; i++)
+		if (audit_failure_line(&l, request_id, &r->failures[i]) == 0) {
+			logfmt_emit(&l, out);
+			n++;
+		}
+	if (r->n_failures > AUDIT_FAILURES_MAX) {
+		logfmt_begin(&l, "warn");
+		logfmt_str(&l, "msg", "target failures not logged");
+		s_reqid(&l, request_id);
+		logfmt_int(&l, "not_logged", s_ll(r->n_failures - AUDIT_FAILURES_MAX));
+		logfmt_int(&l, "failures", s_ll(r->n_failures));
+		logfmt_emit(&l, out);
+		n++;
+	}
+	return n;
 }
 
 void audit_emit(const struct audit_record *r, FILE *f)

@@ -44,6 +44,11 @@
 #define POOL_ACCOUNTS_ONLY "only:"
 #define POOL_OPT_REPLACE "replace_original"
 #define POOL_OPT_QUIET "quiet"
+/* "rid:ID": the asking request's id (a token: no space), so the audit line
+ * of a search finished by another worker joins the request line that
+ * acknowledged it. A row without it (written before it existed) gets its
+ * journal id instead. */
+#define POOL_OPT_RID "rid:"
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -147,6 +152,7 @@ struct search_pool {
  * line then lacks the key (as it would if Slack had not sent it). */
 static void s_who_copy(struct audit_who *dst, const struct audit_who *src)
 {
+	dst->request_id = si_strdup_opt(src->request_id);
 	dst->team_id = si_strdup_opt(src->team_id);
 	dst->enterprise_id = si_strdup_opt(src->enterprise_id);
 	dst->user_id = si_strdup_opt(src->user_id);
@@ -157,6 +163,7 @@ static void s_who_copy(struct audit_who *dst, const struct audit_who *src)
 
 static void s_who_free(struct audit_who *w)
 {
+	free((char *)w->request_id);
 	free((char *)w->team_id);
 	free((char *)w->enterprise_id);
 	free((char *)w->user_id);
@@ -252,7 +259,8 @@ static enum audit_outcome s_outcome(const struct search_job *j)
 	return r->n_matches > 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_NOT_FOUND;
 }
 
-/* One audit line per search: who, where, what, how it went; reason
+/* One audit line per search (and a line per failed target, audit.h): who,
+ * where, what, how it went; reason
  * (static, may be NULL) says how a deferred answer ended when it was not
  * simply delivered ("fallback": Slack refused it, the minimal one went). */
 static void s_audit(const struct search_job *j, enum audit_delivery delivery,
@@ -269,6 +277,9 @@ static void s_audit(const struct search_job *j, enum audit_delivery delivery,
 	r.duration_ms = (long long)(j->result.elapsed_s * 1000.0);
 	r.delivery = delivery;
 	r.outcome = s_outcome(j);
+	/* Which targets failed, before the line that counts them: written
+	 * here because every search gets exactly one audit line. */
+	(void)audit_failures_emit(j->who.request_id, &j->result, stderr);
 	audit_emit(&r, stderr);
 }
 
@@ -995,11 +1006,20 @@ static int s_copy_params(struct search_job *j, const struct search_job_params *p
  * NULL: no memory). */
 static char *s_accounts_text(const struct search_job *j)
 {
-	size_t n = sizeof(POOL_OPT_REPLACE " " POOL_OPT_QUIET " " POOL_ACCOUNTS_ONLY), used = 0;
+	size_t n = sizeof(POOL_OPT_REPLACE " " POOL_OPT_QUIET " " POOL_OPT_RID " "
+			  POOL_ACCOUNTS_ONLY), used = 0;
+	const char *rid = j->who.request_id;
 	char *out;
 
 	for (size_t i = 0; i < j->n_allowed; i++)
 		n += strlen(j->allowed[i]) + 1;
+	/* Only a token fits a word; anything else is left out (the audit
+	 * line would leave it out too, audit.h). */
+	if (rid != NULL && (rid[0] == '\0' || strlen(rid) > AUDIT_REQID_MAX ||
+			    strcspn(rid, " ") != strlen(rid)))
+		rid = NULL;
+	if (rid != NULL)
+		n += strlen(rid);
 	out = malloc(n);
 	if (out == NULL)
 		return NULL;
@@ -1008,6 +1028,8 @@ static char *s_accounts_text(const struct search_job *j)
 		used += (size_t)snprintf(out + used, n - used, "%s ", POOL_OPT_REPLACE);
 	if (j->quiet)
 		used += (size_t)snprintf(out + used, n - used, "%s ", POOL_OPT_QUIET);
+	if (rid != NULL)
+		used += (size_t)snprintf(out + used, n - used, "%s%s ", POOL_OPT_RID, rid);
 	if (j->restrict_accounts)
 		used += (size_t)snprintf(out + used, n - used, "%s", POOL_ACCOUNTS_ONLY);
 	for (size_t i = 0; j->restrict_accounts && i < j->n_allowed && used < n; i++)
@@ -1208,6 +1230,27 @@ const char *search_job_journal_id(const struct search_job *j)
 	return j->jid;
 }
 
+int search_pool_accepting(struct search_pool *pool, size_t *queued, size_t *queue_max)
+{
+	int ok;
+
+	if (pool == NULL) {
+		if (queued != NULL)
+			*queued = 0;
+		if (queue_max != NULL)
+			*queue_max = 0;
+		return 1;
+	}
+	pthread_mutex_lock(&pool->lock);
+	ok = !pool->stopping && pool->queued < pool->queue_max;
+	if (queued != NULL)
+		*queued = pool->queued;
+	if (queue_max != NULL)
+		*queue_max = pool->queue_max;
+	pthread_mutex_unlock(&pool->lock);
+	return ok;
+}
+
 struct search_engine *search_pool_engine(struct search_pool *pool)
 {
 	return pool->engine;
@@ -1387,7 +1430,7 @@ static int s_word_is(const char *p, size_t len, const char *lit)
  * by a newer version: running it without what it asked would be wrong). */
 static int s_accounts_parse(struct search_job *j, const char *text)
 {
-	const size_t only = SI_LITLEN(POOL_ACCOUNTS_ONLY);
+	const size_t only = SI_LITLEN(POOL_ACCOUNTS_ONLY), ridl = SI_LITLEN(POOL_OPT_RID);
 	const char *p = text != NULL ? text : "";
 
 	while (*p != '\0') {
@@ -1400,6 +1443,9 @@ static int s_accounts_parse(struct search_job *j, const char *text)
 			j->quiet = 1;
 		else if (len >= only && SI_HAS_PREFIX(p, POOL_ACCOUNTS_ONLY))
 			rc = s_allowed_parse(j, p + only, len - only);
+		else if (len > ridl && len <= ridl + AUDIT_REQID_MAX &&
+			 SI_HAS_PREFIX(p, POOL_OPT_RID) && j->who.request_id == NULL)
+			rc = (j->who.request_id = strndup(p + ridl, len - ridl)) != NULL ? 0 : -1;
 		else if (len > 0)
 			rc = -1;
 		if (rc != 0)
@@ -1455,6 +1501,10 @@ static struct search_job *s_job_from_store(struct search_pool *pool,
 		s_job_free(j);
 		return NULL;
 	}
+	/* A row from before request ids were journaled: its journal id, which
+	 * the "journal search claimed" line names, stands in. */
+	if (j->who.request_id == NULL)
+		j->who.request_id = si_strdup_opt(j->jid);
 	/* A quiet job (Refresh) never gets a notice; any other had one out
 	 * when a use was counted. */
 	j->pending_done = j->quiet || sj->uses > 0;

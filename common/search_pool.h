@@ -209,6 +209,12 @@ void search_job_release(struct search_job *job);
  * not journaled. Valid while the caller holds its reference. */
 const char *search_job_journal_id(const struct search_job *job);
 
+/* Whether a submit would be taken now: 1 when the search queue has room
+ * and the pool is not stopping, else 0 (a NULL pool: 1, nothing to
+ * refuse). *queued and *queue_max (each may be NULL) get the queue's
+ * depth and bound. For /readyz; the answer may change at once. */
+int search_pool_accepting(struct search_pool *pool, size_t *queued, size_t *queue_max);
+
 /* The engine the pool runs searches on (borrowed). */
 struct search_engine *search_pool_engine(struct search_pool *pool);
 

@@ -203,6 +203,7 @@ static void s_serve_one(struct worker_shared *w, struct door_conn *c, unsigned l
 	areq.body_len = body_len;
 	areq.now = time(NULL);
 	areq.now_ms = s_wall_ms();
+	areq.request_id = rid;
 	areq.arrival_ms = app_arrival_ms(fcgi_req_param(r, "REQUEST_START"),
 					 fcgi_req_param(r, "HTTP_X_REQUEST_START"), c->accepted_ms);
 	app_handle(w->app, &areq, &resp);

@@ -130,6 +130,7 @@ struct s_acct {
 	struct sts_credentials creds;
 	char *fail_code;
 	char *fail_msg;
+	char fail_rid[SEARCH_FAILURE_RID_MAX];  /* AWS's id of the refusal */
 	int refreshed;              /* re-assumed once after AWS refused the
 	                             * credentials (expired or forgotten) */
 	unsigned gen;               /* bumped each time the credentials are replaced */
@@ -613,8 +614,12 @@ static void s_plan_term(struct s_job *j, size_t target, const struct search_term
 /* failures and matches                                                */
 
 /* Remember that a target failed; the first reason wins, later ones for the
- * same target add nothing for the reader. */
-static void s_fail_target(struct s_job *j, size_t target, const char *code, const char *msg)
+ * same target add nothing for the reader. service, action and rid (AWS's
+ * request id) name the call that failed, for the operator's log line
+ * (search_pool.c); each may be NULL. */
+static void s_fail_target_at(struct s_job *j, size_t target, const char *service,
+			     const char *action, const char *rid, const char *code,
+			     const char *msg)
 {
 	struct search_result *r = j->out;
 	struct s_target *t = &j->targets[target];
@@ -639,6 +644,26 @@ static void s_fail_target(struct s_job *j, size_t target, const char *code, cons
 	f->region = strdup(t->region);
 	f->code = si_strdup_opt(code);
 	f->message = si_strdup_opt(msg);
+	(void)snprintf(f->account_id, sizeof(f->account_id), "%s",
+		       j->accts[t->account].account_id);
+	/* Cut names cannot happen (short AWS names); a cut one still says
+	 * which call it was. A request id is whole or absent. */
+	(void)snprintf(f->service, sizeof(f->service), "%s", service ? service : "");
+	(void)snprintf(f->action, sizeof(f->action), "%s", action ? action : "");
+	if (rid != NULL && strlen(rid) < sizeof(f->aws_request_id))
+		memcpy(f->aws_request_id, rid, strlen(rid) + 1);
+}
+
+static void s_fail_target(struct s_job *j, size_t target, const char *code, const char *msg)
+{
+	s_fail_target_at(j, target, NULL, NULL, NULL, code, msg);
+}
+
+/* The same, for the target of call c, which failed. */
+static void s_fail_call(struct s_job *j, const struct s_call *c, const char *rid,
+			const char *code, const char *msg)
+{
+	s_fail_target_at(j, c->target, c->service, c->action, rid, code, msg);
 }
 
 /* A new, zeroed match of target at the end of the result, or NULL. Why
@@ -939,7 +964,9 @@ static void s_enqueue(struct s_job *j, struct s_call *c)
 		s_push(&j->ready, c);
 		return;
 	case CRED_FAILED:
-		s_fail_target(j, c->target, a->fail_code, a->fail_msg);
+		/* The target made no call of its own: its role was refused. */
+		s_fail_target_at(j, c->target, "sts", "AssumeRole", a->fail_rid, a->fail_code,
+				 a->fail_msg);
 		s_call_free(c);
 		return;
 	case CRED_FETCHING:
@@ -993,7 +1020,9 @@ static void s_release_waiters(struct s_job *j, size_t account)
 	}
 }
 
-static void s_account_failed(struct s_job *j, size_t account, const char *code, const char *msg)
+/* rid: AWS's id of the refusing request, or NULL. */
+static void s_account_failed(struct s_job *j, size_t account, const char *code, const char *msg,
+			     const char *rid)
 {
 	struct s_acct *a = &j->accts[account];
 
@@ -1002,6 +1031,9 @@ static void s_account_failed(struct s_job *j, size_t account, const char *code, 
 	free(a->fail_msg);
 	a->fail_code = si_strdup_opt(code);
 	a->fail_msg = si_strdup_opt(msg);
+	a->fail_rid[0] = '\0';
+	if (rid != NULL && strlen(rid) < sizeof(a->fail_rid))
+		memcpy(a->fail_rid, rid, strlen(rid) + 1);
 	s_release_waiters(j, account);
 }
 
@@ -1028,14 +1060,16 @@ static void s_describe(const struct s_job *j, const struct s_call *c, struct aws
 	call->global = c->global;
 }
 
-/* The call failed before it could be sent: its account (AssumeRole) or
- * target (everything else) carries the reason. */
-static void s_start_failed(struct s_job *j, struct s_call *c, const char *code, const char *msg)
+/* The call failed (before it could be sent, or with AWS's answer, whose
+ * request id rid is, or NULL): its account (AssumeRole) or target
+ * (everything else) carries the reason. */
+static void s_start_failed(struct s_job *j, struct s_call *c, const char *code, const char *msg,
+			   const char *rid)
 {
 	if (c->assume)
-		s_account_failed(j, c->account, code, msg);
+		s_account_failed(j, c->account, code, msg, rid);
 	else
-		s_fail_target(j, c->target, code, msg);
+		s_fail_call(j, c, rid, code, msg);
 }
 
 /* Build, sign and hand one call to the multi handle. Why here and not in
@@ -1064,7 +1098,7 @@ static int s_start(struct s_job *j, struct s_call *c)
 	if (c->assume) {
 		if (aws_creds_provider_get(aws_client_base(e->client), time(NULL), &base,
 					   &err) != 0) {
-			s_account_failed(j, c->account, "NoCredentials", err.msg);
+			s_account_failed(j, c->account, "NoCredentials", err.msg, NULL);
 			goto out;
 		}
 		k = (struct aws_keys){ base.access_key_id, base.secret_access_key,
@@ -1076,7 +1110,7 @@ static int s_start(struct s_job *j, struct s_call *c)
 	}
 	s_describe(j, c, qp, &call);
 	if (aws_client_build(e->client, &call, &k, time(NULL), &c->req, &err) != 0) {
-		s_start_failed(j, c, "InvalidRequest", err.msg);
+		s_start_failed(j, c, "InvalidRequest", err.msg, NULL);
 		goto out;
 	}
 	c->easy = curl_easy_init();
@@ -1084,7 +1118,7 @@ static int s_start(struct s_job *j, struct s_call *c)
 	    aws_client_prepare(e->client, c->easy, &c->req, &c->resp, NULL, &err) != 0 ||
 	    curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c) != CURLE_OK ||
 	    curl_multi_add_handle(j->ctx->multi, c->easy) != CURLM_OK) {
-		s_start_failed(j, c, "InternalError", "cannot start request");
+		s_start_failed(j, c, "InternalError", "cannot start request", NULL);
 		goto out;
 	}
 	s_push(&j->running, c);
@@ -1214,6 +1248,52 @@ static int s_absent(const struct s_call *c, const char *code)
 	return 0;
 }
 
+/* 1 when rid is worth logging: a plain token (AWS's are UUIDs, or S3's
+ * base64-ish pair), so a hostile endpoint cannot put text in the log. */
+static int s_rid_token(const char *rid, size_t len, size_t cap)
+{
+	return len > 0 && len < cap &&
+	       strspn(rid, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "-_.:/+=") == len;
+}
+
+/* AWS's id of the failed request c, for the operator: the header every
+ * protocol sends (x-amzn-RequestId; x-amz-request-id from S3-style
+ * endpoints), else the XML error body's RequestId (EC2 and the Query
+ * services put it there; JSON bodies carry none). "" when neither: a
+ * transport failure, or a libcurl older than 7.84 and a JSON answer. */
+static void s_aws_request_id(struct s_call *c, const struct aws_outcome *o, char *out,
+			     size_t n)
+{
+	struct aws_error e;
+	struct si_err err;
+
+	out[0] = '\0';
+	if (o->status <= 0 || c->easy == NULL)
+		return;
+#if LIBCURL_VERSION_NUM >= 0x075400
+	{
+		static const char *const names[] = { "x-amzn-RequestId", "x-amz-request-id" };
+		struct curl_header *h;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (curl_easy_header(c->easy, names[i], 0, CURLH_HEADER, -1, &h) ==
+			    CURLHE_OK && h->value != NULL &&
+			    s_rid_token(h->value, strlen(h->value), n)) {
+				memcpy(out, h->value, strlen(h->value) + 1);
+				return;
+			}
+	}
+#endif
+	if (c->resp.body.len == 0 || c->resp.body.data[0] != '<' ||
+	    aws_error_describe(o->status, c->resp.body.data, c->resp.body.len, NULL, &e,
+			       &err) != 0)
+		return;
+	if (e.request_id != NULL && s_rid_token(e.request_id, strlen(e.request_id), n))
+		memcpy(out, e.request_id, strlen(e.request_id) + 1);
+	aws_error_clear(&e);
+}
+
 /* Why: every finished transfer ends here, and this is where the search
  * decides between done, retry later, assume the role again, or fail. The
  * classification and the retry and backoff rules are the client's (the
@@ -1235,6 +1315,7 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 	struct aws_outcome o;
 	struct aws_call call;
 	struct si_err err;
+	char rid[SEARCH_FAILURE_RID_MAX];
 
 	s_describe(j, c, qp, &call);
 	aws_client_classify_easy(e->client, &call, c->easy, cc, &c->resp, c->attempt + 1, &o);
@@ -1278,7 +1359,8 @@ static int s_done(struct s_job *j, struct s_call *c, CURLcode cc)
 		s_enqueue(j, c);
 		return 1;
 	}
-	s_start_failed(j, c, o.label, o.message[0] ? o.message : NULL);
+	s_aws_request_id(c, &o, rid, sizeof(rid));
+	s_start_failed(j, c, o.label, o.message[0] ? o.message : NULL, rid[0] ? rid : NULL);
 	return 0;
 }
 
@@ -1429,7 +1511,7 @@ static void s_give_up(struct s_job *j, struct s_call **list)
 	struct s_call *c;
 
 	while ((c = s_pop(list)) != NULL) {
-		s_fail_target(j, c->target, "Timeout", "deadline reached");
+		s_fail_call(j, c, NULL, "Timeout", "deadline reached");
 		s_call_free(c);
 	}
 }
@@ -1442,7 +1524,7 @@ static void s_abort_running(struct s_job *j)
 	while ((c = s_pop(&j->running)) != NULL) {
 		curl_multi_remove_handle(j->ctx->multi, c->easy);
 		j->in_flight--;
-		s_fail_target(j, c->target, "Timeout", "deadline reached");
+		s_fail_call(j, c, NULL, "Timeout", "deadline reached");
 		s_call_free(c);
 	}
 }

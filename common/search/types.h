@@ -78,12 +78,27 @@ struct search_history {
 	int truncated;          /* older stretches were left out */
 };
 
-/* A target (account x region) that did not answer in full. */
+/* Bounds of a failure's fixed fields: service names ("elasticloadbalancing")
+ * and actions ("DescribeLoadBalancers") are short; AWS request ids are a
+ * UUID (36) or S3's pair of ids (under 80); longer ones are left out. */
+#define SEARCH_FAILURE_SERVICE_MAX 32
+#define SEARCH_FAILURE_ACTION_MAX 64
+#define SEARCH_FAILURE_RID_MAX 96
+
+/* A target (account x region) that did not answer in full. The fixed
+ * fields say what an operator needs to find the failed call ("" when not
+ * known: a failure no call caused, such as TooManyMatches). */
 struct search_failure {
 	char *account_alias;
 	char *region;
 	char *code;             /* AWS error code, or "Timeout", "ConnectionError" */
 	char *message;          /* may be NULL */
+	char account_id[16];    /* 12 digits */
+	char service[SEARCH_FAILURE_SERVICE_MAX];   /* "ec2", "sts" */
+	char action[SEARCH_FAILURE_ACTION_MAX];     /* "DescribeInstances" */
+	/* AWS's id of the failed request (x-amzn-RequestId or the error
+	 * body's RequestId), for AWS support and CloudTrail. */
+	char aws_request_id[SEARCH_FAILURE_RID_MAX];
 };
 
 struct search_result {

@@ -111,6 +111,7 @@ search() {
 	local t0 body msgs audits
 	RPATH="/hooks/T1/B1/$NAME"
 	audits=$(audit_count)
+	LOG_MARK=$(wc -l < "$TMP/worker.log")
 	post_body "$(slack_body "$1" "$RECV_URL$RPATH")"
 	t0=$T0
 	HTTP_STATUS=$(cat "$TMP/post.code")
@@ -181,6 +182,45 @@ sys.exit(0 if ok else 1)' "$c" "$t"
 		check "$NAME: $t named $c" $? "($(printf %s "$ANSWER" | head -c 400))"
 	done
 }
+# logged CODE_RE N [SERVICE ACTION_RE [RID]]: the worker logged exactly N
+# "target failed" lines for the last search (issue 15: one per failed
+# target), each with a code matching CODE_RE, the account's id, and the
+# request id of its audit line, which is also the id of a request line (so
+# the three join); with SERVICE, the call that failed is named (and with
+# RID=rid, AWS's request id too).
+logged() {
+	local code=$1 n=$2 svc=${3:-} act=${4:-} rid=${5:-} lines audit id
+	lines=$(tail -n +"$((LOG_MARK + 1))" "$TMP/worker.log" | grep 'msg="target failed"')
+	expect_eq "$NAME: $n \"target failed\" lines logged" \
+		"$(printf '%s' "$lines" | grep -c 'level=warn msg="target failed"')" "$n"
+	expect_eq "$NAME: each with code $code and the account's id" \
+		"$(printf '%s' "$lines" | grep -cE " account_id=[0-9]{12} .* code=($code) ")" "$n"
+	audit=$(tail -n +"$((LOG_MARK + 1))" "$TMP/worker.log" | grep 'event=audit ' | head -n 1)
+	id=$(printf '%s' "$audit" | sed -n 's/.* request_id=\([^ ]*\) .*/\1/p')
+	# An inline answer's request line follows its audit line (written once
+	# the response is out): wait for it, bounded.
+	for _ in $(seq 50); do
+		grep -q "msg=request request_id=$id " "$TMP/worker.log" && break
+		sleep 0.1
+	done
+	[ -n "$id" ] && grep -q "msg=request request_id=$id " "$TMP/worker.log"
+	check "$NAME: the audit line's request_id ($id) is a request line's" $?
+	expect_eq "$NAME: the failure lines carry it" \
+		"$(printf '%s' "$lines" | grep -c " request_id=$id ")" "$n"
+	if [ -n "$svc" ]; then
+		expect_eq "$NAME: each names the call ($svc $act)" \
+			"$(printf '%s' "$lines" | grep -cE " service=$svc action=($act) ")" "$n"
+	fi
+	if [ "$rid" = rid ]; then
+		expect_eq "$NAME: each carries AWS's request id" \
+			"$(printf '%s' "$lines" | grep -cE ' aws_request_id=[A-Za-z0-9-]{8,} ')" "$n"
+	fi
+	case "$lines" in
+	*AKIA*|*SECRET*|*aws_secret*|*session_token*|*Signature=*)
+		check "$NAME: no credential in the failure lines" 1 ;;
+	*) check "$NAME: no credential in the failure lines" 0 ;;
+	esac
+}
 no_failure() { case "$ANSWER" in *"targets failed:"*|*"target failed:"*) check "$NAME: no target failed" 1 "($(printf %s "$ANSWER" | head -c 300))" ;; *) check "$NAME: no target failed" 0 ;; esac; }
 
 # ---- setup ------------------------------------------------------------------
@@ -190,6 +230,23 @@ aws_start || exit 1
 aws_env
 stack_start || exit 1
 
+# ---- /readyz (issue 15): ready; not while the state store cannot be written --
+
+out=$(curl -s -w ' %{http_code}' --max-time 5 "$BASE/readyz")
+expect_eq "readyz: 200 ready (config loaded, store writable, queue free)" "$out" "ready
+ 200"
+# A store whose directory is missing cannot be opened, let alone written.
+worker_restart SLASH_INFRA_STATE_PATH="$TMP/missing-dir/state.db"
+out=$(curl -s -w ' %{http_code}' --max-time 5 "$BASE/readyz")
+case "$out" in
+"not ready: state store: "*" 503") check "readyz: 503 naming the state store" 0 ;;
+*) check "readyz: 503 naming the state store" 1 "($out)" ;;
+esac
+expect_eq "readyz: /healthz (liveness) still 200" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/healthz")" 200
+grep -q 'msg=request request_id=[0-9a-f]* method=GET route=readyz status=503' "$TMP/worker.log"
+check "readyz: the worker logged the refusal" $?
+
 # ---- STS AccessDenied (inline) ----------------------------------------------
 
 begin sts-access-denied
@@ -198,6 +255,7 @@ search web
 delivered inline 5000
 named AccessDenied staging/eu-west-2 staging/eu-west-1
 found prod-web-1 prod-web-2 dev-web-1
+logged AccessDenied 2 sts AssumeRole rid
 expect_eq "$NAME: denied AssumeRole not retried" "$(key_count "AssumeRole:$STAGING:")" 1
 
 # ---- EC2 UnauthorizedOperation (deferred) -------------------------------------
@@ -209,6 +267,7 @@ search web
 delivered deferred 5000
 named UnauthorizedOperation dev/eu-west-2 dev/us-west-2 dev/us-east-1
 found prod-web-1 staging-web-1
+logged UnauthorizedOperation 3 ec2 'Describe[A-Za-z]+' rid
 expect_eq "$NAME: one describe per dev target, no retry" "$(key_count "DescribeInstances:$DEV:")" 3
 
 # ---- throttling on every call for 2 s: the search recovers ---------------------
@@ -222,6 +281,7 @@ search web
 delivered deferred 15000
 found prod-web-1 prod-web-2 staging-web-1 dev-web-1
 no_failure
+logged x 0
 [ "$(status_count 400)" -ge 2 ]; check "$NAME: stand-in answered Throttling and the call was retried" $?
 expect_eq "$NAME: one successful AssumeRole into production" "$(( $(key_count "AssumeRole:$PROD:") - $(status_count 400) ))" 1
 
@@ -233,6 +293,7 @@ search web
 delivered inline 5000
 named InternalFailure staging/eu-west-2 staging/eu-west-1
 found prod-web-1 dev-web-1
+logged InternalFailure 2 sts AssumeRole
 expect_eq "$NAME: the 500 was retried (max_attempts 2)" "$(key_count "AssumeRole:$STAGING:")" 2
 
 # ---- malformed XML from EC2 (deferred) --------------------------------------------
@@ -253,6 +314,7 @@ search web
 delivered deferred 5000
 named Timeout staging/eu-west-2 staging/eu-west-1
 found prod-web-1 dev-web-1
+logged Timeout 2
 
 # ---- a connection refused (closed without an answer; inline) ------------------------
 
@@ -262,6 +324,7 @@ search web
 delivered inline 5000
 named ConnectionError production/eu-west-2 production/us-east-1
 found staging-web-1 dev-web-1
+logged ConnectionError 2
 
 # ---- expired credentials mid-search: re-assumed once, the search recovers ------
 

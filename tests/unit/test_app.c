@@ -27,6 +27,45 @@
 #define TS "1700000000"
 #define GOOD_URL "https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fx"
 
+/* The request id every signed request carries (fcgi/worker.c's shape). */
+#define T_RID "0123456789abcdef0123456789abcdef"
+
+/* stderr into a temporary file while a test reads the lines the app logs
+ * (audit lines); t_log_end restores it and returns the text (malloc'd). */
+struct t_log {
+	int saved;
+	FILE *f;
+};
+
+static void t_log_begin(struct t_log *c)
+{
+	fflush(stderr);
+	c->f = tmpfile();
+	assert_non_null(c->f);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
+}
+
+static char *t_log_end(struct t_log *c)
+{
+	long n;
+	char *text;
+
+	fflush(stderr);
+	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+	close(c->saved);
+	n = ftell(c->f);
+	assert_true(n >= 0);
+	text = calloc(1, (size_t)n + 1);
+	assert_non_null(text);
+	rewind(c->f);
+	assert_int_equal(fread(text, 1, (size_t)n, c->f), (size_t)n);
+	fclose(c->f);
+	fputs(text, stderr);
+	return text;
+}
+
 struct fixture {
 	struct si_config cfg;
 	struct app *app;
@@ -79,6 +118,7 @@ static void s_signed(struct app *app, const char *path, const char *body, const 
 	req.body_len = strlen(body);
 	req.now = NOW;
 	req.slack_retry_num = retry ? "1" : NULL;
+	req.request_id = T_RID;
 	memset(resp, 0, sizeof(*resp));
 	app_handle(app, &req, resp);
 }
@@ -491,6 +531,99 @@ static void test_store_degraded_falls_back(void **state)
 	s_rm_rf(dir);
 }
 
+/* GET path through app_preflight: the status, and the body into out. */
+static int s_probe(struct app *app, const char *method, const char *path, char *out, size_t n)
+{
+	struct app_response r;
+	size_t len;
+	int status;
+
+	assert_int_equal(app_preflight(app, method, path, NULL, &len, &r), 0);
+	assert_string_equal(r.route, strcmp(path, APP_READY_ROUTE) == 0 ? "readyz" : "healthz");
+	snprintf(out, n, "%.*s", (int)r.body_len, r.body != NULL ? r.body : "");
+	status = r.status;
+	app_response_free(&r);
+	return status;
+}
+
+/* /readyz: ready without a store (nothing to write) and with a writable
+ * one; 503 naming the store while it cannot be written, while /healthz
+ * (liveness) stays 200; GET and HEAD only. */
+static void test_readyz_store(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/test_app.XXXXXX", sub[256], path[300], body[600];
+	struct journal *j;
+	struct app *a, *b;
+	struct si_err err;
+
+	assert_int_equal(s_probe(f->app, "GET", APP_READY_ROUTE, body, sizeof(body)), 200);
+	assert_string_equal(body, "ready\n");
+	assert_int_equal(s_probe(f->app, "HEAD", APP_READY_ROUTE, body, sizeof(body)), 200);
+	assert_int_equal(s_probe(f->app, "POST", APP_READY_ROUTE, body, sizeof(body)), 405);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/missing", dir);
+	snprintf(path, sizeof(path), "%s/state.db", sub);
+	j = s_journal(path, 1);
+	a = app_new(&f->cfg, NULL, &err);
+	assert_non_null(a);
+	app_set_journal(a, j);
+	assert_int_equal(s_probe(a, "GET", APP_READY_ROUTE, body, sizeof(body)), 503);
+	assert_non_null(strstr(body, "not ready: state store: "));
+	assert_non_null(strstr(body, "does not exist"));
+	assert_int_equal(s_probe(a, "GET", APP_HEALTH_ROUTE, body, sizeof(body)), 200);
+	/* The store opens. a's last probe may answer for up to a second (a
+	 * flood of probes costs one write a second: not asserted, it depends
+	 * on how fast this runs); b probes afresh. */
+	assert_int_equal(mkdir(sub, 0700), 0);
+	journal_tick(j);
+	b = app_new(&f->cfg, NULL, &err);
+	assert_non_null(b);
+	app_set_journal(b, j);
+	assert_int_equal(s_probe(b, "GET", APP_READY_ROUTE, body, sizeof(body)), 200);
+	assert_string_equal(body, "ready\n");
+	/* The probe wrote (its row is there, already expired): a second
+	 * claim of the same key is new again, so every probe writes. */
+	{
+		enum store_replay seen;
+		char key[STORE_SIGNATURE_MAX];
+
+		snprintf(key, sizeof(key), "readyz-probe:%s", journal_owner(j));
+		assert_int_equal(journal_replay(j, key, time(NULL) + 60, time(NULL), &seen), 0);
+		assert_int_equal(seen, STORE_REPLAY_NEW);
+		assert_int_equal(journal_replay(j, key, time(NULL) + 60, time(NULL), &seen), 0);
+		assert_int_equal(seen, STORE_REPLAY_SEEN);
+	}
+	app_free(a);
+	app_free(b);
+	journal_free(j);
+	s_rm_rf(dir);
+}
+
+/* /readyz with a pool: 503 once the pool stops taking searches (a drain;
+ * a full queue is the same answer, test_search_pool checks the count). */
+static void test_readyz_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct search_pool *pool;
+	struct app *app;
+	struct si_err err;
+	char body[600];
+
+	pool = search_pool_new(NULL, 1, 1, &err);
+	assert_non_null(pool);
+	app = app_new(&f->cfg, pool, &err);
+	assert_non_null(app);
+	assert_int_equal(s_probe(app, "GET", APP_READY_ROUTE, body, sizeof(body)), 200);
+	assert_int_equal(search_pool_drain(pool, si_mono_ms() + 1000, NULL, NULL), 0);
+	assert_int_equal(s_probe(app, "GET", APP_READY_ROUTE, body, sizeof(body)), 503);
+	assert_string_equal(body, "not ready: search queue full or stopping (0 of 1)\n");
+	assert_int_equal(s_probe(app, "GET", APP_HEALTH_ROUTE, body, sizeof(body)), 200);
+	app_free(app);
+	search_pool_free(pool);
+}
+
 /* ---- button presses (APP_INTERACTIVE_ROUTE) ------------------------------ */
 
 #define PRESS_URL "https://hooks.slack.com/actions/T1/2/x"
@@ -689,11 +822,21 @@ static void test_press_access_refused(void **state)
 	struct app *app;
 	struct app_response r;
 	struct si_err err;
+	struct t_log cap;
+	const char *p;
+	char *log;
 
 	(void)state;
 	assert_int_equal(si_config_load(&cfg, NULL, envp, &err), 0);
 	app = app_new(&cfg, NULL, &err);
 	assert_non_null(app);
+	t_log_begin(&cap);
+	/* A command refused the same way leaves its audit line too. */
+	s_signed(app, APP_SLACK_ROUTE,
+		 "team_id=T1&user_id=U1&channel_id=C1&text=i-0123abcd&response_url=" GOOD_URL,
+		 FORM, SECRET, 0, &r);
+	assert_string_equal(r.reason, "team not allowed");
+	app_response_free(&r);
 	s_press(app, s_press_body("T1", "C1", PRESS_URL, "si_show_all", KEPT_ID, 1), FORM,
 		SECRET, &r);
 	s_expect_empty_200(&r);
@@ -702,6 +845,16 @@ static void test_press_access_refused(void **state)
 	assert_int_equal(r.posts.n, 1);
 	s_expect_note(&r, 0, "workspace");
 	app_response_free(&r);
+	log = t_log_end(&cap);
+	/* Both audit lines carry the request's id, so they join its request
+	 * line (fcgi/worker.c logs the same one). */
+	assert_non_null(strstr(log, "event=audit request_id=" T_RID " team_id=T1"));
+	p = strstr(log, "event=audit request_id=" T_RID);
+	assert_non_null(p);
+	assert_non_null(strstr(p + 1, "event=audit request_id=" T_RID));
+	assert_non_null(strstr(log, "reason=si_show_all"));
+	assert_non_null(strstr(log, "reason=\"team not allowed\""));
+	free(log);
 	app_free(app);
 	si_config_free(&cfg);
 }
@@ -938,6 +1091,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_path_prefers_document_uri),
+		cmocka_unit_test(test_readyz_store),
+		cmocka_unit_test(test_readyz_queue),
 		cmocka_unit_test(test_preflight_routes),
 		cmocka_unit_test(test_preflight_content_length),
 		cmocka_unit_test(test_arrival_hint),

@@ -143,6 +143,7 @@ static struct audit_record t_record(void)
 	struct audit_record r;
 
 	memset(&r, 0, sizeof(r));
+	r.request_id = "0123456789abcdef0123456789abcdef";
 	r.team_id = "T0001";
 	r.enterprise_id = "E0001";
 	r.user_id = "U0001";
@@ -170,6 +171,7 @@ static void test_line_holds_every_field(void **state)
 	assert_string_equal(l.f[0].key, "time");
 	assert_string_equal(t_get(&l, "level"), "info");
 	assert_string_equal(t_get(&l, "event"), "audit");
+	assert_string_equal(t_get(&l, "request_id"), "0123456789abcdef0123456789abcdef");
 	assert_string_equal(t_get(&l, "team_id"), "T0001");
 	assert_string_equal(t_get(&l, "enterprise_id"), "E0001");
 	assert_string_equal(t_get(&l, "user_id"), "U0001");
@@ -187,14 +189,14 @@ static void test_line_holds_every_field(void **state)
 	assert_null(t_get(&l, "reason"));
 	assert_null(t_get(&l, "query_truncated"));
 	/* Nothing else: there is no place for a secret to appear. */
-	assert_int_equal(l.n, 17);
+	assert_int_equal(l.n, 18);
 }
 
 static void test_query_is_last_and_order_fixed(void **state)
 {
 	struct audit_record r = t_record();
 	static const char *const order[] = {
-		"time", "level", "event", "team_id", "enterprise_id", "user_id",
+		"time", "level", "event", "request_id", "team_id", "enterprise_id", "user_id",
 		"channel_id", "targets", "accounts", "matches", "failures",
 		"duration_ms", "delivery", "outcome", "reason", "user_name",
 		"channel_name", "query",
@@ -261,7 +263,7 @@ static void test_injection_stays_in_its_value(void **state)
 		assert_string_equal(t_get(&l, "query"), evil[i]);
 		assert_string_equal(t_get(&l, "user_name"), evil[i]);
 		assert_string_equal(t_get(&l, "channel_name"), evil[i]);
-		assert_int_equal(l.n, 17);
+		assert_int_equal(l.n, 18);
 	}
 }
 
@@ -351,10 +353,11 @@ static void test_worst_case_line_stays_whole(void **state)
 {
 	struct audit_record r;
 	char junk[4096];
+	char rid[AUDIT_REQID_MAX + 1];
 	struct t_line l;
 	struct logfmt lf;
 	static const char *const keys[] = {
-		"team_id", "enterprise_id", "user_id", "channel_id", "targets",
+		"request_id", "team_id", "enterprise_id", "user_id", "channel_id", "targets",
 		"accounts", "matches", "failures", "duration_ms", "delivery",
 		"outcome", "user_name", "channel_name", "query", "query_truncated",
 	};
@@ -367,6 +370,9 @@ static void test_worst_case_line_stays_whole(void **state)
 	memset(&r, 0, sizeof(r));
 	r.team_id = r.enterprise_id = r.user_id = r.channel_id = junk;
 	r.user_name = r.channel_name = r.query = junk;
+	memset(rid, 'f', AUDIT_REQID_MAX);
+	rid[AUDIT_REQID_MAX] = '\0';
+	r.request_id = rid;
 	r.targets = r.accounts = r.matches = r.failures = (size_t)-1;
 	r.duration_ms = -9223372036854775807LL - 1;
 	r.delivery = AUDIT_DELIVERY_ERROR;
@@ -384,6 +390,166 @@ static void test_worst_case_line_stays_whole(void **state)
 	assert_true(strlen(t_get(&l, "query")) > 32);
 	assert_string_equal(t_get(&l, "targets"), "9223372036854775807");
 	assert_string_equal(t_get(&l, "duration_ms"), "-9223372036854775808");
+}
+
+/* The request id is for joining the audit line to the request line: it
+ * goes in whole or not at all, and only as the worker makes one. */
+static void test_request_id_whole_token_or_absent(void **state)
+{
+	struct audit_record r = t_record();
+	struct audit_who who = { .request_id = "1234-0-7", .team_id = "T1" };
+	char longid[AUDIT_REQID_MAX + 2];
+	static const char *const bad[] = {
+		"", "a b", "x\"y=1", "id\nlevel=error", "\xc3\xa9t\xc3\xa9",
+	};
+	struct t_line l;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r.request_id = bad[i];
+		t_line_of(&r, &l);
+		assert_null(t_get(&l, "request_id"));
+		assert_string_equal(t_get(&l, "team_id"), "T0001");
+	}
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	r.request_id = longid;
+	t_line_of(&r, &l);
+	assert_null(t_get(&l, "request_id"));
+	longid[AUDIT_REQID_MAX] = '\0';
+	t_line_of(&r, &l);
+	assert_string_equal(t_get(&l, "request_id"), longid);
+	/* audit_record_init carries it from who. */
+	audit_record_init(&r, &who, "q");
+	t_line_of(&r, &l);
+	assert_string_equal(t_get(&l, "request_id"), "1234-0-7");
+	assert_string_equal(l.f[3].key, "request_id");
+}
+
+static struct search_failure t_failure(void)
+{
+	struct search_failure f;
+
+	memset(&f, 0, sizeof(f));
+	f.account_alias = "production";
+	f.region = "eu-west-2";
+	f.code = "UnauthorizedOperation";
+	f.message = "You are not authorized to perform this operation.";
+	snprintf(f.account_id, sizeof(f.account_id), "111111111111");
+	snprintf(f.service, sizeof(f.service), "ec2");
+	snprintf(f.action, sizeof(f.action), "DescribeInstances");
+	snprintf(f.aws_request_id, sizeof(f.aws_request_id),
+		 "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE");
+	return f;
+}
+
+/* Why every key is asserted in order: the line is for an operator's grep
+ * and for log pipelines that pick fields by name, so its layout is the
+ * interface (audit.h). */
+static void test_failure_line_names_the_call(void **state)
+{
+	struct search_failure f = t_failure();
+	static const char *const order[] = {
+		"time", "level", "msg", "request_id", "account", "account_id", "region",
+		"service", "action", "code", "aws_request_id", "message",
+	};
+	struct logfmt lf;
+	struct t_line l;
+
+	(void)state;
+	assert_int_equal(audit_failure_line(&lf, "4242-0-7", &f), 0);
+	assert_int_equal(t_parse(lf.buf, lf.len, &l), 0);
+	assert_int_equal(l.n, sizeof(order) / sizeof(order[0]));
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.f[i].key, order[i]);
+	assert_string_equal(t_get(&l, "level"), "warn");
+	assert_string_equal(t_get(&l, "msg"), "target failed");
+	assert_string_equal(t_get(&l, "request_id"), "4242-0-7");
+	assert_string_equal(t_get(&l, "account"), "production");
+	assert_string_equal(t_get(&l, "account_id"), "111111111111");
+	assert_string_equal(t_get(&l, "region"), "eu-west-2");
+	assert_string_equal(t_get(&l, "service"), "ec2");
+	assert_string_equal(t_get(&l, "action"), "DescribeInstances");
+	assert_string_equal(t_get(&l, "code"), "UnauthorizedOperation");
+	assert_string_equal(t_get(&l, "aws_request_id"), "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE");
+	assert_string_equal(t_get(&l, "message"), f.message);
+
+	/* What is not known is left out: a deadline has no AWS answer, and
+	 * TooManyMatches no call; a NULL message too. */
+	f.aws_request_id[0] = f.service[0] = f.action[0] = '\0';
+	f.message = NULL;
+	assert_int_equal(audit_failure_line(&lf, NULL, &f), 0);
+	assert_int_equal(t_parse(lf.buf, lf.len, &l), 0);
+	assert_null(t_get(&l, "aws_request_id"));
+	assert_null(t_get(&l, "service"));
+	assert_null(t_get(&l, "action"));
+	assert_null(t_get(&l, "message"));
+	assert_null(t_get(&l, "request_id"));
+	assert_string_equal(t_get(&l, "code"), "UnauthorizedOperation");
+	assert_int_equal(audit_failure_line(NULL, NULL, &f), -1);
+	assert_int_equal(audit_failure_line(&lf, NULL, NULL), -1);
+}
+
+/* A hostile message stays in its value and is cut; the line stays whole. */
+static void test_failure_line_bounded(void **state)
+{
+	struct search_failure f = t_failure();
+	char msg[4096];
+	struct logfmt lf;
+	struct t_line l;
+	const char *v;
+
+	(void)state;
+	memset(msg, 'x', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	memcpy(msg, "a\nlevel=error \" code=Forged", 27);
+	f.message = msg;
+	assert_int_equal(audit_failure_line(&lf, "r1", &f), 0);
+	assert_true(lf.len + 5 < LOGFMT_LINE_MAX);
+	assert_null(memchr(lf.buf, '\n', lf.len));
+	assert_int_equal(t_parse(lf.buf, lf.len, &l), 0);
+	assert_string_equal(t_get(&l, "code"), "UnauthorizedOperation");
+	assert_string_equal(t_get(&l, "level"), "warn");
+	v = t_get(&l, "message");
+	assert_int_equal(strlen(v), AUDIT_FAILURE_MESSAGE_MAX + 3);
+	assert_memory_equal(v, msg, 27);
+}
+
+/* One line per failed target up to AUDIT_FAILURES_MAX, then one line
+ * counting the rest. */
+static void test_failures_emit_bounded(void **state)
+{
+	struct search_failure fs[AUDIT_FAILURES_MAX + 7];
+	struct search_result r;
+	char buf[LOGFMT_LINE_MAX];
+	size_t lines = 0, warn = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		fs[i] = t_failure();
+	memset(&r, 0, sizeof(r));
+	r.failures = fs;
+	r.n_failures = 3;
+	f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(audit_failures_emit("rid-1", &r, f), 3);
+	r.n_failures = sizeof(fs) / sizeof(fs[0]);
+	assert_int_equal(audit_failures_emit("rid-2", &r, f), AUDIT_FAILURES_MAX + 1);
+	rewind(f);
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		lines++;
+		warn += strstr(buf, "level=warn msg=\"target failed\" request_id=rid-") != NULL;
+	}
+	assert_int_equal(lines, 3 + AUDIT_FAILURES_MAX + 1);
+	assert_int_equal(warn, 3 + AUDIT_FAILURES_MAX);
+	assert_non_null(strstr(buf, "msg=\"target failures not logged\" request_id=rid-2 "
+			       "not_logged=7 failures=57"));
+	fclose(f);
+	r.n_failures = 0;
+	assert_int_equal(audit_failures_emit("x", &r, stderr), 0);
+	assert_int_equal(audit_failures_emit("x", NULL, stderr), 0);
+	assert_int_equal(audit_failures_emit("x", &r, NULL), 0);
 }
 
 static void test_emit_writes_one_line(void **state)
@@ -448,6 +614,10 @@ int main(void)
 		cmocka_unit_test(test_long_query_cut_with_marker),
 		cmocka_unit_test(test_cut_never_splits_utf8),
 		cmocka_unit_test(test_worst_case_line_stays_whole),
+		cmocka_unit_test(test_request_id_whole_token_or_absent),
+		cmocka_unit_test(test_failure_line_names_the_call),
+		cmocka_unit_test(test_failure_line_bounded),
+		cmocka_unit_test(test_failures_emit_bounded),
 		cmocka_unit_test(test_emit_writes_one_line),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_names),

@@ -256,6 +256,59 @@ static void url_for(const struct fixture *fx, const char *path, char *out, size_
 	assert_true(w > 0 && (size_t)w < n);
 }
 
+/* The request id every submit carries (fcgi/worker.c's pid-index-n shape). */
+#define T_RID "4242-0-7"
+
+/* stderr into a temporary file while a test watches the log lines the
+ * pool writes (audit lines); t_log_end restores it and returns the text
+ * (malloc'd). */
+struct t_log {
+	int saved;
+	FILE *f;
+};
+
+static void t_log_begin(struct t_log *c)
+{
+	fflush(stderr);
+	c->f = tmpfile();
+	assert_non_null(c->f);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
+}
+
+static char *t_log_end(struct t_log *c)
+{
+	long n;
+	char *text;
+
+	fflush(stderr);
+	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+	close(c->saved);
+	n = ftell(c->f);
+	assert_true(n >= 0);
+	text = calloc(1, (size_t)n + 1);
+	assert_non_null(text);
+	rewind(c->f);
+	assert_int_equal(fread(text, 1, (size_t)n, c->f), (size_t)n);
+	fclose(c->f);
+	fputs(text, stderr);     /* still in the test's own output */
+	return text;
+}
+
+/* 1 when some audit line of log holds needle. */
+static int t_audit_has(const char *log, const char *needle)
+{
+	for (const char *p = log; (p = strstr(p, "event=audit")) != NULL; p++) {
+		const char *end = strchr(p, '\n');
+		const char *hit = strstr(p, needle);
+
+		if (hit != NULL && (end == NULL || hit < end))
+			return 1;
+	}
+	return 0;
+}
+
 /* What a test changes in a submit; zeroed: the instance, in_channel. */
 struct sub {
 	const char *text;
@@ -275,6 +328,7 @@ static struct search_job *submit_with(struct search_pool *pool, const struct que
 	p.response_type = o->rtype;
 	p.quiet = o->quiet;
 	p.replace_original = o->replace_original;
+	p.who.request_id = T_RID;
 	p.who.team_id = "T1";
 	p.who.user_id = "U1";
 	p.who.user_name = "tester";
@@ -393,10 +447,14 @@ static void test_full_queue_is_busy(void **state)
 	struct query q;
 	struct si_err err;
 	char url[256];
+	size_t queued = 9, max = 9;
 
 	set_latency(fx, 800);
 	parse_instance_query(&q);
 	url_for(fx, path, url, sizeof(url));
+	assert_int_equal(search_pool_accepting(pool, &queued, &max), 1);
+	assert_int_equal(queued, 0);
+	assert_int_equal(max, 1);
 	j1 = submit(pool, &q, url, &err);
 	assert_non_null(j1);
 	/* Let the only worker take j1 off the queue (searching takes >= 800
@@ -404,6 +462,9 @@ static void test_full_queue_is_busy(void **state)
 	standin_sleep_ms(300);
 	j2 = submit(pool, &q, url, &err);
 	assert_non_null(j2);
+	/* What /readyz asks: full now (j2 waits while j1 runs). */
+	assert_int_equal(search_pool_accepting(pool, &queued, NULL), 0);
+	assert_int_equal(queued, 1);
 	memset(&err, 0, sizeof(err));
 	j3 = submit(pool, &q, url, &err);
 	assert_null(j3);
@@ -413,7 +474,10 @@ static void test_full_queue_is_busy(void **state)
 	assert_int_equal(search_job_wait_inline(j2, 10000), 1);
 	search_job_release(j1);
 	search_job_release(j2);
+	assert_int_equal(search_pool_accepting(pool, NULL, NULL), 1);
 	search_pool_free(pool);
+	assert_int_equal(search_pool_accepting(NULL, &queued, &max), 1);
+	assert_int_equal(queued + max, 0);
 	assert_int_equal(attempts_on(fx, path), 0);
 }
 
@@ -681,6 +745,9 @@ static void test_journal_orphans_finished_once(void **state)
 	struct fixture *fx = *state;
 	static const char *paths[] = { "/hooks/T1/B1/orphan0", "/hooks/T1/B1/orphan1" };
 	char id0[STORE_JOB_ID_SIZE], id1[STORE_JOB_ID_SIZE];
+	char want[STORE_JOB_ID_SIZE + 16];
+	struct t_log cap;
+	char *log;
 	struct json_object *root;
 	struct search_pool *pool;
 	struct store_job *job;
@@ -690,6 +757,7 @@ static void test_journal_orphans_finished_once(void **state)
 	tmp_store_open(&t);
 	add_orphan(fx, &t, paths[0], 1, id0);
 	add_orphan(fx, &t, paths[1], 0, id1);
+	t_log_begin(&cap);
 	pool = new_journaled_pool(fx, &t);
 	/* Claimed within a tick or two (JOURNAL_TICK_MS), then searched. */
 	assert_int_equal(wait_messages(fx, paths[0], 1), 1);
@@ -715,6 +783,14 @@ static void test_journal_orphans_finished_once(void **state)
 	assert_int_equal(job->uses, 2);
 	store_job_free(job);
 	search_pool_free(pool);
+	/* Rows without a request id (written before one was journaled) are
+	 * audited under their journal id. */
+	log = t_log_end(&cap);
+	snprintf(want, sizeof(want), "request_id=%s ", id0);
+	assert_true(t_audit_has(log, want));
+	snprintf(want, sizeof(want), "request_id=%s ", id1);
+	assert_true(t_audit_has(log, want));
+	free(log);
 	assert_int_equal(attempts_on(fx, paths[0]) + attempts_on(fx, paths[1]), 3);
 	tmp_store_close(&t);
 }
@@ -1127,6 +1203,8 @@ static void test_quiet_job_replaces_without_notice(void **state)
 	struct si_err err;
 	char url[256], id[STORE_JOB_ID_SIZE], oid[STORE_JOB_ID_SIZE];
 	const char *raw;
+	struct t_log cap;
+	char *log;
 
 	tmp_store_open(&t);
 	pool = new_journaled_pool(fx, &t);
@@ -1137,7 +1215,7 @@ static void test_quiet_job_replaces_without_notice(void **state)
 	assert_non_null(j);
 	snprintf(id, sizeof(id), "%s", search_job_journal_id(j));
 	assert_int_equal(store_journal_get(t.other, id, &job, &err), 0);
-	assert_string_equal(job->accounts, "replace_original quiet");
+	assert_string_equal(job->accounts, "replace_original quiet rid:" T_RID);
 	store_job_free(job);
 	assert_int_equal(search_job_wait_inline(j, 100), 0);
 	/* No search_job_post_pending / queue_notice: the caller of a quiet
@@ -1154,11 +1232,16 @@ static void test_quiet_job_replaces_without_notice(void **state)
 	sj.team_id = "T1";
 	sj.user_id = "U1";
 	sj.channel_id = "C1";
-	sj.accounts = "replace_original quiet only:production,dev";
+	sj.accounts = "replace_original quiet rid:orphan-rid-9 only:production,dev";
 	sj.created_at = time(NULL);
+	t_log_begin(&cap);
 	assert_int_equal(store_journal_add(t.other, &sj, oid, &err), 0);
 	assert_int_equal(wait_messages_within(fx, opath, 1, QUIET_WAIT_STEPS), 1);
 	search_pool_free(pool);
+	/* The claimed orphan's audit line carries the asking request's id. */
+	log = t_log_end(&cap);
+	assert_true(t_audit_has(log, "request_id=orphan-rid-9 "));
+	free(log);
 
 	assert_int_equal(attempts_on(fx, path), 1);
 	root = standin_messages(&fx->recv, path);
