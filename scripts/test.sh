@@ -5,7 +5,10 @@
 #   3. the unit tests under valgrind with leak checking,
 #   4. make distcheck (the tarball builds, passes the unit tests and the
 #      integration tests of each kind of file it carries, installs),
-#   5. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus,
+#   5. the Debian package: dpkg-buildpackage, lintian, and with
+#      SI_DEB_INSTALL=1 (.ci/run sets it) installed on this machine, its
+#      --version and systemd-analyze verify on the installed units, purged,
+#   6. every fuzz target for FUZZ_SECONDS (default 45) on its seed corpus,
 #      two at a time (a fuzzer uses one core).
 # Usage: scripts/test.sh [--quick]   (--quick: step 1 only)
 set -euo pipefail
@@ -42,6 +45,12 @@ if [ "${1:-}" != "--quick" ]; then
 		{ status=1; tail -n 60 _build/distcheck.log; }
 	grep -E 'archives ready|^(PASS|FAIL|ERROR):' _build/distcheck.log | tail -n 30
 
+	echo "== Debian package: build, lintian${SI_DEB_INSTALL:+, install, --version, systemd-analyze verify}"
+	deb_rc=0
+	bash tests/integration/test_deb.sh >_build/deb.log 2>&1 || deb_rc=$?
+	grep -E '^(ok|FAIL|skip) |passed, .* failed' _build/deb.log
+	[ $deb_rc -eq 0 ] || { status=1; tail -n 40 _build/deb.log; }
+
 	echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-45} s, two at a time"
 	build _build/fuzz --enable-fuzzing CC=clang
 	make -C _build/fuzz -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-45}" FUZZ_JOBS=2 ||
@@ -55,6 +64,8 @@ for trs in _build/default/tests/*/*.trs _build/asan/tests/*/*.trs; do
 	[ -f "$trs" ] || continue
 	if grep -q '^:test-result: PASS' "$trs"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
+# The package step counts as one test (77: skipped, not counted).
+case ${deb_rc:-77} in 0) passed=$((passed + 1)) ;; 77) ;; *) failed=$((failed + 1)) ;; esac
 if [ $status -eq 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; fi
 [ $status -eq 0 ] || [ $failed -gt 0 ] || failed=1
 echo "total: $passed passed, $failed failed"

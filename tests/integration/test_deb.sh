@@ -10,6 +10,11 @@
 # when installed. Without dpkg-buildpackage, or outside a tree with debian/
 # (a release tarball), exits 77, which automake counts as SKIP.
 # Takes about 30 s (the package build compiles the worker; lintian ~5 s).
+#
+# SI_DEB_INSTALL=1 (CI, as root): also installs the .deb on this machine with
+# apt (its Depends resolved from the archive), runs the installed
+# /usr/sbin/slash-infra --version, and systemd-analyze verify on the
+# installed units as systemd finds them, then purges the package again.
 set -u
 
 SI_SRCDIR=${SI_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -122,4 +127,38 @@ if command -v lintian >/dev/null; then
 	[ -z "$warns" ] || log "lintian warnings:" "$warns"
 else
 	log "skip - lintian: not installed"
+fi
+
+# --- installed on this machine (CI) ---------------------------------------------
+if [ "${SI_DEB_INSTALL:-0}" = 1 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		check "SI_DEB_INSTALL=1 needs root" 1
+		exit 1
+	fi
+	apt-get install -y -qq --no-install-recommends "$deb" >"$TMP/install.log" 2>&1
+	check "apt-get install ./$(basename "$deb")" $? "($(tail -n 3 "$TMP/install.log"))"
+	st=$(dpkg-query -W -f='${Status} ${Version}' slash-infra 2>/dev/null)
+	expect_eq "dpkg: installed, the built version" "${st%-*}" "install ok installed $want_ver"
+	ver=$(/usr/sbin/slash-infra --version 2>&1)
+	expect_eq "installed /usr/sbin/slash-infra --version" "$ver" "slash-infra $want_ver"
+	man -w slash-infra >/dev/null 2>&1 || [ ! -x /usr/bin/man ]
+	check "man finds the installed page (or man is absent)" $?
+	if command -v systemd-analyze >/dev/null; then
+		manopt=--man=no
+		command -v man >/dev/null && manopt=--man=yes
+		out=$(systemd-analyze verify $manopt /lib/systemd/system/slash-infra.socket \
+			/lib/systemd/system/slash-infra.service 2>&1)
+		check "systemd-analyze verify on the installed units exits 0" $? "($out)"
+		expect_eq "systemd-analyze verify on the installed units prints nothing" "$out" ""
+	else
+		check "systemd-analyze is installed (scripts/deps.sh test)" 1
+	fi
+	# Installed, not enabled: starting it is the operator's decision.
+	en=$(systemctl is-enabled slash-infra.socket 2>/dev/null)
+	[ "$en" != enabled ]
+	check "the socket unit is not enabled by the package (got '${en:-?}')" $?
+	apt-get purge -y -qq slash-infra >>"$TMP/install.log" 2>&1
+	check "apt-get purge slash-infra" $?
+	[ ! -e /usr/sbin/slash-infra ]
+	check "purged: /usr/sbin/slash-infra is gone" $?
 fi
