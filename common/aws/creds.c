@@ -1,27 +1,33 @@
 /*
- * aws_creds.c - the provider interface, the environment provider, the chain
- * and the cache. The file and HTTP sources live in aws_creds_file.c and
- * aws_creds_http.c.
+ * creds.c - the provider interface, the environment provider, the chain
+ * and the cache, and the small helpers every provider shares. The file
+ * sources live in creds_file.c, the HTTP ones in creds_http.c, the STS
+ * ones in creds_sts.c and credential_process in creds_process.c.
  */
 #include "aws/creds.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "aws/private/creds.h"
+#include "util/file.h"
 #include "util/iso8601.h"
 #include "util/strutil.h"
 
 /* AWS access key ids are 16-128 characters, secrets 40, session tokens
  * well under 4 KiB today; 8 KiB refuses garbage without refusing growth. */
 #define S_MAX_CRED_LEN 8192
-/* The default chain has four links; custom chains stay small. */
+/* The default chain has eight links; custom chains stay small. */
 #define S_MAX_CHAIN 16
+/* The links of the default chain. */
+#define S_DEFAULT_LINKS 8
 
 struct aws_creds_provider {
 	const struct aws_creds_provider_vtable *vt;
@@ -102,6 +108,92 @@ int aws_creds_parse_time(const char *s, time_t *out, struct si_err *err)
 	if (s == NULL)
 		return si_err_set(err, SI_ERR_INVALID, "bad ISO 8601 time");
 	return si_iso8601_parse_utc(s, strlen(s), out, err);
+}
+
+/* Why one reader: the shared credentials file, the container authorization
+ * token and the web identity token are all small files named by the
+ * environment that hold secrets; one loop gets the rules right once
+ * (regular files only, a cap, EINTR, the chunk wiped). */
+int aws_creds_read_file(const char *path, const char *what, struct si_buf *b,
+			struct si_err *err)
+{
+	char chunk[4096];
+	char ebuf[SI_STRERROR_MAX];
+	ssize_t r;
+	int fd, rc = -1;
+
+	fd = si_open_regular(path, NULL);
+	if (fd == SI_OPEN_NOT_REGULAR)
+		return si_err_set(err, SI_ERR_IO, "%s: not a regular file", what);
+	if (fd < 0)
+		return si_err_set(err, errno == ENOENT ? SI_ERR_NOTFOUND : SI_ERR_IO, "%s: %s",
+				  what, si_strerror(errno, ebuf, sizeof(ebuf)));
+	/* Bounded by the cap even if the file grows while it is read. */
+	for (size_t guard = 0; guard < b->max / sizeof(chunk) + 2; guard++) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			si_err_set(err, SI_ERR_IO, "%s: %s", what,
+				   si_strerror(errno, ebuf, sizeof(ebuf)));
+			goto out;
+		}
+		if (r == 0) {
+			rc = 0;
+			goto out;
+		}
+		if (si_buf_append(b, chunk, (size_t)r, err) != 0) {
+			if (err != NULL && err->code == SI_ERR_LIMIT)
+				si_err_set(err, SI_ERR_LIMIT, "%s: larger than %zu bytes", what,
+					   b->max);
+			goto out;
+		}
+	}
+	si_err_set(err, SI_ERR_LIMIT, "%s: larger than %zu bytes", what, b->max);
+out:
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	close(fd);
+	return rc;
+}
+
+void aws_creds_json_wipe(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o != NULL && json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		OPENSSL_cleanse((char *)json_object_get_string(v),
+				(size_t)json_object_get_string_len(v));
+}
+
+char **aws_creds_envp_dup(char *const *envp, struct si_err *err)
+{
+	size_t n = 0;
+	char **out;
+
+	while (envp != NULL && n < SI_ENV_MAX && envp[n] != NULL)
+		n++;
+	out = calloc(n + 1, sizeof(*out));
+	if (out == NULL) {
+		si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i] = strdup(envp[i]);
+		if (out[i] == NULL) {
+			aws_creds_envp_free(out);
+			si_err_set(err, SI_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+	}
+	return out;
+}
+
+void aws_creds_envp_free(char **envp)
+{
+	for (size_t i = 0; envp != NULL && i < SI_ENV_MAX && envp[i] != NULL; i++)
+		si_secret_free(envp[i]);
+	free(envp);
 }
 
 /* ---- the provider object ------------------------------------------------ */
@@ -306,27 +398,29 @@ fail:
 	return NULL;
 }
 
+/* Why this order: it is botocore's (create_credential_resolver), so an
+ * environment means the same identity to this service and to the AWS CLI
+ * an operator checks it with. Links are built in order and the first
+ * failure frees the ones already made. */
 struct aws_creds_provider *
 aws_creds_provider_chain_default_new(char *const *envp, const struct aws_creds_http_opts *opts,
 				     struct si_err *err)
 {
-	struct aws_creds_provider *p[4] = {NULL, NULL, NULL, NULL};
+	struct aws_creds_provider *p[S_DEFAULT_LINKS] = {NULL};
+	size_t n = 0;
 
-	p[0] = aws_creds_provider_env_new(envp, err);
-	if (p[0] == NULL)
+	if ((p[n++] = aws_creds_provider_env_new(envp, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_assume_role_new(envp, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_web_identity_new(envp, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_profile_new(envp, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_process_new(envp, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_config_new(envp, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_container_new(envp, opts, err)) == NULL ||
+	    (p[n++] = aws_creds_provider_imds_new(envp, opts, err)) == NULL)
 		goto fail;
-	p[1] = aws_creds_provider_profile_new(envp, err);
-	if (p[1] == NULL)
-		goto fail;
-	p[2] = aws_creds_provider_container_new(envp, opts, err);
-	if (p[2] == NULL)
-		goto fail;
-	p[3] = aws_creds_provider_imds_new(envp, opts, err);
-	if (p[3] == NULL)
-		goto fail;
-	return aws_creds_provider_chain_new(p, 4, err);
+	return aws_creds_provider_chain_new(p, n, err);
 fail:
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < n; i++)
 		aws_creds_provider_free(p[i]);
 	return NULL;
 }

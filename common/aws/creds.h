@@ -16,8 +16,10 @@
  * appear in error messages; buffers that held them are wiped before free.
  *
  * Thread safety: every provider in this module may be shared between
- * threads. env/profile/container/imds keep no mutable state after
- * construction; the chain remembers its winner atomically; the cache holds a
+ * threads. env/profile/config/assume-role/web-identity/process/container/
+ * imds keep no mutable state after construction (the file-based ones read
+ * their files, and the STS ones make a client, on every get); the chain
+ * remembers its winner atomically; the cache holds a
  * mutex. HTTP providers block for up to their timeouts, so callers on a
  * latency-sensitive thread should put an aws_creds_provider_cached_new() in
  * front. The HTTP providers need curl_global_init() to have been called once
@@ -39,7 +41,8 @@ struct aws_creds {
 	char *session_token;
 	time_t expiration;   /* 0 = static, never expires */
 	char source[32];     /* provider that produced them: "env", "profile",
-	                      * "container", "imds" (never secret) */
+	                      * "assume-role", "web-identity", "process",
+	                      * "config", "container", "imds" (never secret) */
 };
 
 /* Wipe the secrets with OPENSSL_cleanse, free every string and zero the
@@ -127,6 +130,72 @@ struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
 						       const struct aws_creds_http_opts *opts,
 						       struct si_err *err);
 
+/* ---- ~/.aws/config profiles and STS ------------------------------------ */
+
+/*
+ * The providers below read the config file (AWS_CONFIG_FILE, a leading
+ * "~/" expanded with HOME; default $HOME/.aws/config; sections
+ * "[profile NAME]" and "[default]") merged with the shared credentials
+ * file (a key there wins, as in botocore), for the profile AWS_PROFILE or
+ * "default", on every get. They keep a copy of envp (wiped on free): STS
+ * calls follow the project's endpoint variables (AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL: aws/query.h) and AWS_CA_BUNDLE, go to the regional
+ * endpoint https://sts.<region>.amazonaws.com when a region is known
+ * (AWS_REGION, AWS_DEFAULT_REGION, the profile's region; unless
+ * AWS_STS_REGIONAL_ENDPOINTS=legacy) and to https://sts.amazonaws.com
+ * otherwise, with the aws_client defaults (timeouts, 3 attempts).
+ * RoleSessionName: AWS_ROLE_SESSION_NAME (web identity only), the
+ * profile's role_session_name, else "slash-infra-session-<unix time of
+ * construction>" (botocore's shape, "botocore-session-<time>", with our
+ * name, so CloudTrail says who assumed the role). Not supported:
+ * mfa_serial (needs a person at a prompt; refused with an error), SSO
+ * profiles (sso_* keys are ignored, so the chain moves on to the next
+ * source), duration_seconds (the client's hour is asked for).
+ */
+
+/* The longest web identity token STS takes (WebIdentityToken: 20,000
+ * characters); a longer file is not a token. */
+#define AWS_CREDS_WEB_IDENTITY_TOKEN_MAX 20000
+
+/* Web identity (EKS service accounts, CI OIDC): AWS_WEB_IDENTITY_TOKEN_FILE
+ * + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME), each variable winning over the
+ * profile's web_identity_token_file / role_arn / role_session_name (as
+ * botocore). STS AssumeRoleWithWebIdentity, unsigned as the SDKs send it.
+ * The token file is read again on every get (EKS rotates it); a trailing
+ * newline is dropped. Not configured (no token file named): NOTFOUND. */
+struct aws_creds_provider *aws_creds_provider_web_identity_new(char *const *envp,
+							       struct si_err *err);
+
+/* The profile's role_arn (a profile with web_identity_token_file is the
+ * web identity provider's), assumed with STS AssumeRole signed by the
+ * source: credential_source Environment / Ec2InstanceMetadata /
+ * EcsContainer (this module's env / imds / container providers), or
+ * source_profile, whose credentials are, as botocore resolves them, its
+ * own role_arn assumed in turn (a chain of at most
+ * AWS_CREDS_ROLE_CHAIN_MAX; a loop is refused), or its web identity,
+ * static keys or credential_process. A profile naming itself as its
+ * source uses its own static keys. external_id is sent as ExternalId.
+ * No role_arn in the profile: NOTFOUND. */
+#define AWS_CREDS_ROLE_CHAIN_MAX 8
+struct aws_creds_provider *aws_creds_provider_assume_role_new(char *const *envp,
+							      struct si_err *err);
+
+/* The profile's credential_process: run as aws_creds_process_run says
+ * (aws/private/creds.h: split like botocore's shlex.split, no shell, stdin
+ * /dev/null, stdout capped at AWS_CREDS_PROCESS_MAX_OUTPUT, killed after
+ * AWS_CREDS_PROCESS_TIMEOUT_MS), its JSON {"Version": 1, "AccessKeyId",
+ * "SecretAccessKey", "SessionToken", "Expiration"} read with si_json_read.
+ * A non-zero exit fails with the first line of its stderr (printable
+ * ASCII, cut at 160 bytes). No credential_process: NOTFOUND. */
+#define AWS_CREDS_PROCESS_TIMEOUT_MS 30000L
+#define AWS_CREDS_PROCESS_MAX_OUTPUT ((size_t)64 * 1024)
+struct aws_creds_provider *aws_creds_provider_process_new(char *const *envp,
+							  struct si_err *err);
+
+/* Static keys (aws_access_key_id, aws_secret_access_key,
+ * aws_session_token) of the profile's section in the config file. */
+struct aws_creds_provider *aws_creds_provider_config_new(char *const *envp, struct si_err *err);
+
 /* ---- composition ------------------------------------------------------- */
 
 /* A chain over n providers, tried in order; takes ownership of the
@@ -138,8 +207,11 @@ struct aws_creds_provider *aws_creds_provider_imds_new(char *const *envp,
 struct aws_creds_provider *aws_creds_provider_chain_new(struct aws_creds_provider **providers,
 							size_t n, struct si_err *err);
 
-/* The SDKs' default order: env, shared credentials file, container, IMDS.
- * Fails if a source is misconfigured (e.g. a non-loopback http FULL_URI). */
+/* The SDKs' default order (botocore's create_credential_resolver): env,
+ * assume-role (profile role_arn), web identity (env or profile), [SSO:
+ * not supported], shared credentials file, credential_process, config
+ * file static keys, container, IMDS. Fails if a source is misconfigured
+ * (e.g. a non-loopback http FULL_URI). */
 struct aws_creds_provider *aws_creds_provider_chain_default_new(
 	char *const *envp, const struct aws_creds_http_opts *opts, struct si_err *err);
 

@@ -12,13 +12,10 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -28,7 +25,6 @@
 #include "aws/json.h"
 #include "util/buf.h"
 #include "util/http.h"
-#include "util/file.h"
 #include "util/strutil.h"
 
 /* ECS task-role agent (AWS docs: "Task IAM role"). */
@@ -158,17 +154,6 @@ static int s_status_err(long status, const char *what, struct si_err *err)
 
 /* ---- the credentials document ------------------------------------------ */
 
-
-/* Wipe a secret string inside a json-c tree before the tree is freed. */
-static void s_json_wipe(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		OPENSSL_cleanse((char *)json_object_get_string(v),
-				(size_t)json_object_get_string_len(v));
-}
-
 /* The credential document is flat (a few strings in one object): depth 2
  * is all it has; a little room for a provider's extra members. */
 #define S_CREDS_JSON_DEPTH 4
@@ -208,8 +193,8 @@ static int s_parse_doc(const struct si_buf *body, const char *source, const char
 	rc = aws_creds_set(out, akid, secret, aws_json_str(o, "Token", NULL), exp, source, err);
 out:
 	if (o != NULL) {
-		s_json_wipe(o, "SecretAccessKey");
-		s_json_wipe(o, "Token");
+		aws_creds_json_wipe(o, "SecretAccessKey");
+		aws_creds_json_wipe(o, "Token");
 	}
 	json_object_put(o);
 	return rc;
@@ -288,40 +273,18 @@ struct s_container {
 static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, struct si_err *err)
 {
 	struct si_buf b, v;
-	char chunk[1024], ebuf[SI_STRERROR_MAX];
-	ssize_t r;
-	int fd = -1, rc = -1;
+	int rc = -1;
 	struct curl_slist *n;
 
 	si_buf_init(&b, S_MAX_AUTH_TOKEN);
 	si_buf_init(&v, S_MAX_AUTH_TOKEN + 32);
 	if (c->token_file != NULL) {
-		fd = si_open_regular(c->token_file, NULL);
-		if (fd == SI_OPEN_NOT_REGULAR) {
-			fd = -1;
-			si_err_set(err, SI_ERR_IO,
-				   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: not a regular file");
+		if (aws_creds_read_file(c->token_file, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &b,
+					err) != 0) {
+			/* A named file that is missing is a broken setup. */
+			if (err != NULL && err->code == SI_ERR_NOTFOUND)
+				err->code = SI_ERR_IO;
 			goto out;
-		}
-		if (fd < 0) {
-			si_err_set(err, SI_ERR_IO, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
-				   si_strerror(errno, ebuf, sizeof(ebuf)));
-			goto out;
-		}
-		for (int guard = 0; guard <= S_MAX_AUTH_TOKEN / (int)sizeof(chunk) + 1; guard++) {
-			r = read(fd, chunk, sizeof(chunk));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				si_err_set(err, SI_ERR_IO,
-					   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s",
-					   si_strerror(errno, ebuf, sizeof(ebuf)));
-				goto out;
-			}
-			if (r == 0)
-				break;
-			if (si_buf_append(&b, chunk, (size_t)r, err) != 0)
-				goto out;
 		}
 		while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 			b.data[--b.len] = '\0';
@@ -347,9 +310,6 @@ static int s_auth_header(const struct s_container *c, struct curl_slist **hdrs, 
 	*hdrs = n;
 	rc = 0;
 out:
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	if (fd >= 0)
-		close(fd);
 	si_buf_free(&b, 1);
 	si_buf_free(&v, 1);
 	return rc;

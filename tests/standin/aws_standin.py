@@ -30,6 +30,7 @@ import secrets
 import select
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -2332,6 +2333,9 @@ class Standin:
         self.stats = Counter()
         self.token_key = secrets.token_bytes(16)
         self.stopping = threading.Event()
+        # AssumeRoleWithWebIdentity: the tokens accepted, and every token seen.
+        self.web_identity_tokens = set()
+        self.web_identity_seen = []
 
     # ---- control API -------------------------------------------------------
     def control(self, method, path, body, query=""):
@@ -2345,6 +2349,7 @@ class Standin:
         with self.lock:
             if method == "GET" and path == "/_control/stats":
                 out = {"total": self.stats.get("total", 0), "by_action": {}, "by_account": {},
+                       "connections": self.stats.get("connections", 0),
                        "by_region": {}, "by_status": {}, "by_key": {}, "by_service": {},
                        "by_call": {}, "by_call_key": {}}
                 for k, v in self.stats.items():
@@ -2365,6 +2370,11 @@ class Standin:
                 return Reply(200, json.dumps(out), ctype="application/json")
             if method == "GET" and path == "/_control/health":
                 return Reply(200, '{"ok":true}', ctype="application/json")
+            if path == "/_control/web-identity" and method in ("GET", "POST"):
+                if method == "POST":
+                    self.web_identity_tokens.update(doc.get("accept", []))
+                return Reply(200, json.dumps({"seen": self.web_identity_seen}),
+                             ctype="application/json")
             if method == "POST" and path == "/_control/fault":
                 specs = doc.get("faults", [doc]) if isinstance(doc, dict) else doc
                 try:
@@ -2916,7 +2926,8 @@ class Standin:
             return "route53"
         if path.startswith("/2015-03-31/"):
             return "lambda"
-        if params.get("Action") in ("AssumeRole", "GetCallerIdentity"):
+        if params.get("Action") in ("AssumeRole", "GetCallerIdentity",
+                                    "AssumeRoleWithWebIdentity"):
             return "sts"
         for (svc, version) in QUERY_APIS:
             if params.get("Version") == version:
@@ -2937,6 +2948,8 @@ class Standin:
                               "The stand-in does not serve service '%s'" % service)
         api, action, route = self.resolve(service, proto, req)
         log["api"], log["action"] = api.name, action
+        if proto == "sts" and action == "AssumeRoleWithWebIdentity":
+            return self.sts_web_identity(req["params"])
         try:
             ident, auth = self.authenticate(req, api)
             log["account"] = ident["account"]
@@ -3097,6 +3110,10 @@ class Standin:
         ttl = self.credential_ttl if self.credential_ttl is not None else duration
         if any(f.kind == "expire-credentials" and self.fault_fires(f) for f in faults):
             ttl = 0
+        return self.issue_temp("AssumeRole", role["account"], role_arn, session, ttl, rid)
+
+    def issue_temp(self, action, account, role_arn, session, ttl, rid, extra=()):
+        """New temporary credentials for role_arn, and STS's answer to action."""
         now = time.time()
         expires = now + ttl
         akid = "ASIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -3106,10 +3123,9 @@ class Standin:
         role_name = role_arn.split("/")[-1]
         role_id = "AROA" + _h(role_arn, n=17).upper()
         cred = {"kind": "temp", "secret": secret, "token": token, "expires": expires,
-                "account": role["account"], "role_arn": role_arn, "session": session,
+                "account": account, "role_arn": role_arn, "session": session,
                 "role_id": role_id,
-                "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (role["account"], role_name,
-                                                               session)}
+                "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (account, role_name, session)}
         with self.lock:
             # Drop credentials that expired long ago so a long benchmark run stays bounded.
             if len(self.creds) > 10000:
@@ -3118,15 +3134,53 @@ class Standin:
             self.creds[akid] = cred
         exp_s = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
-        body = ('<AssumeRoleResponse xmlns="%s">\n' % STS_NS +
-                X("AssumeRoleResult",
+        body = ('<%sResponse xmlns="%s">\n' % (action, STS_NS) +
+                X(action + "Result", *extra,
                   X("AssumedRoleUser", X("AssumedRoleId", text=role_id + ":" + session),
                     X("Arn", text=cred["arn"])),
                   X("Credentials", X("AccessKeyId", text=akid),
                     X("SecretAccessKey", text=secret), X("SessionToken", text=token),
                     X("Expiration", text=exp_s))) + "\n" +
-                X("ResponseMetadata", X("RequestId", text=rid)) + "\n</AssumeRoleResponse>\n")
+                X("ResponseMetadata", X("RequestId", text=rid)) +
+                "\n</%sResponse>\n" % action)
         return Reply(200, body, headers={"x-amzn-RequestId": rid})
+
+    def sts_web_identity(self, params):
+        """AssumeRoleWithWebIdentity: unsigned, as the SDKs send it; the token
+        must be one given with --web-identity-token (or POST
+        /_control/web-identity); every token presented is recorded, in
+        order, for GET /_control/web-identity."""
+        rid = new_request_id()
+        role_arn, session = params.get("RoleArn"), params.get("RoleSessionName")
+        token = params.get("WebIdentityToken")
+        for name, v in (("roleArn", role_arn), ("roleSessionName", session),
+                        ("webIdentityToken", token)):
+            if not v:
+                return sts_error(400, "ValidationError",
+                                 "1 validation error detected: Value null at '%s' failed to "
+                                 "satisfy constraint: Member must not be null" % name)
+        with self.lock:
+            self.web_identity_seen.append(token)
+            ok = token in self.web_identity_tokens
+        if not re.match(r"^[\w+=,.@-]{2,64}$", session):
+            return sts_error(400, "ValidationError",
+                             "1 validation error detected: Value '%s' at 'roleSessionName' "
+                             "failed to satisfy constraint: Member must satisfy regular "
+                             "expression pattern: [\\w+=,.@-]*" % session)
+        m = re.match(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]+$", role_arn)
+        if m is None:
+            return sts_error(400, "ValidationError", "Invalid RoleArn")
+        if not ok:
+            return sts_error(400, "InvalidIdentityToken",
+                             "Couldn't retrieve verification key from your identity provider, "
+                             "please reference AssumeRoleWithWebIdentity documentation for "
+                             "requirements")
+        ttl = self.credential_ttl if self.credential_ttl is not None else 3600
+        extra = (X("SubjectFromWebIdentityToken", text="system:serviceaccount:standin:slash-infra"),
+                 X("Audience", text="sts.amazonaws.com"),
+                 X("Provider", text="arn:aws:iam::%s:oidc-provider/standin" % m.group(1)))
+        return self.issue_temp("AssumeRoleWithWebIdentity", m.group(1), role_arn, session,
+                               ttl, rid, extra)
 
     # ---- EC2 ---------------------------------------------------------------
     def ec2(self, action, params, ident, region):
@@ -4508,6 +4562,26 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
     allow_reuse_address = True
+    tls = None  # ssl.SSLContext (--tls-cert/--tls-key): HTTPS on the same port
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        standin = getattr(self, "standin", None)
+        if standin is not None:  # /_control/stats "connections": accepted
+            with standin.lock:
+                standin.stats["connections"] += 1
+        if self.tls is not None:
+            # The handshake happens on the handler's thread (its first
+            # read), so one slow client does not hold up the accept loop.
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request, client_address):
+        # A client that does not trust our certificate ends the handshake:
+        # its own error, not the stand-in's.
+        if self.tls is not None and isinstance(sys.exc_info()[1], (ssl.SSLError, OSError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(host, port, handler):
@@ -4624,6 +4698,11 @@ def main(argv=None):
     p.add_argument("--fault", action="append", default=[],
                    help="ACCOUNT:KIND[:ARG][@SERVICE], repeatable")
     p.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    p.add_argument("--web-identity-token", action="append", default=[], metavar="TOKEN",
+                   help="a token AssumeRoleWithWebIdentity accepts (repeatable)")
+    p.add_argument("--tls-cert", metavar="PEM",
+                   help="serve HTTPS with this certificate (chain) instead of HTTP")
+    p.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     args = p.parse_args(argv)
     if args.host not in LOOPBACK_HOSTS:
         sys.stderr.write("aws-standin: refusing non-loopback bind address %r\n" % args.host)
@@ -4639,6 +4718,7 @@ def main(argv=None):
     except (OSError, ValueError, KeyError, FixtureError) as e:
         sys.stderr.write("aws-standin: %s\n" % e)
         return 2
+    standin.web_identity_tokens.update(args.web_identity_token)
     if args.org_preload and standin.world.region_cache is not None:
         t0 = time.perf_counter()
         standin.world.region_cache.preload()
@@ -4647,6 +4727,13 @@ def main(argv=None):
                                            time.perf_counter() - t0, rss_kb()[0]))
     server = make_server(args.host, args.port, Handler)
     server.standin = standin
+    if args.tls_cert:
+        try:
+            server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            server.tls.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            sys.stderr.write("aws-standin: --tls-cert/--tls-key: %s\n" % e)
+            return 2
     announce(server, args.port_file)
     serve_until_signal(server, on_stop=standin.stopping.set)
     return 0
