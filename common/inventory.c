@@ -26,6 +26,7 @@
 #include "util/clock.h"
 #include "util/iso8601.h"
 #include "util/logfmt.h"
+#include "util/metrics.h"
 #include "util/strutil.h"
 
 /* Targets one search crawls at most. Each waits on its own request
@@ -728,8 +729,8 @@ struct crawler *crawl_new(const struct crawl_settings *s, struct search_engine *
 		c->set.rate_per_s = CRAWL_RATE_DEFAULT;
 	if (c->set.history_days == 0)
 		c->set.history_days = INV_HISTORY_DAYS_DEFAULT;
-	if (c->set.max_inflight <= 0)
-		c->set.max_inflight = 1;
+	if (c->set.max_inflight <= 0)  /* auto: the engine's floor */
+		c->set.max_inflight = SEARCH_AUTO_MIN;
 	c->store_path = si_strdup_opt(s->store.path);
 	c->store_url = si_strdup_opt(s->store.url);
 	c->set.store.path = c->store_path;
@@ -917,6 +918,7 @@ static void s_apply_status(struct inv_status_list *sl, struct s_target *tv, size
 			continue;
 		tv[i].resources = st->resources;
 		tv[i].last_try = st->last_try_at;
+		metrics_inventory_ok(st->last_ok_at);
 	}
 }
 
@@ -1107,6 +1109,7 @@ static void s_write_target(struct s_batch *b, size_t k, const struct search_resu
 		r.error = error;
 		b->tot->failed++;
 	} else {
+		metrics_inventory_ok(s_now(c));
 		b->tot->written++;
 		b->tot->resources += r.stats.items;
 		b->tot->added += r.stats.added;

@@ -89,6 +89,20 @@ static void s_note(struct journal *j)
 	(void)journal_health(j, NULL, 0);
 }
 
+int journal_pending(struct journal *j, size_t *n, struct si_err *err)
+{
+	struct store *st = j != NULL ? s_store(j) : NULL;
+	int rc;
+
+	if (n != NULL)
+		*n = 0;
+	if (st == NULL)
+		return si_err_set(err, SI_ERR_IO, "no state store open");
+	rc = store_journal_pending(st, time(NULL), n, err);
+	s_note(j);
+	return rc;
+}
+
 /* One open attempt; the winner publishes the store. */
 static void s_try_open(struct journal *j)
 {

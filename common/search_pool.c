@@ -13,6 +13,7 @@
 #include "index.h"
 #include "journal.h"
 #include "util/logfmt.h"
+#include "util/metrics.h"
 #include "search/plan.h"
 #include "slack/post.h"
 #include "store/kept.h"
@@ -281,6 +282,9 @@ static void s_audit(const struct search_job *j, enum audit_delivery delivery,
 	 * here because every search gets exactly one audit line. */
 	(void)audit_failures_emit(j->who.request_id, &j->result, stderr);
 	audit_emit(&r, stderr);
+	metrics_search(audit_outcome_name(r.outcome), audit_delivery_name(delivery));
+	for (size_t i = 0; i < j->result.n_failures; i++)
+		metrics_target_failure(j->result.failures[i].account_alias);
 }
 
 /* The options every message of j renders with. */
@@ -447,6 +451,7 @@ static void s_log_final(const char *kind, int ok, const struct slack_post_result
 	if (error != NULL)
 		logfmt_str(&l, "error", error);
 	logfmt_emit(&l, stderr);
+	metrics_response_url(kind, result);
 }
 
 /* Slack refused the message itself (400 invalid_blocks, msg_blocks_too_long,
@@ -629,6 +634,7 @@ static void *s_worker(void *arg)
 		if (pool->head == NULL)
 			pool->tail = NULL;
 		pool->queued--;
+		metrics_queue_depth(pool->queued);
 		pthread_mutex_unlock(&pool->lock);
 
 		pthread_mutex_lock(&j->lock);
@@ -675,6 +681,7 @@ static void s_log_posts(const char *level, size_t posted, size_t n, int attempts
 	if (error != NULL)
 		logfmt_str(&l, "error", error);
 	logfmt_emit(&l, stderr);
+	metrics_response_url("interactive", result);
 }
 
 /* 1 when a drain's deadline passed: a list stops before its next post. */
@@ -811,6 +818,7 @@ int search_pool_queue_posts(struct search_pool *pool, const char *response_url,
 	pthread_mutex_unlock(&pool->lock);
 	if (why != NULL) {
 		s_posts_free(p);
+		metrics_busy("posts_queue");
 		return si_err_set(err, SI_ERR_LIMIT, "%s", why);
 	}
 	return 0;
@@ -1081,6 +1089,7 @@ static int s_enqueue(struct search_pool *pool, struct search_job *j)
 		pool->head = j;
 	pool->tail = j;
 	pool->queued++;
+	metrics_queue_depth(pool->queued);
 	j->anext = pool->active;
 	if (pool->active != NULL)
 		pool->active->aprev = j;
@@ -1122,6 +1131,7 @@ struct search_job *search_pool_submit(struct search_pool *pool,
 		/* The asker hears "busy": nothing is owed, nobody may claim it. */
 		journal_delivered(pool->journal, j->jid);
 		s_job_free(j);
+		metrics_busy("search_queue");
 		si_err_set(err, SI_ERR_LIMIT, "busy");
 		return NULL;
 	}
@@ -1182,6 +1192,7 @@ void search_job_post_pending(struct search_job *j)
 		rc = slack_post_json(j->response_url, json, &o, &attempts, &status, &err);
 		free(json);
 	}
+	metrics_response_url("pending", rc == 0 ? "delivered" : "failed");
 	if (rc != 0) {
 		struct logfmt l;
 
@@ -1359,6 +1370,7 @@ size_t search_pool_drain(struct search_pool *pool, long long deadline_ms,
 	 * (queued jobs keep their queue reference on purpose). */
 	pool->head = pool->tail = NULL;
 	pool->queued = 0;
+	metrics_queue_depth(0);
 	dropped = pool->phead;
 	pool->phead = pool->ptail = NULL;
 	pool->n_posts_queued = 0;

@@ -19,6 +19,7 @@
 #include "aws/sts_cache.h"
 #include "util/backoff.h"
 #include "util/clock.h"
+#include "util/metrics.h"
 #include "util/strutil.h"
 
 #define S_STS_VERSION "2011-06-15"
@@ -656,6 +657,24 @@ static void s_errortype(CURL *easy, char *out, size_t n)
 #endif
 }
 
+/* Count one finished attempt (util/metrics.h): every AWS request of both
+ * drivers passes classify_easy once, so this is where they are counted.
+ * An STS AssumeRole* that will not be retried is also a credential fetch
+ * with a result. */
+static void s_count(const struct aws_call *call, CURL *easy, const struct aws_outcome *o)
+{
+	curl_off_t us = 0;
+
+	if (call == NULL)
+		return;
+	if (easy != NULL)
+		(void)curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
+	metrics_aws_request(call->service, call->action, o->ok ? "ok" : o->label, (long long)us);
+	if (call->action != NULL && SI_HAS_PREFIX(call->action, "AssumeRole") &&
+	    (o->ok || !o->retry))
+		metrics_sts_refresh(o->ok ? "ok" : "error");
+}
+
 void aws_client_classify_easy(const struct aws_client *c, const struct aws_call *call,
 			      CURL *easy, CURLcode cc, const struct si_http_resp *resp,
 			      int attempt, struct aws_outcome *out)
@@ -670,6 +689,7 @@ void aws_client_classify_easy(const struct aws_client *c, const struct aws_call 
 	}
 	aws_client_classify_typed(c, call, cc, status, resp, etype[0] ? etype : NULL, attempt,
 				  out);
+	s_count(call, easy, out);
 }
 
 long aws_client_backoff_ms(const struct aws_client *c, int attempt, uint32_t random)

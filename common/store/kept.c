@@ -87,17 +87,6 @@ struct s_put {
 	int64_t count;
 };
 
-static int s_count_row(void *ctx, const char *const *col, int ncol, struct si_err *err)
-{
-	long v;
-
-	(void)ncol;
-	if (col[0] == NULL || si_parse_long(col[0], 0, LONG_MAX, &v) != 0)
-		return si_err_set(err, SI_ERR_INTERNAL, "kept results: bad row count");
-	*(int64_t *)ctx = (int64_t)v;
-	return 0;
-}
-
 /*
  * One put, one write transaction: the row, then the cap. The cap counts
  * after the insert and drops the soonest-expiring rows past
@@ -121,8 +110,8 @@ static int s_put_body(void *ctx, struct si_err *err)
 	struct store_stmt ins = { "INSERT INTO kept_results (" S_COLUMNS ") VALUES ($1, $2, $3,"
 				  " $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 				  " ON CONFLICT (id) DO NOTHING", a, S_NARGS(a), NULL, NULL, 0 };
-	struct store_stmt cnt = { "SELECT COUNT(*) FROM kept_results", NULL, 0, s_count_row,
-				  &p->count, 0 };
+	struct store_stmt cnt = { "SELECT COUNT(*) FROM kept_results", NULL, 0,
+				  store_private_count_row, &p->count, 0 };
 	struct store_arg d[] = { STORE_INT(0), STORE_TXT(k->id) };
 	struct store_stmt del = { "DELETE FROM kept_results WHERE id IN (SELECT id FROM"
 				  " kept_results WHERE id <> $2 ORDER BY expires_at, id LIMIT $1)",

@@ -502,6 +502,53 @@ int store_journal_get(struct store *st, const char *id, struct store_job **out,
 	return 0;
 }
 
+int store_private_count_row(void *ctx, const char *const *col, int ncol, struct si_err *err)
+{
+	long v;
+
+	(void)ncol;
+	if (col[0] == NULL || si_parse_long(col[0], 0, LONG_MAX, &v) != 0)
+		return si_err_set(err, SI_ERR_INTERNAL, "state store: bad row count");
+	*(int64_t *)ctx = (int64_t)v;
+	return 0;
+}
+
+struct s_pending {
+	const struct store_backend_vtable *vt;
+	void *impl;
+	int64_t now;
+	int64_t n;
+};
+
+static int s_pending_body(void *ctx, struct si_err *err)
+{
+	struct s_pending *p = ctx;
+	struct store_arg a[] = { STORE_INT(p->now) };
+	struct store_stmt s = { "SELECT COUNT(*) FROM journal WHERE delivered_at IS NULL"
+				" AND deadline > $1", a, 1, store_private_count_row, &p->n, 0 };
+
+	return p->vt->stmt(p->impl, &s, err);
+}
+
+int store_journal_pending(struct store *st, time_t now, size_t *n, struct si_err *err)
+{
+	struct s_pending p = { NULL, NULL, (int64_t)now, 0 };
+	struct si_err e;
+
+	if (n == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "no output for the journal's backlog");
+	*n = 0;
+	if (s_check_store(st, err) != 0)
+		return -1;
+	p.vt = st->vt;
+	p.impl = st->impl;
+	si_err_clear(&e);
+	if (s_done(st, st->vt->run(st->impl, 0, s_pending_body, &p, &e), &e, err) != 0)
+		return -1;
+	*n = (size_t)p.n;
+	return 0;
+}
+
 int store_journal_prune(struct store *st, time_t now, size_t *deleted, struct si_err *err)
 {
 	struct si_err e;

@@ -237,6 +237,11 @@ int store_journal_get(struct store *st, const char *id, struct store_job **out,
  * more than STORE_JOURNAL_RETENTION_S before now. *deleted may be NULL. */
 int store_journal_prune(struct store *st, time_t now, size_t *deleted, struct si_err *err);
 
+/* How many jobs are owed an answer at now: undelivered, deadline ahead
+ * (what /metrics calls the journal's backlog: searches acknowledged to a
+ * user and not yet answered, on every host sharing the store). */
+int store_journal_pending(struct store *st, time_t now, size_t *n, struct si_err *err);
+
 /* Free one job returned by store_journal_get, strings included. NULL is
  * allowed. */
 void store_job_free(struct store_job *job);

@@ -512,6 +512,31 @@ static void test_journal_prune(void **state)
 	store_job_free(got);
 }
 
+/* The backlog /metrics shows: undelivered jobs whose deadline is ahead. */
+static void test_journal_pending(void **state)
+{
+	struct store_fixture *c = *state;
+	struct store_job j = t_job(NULL, 0);
+	char a[STORE_JOB_ID_SIZE], b[STORE_JOB_ID_SIZE], d[STORE_JOB_ID_SIZE];
+	struct si_err err;
+	size_t n = 99;
+
+	assert_int_equal(store_journal_pending(c->st, T0, &n, &err), 0);
+	assert_int_equal(n, 0);
+	t_add(c->st, &j, a);
+	t_add(c->st, &j, b);
+	t_add(c->st, &j, d);
+	assert_int_equal(store_journal_delivered(c->st, b, T0 + 5, &err), 0);
+	assert_int_equal(store_journal_pending(c->st, T0 + 10, &n, &err), 0);
+	assert_int_equal(n, 2);
+	/* Past the deadline nobody can answer any more: not owed. */
+	assert_int_equal(store_journal_pending(c->st, T0 + STORE_RESPONSE_URL_VALIDITY_S, &n,
+					       &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_journal_pending(c->st, T0, NULL, &err), -1);
+	assert_int_equal(err.code, SI_ERR_INVALID);
+}
+
 /* --- schema and health ---------------------------------------------------- */
 
 static void test_schema_reopen_idempotent(void **state)
@@ -776,6 +801,7 @@ static void test_pg_server_gone(void **state)
 	cmocka_unit_test_setup_teardown(test_journal_release, setup, t_teardown),          \
 	cmocka_unit_test_setup_teardown(test_journal_claim_concurrent, setup, t_teardown), \
 	cmocka_unit_test_setup_teardown(test_journal_prune, setup, t_teardown),            \
+	cmocka_unit_test_setup_teardown(test_journal_pending, setup, t_teardown),          \
 	cmocka_unit_test_setup_teardown(test_schema_reopen_idempotent, setup, t_teardown), \
 	cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, t_teardown),     \
 	cmocka_unit_test_setup_teardown(test_health_tracks_failures, setup, t_teardown),   \

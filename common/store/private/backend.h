@@ -170,6 +170,10 @@ int store_private_done(struct store *st, int rc, const struct si_err *e, struct 
  * UTF-8, SQLite would keep it). */
 int store_private_check_text(const char *what, const char *s, size_t max, struct si_err *err);
 
+/* A store_stmt row callback for "SELECT COUNT(*) ...": the one column into
+ * *(int64_t *)ctx; a NULL or non-number column is SI_ERR_INTERNAL. */
+int store_private_count_row(void *ctx, const char *const *col, int ncol, struct si_err *err);
+
 /* A new id: 128 random bits as STORE_JOB_ID_LEN lower-case hex and a NUL,
  * the one generator of the journal's and store/kept.c's ids. */
 int store_private_new_id(char out[STORE_JOB_ID_SIZE], struct si_err *err);
