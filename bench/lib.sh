@@ -70,23 +70,55 @@ worker_restart() {
 	kill -9 "$WORKER_PID" 2>/dev/null
 	wait "$WORKER_PID" 2>/dev/null
 	rm -f "$sock"
-	"$SPAWN_FCGI" -n -s "$sock" -M 0666 -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
+	"$SPAWN_FCGI" -n -s "$sock" "${SOCK_OPTS[@]}" -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	wait_http "$BASE/healthz" || { log "worker did not come back"; return 1; }
 }
 
-# A fresh stand-in with these arguments (replacing the running one, if any).
+# STANDIN_TLS=1: standin_restart serves HTTPS with a certificate of a
+# throw-away CA made once per run in $TMP/tls (tests/standin/
+# make_test_ca.sh: ECDSA P-256, loopback names only), and
+# the worker trusts that CA through AWS_CA_BUNDLE (the AWS SDKs' variable,
+# which the worker reads), curl(1) through CURL_CA_BUNDLE. Restart the
+# worker after switching: it reads its environment at start.
+STANDIN_TLS=${STANDIN_TLS:-0}
+
+# A fresh stand-in with these arguments (replacing the running one, if any),
+# over HTTPS when STANDIN_TLS=1.
 standin_restart() {
+	local tls=()
 	if [ -n "${STANDIN_PID:-}" ]; then
 		kill "$STANDIN_PID" 2>/dev/null
 		for _ in $(seq 100); do kill -0 "$STANDIN_PID" 2>/dev/null || break; sleep 0.05; done
 		wait "$STANDIN_PID" 2>/dev/null
 	fi
-	aws_start --quiet "$@" || return 1
+	if [ "$STANDIN_TLS" = 1 ]; then
+		if [ ! -s "$TMP/tls/ca.pem" ]; then
+			bash "$SI_SRCDIR/tests/standin/make_test_ca.sh" "$TMP/tls" || return 1
+		fi
+		tls=(--tls-cert "$TMP/tls/server.pem" --tls-key "$TMP/tls/server.key")
+	fi
+	aws_start --quiet "${tls[@]}" "$@" || return 1
 	STANDIN_PID=${PIDS[${#PIDS[@]}-1]}
+	if [ "$STANDIN_TLS" = 1 ]; then
+		AWS_URL="https://127.0.0.1:$AWS_PORT"
+		export AWS_CA_BUNDLE="$TMP/tls/ca.pem" CURL_CA_BUNDLE="$TMP/tls/ca.pem"
+	else
+		unset AWS_CA_BUNDLE CURL_CA_BUNDLE
+	fi
 	export AWS_ENDPOINT_URL=$AWS_URL
+}
+
+# inflight_env VALUE: "auto" leaves [search] max_inflight at its default (no
+# knob turned); a number sets it through the environment.
+inflight_env() {
+	if [ "$1" = auto ]; then
+		unset SLASH_INFRA_SEARCH_MAX_INFLIGHT
+	else
+		export SLASH_INFRA_SEARCH_MAX_INFLIGHT=$1
+	fi
 }
 
 # Print a horizontal rule the width of the tables.

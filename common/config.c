@@ -110,6 +110,7 @@ static const struct {
 
 enum s_type {
 	S_INT,          /* int with [min, max] */
+	S_INT_AUTO,     /* S_INT, or "auto" stored as 0 (sized at run time) */
 	S_SIZE,         /* size_t with [min, max] */
 	S_STR,          /* char *, checked by check(); empty value = unset */
 	S_LIST,         /* char ** + size_t count, each item checked */
@@ -124,7 +125,7 @@ struct s_setting {
 	const char *key;
 	enum s_type type;
 	unsigned flags;
-	long min, max;                   /* S_INT, S_SIZE */
+	long min, max;                   /* S_INT, S_INT_AUTO, S_SIZE */
 	bool (*check)(const char *);     /* S_STR value, S_LIST item */
 	const char *expect;              /* for messages: what check() wants */
 	size_t off;                      /* field offset in the base struct */
@@ -180,7 +181,9 @@ static const struct s_setting s_settings[] = {
 	S_ROW_SIZE("server", "max_body", max_body, 1024, 16 * 1024 * 1024),
 	S_ROW_INT("search", "inline_budget_ms", inline_budget_ms, 0, 2900),
 	S_ROW_INT("search", "deadline_ms", deadline_ms, 100, 1800000),
-	S_ROW_INT("search", "max_inflight", max_inflight, 1, 1024),
+	/* auto: sized to each search's targets (search/engine.h) */
+	{ "search", "max_inflight", S_INT_AUTO, 0, 1, 1024, NULL, NULL, CF(max_inflight), 0,
+	  NULL },
 	{ "search", "response_type", S_RESPONSE, 0, 0, 0, NULL,
 	  "in_channel or ephemeral", CF(response_type), 0, NULL },
 	S_ROW_INT("search", "queue_size", queue_size, 1, 65536),
@@ -587,6 +590,17 @@ static int s_apply(const struct s_setting *s, void *base, const char *value,
 		return si_err_set(err, SI_ERR_LIMIT, "%s: value longer than %d",
 		                  label, S_MAX_VALUE);
 	switch (s->type) {
+	case S_INT_AUTO:
+		if (strcasecmp(value, "auto") == 0) {
+			*(int *)(void *)field = 0;
+			return 0;
+		}
+		if (si_parse_long(value, s->min, s->max, &v) != 0)
+			return si_err_set(err, SI_ERR_INVALID,
+			                  "%s: expected auto or an integer from %ld to %ld, "
+			                  "got '%.32s'", label, s->min, s->max, value);
+		*(int *)(void *)field = (int)v;
+		return 0;
 	case S_INT:
 		if (s_parse_integer(s, value, &v, label, err) != 0)
 			return -1;
@@ -1284,7 +1298,7 @@ static void s_defaults(struct si_config *cfg)
 	cfg->max_body = 65536;
 	cfg->inline_budget_ms = 1500;
 	cfg->deadline_ms = 10000;
-	cfg->max_inflight = 32;
+	cfg->max_inflight = 0;           /* auto: sized to the targets */
 	cfg->resolve_dns = 1;
 	cfg->response_type = SI_RESPONSE_IN_CHANNEL;
 	/* Every search, inline or deferred, runs on a pool thread: 16 lets a
@@ -1378,15 +1392,19 @@ static void s_print_list(FILE *out, char *const *items, size_t n,
  * only whether they are set. */
 int si_config_describe(const struct si_config *cfg, FILE *out)
 {
+	char inflight[16] = "auto";     /* [search] max_inflight */
+
 	fprintf(out, "slack: signing secret %s; response URL prefixes: ",
 	        cfg->signing_secret != NULL ? "set" : "NOT set");
 	s_print_list(out, cfg->response_url_prefixes,
 	             cfg->n_response_url_prefixes, "(none)");
 	fprintf(out, "\nserver: threads %d, max body %zu bytes\n", cfg->threads,
 	        cfg->max_body);
+	if (cfg->max_inflight > 0)
+		snprintf(inflight, sizeof(inflight), "%d", cfg->max_inflight);
 	fprintf(out, "search: inline budget %d ms, deadline %d ms, max in flight "
-	        "%d, response type %s, queue %d, workers %d, resolve DNS %s\n",
-	        cfg->inline_budget_ms, cfg->deadline_ms, cfg->max_inflight,
+	        "%s, response type %s, queue %d, workers %d, resolve DNS %s\n",
+	        cfg->inline_budget_ms, cfg->deadline_ms, inflight,
 	        si_response_type_name(cfg->response_type), cfg->queue_size,
 	        cfg->search_workers, cfg->resolve_dns ? "on" : "off");
 	fprintf(out, "aws: connect timeout %d ms, timeout %d ms, max attempts "

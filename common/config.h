@@ -57,7 +57,9 @@ struct si_config {
 	/* [search] */
 	int inline_budget_ms;          /* answer inline if done within this */
 	int deadline_ms;               /* give up on a search after this */
-	int max_inflight;              /* concurrent AWS requests per search */
+	int max_inflight;              /* concurrent AWS requests per search;
+	                                * 0: "auto", sized to the search's
+	                                * targets (search_inflight_cap) */
 	enum si_response_type response_type;
 	int queue_size;                /* searches waiting for a worker */
 	int search_workers;            /* threads running deferred searches */

@@ -5,6 +5,8 @@
  */
 #include "search/engine.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,15 +51,34 @@
 #define S_MAX_BUDGET_WAIT_MS (24LL * 3600 * 1000)
 /* A service's signing name, as a bucket key ("elasticloadbalancing"). */
 #define S_MAX_SERVICE 32
+/* Idle multi handles the engine keeps (one per search that ran at once;
+ * past it the handle and its connections are closed). */
+#define S_IDLE_MULTIS 32
+/* Idle connections one multi handle keeps open (CURLMOPT_MAXCONNECTS). */
+#define S_MULTI_MAXCONNECTS 256L
+/* How long a search waits, at most, before looking again for a slot of
+ * SEARCH_ENGINE_INFLIGHT freed by another search (its own transfers wake
+ * it sooner). */
+#define S_ENGINE_SLOT_WAIT_MS 10
 
 struct search_engine {
 	struct search_settings set;          /* accounts borrowed */
 	struct aws_client *client;           /* borrowed, shared with discovery */
 	struct org_discovery *org;           /* borrowed, may be NULL */
+	/* TLS sessions and DNS of every search: one mutex per kind of data,
+	 * as curl asks (CURLSHOPT_LOCKFUNC). Connections are not shared
+	 * through it: libcurl does not support a connection cache shared by
+	 * concurrent threads (CURLSHOPT_SHARE, KNOWN_BUGS); they travel with
+	 * the multi handles below instead. */
+	CURLSH *share;                       /* owned */
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_lock;           /* guards idle, n_idle */
+	CURLM *idle[S_IDLE_MULTIS];          /* owned; the latest given back last */
+	size_t n_idle;
+	atomic_size_t in_flight;             /* requests of every search */
 };
 
 struct search_ctx {
-	CURLM *multi;
 	uint32_t rng;                        /* backoff jitter */
 };
 
@@ -141,12 +162,16 @@ struct s_target {
 	size_t account;
 	const char *region;         /* borrowed from config */
 	int failed;
+	size_t in_flight;           /* its calls in the multi handle but
+	                             * AssumeRole (SEARCH_TARGET_INFLIGHT) */
 	struct s_buckets budget;    /* per service, when rate_per_s > 0 */
 };
 
 struct s_job {
 	struct search_engine *e;
 	struct search_ctx *ctx;
+	CURLM *multi;               /* the engine's, held for the search */
+	size_t max_inflight;        /* search_inflight_cap of the targets */
 	const struct search_spec *spec;
 	struct s_acct *accts;
 	size_t n_accts;
@@ -204,6 +229,54 @@ struct s_answer_ctx {
 /* ------------------------------------------------------------------ */
 /* engine and ctx                                                      */
 
+int search_inflight_cap(int max_inflight, size_t n_targets)
+{
+	if (max_inflight > 0)
+		return max_inflight;
+	if (n_targets > SEARCH_AUTO_MAX / SEARCH_AUTO_PER_TARGET)
+		return SEARCH_AUTO_MAX;
+	if ((int)n_targets * SEARCH_AUTO_PER_TARGET < SEARCH_AUTO_MIN)
+		return SEARCH_AUTO_MIN;
+	return (int)n_targets * SEARCH_AUTO_PER_TARGET;
+}
+
+/* CURLSHOPT_LOCKFUNC / UNLOCKFUNC: one mutex per kind of data. */
+static void s_share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	struct search_engine *e = arg;
+
+	(void)easy;
+	(void)access;
+	if ((unsigned)data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_lock(&e->share_locks[data]);
+}
+
+static void s_share_unlock(CURL *easy, curl_lock_data data, void *arg)
+{
+	struct search_engine *e = arg;
+
+	(void)easy;
+	if ((unsigned)data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_unlock(&e->share_locks[data]);
+}
+
+/* The share every search's easy handles use: TLS sessions, so a
+ * connection opened by any search resumes a session another paid for,
+ * and DNS answers. 0, or -1 with err. */
+static int s_share_new(struct search_engine *e, struct si_err *err)
+{
+	e->share = curl_share_init();
+	if (e->share == NULL ||
+	    curl_share_setopt(e->share, CURLSHOPT_LOCKFUNC, s_share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(e->share, CURLSHOPT_UNLOCKFUNC, s_share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(e->share, CURLSHOPT_USERDATA, e) != CURLSHE_OK ||
+	    curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+		    CURLSHE_OK ||
+	    curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)
+		return si_err_set(err, SI_ERR_INTERNAL, "search: cannot set up curl share");
+	return 0;
+}
+
 struct search_engine *search_engine_new(const struct search_settings *set,
 					struct aws_client *client, struct si_err *err)
 {
@@ -219,15 +292,70 @@ struct search_engine *search_engine_new(const struct search_settings *set,
 	e->set = *set;
 	if (e->set.deadline_ms <= 0)
 		e->set.deadline_ms = SEARCH_DEFAULT_DEADLINE_MS;
-	if (e->set.max_inflight <= 0)
-		e->set.max_inflight = 1;
+	if (e->set.max_inflight < 0)
+		e->set.max_inflight = 0;        /* auto */
 	e->client = client;
+	for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&e->share_locks[i], NULL);
+	pthread_mutex_init(&e->pool_lock, NULL);
+	atomic_init(&e->in_flight, 0);
+	if (s_share_new(e, err) != 0) {
+		search_engine_free(e);
+		return NULL;
+	}
 	return e;
 }
 
+/* The idle multis go first: closing their connections may still touch the
+ * share's TLS sessions, and curl_share_cleanup refuses while in use. */
 void search_engine_free(struct search_engine *e)
 {
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->n_idle; i++)
+		curl_multi_cleanup(e->idle[i]);
+	if (e->share != NULL)
+		curl_share_cleanup(e->share);
+	for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&e->share_locks[i]);
+	pthread_mutex_destroy(&e->pool_lock);
 	free(e);
+}
+
+/* A multi handle for one search: the one given back last (it holds the
+ * connections most recently used, so a warm search reuses them whatever
+ * thread it runs on), or a new one. NULL when curl cannot make one. */
+static CURLM *s_multi_take(struct search_engine *e)
+{
+	CURLM *m = NULL;
+
+	pthread_mutex_lock(&e->pool_lock);
+	if (e->n_idle > 0)
+		m = e->idle[--e->n_idle];
+	pthread_mutex_unlock(&e->pool_lock);
+	if (m != NULL)
+		return m;
+	m = curl_multi_init();
+	if (m == NULL)
+		return NULL;
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)SEARCH_HOST_CONNECTIONS);
+	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, S_MULTI_MAXCONNECTS);
+	return m;
+}
+
+/* Give m (no transfer left in it) back for the next search. */
+static void s_multi_give(struct search_engine *e, CURLM *m)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&e->pool_lock);
+	if (e->n_idle < S_IDLE_MULTIS) {
+		e->idle[e->n_idle++] = m;
+		m = NULL;
+	}
+	pthread_mutex_unlock(&e->pool_lock);
+	if (m != NULL)
+		curl_multi_cleanup(m);
 }
 
 struct search_ctx *search_ctx_new(unsigned int seed, struct si_err *err)
@@ -236,24 +364,12 @@ struct search_ctx *search_ctx_new(unsigned int seed, struct si_err *err)
 
 	if (ctx == NULL)
 		return NULL;
-	ctx->multi = curl_multi_init();
-	if (ctx->multi == NULL) {
-		free(ctx);
-		si_err_set(err, SI_ERR_INTERNAL, "curl_multi_init failed");
-		return NULL;
-	}
-	/* Reuse connections per endpoint: keep a few idle ones per host. */
-	curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
-	curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, 256L);
 	ctx->rng = seed ? (uint32_t)seed : 0x9e3779b9u;
 	return ctx;
 }
 
 void search_ctx_free(struct search_ctx *ctx)
 {
-	if (ctx == NULL)
-		return;
-	curl_multi_cleanup(ctx->multi);
 	free(ctx);
 }
 
@@ -1072,6 +1188,24 @@ static void s_start_failed(struct s_job *j, struct s_call *c, const char *code, 
 		s_fail_call(j, c, rid, code, msg);
 }
 
+/* c entered (delta 1) or left (-1) the multi handle: the search's, its
+ * target's (but for AssumeRole) and the engine's counts of requests in
+ * flight. */
+static void s_count_running(struct s_job *j, const struct s_call *c, int delta)
+{
+	if (delta > 0) {
+		j->in_flight++;
+		if (!c->assume)
+			j->targets[c->target].in_flight++;
+		atomic_fetch_add(&j->e->in_flight, 1);
+	} else {
+		j->in_flight--;
+		if (!c->assume)
+			j->targets[c->target].in_flight--;
+		atomic_fetch_sub(&j->e->in_flight, 1);
+	}
+}
+
 /* Build, sign and hand one call to the multi handle. Why here and not in
  * the client: the multi loop owns the transfers, the client owns what a
  * request looks like. Assumes the account has credentials unless the call
@@ -1117,12 +1251,13 @@ static int s_start(struct s_job *j, struct s_call *c)
 	if (c->easy == NULL ||
 	    aws_client_prepare(e->client, c->easy, &c->req, &c->resp, NULL, &err) != 0 ||
 	    curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c) != CURLE_OK ||
-	    curl_multi_add_handle(j->ctx->multi, c->easy) != CURLM_OK) {
+	    curl_easy_setopt(c->easy, CURLOPT_SHARE, e->share) != CURLE_OK ||
+	    curl_multi_add_handle(j->multi, c->easy) != CURLM_OK) {
 		s_start_failed(j, c, "InternalError", "cannot start request", NULL);
 		goto out;
 	}
 	s_push(&j->running, c);
-	j->in_flight++;
+	s_count_running(j, c, 1);
 	c->budgeted = 0;            /* a retry is another request: another token */
 	rc = 0;
 out:
@@ -1491,15 +1626,15 @@ static void s_drain_finished(struct s_job *j)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(j->ctx->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(j->multi, &left)) != NULL) {
 		struct s_call *c = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-		curl_multi_remove_handle(j->ctx->multi, msg->easy_handle);
+		curl_multi_remove_handle(j->multi, msg->easy_handle);
 		s_unlink(&j->running, c);
-		j->in_flight--;
+		s_count_running(j, c, -1);
 		if (s_done(j, c, msg->data.result) == 0)
 			s_call_free(c);
 	}
@@ -1522,34 +1657,67 @@ static void s_abort_running(struct s_job *j)
 	struct s_call *c;
 
 	while ((c = s_pop(&j->running)) != NULL) {
-		curl_multi_remove_handle(j->ctx->multi, c->easy);
-		j->in_flight--;
+		curl_multi_remove_handle(j->multi, c->easy);
+		s_count_running(j, c, -1);
 		s_fail_call(j, c, NULL, "Timeout", "deadline reached");
 		s_call_free(c);
 	}
 }
 
-/* The multi loop: start what is ready (at most max_inflight at once, each
- * within its request budget), wake delayed retries and budgeted calls,
- * let libcurl work, collect what finished, and wait on the sockets for at
- * most a second or until the next delayed call is due. Why one thread:
- * per-transfer state hangs off CURLOPT_PRIVATE, so nothing here is
- * shared. Assumes j is set up; at the deadline everything still owed an
- * answer is failed as "Timeout". */
+/* Whether the search may start one more call: under its own cap and,
+ * unless it has none in flight (so it always progresses), under the
+ * engine's cap for all searches. */
+static int s_slot_free(const struct s_job *j)
+{
+	if (j->in_flight >= j->max_inflight)
+		return 0;
+	return j->in_flight == 0 || atomic_load(&j->e->in_flight) < SEARCH_ENGINE_INFLIGHT;
+}
+
+/* The first ready call that may start (an AssumeRole, or a call whose
+ * target has fewer than SEARCH_TARGET_INFLIGHT in flight), unlinked when
+ * take; NULL when none may. */
+static struct s_call *s_startable(struct s_job *j, int take)
+{
+	for (struct s_call **pp = &j->ready; *pp != NULL; pp = &(*pp)->next) {
+		struct s_call *c = *pp;
+
+		if (!c->assume && j->targets[c->target].in_flight >= SEARCH_TARGET_INFLIGHT)
+			continue;
+		if (take) {
+			*pp = c->next;
+			c->next = NULL;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+/* The multi loop: start what is ready (within the search's, the target's
+ * and the engine's caps, each call within its request budget), wake
+ * delayed retries and budgeted calls, let libcurl work, collect what
+ * finished, and wait on the sockets for at most a second or until the
+ * next delayed call is due (or, when only the engine's cap holds calls
+ * back, S_ENGINE_SLOT_WAIT_MS). Why one thread: per-transfer state hangs
+ * off CURLOPT_PRIVATE, so nothing here is shared. Assumes j is set up; at
+ * the deadline everything still owed an answer is failed as "Timeout". */
 static void s_loop(struct s_job *j)
 {
-	const int max_inflight = j->e->set.max_inflight;
-
+	j->max_inflight = (size_t)search_inflight_cap(j->e->set.max_inflight, j->n_targets);
+	if (j->multi == NULL)
+		j->multi = s_multi_take(j->e);
+	if (j->multi == NULL)
+		j->oom = 1;     /* no multi handle: fail the search as OOM */
 	for (;;) {
 		long long now = si_mono_ms(), next_delay;
 		long long timeout;
 		int running = 0;
 		struct s_call *c;
 
-		if (now >= j->deadline_ms)
+		if (now >= j->deadline_ms || j->multi == NULL)
 			break;
 		next_delay = s_wake_delayed(j, now);
-		while (j->in_flight < (size_t)max_inflight && (c = s_pop(&j->ready)) != NULL) {
+		while (s_slot_free(j) && (c = s_startable(j, 1)) != NULL) {
 			if (s_budget(j, c, now) == 0)
 				(void)s_start(j, c);
 		}
@@ -1559,20 +1727,22 @@ static void s_loop(struct s_job *j)
 			next_delay = s_wake_delayed(j, now);
 		if (j->in_flight == 0 && j->ready == NULL && j->delayed == NULL)
 			break;          /* everything answered (waiters were released) */
-		curl_multi_perform(j->ctx->multi, &running);
+		curl_multi_perform(j->multi, &running);
 		s_drain_finished(j);
 		/* Finished calls freed slots and may have queued follow-ups or
 		 * released waiters: start those before sleeping. */
-		if (j->ready != NULL && j->in_flight < (size_t)max_inflight)
+		if (s_slot_free(j) && s_startable(j, 0) != NULL)
 			continue;
 		timeout = j->deadline_ms - now;
 		if (next_delay >= 0 && next_delay < timeout)
 			timeout = next_delay;
 		if (timeout > 1000)
 			timeout = 1000;
+		if (j->in_flight < j->max_inflight && s_startable(j, 0) != NULL &&
+		    timeout > S_ENGINE_SLOT_WAIT_MS)
+			timeout = S_ENGINE_SLOT_WAIT_MS;  /* held by other searches */
 		if (j->in_flight > 0 || next_delay >= 0)
-			curl_multi_poll(j->ctx->multi, NULL, 0, (int)(timeout > 0 ? timeout : 0),
-					NULL);
+			curl_multi_poll(j->multi, NULL, 0, (int)(timeout > 0 ? timeout : 0), NULL);
 	}
 	s_abort_running(j);
 	s_give_up(j, &j->ready);
@@ -1704,6 +1874,8 @@ static void s_job_init(struct s_job *j, struct search_engine *e, struct search_c
 
 static void s_job_free(struct s_job *j)
 {
+	s_multi_give(j->e, j->multi);
+	j->multi = NULL;
 	for (size_t i = 0; i < j->n_accts; i++) {
 		sts_credentials_clear(&j->accts[i].creds);
 		free(j->accts[i].fail_code);

@@ -1,14 +1,21 @@
 /*
  * engine.h - one search across accounts x regions, all AWS calls at once.
  *
- * A search runs in the calling thread on that thread's struct search_ctx
- * (one libcurl multi handle kept alive across searches, so connections to
- * STS and EC2 endpoints are reused). For each account it gets temporary
+ * A search runs in the calling thread on a libcurl multi handle it takes
+ * from the engine for the search and gives back after: the engine keeps
+ * the idle ones, latest first, so a search starts on the connections the
+ * previous one left open, whichever thread ran it; TLS sessions and DNS
+ * answers are shared by every search (a curl share object), so even a
+ * multi with nothing open resumes the TLS sessions others set up. For
+ * each account it gets temporary
  * credentials (STS AssumeRole, cached across searches and shared with
  * account discovery in the struct aws_client, aws/client.h), then
  * runs every describe call of every target concurrently, bounded by
- * [search] max_inflight, each with the [aws] timeouts and retries, the whole
- * search bounded by one deadline. Failed targets are reported, never fatal.
+ * [search] max_inflight (by default sized to the targets:
+ * search_inflight_cap), SEARCH_TARGET_INFLIGHT per account x region and
+ * SEARCH_ENGINE_INFLIGHT for all searches together, each with the [aws]
+ * timeouts and retries, the whole search bounded by one deadline. Failed
+ * targets are reported, never fatal.
  */
 #ifndef SI_SEARCH_ENGINE_H
 #define SI_SEARCH_ENGINE_H
@@ -23,6 +30,47 @@
 
 /* The [search] deadline_ms default, used when the settings leave it 0. */
 #define SEARCH_DEFAULT_DEADLINE_MS 10000
+
+/* [search] max_inflight = auto (0 in struct search_settings): a search
+ * may have SEARCH_AUTO_PER_TARGET requests in flight per account x region
+ * target, at least SEARCH_AUTO_MIN and at most SEARCH_AUTO_MAX. Why 2: a
+ * cold target's AssumeRole and first call, or a call and its follow-up,
+ * then go in one wave, so 64 targets take about as long as one; why at
+ * least 64: a name search plans a call per type (about 20) per target, so
+ * a few targets' calls go in one wave, and no search gets fewer slots than
+ * the former fixed default (32) gave it; why at most 128: 1,000 targets
+ * then need ~8 waves of one call (under a second at AWS's usual 50-100
+ * ms), while the worst case a hostile endpoint can make a search hold (128
+ * answers of the 8 MiB cap) stays bounded. The fixed 32 made 64 targets
+ * two waves and 1,000 thirty-two. */
+#define SEARCH_AUTO_PER_TARGET 2
+#define SEARCH_AUTO_MIN 64
+#define SEARCH_AUTO_MAX 128
+
+/* Requests one search has in flight to one account x region at once
+ * (AssumeRole not counted): a name search plans about one call per type
+ * (21 types) per target, so 32 lets one target's calls and their first
+ * follow-ups go together, while no single account-region takes a whole
+ * search's slots or draws AWS's per-account throttling (EC2's describe
+ * bucket is ~100 requests) on its own. */
+#define SEARCH_TARGET_INFLIGHT 32
+
+/* Connections one search opens to one endpoint host
+ * (CURLMOPT_MAX_HOST_CONNECTIONS; past it a transfer waits for one of
+ * the search's own to finish). AWS endpoints are one host per service
+ * and region: an explicit max_inflight above it still opens no more. */
+#define SEARCH_HOST_CONNECTIONS 128
+
+/* Requests in flight across every search of one engine (one worker
+ * process): 16 concurrent broad searches would otherwise hold 16 x 128
+ * sockets. Each search may always have one in flight, so none starves. */
+#define SEARCH_ENGINE_INFLIGHT 512
+
+/* The in-flight cap of a search over n_targets account x region targets:
+ * max_inflight when above 0 (an explicit [search] max_inflight), else
+ * (auto) SEARCH_AUTO_PER_TARGET x n_targets within [SEARCH_AUTO_MIN,
+ * SEARCH_AUTO_MAX]. */
+int search_inflight_cap(int max_inflight, size_t n_targets);
 
 /* Matches one search keeps. A Slack answer shows a few dozen and counts
  * the rest per account, and the command line lists them all: 10,000 (the
@@ -135,7 +183,9 @@ struct search_settings {
 	                                      must outlive the engine */
 	size_t n_accounts;
 	int deadline_ms;                   /* whole search; 0: the default */
-	int max_inflight;                  /* concurrent AWS requests; 0: 1 */
+	int max_inflight;                  /* concurrent AWS requests per
+	                                    * search; 0 (or less): auto,
+	                                    * search_inflight_cap */
 	int resolve_dns;                   /* [search] resolve_dns: a host name in
 	                                    * no hosted zone is resolved and its
 	                                    * addresses searched */
@@ -144,8 +194,11 @@ struct search_settings {
 };
 
 /* The long-lived part shared by all threads: the settings (copied; the
- * accounts they point to stay borrowed) and client (borrowed: its
- * timeouts, retries and credential cache; it must outlive the engine).
+ * accounts they point to stay borrowed), client (borrowed: its
+ * timeouts, retries and credential cache; it must outlive the engine),
+ * the curl share object (TLS sessions, DNS) and the idle multi handles
+ * with their open connections (owned, freed with the engine, which must
+ * happen after every search has returned).
  * Returns an engine the caller frees with search_engine_free, or NULL with
  * err set. */
 struct search_engine *search_engine_new(const struct search_settings *set,
@@ -154,7 +207,8 @@ struct search_engine *search_engine_new(const struct search_settings *set,
 /* NULL is fine. */
 void search_engine_free(struct search_engine *e);
 
-/* Per-thread state: a multi handle and a random seed for backoff jitter. */
+/* Per-thread state: a random seed for backoff jitter (the multi handle
+ * of a search is the engine's, see above). */
 struct search_ctx *search_ctx_new(unsigned int seed, struct si_err *err);
 void search_ctx_free(struct search_ctx *ctx);
 

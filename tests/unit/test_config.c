@@ -132,7 +132,7 @@ static void test_env_only_defaults(void **state)
 	assert_int_equal(cfg.max_body, 65536);
 	assert_int_equal(cfg.inline_budget_ms, 1500);
 	assert_int_equal(cfg.deadline_ms, 10000);
-	assert_int_equal(cfg.max_inflight, 32);
+	assert_int_equal(cfg.max_inflight, 0);          /* auto */
 	assert_int_equal(cfg.response_type, SI_RESPONSE_IN_CHANNEL);
 	assert_int_equal(cfg.queue_size, 256);
 	assert_int_equal(cfg.search_workers, 16);
@@ -463,6 +463,7 @@ static void test_example_file_loads_with_defaults(void **state)
 	assert_int_equal(cfg.threads, 8);
 	assert_int_equal(cfg.max_body, 65536);
 	assert_int_equal(cfg.deadline_ms, 10000);
+	assert_int_equal(cfg.max_inflight, 0);          /* auto */
 	assert_int_equal(cfg.queue_size, 256);
 	assert_int_equal(cfg.aws_max_attempts, 3);
 	assert_int_equal(cfg.org_refresh_s, 900);
@@ -1136,6 +1137,62 @@ static void test_describe_lists_accounts_not_secrets(void **state)
 	si_config_free(&cfg);
 }
 
+/* [search] max_inflight: "auto" (the default, 0) or an explicit count,
+ * which an existing ini keeps meaning what it meant; the environment
+ * overrides either way. */
+static void test_max_inflight_auto(void **state)
+{
+	char *envp[] = { "SLACK_SIGNING_SECRET=" SECRET, NULL };
+	char *env_auto[] = { "SLACK_SIGNING_SECRET=" SECRET,
+	                     "SLASH_INFRA_SEARCH_MAX_INFLIGHT=auto", NULL };
+	char *env_64[] = { "SLACK_SIGNING_SECRET=" SECRET,
+	                   "SLASH_INFRA_SEARCH_MAX_INFLIGHT=64", NULL };
+	struct si_config cfg;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	s_load_ok(&cfg, "[search]\nmax_inflight = auto\n", envp);
+	assert_int_equal(cfg.max_inflight, 0);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, "[search]\nmax_inflight = AUTO\n", envp);
+	assert_int_equal(cfg.max_inflight, 0);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, "[search]\nmax_inflight = 32\n", envp);
+	assert_int_equal(cfg.max_inflight, 32);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, "[search]\nmax_inflight = 1024\n", envp);
+	assert_int_equal(cfg.max_inflight, 1024);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, "[search]\nmax_inflight = 8\n", env_auto);
+	assert_int_equal(cfg.max_inflight, 0);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, "[search]\nmax_inflight = auto\n", env_64);
+	assert_int_equal(cfg.max_inflight, 64);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(si_config_describe(&cfg, out), 0);
+	fclose(out);
+	s_assert_contains(text, "max in flight 64,");
+	free(text);
+	si_config_free(&cfg);
+	s_load_ok(&cfg, NULL, envp);
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(si_config_describe(&cfg, out), 0);
+	fclose(out);
+	s_assert_contains(text, "max in flight auto,");
+	free(text);
+	si_config_free(&cfg);
+	s_load_fails("[search]\nmax_inflight = 0\n", 0600, envp, ":2: [search] max_inflight",
+	             "expected auto or an integer from 1 to 1024, got '0'");
+	s_load_fails("[search]\nmax_inflight = 1025\n", 0600, envp, ":2:", "'1025'");
+	s_load_fails("[search]\nmax_inflight = automatic\n", 0600, envp, ":2:",
+	             "'automatic'");
+}
+
 static void test_config_path(void **state)
 {
 	char *envp[] = { "SLASH_INFRA_CONFIG=/etc/slash-infra.ini", NULL };
@@ -1208,6 +1265,7 @@ int main(void)
 		cmocka_unit_test(test_links_both_or_neither),
 		cmocka_unit_test(test_links_described),
 		cmocka_unit_test(test_cli_needs_no_secret),
+		cmocka_unit_test(test_max_inflight_auto),
 		cmocka_unit_test(test_config_path),
 		cmocka_unit_test(test_free_is_safe),
 	};

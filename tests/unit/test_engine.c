@@ -470,6 +470,25 @@ static size_t s_occurs(const char *s, const char *needle)
 
 /* ---- DNS fallback ------------------------------------------------------------ */
 
+/* [search] max_inflight: auto (0) is 2 per target within [64, 128]; an
+ * explicit value is used as given. */
+static void test_inflight_cap(void **state)
+{
+	(void)state;
+	assert_int_equal(search_inflight_cap(0, 0), SEARCH_AUTO_MIN);
+	assert_int_equal(search_inflight_cap(0, 1), 64);
+	assert_int_equal(search_inflight_cap(0, 32), 64);
+	assert_int_equal(search_inflight_cap(0, 33), 66);
+	assert_int_equal(search_inflight_cap(0, 64), 128);
+	assert_int_equal(search_inflight_cap(0, 65), SEARCH_AUTO_MAX);
+	assert_int_equal(search_inflight_cap(0, 1000), 128);
+	assert_int_equal(search_inflight_cap(0, SIZE_MAX), 128);
+	assert_int_equal(search_inflight_cap(-1, 40), 80);
+	assert_int_equal(search_inflight_cap(1, 1000), 1);
+	assert_int_equal(search_inflight_cap(32, 64), 32);
+	assert_int_equal(search_inflight_cap(1024, 1), 1024);
+}
+
 static void test_host_in_no_zone_is_resolved(void **state)
 {
 	struct fixture *fx = *state;
@@ -930,6 +949,7 @@ static void test_list_request_budget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inflight_cap),
 		cmocka_unit_test_setup(test_host_in_no_zone_is_resolved, setup),
 		cmocka_unit_test_setup(test_resolve_dns_off_asks_no_resolver, setup),
 		cmocka_unit_test_setup(test_host_in_a_zone_is_not_resolved, setup),
