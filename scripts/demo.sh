@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole stack on this machine: the local AWS stand-in (3 fake accounts),
-# a local Slack response_url receiver, nginx (nginx.conf.example) in front of
-# the worker under spawn-fcgi; then signed slash commands as Slack sends
-# them, and the replies Slack would show.
+# a local Slack response_url receiver, nginx (the shipped nginx.conf.example
+# and conf/nginx-slash-infra.conf) in front of the worker under spawn-fcgi;
+# then signed slash commands as Slack sends them, and the replies Slack
+# would show. Run as root, nginx's workers are www-data, as on Debian.
 #
 # Usage: scripts/demo.sh [--keep]   (--keep: leave it running until Ctrl-C)
 set -euo pipefail

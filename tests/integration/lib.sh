@@ -1,5 +1,6 @@
-# Shared harness for the integration tests: real nginx (its own config from
-# nginx.conf.example), the real worker under spawn-fcgi, real HTTP with curl.
+# Shared harness for the integration tests: real nginx (nginx.conf.example and
+# the site conf/nginx-slash-infra.conf, as shipped), the real worker under
+# spawn-fcgi, real HTTP with curl.
 # Source it; call stack_start; use post_signed/check; the EXIT trap tears
 # everything down even when a test fails.
 
@@ -27,7 +28,28 @@ export SLACK_SIGNING_SECRET=$SECRET
 # fallback inject a resolver (tests/unit/test_engine.c).
 export SLASH_INFRA_SEARCH_RESOLVE_DNS=off
 
+# nginx and Apache run as Debian runs them: a root master, workers as the
+# shipped files say (nginx.conf.example: user www-data; Debian's apache2
+# envvars: APACHE_RUN_USER=www-data). The worker's socket is what
+# conf/slash-infra.socket makes (root:www-data, mode 0660): spawn-fcgi
+# started as root keeps the socket root's. Not root (a developer's
+# machine): nginx ignores `user` with a warning, Apache's workers stay the
+# test's user, who owns the socket (0660).
+if [ "$(id -u)" = 0 ]; then
+	if ! getent passwd www-data >/dev/null || ! getent group www-data >/dev/null; then
+		echo "as root, nginx and Apache run as the shipped files say (user" \
+			"www-data), but this machine has no www-data user or group" \
+			"(Debian's base-passwd has both)" >&2
+		exit 1
+	fi
+	SOCK_OPTS=(-G www-data -M 0660)
+else
+	SOCK_OPTS=(-M 0660)
+fi
+
 TMP=$(mktemp -d /tmp/slash-infra-it.XXXXXX)
+# Traversable by the web server's workers (www-data), which reach the
+# socket in it; nginx's master makes its temp directories here for them.
 chmod 755 "$TMP"
 
 # The state store (SQLite by default) lives in the test's own directory,
@@ -144,22 +166,24 @@ expect_contains() { # expect_contains NAME HAYSTACK NEEDLE
 
 free_port() { "$PYTHON3" "$SI_SRCDIR/tests/integration/free_port.py"; }
 
-# Write nginx.conf from the example, substituting only paths and ports.
+# Write nginx.conf and its one site from the shipped files
+# (nginx.conf.example, conf/nginx-slash-infra.conf), changing only the lines
+# marked "(test: substituted)": paths and ports. The site goes where
+# Debian's sites-enabled/ link would be, as $NGINX_SITE (a bench may edit
+# its copy there: bench/ack adds /static-probe).
+NGINX_SITE="$TMP/sites-enabled/slash-infra.conf"
 nginx_conf() {
 	local port=$1 sock=$2
+	mkdir -p "$TMP/sites-enabled"
 	sed -e "s|^pid .*;|pid $TMP/nginx.pid;|" \
 	    -e "s|^error_log .*;|error_log $TMP/error.log;|" \
 	    -e "s|access_log [^;]*;|access_log $TMP/access.log;|" \
 	    -e "s|_temp_path /var/lib/nginx/\([a-z]*\);|_temp_path $TMP/\1;|" \
-	    -e "s|server unix:[^;]*;|server unix:$sock;|" \
-	    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+	    -e "s|include /etc/nginx/sites-enabled/\*;|include $TMP/sites-enabled/*;|" \
 	    "$SI_SRCDIR/nginx.conf.example" > "$TMP/nginx.conf"
-	if [ "$(id -u)" = 0 ]; then
-		# A root master, unprivileged workers (as a packaged nginx):
-		# they reach the socket (0666) through $TMP (0755); nginx
-		# creates its temp paths for them.
-		sed -i "1i user nobody $(id -gn nobody 2>/dev/null || echo nogroup);" "$TMP/nginx.conf"
-	fi
+	sed -e "s|server unix:[^;]*;|server unix:$sock;|" \
+	    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+	    "$SI_SRCDIR/conf/nginx-slash-infra.conf" > "$NGINX_SITE"
 }
 
 # wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds
@@ -188,13 +212,68 @@ stack_start() {
 	PORT=$(free_port)
 	BASE="http://127.0.0.1:$PORT"
 	nginx_conf "$PORT" "$sock"
-	"$SPAWN_FCGI" -n -s "$sock" -M 0666 -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
+	"$SPAWN_FCGI" -n -s "$sock" "${SOCK_OPTS[@]}" -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	"$NGINX_BIN" -c "$TMP/nginx.conf" -p "$TMP" -e "$TMP/error.log" -g 'daemon on;' \
 		2>>"$TMP/error.log" || { log "nginx failed to start"; cat "$TMP/error.log" >&2; return 1; }
 	wait_http "$BASE/healthz" || { log "stack did not come up"; return 1; }
+}
+
+# web_user_checks SERVER MASTER_PID SOCK: as root, SERVER's workers (the
+# master's children) run as www-data, as the shipped configuration says,
+# the worker's socket is root:www-data mode 0660 (conf/slash-infra.socket),
+# and a process as nobody cannot connect to it: www-data and nobody else.
+# Not root, only the socket's mode is checked.
+web_user_checks() {
+	local server=$1 master=$2 sock=$3 users py=/usr/bin/python3
+	if [ "$(id -u)" != 0 ]; then
+		expect_eq "$server: socket mode 0660 (not root: the test's user owns it)" \
+			"$(stat -c '%a' "$sock")" 660
+		return 0
+	fi
+	users=$(ps -o user= --ppid "$master" | sort -u | tr '\n' ' ')
+	expect_eq "$server: root master, workers as www-data" \
+		"$(ps -o user= -p "$master" | tr -d ' ') $users" "root www-data "
+	expect_eq "$server: the socket is root:www-data 0660" \
+		"$(stat -c '%U:%G %a' "$sock")" "root:www-data 660"
+	[ -x "$py" ] || py=$(command -v python3)
+	setpriv --reuid nobody --regid "$(id -gn nobody 2>/dev/null || echo nogroup)" \
+		--clear-groups "$py" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    sys.exit(0)
+sys.exit(1)' "$sock"
+	check "$server: nobody (not www-data) may not connect to the socket" $?
+}
+
+# metrics_access_checks SERVER: /metrics is for this host's scraper only
+# (allow 127.0.0.1; allow ::1; deny all). From 127.0.0.1 the request gets
+# through to the worker (200 once /metrics exists, its "not found" 404
+# before); from 127.0.0.2 (loopback, as every test connection, but not an
+# address the rule admits) SERVER answers 403 itself (its HTML page: the
+# worker answers plain text).
+metrics_access_checks() {
+	local server=$1 code other
+	code=$(curl -s -o "$TMP/metrics.out" -w '%{http_code}' --max-time 5 "$BASE/metrics")
+	case "$code" in
+	200) check "$server: /metrics from 127.0.0.1 gets through (200)" 0 ;;
+	404) expect_contains "$server: /metrics from 127.0.0.1 gets through (the worker's 404)" \
+		"$(cat "$TMP/metrics.out")" "not found" ;;
+	*) check "$server: /metrics from 127.0.0.1 gets through" 1 "(got $code)" ;;
+	esac
+	other=127.0.0.2
+	code=$(curl -s -o "$TMP/metrics.out" -w '%{http_code}' --max-time 5 \
+		--interface "$other" "$BASE/metrics")
+	expect_eq "$server: /metrics from $other (not 127.0.0.1 or ::1) -> 403" "$code" 403
+	expect_contains "$server: the 403 is the web server's own page" \
+		"$(tr 'A-Z' 'a-z' < "$TMP/metrics.out")" "<html"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --interface "$other" \
+		"$BASE/healthz")
+	expect_eq "$server: /healthz from $other -> 200 (only /metrics is restricted)" "$code" 200
 }
 
 # post_signed BODY [TIMESTAMP] [extra curl args...]: prints "STATUS BODY".

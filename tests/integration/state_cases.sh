@@ -94,7 +94,7 @@ restart_supervisor() {
 	wait_for 300 eval '! kill -0 "$WORKER_PID" 2>/dev/null'
 	wait "$WORKER_PID" 2>/dev/null
 	rm -f "$TMP/worker.sock"
-	"$SPAWN_FCGI" -n -s "$TMP/worker.sock" -M 0666 -- "$WORKER" 2>>"$TMP/worker.log" &
+	"$SPAWN_FCGI" -n -s "$TMP/worker.sock" "${SOCK_OPTS[@]}" -- "$WORKER" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	wait_http "$BASE/healthz" || return 1
@@ -193,14 +193,14 @@ body=$(slack_body 'help' "$RECV_URL/hooks/two/0")
 ts=$(date +%s)
 r=$(post_signed "$body" "$ts")
 expect_eq "$STATE_BACKEND: original request (first supervisor) -> 200" "${r%% *}" 200
-"$SPAWN_FCGI" -n -s "$TMP/worker2.sock" -M 0666 -- "$WORKER" 2>>"$TMP/worker2.log" &
+"$SPAWN_FCGI" -n -s "$TMP/worker2.sock" "${SOCK_OPTS[@]}" -- "$WORKER" 2>>"$TMP/worker2.log" &
 B_PID=$!
 PIDS+=("$B_PID")
 wait_for 100 test -S "$TMP/worker2.sock"
 wait_for 100 grep -q 'worker ready' "$TMP/worker2.log"
 kill "$(cat "$TMP/nginx.pid")"
 wait_for 100 eval '! test -f "$TMP/nginx.pid"'
-sed -i "s|server unix:$TMP/worker.sock;|&\n        server unix:$TMP/worker2.sock;|" "$TMP/nginx.conf"
+sed -i "s|server unix:$TMP/worker.sock;|&\n    server unix:$TMP/worker2.sock;|" "$NGINX_SITE"
 "$NGINX_BIN" -c "$TMP/nginx.conf" -p "$TMP" -e "$TMP/error.log" -g 'daemon on;' \
 	2>>"$TMP/error.log"
 wait_http "$BASE/healthz"

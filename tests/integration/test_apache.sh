@@ -34,6 +34,13 @@ fi
 
 MARKER='# (test: substituted)'
 
+# The user Debian's apache2 runs its children as (lib.sh makes the socket's
+# group www-data, which this must match).
+read -r APACHE_RUN_USER APACHE_RUN_GROUP < <(
+	set +u
+	[ -r /etc/apache2/envvars ] && . /etc/apache2/envvars >/dev/null 2>&1
+	echo "${APACHE_RUN_USER:-www-data} ${APACHE_RUN_GROUP:-www-data}")
+
 # load_module NAME: LoadModule line unless the module is compiled in.
 load_module() {
 	if "$APACHE_BIN" -l 2>/dev/null | grep -qx "  mod_$1.c"; then
@@ -68,18 +75,16 @@ apache_main_conf() {
 		load_module unixd
 		load_module log_config
 		load_module authz_core
+		load_module authz_host
 		load_module proxy
 		load_module proxy_fcgi
 		load_module headers
 		load_module reqtimeout
 		if [ "$(id -u)" = 0 ]; then
-			# Apache refuses to serve as root; its children run as the
-			# web server user, like a packaged Apache.
-			if getent passwd www-data >/dev/null; then
-				echo "User www-data"; echo "Group www-data"
-			else
-				echo "User nobody"; echo "Group $(id -gn nobody 2>/dev/null || echo nogroup)"
-			fi
+			# As Debian's apache2.conf: User ${APACHE_RUN_USER} and
+			# Group ${APACHE_RUN_GROUP} from /etc/apache2/envvars
+			# (www-data); a root master, unprivileged children.
+			echo "User $APACHE_RUN_USER"; echo "Group $APACHE_RUN_GROUP"
 		fi
 		# Small, bounded: one process, enough threads for the concurrency test.
 		echo "StartServers 1"
@@ -96,7 +101,7 @@ apache_stack_start() {
 	BASE="http://127.0.0.1:$PORT"
 	apache_site_conf "$PORT" "$sock"
 	apache_main_conf
-	"$SPAWN_FCGI" -n -s "$sock" -M 0666 -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
+	"$SPAWN_FCGI" -n -s "$sock" "${SOCK_OPTS[@]}" -- "$WORKER" "$@" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
@@ -133,6 +138,16 @@ apache_stack_start || exit 1
 out=$(curl -s -w ' %{http_code}' "$BASE/healthz")
 expect_eq "healthz answers 200 ok" "$out" "ok
  200"
+
+# Served as Debian serves it: a root master, www-data children, through the
+# socket only www-data may use; /metrics for loopback only.
+web_user_checks apache "$APACHE_PID" "$TMP/worker.sock"
+expect_eq "apache: Debian's envvars run its children as www-data (the socket's group)" \
+	"$APACHE_RUN_USER:$APACHE_RUN_GROUP" "www-data:www-data"
+grep -A2 '^ *<Location "/metrics">' "$SI_SRCDIR/conf/apache-slash-infra.conf" |
+	grep -qx ' *Require ip 127.0.0.1 ::1'
+check "the conf admits only 127.0.0.1 and ::1 to /metrics" $?
+metrics_access_checks apache
 
 # A correctly signed command: 200 JSON that keeps the command in the channel.
 r=$(post_signed "$(slack_body 'i-0123456789abcdef0')")

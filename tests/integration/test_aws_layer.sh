@@ -64,7 +64,7 @@ worker_restart() {
 	kill -TERM "$WORKER_PID" 2>/dev/null
 	wait "$WORKER_PID" 2>/dev/null
 	rm -f "$TMP/worker.sock"
-	"$SPAWN_FCGI" -n -s "$TMP/worker.sock" -M 0666 -- "$WORKER" 2>>"$TMP/worker.log" &
+	"$SPAWN_FCGI" -n -s "$TMP/worker.sock" "${SOCK_OPTS[@]}" -- "$WORKER" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	for _ in $(seq 100); do [ -S "$TMP/worker.sock" ] && break; sleep 0.05; done

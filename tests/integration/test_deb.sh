@@ -95,8 +95,8 @@ has /lib/systemd/system/slash-infra.service
 has /lib/systemd/system/slash-infra.socket
 has $DOC/copyright
 has $DOC/slack-app-manifest.yml
-for f in nginx.conf.example apache-slash-infra.conf slash-infra.ini.example \
-	slash-infra.env.example; do
+for f in nginx.conf.example nginx-slash-infra.conf apache-slash-infra.conf \
+	slash-infra.ini.example slash-infra.env.example; do
 	has "$DOC/$f"
 done
 # The whole IAM kit, as the tree has it (policies, CloudFormation, Terraform).
@@ -110,6 +110,12 @@ done < <(cd "$SI_SRCDIR" && find conf/iam -type f | sort)
 mkdir -p "$TMP/root" && dpkg-deb -x "$deb" "$TMP/root"
 exec_start=$(sed -n 's/^ExecStart=//p' "$TMP/root/lib/systemd/system/slash-infra.service")
 expect_eq "the packaged unit starts the packaged binary" "$exec_start" /usr/sbin/slash-infra
+# The web server examples as the tree has them (uncompressed): the files the
+# integration tests run nginx and Apache with.
+for f in nginx.conf.example conf/nginx-slash-infra.conf conf/apache-slash-infra.conf; do
+	cmp -s "$TMP/root$DOC/${f#conf/}" "$SI_SRCDIR/$f"
+	check "the packaged ${f#conf/} is the tested one" $?
+done
 ver=$("$TMP/root/usr/sbin/slash-infra" --version 2>&1)
 expect_eq "the packaged binary runs: --version" "$ver" "slash-infra $want_ver"
 deps=$(dpkg-deb -f "$deb" Depends)

@@ -31,7 +31,7 @@ worker_restart() {
 	kill -TERM "$WORKER_PID" 2>/dev/null
 	wait "$WORKER_PID" 2>/dev/null
 	rm -f "$TMP/worker.sock"
-	env "$@" "$SPAWN_FCGI" -n -s "$TMP/worker.sock" -M 0666 -- "$WORKER" 2>>"$TMP/worker.log" &
+	env "$@" "$SPAWN_FCGI" -n -s "$TMP/worker.sock" "${SOCK_OPTS[@]}" -- "$WORKER" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	for _ in $(seq 100); do [ -S "$TMP/worker.sock" ] && break; sleep 0.05; done

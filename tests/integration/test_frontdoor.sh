@@ -1,13 +1,72 @@
 #!/usr/bin/env bash
 # The Slack front door end to end: real nginx -> spawn-fcgi -> the worker.
+# nginx runs the shipped nginx.conf.example and conf/nginx-slash-infra.conf
+# with only their marked paths and ports substituted, as Debian runs it: a
+# root master and www-data workers (when the test runs as root).
 . "$(dirname "$0")/lib.sh"
 
+MAIN_EX=$SI_SRCDIR/nginx.conf.example
+SITE_EX=$SI_SRCDIR/conf/nginx-slash-infra.conf
+
+# only_marked SHIPPED COPY: the numbers of the lines that differ without the
+# end-of-line marker (none when the copy is the shipped file, substituted).
+only_marked() {
+	awk 'NR == FNR { orig[FNR] = $0; next }
+	     $0 != orig[FNR] && orig[FNR] !~ /# \(test: substituted\)$/ { print FNR }
+	     END { if (FNR != length(orig)) print "line count" }' "$1" "$2"
+}
+
+# The shipped files are whole and Debian's: www-data workers, Debian's pid
+# path (its nginx.service), no test-only location.
+grep -qx 'user www-data;' "$MAIN_EX"; check "nginx.conf.example: user www-data" $?
+grep -qx 'pid /run/nginx.pid; *# (test: substituted)' "$MAIN_EX"
+check "nginx.conf.example: pid /run/nginx.pid (Debian's nginx.service)" $?
+grep -qx ' *include /etc/nginx/sites-enabled/\*; *# (test: substituted)' "$MAIN_EX"
+check "nginx.conf.example includes sites-enabled/ (where the site is linked)" $?
+! grep -q 'location' "$MAIN_EX"; check "nginx.conf.example: no location (all in the site)" $?
+! grep -q 'static-probe' "$MAIN_EX" "$SITE_EX"; check "no test-only /static-probe shipped" $?
+for loc in /slack/infra-search /slack/interactive /healthz /readyz /metrics; do
+	grep -q "^ *location = $loc {" "$SITE_EX"; check "site: location = $loc" $?
+done
+expect_eq "site: /metrics admits 127.0.0.1 and ::1 only" \
+	"$(sed -n '/location = \/metrics {/,/}/p' "$SITE_EX" | grep -E '^ *(allow|deny) ' |
+		tr -s ' ' | tr '\n' '|')" " allow 127.0.0.1;| allow ::1;| deny all;|"
+
 stack_start || exit 1
+
+expect_eq "nginx.conf: only marked lines substituted" \
+	"$(only_marked "$MAIN_EX" "$TMP/nginx.conf")" ""
+expect_eq "site: only marked lines substituted" "$(only_marked "$SITE_EX" "$NGINX_SITE")" ""
 
 # /healthz
 out=$(curl -s -w ' %{http_code}' "$BASE/healthz")
 expect_eq "healthz answers 200 ok" "$out" "ok
  200"
+
+# Through the unprivileged workers, on the socket only they may use;
+# /readyz answers; /metrics is for loopback only.
+web_user_checks nginx "$(cat "$TMP/nginx.pid")" "$TMP/worker.sock"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/readyz")
+expect_eq "readyz through the site -> 200" "$code" 200
+metrics_access_checks nginx
+
+# --listen PATH: the worker makes its socket itself, 0660 from the start,
+# and --listen-group gives it to the web server's group.
+grp=www-data
+[ "$(id -u)" = 0 ] || grp=$(id -gn)
+"$WORKER" --listen "$TMP/own.sock" --listen-group "$grp" --workers 1 2>>"$TMP/own.log" &
+own=$!
+PIDS+=("$own")
+wait_for 20 test -S "$TMP/own.sock"; check "--listen PATH: the worker made its socket" $?
+expect_eq "--listen-group $grp: mode 660, group $grp" \
+	"$(stat -c '%a %G' "$TMP/own.sock" 2>&1)" "660 $grp"
+kill -TERM "$own" 2>/dev/null; wait "$own" 2>/dev/null
+"$WORKER" --listen "$TMP/bad.sock" --listen-group no-such-group-si >/dev/null 2>"$TMP/bad.err"
+expect_eq "--listen-group with an unknown group: exit 2" "$?" 2
+expect_contains "... and says which" "$(cat "$TMP/bad.err")" "no group no-such-group-si"
+[ ! -e "$TMP/bad.sock" ]; check "... and makes no socket" $?
+"$WORKER" --listen-group "$grp" >/dev/null 2>"$TMP/bad.err" </dev/null
+expect_eq "--listen-group without --listen: exit 2" "$?" 2
 
 # A correctly signed command: 200 JSON that keeps the command in the channel.
 r=$(post_signed "$(slack_body 'i-0123456789abcdef0')")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 14: the reply's buttons end to end. Real nginx (nginx.conf.example's
+# Issue 14: the reply's buttons end to end. Real nginx (nginx-slash-infra.conf's
 # /slack/interactive location) -> spawn-fcgi -> the worker -> the AWS
 # stand-in (a generated organisation) -> the loopback response_url receiver,
 # with the SQLite state store keeping the results.

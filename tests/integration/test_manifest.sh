@@ -9,9 +9,9 @@
 #   request_url, bot scopes exactly [commands], no user scope, no bot user;
 # - the command URL's path is APP_SLACK_ROUTE and the interactivity URL's
 #   path APP_INTERACTIVE_ROUTE, as common/app.h defines them;
-# - the worker answers both paths through real nginx with the shipped
-#   nginx.conf.example: a POST with a bad signature gets 401 (the route is
-#   there and verifies), not 404 (an unknown path).
+# - the worker answers both paths through real nginx with the shipped site
+#   conf/nginx-slash-infra.conf: a POST with a bad signature gets 401 (the
+#   route is there and verifies), not 404 (an unknown path).
 . "$(dirname "$0")/lib.sh"
 
 MANIFEST=$SI_SRCDIR/conf/slack-app-manifest.yml

@@ -144,7 +144,7 @@ kill -TERM "$WORKER_PID"
 for _ in $(seq 300); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.05; done
 kill -9 "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null
 rm -f "$TMP/worker.sock"
-SLASH_INFRA_STOP_BUDGET_MS=3000 "$SPAWN_FCGI" -n -s "$TMP/worker.sock" -M 0666 -- "$WORKER" \
+SLASH_INFRA_STOP_BUDGET_MS=3000 "$SPAWN_FCGI" -n -s "$TMP/worker.sock" "${SOCK_OPTS[@]}" -- "$WORKER" \
 	2>>"$TMP/worker.log" &
 WORKER_PID=$!
 PIDS+=("$WORKER_PID")

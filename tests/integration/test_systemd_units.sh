@@ -70,8 +70,11 @@ for line in \
 done
 
 # The web server configurations point at the socket the unit creates.
-grep -q 'server unix:/run/slash-infra/slash-infra.sock;' "$SI_SRCDIR/nginx.conf.example"
-check "nginx.conf.example uses the unit's socket" $?
+grep -q 'server unix:/run/slash-infra/slash-infra.sock;' "$SI_SRCDIR/conf/nginx-slash-infra.conf"
+check "nginx-slash-infra.conf uses the unit's socket" $?
+# The socket's group is the one the web servers' workers run as.
+grep -qx 'user www-data;' "$SI_SRCDIR/nginx.conf.example"
+check "nginx.conf.example's workers run as the socket's group (www-data)" $?
 grep -q '"unix:/run/slash-infra/slash-infra.sock|fcgi://' "$SI_SRCDIR/conf/apache-slash-infra.conf"
 check "apache-slash-infra.conf uses the unit's socket" $?
 
