@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -11,7 +12,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,9 +51,18 @@ struct door {
 	atomic_int stopping;
 	atomic_size_t live;          /* connections open: read, queued, served */
 	int drained;                 /* stop: backlog taken, listening over */
-	struct door_conn **conns;    /* being read */
-	size_t n_conns;
 	char listen_tag, wake_tag;   /* epoll tags */
+
+	/* Every open connection, from accept to close: read by the door,
+	 * queued, served by a thread, or kept idle. Request threads change
+	 * it too (door_done, door_release), hence the lock. */
+	pthread_mutex_t tlock;
+	struct door_conn **conns;
+	size_t n_conns;
+	size_t n_serving;            /* of them queued or with a thread */
+	size_t kept;                 /* of them kept idle */
+	size_t keep_max;
+	int idle_timeout_ms;
 
 	pthread_mutex_t lock;        /* guards the queue and finished */
 	pthread_cond_t cond;
@@ -106,6 +115,11 @@ struct door *door_new(const struct door_opts *o, struct si_err *err)
 	d->backoff_ms = DOOR_BACKOFF_MIN_MS;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
+	pthread_mutex_init(&d->tlock, NULL);
+	d->idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DOOR_IDLE_TIMEOUT_MS;
+	d->keep_max = o->keep_max > 0 ? o->keep_max
+				       : (o->conns_max / 2 < DOOR_KEEP_MAX ? o->conns_max / 2
+									   : DOOR_KEEP_MAX);
 	d->conns = calloc(o->conns_max ? o->conns_max : 1, sizeof(*d->conns));
 	d->ep = epoll_create1(EPOLL_CLOEXEC);
 	d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -144,20 +158,27 @@ static void s_conn_free(struct door_conn *c)
  * and drop what is still coming, bounded in bytes and time. */
 #define DOOR_LINGER_MS 1000
 #define DOOR_LINGER_MAX (1024 * 1024)
+#define DOOR_LINGER_GAP_MS 200     /* nothing for this long: the peer is done */
 static void s_linger(struct door_conn *c)
 {
-	struct timeval tv = {0, 200 * 1000};
 	long long until = si_mono_ms() + DOOR_LINGER_MS;
 	unsigned char sink[4096];
 	size_t dropped = 0;
 
 	if (c->fd < 0 || shutdown(c->fd, SHUT_WR) != 0)
 		return;
-	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (dropped < DOOR_LINGER_MAX && si_mono_ms() < until) {
-		ssize_t n = read(c->fd, sink, sizeof(sink));
+	/* The socket is non-blocking: wait for each piece with poll. */
+	while (dropped < DOOR_LINGER_MAX) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		long long left = until - si_mono_ms();
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (left > DOOR_LINGER_GAP_MS)
+			left = DOOR_LINGER_GAP_MS;
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		n = read(c->fd, sink, sizeof(sink));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0)
 			break;
@@ -165,11 +186,28 @@ static void s_linger(struct door_conn *c)
 	}
 }
 
+/* Take c out of the table (tlock held); the caller closes or frees it.
+ * Closing the socket takes it out of the epoll set. */
+static void s_untrack(struct door *d, struct door_conn *c)
+{
+	if (c->serving)
+		d->n_serving--;
+	if (c->idle)
+		d->kept--;
+	d->conns[c->slot] = d->conns[--d->n_conns];
+	d->conns[c->slot]->slot = c->slot;
+}
+
 void door_release(struct door_conn *c)
 {
 	struct door *d = c != NULL ? c->door : NULL;
 	uint64_t one = 1;
 
+	if (d != NULL) {
+		pthread_mutex_lock(&d->tlock);
+		s_untrack(d, c);
+		pthread_mutex_unlock(&d->tlock);
+	}
 	if (c != NULL && c->req.body_over)
 		s_linger(c);
 	s_conn_free(c);
@@ -182,14 +220,9 @@ void door_free(struct door *d)
 {
 	if (d == NULL)
 		return;
+	/* Queued connections are in the table too. */
 	for (size_t i = 0; i < d->n_conns; i++)
 		s_conn_free(d->conns[i]);
-	while (d->head != NULL) {
-		struct door_conn *c = d->head;
-
-		d->head = c->next;
-		s_conn_free(c);
-	}
 	if (d->ep >= 0)
 		close(d->ep);
 	if (d->wake_fd >= 0)
@@ -197,36 +230,44 @@ void door_free(struct door *d)
 	if (d->reserve_fd >= 0)
 		close(d->reserve_fd);
 	free(d->conns);
+	pthread_mutex_destroy(&d->tlock);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	free(d);
 }
 
-/* Take c out of the table (and the epoll set); the caller frees or
- * queues it. A connection that used the reserve gives it back. */
-static void s_untrack(struct door *d, struct door_conn *c)
-{
-	epoll_ctl(d->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	d->conns[c->slot] = d->conns[--d->n_conns];
-	d->conns[c->slot]->slot = c->slot;
-}
-
+/* Door thread: close c, which the door holds (not serving). A connection
+ * that used the reserve gives it back. */
 static void s_drop(struct door *d, struct door_conn *c)
 {
 	int shed = c->shed;
 
+	pthread_mutex_lock(&d->tlock);
 	s_untrack(d, c);
+	pthread_mutex_unlock(&d->tlock);
 	s_conn_free(c);
 	if (shed)
 		s_reserve_open(d);
 }
 
+/* Wait for c's next readable event (once: EPOLLONESHOT). 0 or -1. */
+static int s_arm(struct door *d, struct door_conn *c, int op)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT};
+
+	ev.data.ptr = c;
+	return epoll_ctl(d->ep, op, c->fd, &ev);
+}
+
 static void s_track(struct door *d, int fd, int shed)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
 	struct door_conn *c = calloc(1, sizeof(*c));
+	size_t n;
 
-	if (c == NULL || d->n_conns >= d->o.conns_max) {
+	pthread_mutex_lock(&d->tlock);
+	n = d->n_conns;
+	pthread_mutex_unlock(&d->tlock);
+	if (c == NULL || n >= d->o.conns_max) {
 		free(c);
 		close(fd);
 		if (shed)
@@ -241,15 +282,12 @@ static void s_track(struct door *d, int fd, int shed)
 	c->accepted_mono_ms = si_mono_ms();
 	c->deadline_mono_ms = c->accepted_mono_ms + d->o.read_timeout_ms;
 	fcgi_req_init(&c->req, d->o.max_body);
-	ev.data.ptr = c;
-	if (epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		s_conn_free(c);
-		if (shed)
-			s_reserve_open(d);
-		return;
-	}
+	pthread_mutex_lock(&d->tlock);
 	c->slot = d->n_conns;
 	d->conns[d->n_conns++] = c;
+	pthread_mutex_unlock(&d->tlock);
+	if (s_arm(d, c, EPOLL_CTL_ADD) != 0)
+		s_drop(d, c);
 }
 
 static void s_listen_set(struct door *d, int on)
@@ -343,25 +381,22 @@ static size_t s_accept(struct door *d, size_t max)
  * queue is full or the connection came from the reserve. */
 static void s_complete(struct door *d, struct door_conn *c)
 {
-	struct timeval tv = {d->o.write_timeout_ms / 1000, (d->o.write_timeout_ms % 1000) * 1000};
 	int full;
 
-	s_untrack(d, c);
 	pthread_mutex_lock(&d->lock);
 	full = d->queued >= d->o.queue_max;
 	pthread_mutex_unlock(&d->lock);
 	if (c->shed || full) {
-		int shed = c->shed;
-
+		c->nowait = 1;
 		if (d->o.busy != NULL)
 			d->o.busy(d->o.busy_arg, c);
-		s_conn_free(c);
-		if (shed)
-			s_reserve_open(d);
+		s_drop(d, c);
 		return;
 	}
-	(void)fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
-	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	pthread_mutex_lock(&d->tlock);
+	c->serving = 1;
+	d->n_serving++;
+	pthread_mutex_unlock(&d->tlock);
 	pthread_mutex_lock(&d->lock);
 	if (d->tail != NULL)
 		d->tail->next = c;
@@ -371,6 +406,19 @@ static void s_complete(struct door *d, struct door_conn *c)
 	d->queued++;
 	pthread_cond_signal(&d->cond);
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* A kept connection's next request begins: from now on it has the read
+ * timeout, and its times are this request's. */
+static void s_wake_kept(struct door *d, struct door_conn *c)
+{
+	c->accepted_ms = s_wall_ms();
+	c->accepted_mono_ms = si_mono_ms();
+	pthread_mutex_lock(&d->tlock);
+	c->idle = 0;
+	d->kept--;
+	c->deadline_mono_ms = c->accepted_mono_ms + d->o.read_timeout_ms;
+	pthread_mutex_unlock(&d->tlock);
 }
 
 /* Read what is there, feed the parser, keep a partial record. Why the
@@ -400,12 +448,19 @@ static void s_read(struct door *d, struct door_conn *c)
 			c->in_cap = cap;
 		}
 		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (s_arm(d, c, EPOLL_CTL_MOD) != 0)
+				s_drop(d, c);
 			return;
+		}
 		if (n <= 0) {
 			s_drop(d, c);     /* peer gone before its request was in */
 			return;
 		}
+		if (c->idle)
+			s_wake_kept(d, c);
 		c->in_len += (size_t)n;
 		if (fcgi_req_feed(&c->req, c->in, c->in_len, &used, &err) != 0) {
 			s_log("warn", "fastcgi protocol error, connection closed", "error",
@@ -424,21 +479,29 @@ static void s_read(struct door *d, struct door_conn *c)
 
 /* Cut connections whose request did not arrive within read_timeout_ms:
  * idle or trickling peers cost a table slot for that long, never a
- * thread. */
+ * thread. Kept connections idle for idle_timeout_ms are closed too (not
+ * logged: that is their normal end). */
 static void s_expire(struct door *d, long long now)
 {
 	size_t cut = 0;
 
+	pthread_mutex_lock(&d->tlock);
 	for (size_t i = 0; i < d->n_conns;) {
 		struct door_conn *c = d->conns[i];
+		int shed = c->shed;
 
-		if (c->deadline_mono_ms > now) {
+		if (c->serving || c->deadline_mono_ms > now) {
 			i++;
 			continue;
 		}
-		s_drop(d, c);    /* the last one moved into slot i */
-		cut++;
+		if (!c->idle)
+			cut++;
+		s_untrack(d, c);    /* the last one moved into slot i */
+		s_conn_free(c);
+		if (shed)
+			s_reserve_open(d);
 	}
+	pthread_mutex_unlock(&d->tlock);
 	if (cut > 0)
 		s_log("info", "fastcgi read timeout, connections closed", NULL, NULL,
 		      "count", (long long)cut);
@@ -452,9 +515,22 @@ static void s_drain_backlog(struct door *d)
 	long long cut = si_mono_ms() + DOOR_STOP_GRACE_MS;
 	size_t n = s_accept(d, DOOR_DRAIN_MAX);
 
-	for (size_t i = 0; i < d->n_conns; i++)
-		if (d->conns[i]->deadline_mono_ms > cut)
-			d->conns[i]->deadline_mono_ms = cut;
+	/* Kept idle connections hold no request: close them now (nginx
+	 * drops them from its cache on the close). */
+	pthread_mutex_lock(&d->tlock);
+	for (size_t i = 0; i < d->n_conns;) {
+		struct door_conn *c = d->conns[i];
+
+		if (!c->serving && c->idle) {
+			s_untrack(d, c);
+			s_conn_free(c);
+			continue;
+		}
+		if (!c->serving && c->deadline_mono_ms > cut)
+			c->deadline_mono_ms = cut;
+		i++;
+	}
+	pthread_mutex_unlock(&d->tlock);
 	s_listen_set(d, 0);
 	d->drained = 1;
 	if (n > 0)
@@ -473,8 +549,9 @@ static int s_timeout(const struct door *d, long long now)
 
 /* Why one loop does everything: accepting, reading and cutting are all
  * cheap and non-blocking, so one thread per process serves any number of
- * connections, and no shared state needs a lock except the hand-off
- * queue. Assumes the listen socket is shared (every worker process polls
+ * connections; the only shared state is the hand-off queue and the table
+ * of connections (request threads give kept ones back and close the
+ * others). Assumes the listen socket is shared (every worker process polls
  * it, EPOLLEXCLUSIVE keeps the wake-ups down). Ends after door_stop()
  * once nothing is left being read. */
 void door_run(struct door *d)
@@ -484,14 +561,22 @@ void door_run(struct door *d)
 
 	for (;;) {
 		long long now = si_mono_ms();
-		int n;
+		int n, left;
 
 		if (atomic_load(&d->stopping) && !d->drained)
 			s_drain_backlog(d);
-		if (d->drained && d->n_conns == 0)
+		pthread_mutex_lock(&d->tlock);
+		left = d->n_conns > d->n_serving;
+		pthread_mutex_unlock(&d->tlock);
+		if (d->drained && !left)
 			break;
 		if (d->paused_until != 0 && now >= d->paused_until)
 			d->paused_until = 0;
+		/* The reserve could not be reopened (another thread took the
+		 * descriptor just freed): try again, or shedding stays off for
+		 * as long as descriptors are short. */
+		if (d->reserve_fd < 0 && !d->shedding)
+			s_reserve_open(d);
 		s_listen_set(d, !d->drained && d->paused_until == 0 && !d->shedding &&
 				atomic_load(&d->live) < d->o.conns_max);
 		n = epoll_wait(d->ep, evs, DOOR_EVENTS, s_timeout(d, now));
@@ -518,6 +603,89 @@ void door_run(struct door *d)
 	d->finished = 1;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* Why the checks: a kept connection must be exactly where a new one is,
+ * waiting for BEGIN_REQUEST with nothing buffered (bytes past the request
+ * would be a second request sent before the answer: not what a web server
+ * does, so the connection is closed), and a body over max_body was not
+ * all read. The table is changed and the socket re-armed under tlock, so
+ * the door never sees the connection half given back; after the re-arm
+ * only the door touches it. */
+void door_done(struct door_conn *c, int answered)
+{
+	struct door *d = c->door;
+	int keep = answered && c->req.keep_conn && !c->req.body_over && c->in_len == 0 &&
+		   !c->shed;
+
+	if (keep) {
+		fcgi_req_reset(&c->req, d->o.max_body);
+		if (c->in_cap > DOOR_IN_MIN) {   /* an idle connection holds little */
+			free(c->in);
+			c->in = NULL;
+			c->in_cap = 0;
+		}
+		c->served++;
+		pthread_mutex_lock(&d->tlock);
+		keep = !atomic_load(&d->stopping) && d->kept < d->keep_max;
+		if (keep) {
+			c->serving = 0;
+			d->n_serving--;
+			c->idle = 1;
+			d->kept++;
+			c->deadline_mono_ms = si_mono_ms() + d->idle_timeout_ms;
+			if (s_arm(d, c, EPOLL_CTL_MOD) != 0) {
+				c->serving = 1;
+				d->n_serving++;
+				c->idle = 0;
+				d->kept--;
+				keep = 0;
+			}
+		}
+		pthread_mutex_unlock(&d->tlock);
+		if (keep)
+			return;
+	}
+	door_release(c);
+}
+
+/* Why poll and not a blocking socket with SO_SNDTIMEO: the socket stays
+ * non-blocking for the door (no mode switch per request, two syscalls
+ * fewer), and an answer is written with one writev almost always (it
+ * fits the socket buffer); only a peer slow to read makes us wait, for
+ * write_timeout_ms in all, never on the door thread (nowait). */
+int door_write(struct door_conn *c, struct iovec *iov, int n)
+{
+	long long until = si_mono_ms() + c->door->o.write_timeout_ms;
+
+	while (n > 0) {
+		ssize_t w = writev(c->fd, iov, n);
+		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+		long long left;
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			left = until - si_mono_ms();
+			if (c->nowait || left <= 0)
+				return -1;
+			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+				return -1;
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
 }
 
 void door_stop(struct door *d)

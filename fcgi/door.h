@@ -12,11 +12,22 @@
  * and valid (proto.h). A full queue, or a connection taken from the
  * reserve descriptor when the process is out of them, is answered "busy"
  * at once; running out of descriptors backs off instead of spinning.
+ *
+ * Kept connections (FCGI_KEEP_CONN, nginx's `fastcgi_keep_conn on;` with an
+ * upstream `keepalive N;`): once a request thread has answered, door_done()
+ * gives the connection back to the door, which waits for the next request
+ * on it like on a new one: one request at a time, idle ones closed after
+ * idle_timeout_ms, at most keep_max kept idle, a protocol error closes it.
+ * A connection is in the door's table from accept to close; its sockets
+ * stay non-blocking (door_write waits with poll), and it is armed in epoll
+ * one event at a time (EPOLLONESHOT), so a request costs one re-arm, no
+ * add/delete and no blocking-mode switches.
  */
 #ifndef SI_FCGI_DOOR_H
 #define SI_FCGI_DOOR_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "proto.h"
 #include "util/err.h"
@@ -25,16 +36,22 @@ struct door;
 
 /* A complete request, handed to one request thread. */
 struct door_conn {
-	int fd;                      /* blocking, with send/receive timeouts */
+	int fd;                      /* non-blocking; write with door_write */
 	struct fcgi_req req;
-	long long accepted_ms;       /* wall clock (ms since the epoch) */
-	long long accepted_mono_ms;  /* si_mono_ms() at accept */
+	long long accepted_ms;       /* wall clock (ms since the epoch) at accept,
+				      * or when a kept connection's next request
+				      * began to arrive */
+	long long accepted_mono_ms;  /* si_mono_ms() at the same moment */
 
 	/* door-internal */
 	unsigned char *in;
 	size_t in_len, in_cap;
 	long long deadline_mono_ms;
 	int shed;                    /* taken with the reserve fd: answer busy */
+	int nowait;                  /* door_write must not wait (door thread) */
+	int serving;                 /* a request thread has it (door's tlock) */
+	int idle;                    /* kept, no byte of a next request yet */
+	size_t served;               /* requests answered on it */
 	size_t slot;                 /* index in the door's table */
 	struct door *door;
 	struct door_conn *next;
@@ -48,7 +65,12 @@ struct door_opts {
 	int listen_fd;               /* shared by every worker; borrowed */
 	size_t max_body;             /* STDIN kept per request */
 	int read_timeout_ms;         /* a whole request must arrive within this */
-	int write_timeout_ms;        /* per blocking write of an answer */
+	int write_timeout_ms;        /* writing one answer */
+	int idle_timeout_ms;         /* a kept connection with no request;
+				      * 0: DOOR_IDLE_TIMEOUT_MS */
+	size_t keep_max;             /* connections kept idle at most; more are
+				      * closed after their answer; 0: half of
+				      * conns_max, at most DOOR_KEEP_MAX */
 	size_t queue_max;            /* complete requests waiting for a thread */
 	size_t conns_max;            /* connections open at once (read, queued
 				      * or being answered): the descriptor
@@ -80,6 +102,24 @@ struct door_conn *door_next(struct door *d);
 /* Request threads: close c's socket and free it (the door may then take
  * another connection). NULL is fine. */
 void door_release(struct door_conn *c);
+
+/* Request threads, once the answer to c's request is written (answered:
+ * door_write returned 0): give c back to the door for the peer's next
+ * request when the peer asked to keep it (FCGI_KEEP_CONN), it sent nothing
+ * past the request, the door is not stopping and fewer than keep_max are
+ * kept; else door_release(c). The caller must not touch c afterwards. */
+void door_done(struct door_conn *c, int answered);
+
+/* Write the iovecs to c whole, waiting at most write_timeout_ms in all for
+ * the peer to read (not at all when c->nowait). 0, or -1 (peer gone,
+ * timed out). iov is changed. */
+int door_write(struct door_conn *c, struct iovec *iov, int n);
+
+/* Idle kept connections: closed after this without a request (longer than
+ * nginx's default upstream keepalive_timeout, 60 s, so nginx closes first
+ * and never sends a request on a connection we are closing). */
+#define DOOR_IDLE_TIMEOUT_MS 75000
+#define DOOR_KEEP_MAX 256
 
 /* Requests waiting in the queue right now (for logs). */
 size_t door_queued(struct door *d);

@@ -21,6 +21,40 @@ void fcgi_req_clear(struct fcgi_req *r)
 	fcgi_req_init(r, 0);
 }
 
+/* Free *p when its capacity is over FCGI_REUSE_MAX bytes. */
+static void s_shrink(void **p, size_t *cap, size_t unit)
+{
+	if (*cap * unit <= FCGI_REUSE_MAX)
+		return;
+	free(*p);
+	*p = NULL;
+	*cap = 0;
+}
+
+void fcgi_req_reset(struct fcgi_req *r, size_t body_max)
+{
+	struct fcgi_req keep = *r;
+
+	s_shrink((void **)&keep.raw_params, &keep.raw_cap, 1);
+	s_shrink((void **)&keep.env, &keep.env_cap, 1);
+	s_shrink((void **)&keep.params, &keep.params_cap, sizeof(*keep.params));
+	s_shrink((void **)&keep.body, &keep.body_cap, 1);
+	fcgi_req_init(r, body_max);
+	r->raw_params = keep.raw_params;
+	r->raw_cap = keep.raw_cap;
+	r->env = keep.env;
+	r->env_cap = keep.env_cap;
+	r->params = keep.params;
+	r->params_cap = keep.params_cap;
+	r->body = keep.body;
+	r->body_cap = keep.body_cap;
+	/* Empty, as a fresh request's: NUL-terminated at length 0. */
+	if (r->raw_params != NULL)
+		r->raw_params[0] = '\0';
+	if (r->body != NULL)
+		r->body[0] = '\0';
+}
+
 /* One name or value length: one byte below 128, else four bytes with the
  * top bit set (FastCGI 1.0, 3.4). Returns 0 and advances *pos, or -1 when
  * the bytes are not there. */
@@ -48,11 +82,17 @@ static int s_len(const unsigned char *p, size_t end, size_t *pos, size_t *out)
 static int s_decode_params(struct fcgi_req *r, struct si_err *err)
 {
 	const unsigned char *p = r->raw_params;
-	size_t pos = 0, out = 0, n = 0, cap = 0;
+	size_t pos = 0, out = 0, n = 0;
+	size_t need = r->raw_len + 2 * FCGI_PARAMS_COUNT_MAX + 1;
 
-	r->env = malloc(r->raw_len + 2 * FCGI_PARAMS_COUNT_MAX + 1);
-	if (r->env == NULL)
-		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+	if (r->env_cap < need) {
+		free(r->env);
+		r->env_cap = 0;
+		r->env = malloc(need);
+		if (r->env == NULL)
+			return si_err_set(err, SI_ERR_NOMEM, "out of memory");
+		r->env_cap = need;
+	}
 	while (pos < r->raw_len) {
 		size_t nl, vl;
 
@@ -65,14 +105,14 @@ static int s_decode_params(struct fcgi_req *r, struct si_err *err)
 		if (n == FCGI_PARAMS_COUNT_MAX)
 			return si_err_set(err, SI_ERR_LIMIT, "more than %d params",
 					  FCGI_PARAMS_COUNT_MAX);
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
+		if (n == r->params_cap) {
+			size_t ncap = r->params_cap ? r->params_cap * 2 : 64;
 			struct fcgi_param *np = realloc(r->params, ncap * sizeof(*np));
 
 			if (np == NULL)
 				return si_err_set(err, SI_ERR_NOMEM, "out of memory");
 			r->params = np;
-			cap = ncap;
+			r->params_cap = ncap;
 		}
 		r->params[n].name = r->env + out;
 		memcpy(r->env + out, p + pos, nl);
@@ -90,16 +130,31 @@ static int s_decode_params(struct fcgi_req *r, struct si_err *err)
 	return 0;
 }
 
-static int s_append(unsigned char **buf, size_t *len, const unsigned char *src, size_t n)
+/* Append n bytes and a NUL; the buffer grows by doubling (so a stream of
+ * small records costs few reallocations) but never past limit + 1 bytes,
+ * the most the caller lets through. */
+static int s_append(unsigned char **buf, size_t *len, size_t *cap, size_t limit,
+		    const unsigned char *src, size_t n)
 {
-	unsigned char *nb = realloc(*buf, *len + n + 1);
+	size_t need = *len + n + 1;
 
-	if (nb == NULL)
-		return -1;
-	memcpy(nb + *len, src, n);
+	if (need > *cap) {
+		size_t ncap = *cap * 2 > need ? *cap * 2 : need;
+		unsigned char *nb;
+
+		if (ncap < 1024)
+			ncap = 1024;
+		if (ncap > limit + 1)
+			ncap = limit + 1 > need ? limit + 1 : need;
+		nb = realloc(*buf, ncap);
+		if (nb == NULL)
+			return -1;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, src, n);
 	*len += n;
-	nb[*len] = '\0';
-	*buf = nb;
+	(*buf)[*len] = '\0';
 	return 0;
 }
 
@@ -149,7 +204,7 @@ static int s_params(struct fcgi_req *r, const unsigned char *c, size_t clen, str
 	}
 	if (clen > FCGI_PARAMS_MAX - r->raw_len)
 		return si_err_set(err, SI_ERR_LIMIT, "params over %d bytes", FCGI_PARAMS_MAX);
-	if (s_append(&r->raw_params, &r->raw_len, c, clen) != 0)
+	if (s_append(&r->raw_params, &r->raw_len, &r->raw_cap, FCGI_PARAMS_MAX, c, clen) != 0)
 		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
 	return s_scan_params(r, err);
 }
@@ -167,7 +222,8 @@ static int s_stdin(struct fcgi_req *r, const unsigned char *c, size_t clen, stru
 		r->stage = FCGI_STAGE_DONE;
 		return 0;
 	}
-	if (s_append((unsigned char **)&r->body, &r->body_len, c, clen) != 0)
+	if (s_append((unsigned char **)&r->body, &r->body_len, &r->body_cap, r->body_max, c,
+		     clen) != 0)
 		return si_err_set(err, SI_ERR_NOMEM, "out of memory");
 	return 0;
 }
@@ -264,4 +320,51 @@ unsigned char *fcgi_encode_response(unsigned int request_id, const char *data, s
 	p += 8;
 	*out_len = (size_t)(p - out);
 	return out;
+}
+
+/* Point iov at len bytes (none for 0). */
+static void s_iov(struct fcgi_out *o, const void *p, size_t len)
+{
+	if (len == 0)
+		return;
+	o->iov[o->n].iov_base = (void *)p;
+	o->iov[o->n].iov_len = len;
+	o->n++;
+	o->total += len;
+}
+
+/* Why iovecs: the answer goes out in one writev with no copy of the body
+ * and no allocation (fcgi_encode_response copies it all into a new
+ * buffer). The data stream is head then body, cut into records of at most
+ * FCGI_MAX_CONTENT bytes; a record may span both pieces. */
+int fcgi_out_build(struct fcgi_out *o, unsigned int request_id, const char *head,
+		   size_t head_len, const char *body, size_t body_len)
+{
+	size_t total = head_len + body_len;
+	size_t n_rec = (total + FCGI_MAX_CONTENT - 1) / FCGI_MAX_CONTENT;
+	size_t off = 0;
+	unsigned char *t;
+
+	o->n = 0;
+	o->total = 0;
+	if (n_rec > FCGI_OUT_RECORDS_MAX)
+		return -1;
+	for (size_t i = 0; i < n_rec; i++) {
+		size_t n = total - off < FCGI_MAX_CONTENT ? total - off : FCGI_MAX_CONTENT;
+		size_t end = off + n;
+
+		(void)s_header(o->hdr[i], FCGI_STDOUT, request_id, n);
+		s_iov(o, o->hdr[i], FCGI_HEADER_LEN);
+		if (off < head_len)
+			s_iov(o, head + off, (end < head_len ? end : head_len) - off);
+		if (end > head_len)
+			s_iov(o, body + (off > head_len ? off - head_len : 0),
+			      end - (off > head_len ? off : head_len));
+		off = end;
+	}
+	t = s_header(o->tail, FCGI_STDOUT, request_id, 0);
+	t = s_header(t, FCGI_END_REQUEST, request_id, 8);
+	memset(t, 0, 8);            /* appStatus 0, FCGI_REQUEST_COMPLETE */
+	s_iov(o, o->tail, sizeof(o->tail));
+	return 0;
 }

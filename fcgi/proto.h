@@ -1,7 +1,8 @@
 /*
  * proto.h - the FastCGI responder protocol, as much as nginx and Apache use:
- * one request per connection (BEGIN_REQUEST, PARAMS, STDIN in), STDOUT and
- * END_REQUEST out.
+ * one request at a time on a connection (BEGIN_REQUEST, PARAMS, STDIN in),
+ * STDOUT and END_REQUEST out; with FCGI_KEEP_CONN the next request follows
+ * on the same connection (fcgi_req_reset between them).
  *
  * Why our own parser and not libfcgi's: libfcgi reads a request from a
  * blocking socket with no time limit (one idle peer pins one thread) and
@@ -18,6 +19,7 @@
 #define SI_FCGI_PROTO_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "util/err.h"
 
@@ -59,24 +61,33 @@ struct fcgi_param {
 struct fcgi_req {
 	enum fcgi_stage stage;
 	unsigned int request_id;
-	int keep_conn;               /* FCGI_KEEP_CONN was set (we still close) */
+	int keep_conn;               /* FCGI_KEEP_CONN: the peer keeps the
+				      * connection for another request */
 	size_t body_max;             /* STDIN bytes kept; more sets body_over */
 	int body_over;               /* STDIN went past body_max: not kept */
 
 	unsigned char *raw_params;   /* the PARAMS stream as sent */
-	size_t raw_len;
+	size_t raw_len, raw_cap;
 	size_t scanned;              /* raw_params checked up to here */
 
 	char *env;                   /* decoded names and values, NUL-separated */
+	size_t env_cap;
 	struct fcgi_param *params;
-	size_t n_params;
+	size_t n_params, params_cap;
 
 	char *body;                  /* STDIN, NUL-terminated, body_len bytes */
-	size_t body_len;
+	size_t body_len, body_cap;
 };
 
 void fcgi_req_init(struct fcgi_req *r, size_t body_max);
 void fcgi_req_clear(struct fcgi_req *r);
+
+/* Ready r for the next request on a kept connection, as fcgi_req_init
+ * would, but keeping its buffers for reuse when they are small (at most
+ * FCGI_REUSE_MAX bytes each; larger ones are freed, so an idle connection
+ * holds little). */
+#define FCGI_REUSE_MAX 8192
+void fcgi_req_reset(struct fcgi_req *r, size_t body_max);
 
 /* Feed received bytes. Consumes whole records only: *used says how many
  * bytes of buf were taken (the rest is an incomplete record the caller
@@ -97,5 +108,21 @@ const char *fcgi_req_param(const struct fcgi_req *r, const char *name);
  * *out_len, or NULL when out of memory. */
 unsigned char *fcgi_encode_response(unsigned int request_id, const char *data, size_t data_len,
 				    size_t *out_len);
+
+/* The same records as an iovec list over the caller's two pieces of data
+ * (the CGI header block and the body), copying neither, for one writev:
+ * o->iov[0..o->n) is valid while head, body and o live. Responses of up to
+ * FCGI_OUT_RECORDS_MAX STDOUT records (about 2 MiB) fit; returns 0, or -1
+ * for a larger one (use fcgi_encode_response then). */
+#define FCGI_OUT_RECORDS_MAX 32
+struct fcgi_out {
+	unsigned char hdr[FCGI_OUT_RECORDS_MAX][FCGI_HEADER_LEN];
+	unsigned char tail[2 * FCGI_HEADER_LEN + 8];   /* empty STDOUT, END_REQUEST */
+	struct iovec iov[3 * FCGI_OUT_RECORDS_MAX + 1];
+	int n;
+	size_t total;                                  /* bytes in all of iov */
+};
+int fcgi_out_build(struct fcgi_out *o, unsigned int request_id, const char *head,
+		   size_t head_len, const char *body, size_t body_len);
 
 #endif

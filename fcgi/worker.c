@@ -67,34 +67,41 @@ static long long s_wall_ms(void)
 	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000L;
 }
 
-/* Write all of buf; the socket has a send timeout (door_opts), so a peer
- * that stops reading costs at most that. Returns 0 or -1. */
-static int s_write_all(int fd, const unsigned char *buf, size_t len)
+/* A response too large for one fcgi_out: copied into one buffer. */
+static int s_write_copy(struct door_conn *c, const char *head, size_t head_len,
+			const char *body, size_t body_len)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
+	struct iovec iov;
+	unsigned char *rec;
+	size_t rec_len;
+	char *data = malloc(head_len + body_len + 1);
+	int rc;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (data == NULL)
+		return -1;
+	memcpy(data, head, head_len);
+	if (body_len > 0)
+		memcpy(data + head_len, body, body_len);
+	rec = fcgi_encode_response(c->req.request_id, data, head_len + body_len, &rec_len);
+	free(data);
+	if (rec == NULL)
+		return -1;
+	iov.iov_base = rec;
+	iov.iov_len = rec_len;
+	rc = door_write(c, &iov, 1);
+	free(rec);
+	return rc;
 }
 
-/* The CGI header block and body as FastCGI records, in one write where the
- * socket takes it. Returns 0 or -1 (peer gone, timed out, no memory). */
+/* The CGI header block and body as FastCGI records, in one writev and no
+ * copy of the body. Returns 0 or -1 (peer gone, timed out, no memory). */
 static int s_write_response(struct door_conn *c, const struct app_response *resp,
 			    int head_only)
 {
 	char head[512];
 	size_t body_len = head_only ? 0 : resp->body_len;
-	unsigned char *rec;
-	size_t rec_len;
-	char *data;
-	int n, rc;
+	struct fcgi_out out;
+	int n;
 
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\n%s%s%s%s%s%sCache-Control: no-store\r\n"
@@ -109,23 +116,15 @@ static int s_write_response(struct door_conn *c, const struct app_response *resp
 		n = snprintf(head, sizeof(head), "Status: 500 Error\r\nContent-Length: 0\r\n\r\n");
 		body_len = 0;
 	}
-	data = malloc((size_t)n + body_len + 1);
-	if (data == NULL)
-		return -1;
-	memcpy(data, head, (size_t)n);
-	if (body_len > 0)
-		memcpy(data + n, resp->body, body_len);
-	rec = fcgi_encode_response(c->req.request_id, data, (size_t)n + body_len, &rec_len);
-	free(data);
-	if (rec == NULL)
-		return -1;
-	rc = s_write_all(c->fd, rec, rec_len);
-	free(rec);
-	return rc;
+	if (fcgi_out_build(&out, c->req.request_id, head, (size_t)n, resp->body, body_len) != 0)
+		return s_write_copy(c, head, (size_t)n, resp->body, body_len);
+	return door_write(c, out.iov, out.n);
 }
 
+/* conn_req: the request's number on its FastCGI connection (1: a new
+ * connection; more: kept, FCGI_KEEP_CONN), 0 when not known. */
 static void s_log(const char *rid, const char *method, const struct app_response *resp,
-		  long long dur_us, long long queued_ms)
+		  long long dur_us, long long queued_ms, size_t conn_req)
 {
 	struct logfmt l;
 
@@ -138,6 +137,8 @@ static void s_log(const char *rid, const char *method, const struct app_response
 	logfmt_int(&l, "duration_us", dur_us);
 	if (queued_ms >= 0)
 		logfmt_int(&l, "queued_ms", queued_ms);
+	if (conn_req > 0)
+		logfmt_int(&l, "conn_req", (long long)conn_req);
 	logfmt_str(&l, "reason", resp->reason);
 	if (resp->team_id[0] != '\0')
 		logfmt_str(&l, "team_id", resp->team_id);
@@ -161,11 +162,12 @@ static const char *s_body(const struct fcgi_req *r, size_t body_len)
 }
 
 /* One complete request, start to finish: route and check it through app_*
- * (which owns every decision), write the answer, close the connection,
- * log one logfmt line, and only then post a deferred search's notice, so
- * nginx answers Slack at once. Assumes c came from door_next() on this
- * thread: its params and body are in memory (the door read them, within
- * its read timeout), and the body was checked against max_body there. */
+ * (which owns every decision), write the answer, give the connection back
+ * (kept for the next request, or closed), log one logfmt line, and only
+ * then post a deferred search's notice, so nginx answers Slack at once.
+ * Assumes c came from door_next() on this thread: its params and body are
+ * in memory (the door read them, within its read timeout), and the body
+ * was checked against max_body there. */
 static void s_serve_one(struct worker_shared *w, struct door_conn *c, unsigned long n)
 {
 	const struct fcgi_req *r = &c->req;
@@ -179,6 +181,8 @@ static void s_serve_one(struct worker_shared *w, struct door_conn *c, unsigned l
 	size_t body_len = 0;
 	const char *body;
 	char mbuf[WORKER_METHOD_MAX];
+	int sent;
+	size_t conn_req = c->served + 1;
 
 	memset(&areq, 0, sizeof(areq));
 	s_request_id(r, w->index, n, rid, sizeof(rid));
@@ -208,13 +212,13 @@ static void s_serve_one(struct worker_shared *w, struct door_conn *c, unsigned l
 					 fcgi_req_param(r, "HTTP_X_REQUEST_START"), c->accepted_ms);
 	app_handle(w->app, &areq, &resp);
 send:
-	(void)s_write_response(c, &resp, method != NULL && strcmp(method, "HEAD") == 0);
-	/* The params die with the connection: keep the method for the log. */
+	sent = s_write_response(c, &resp, method != NULL && strcmp(method, "HEAD") == 0) == 0;
+	/* The params go with the request: keep the method for the log. */
 	(void)snprintf(mbuf, sizeof(mbuf), "%s", method != NULL ? method : "");
-	/* Close first, so nginx answers Slack at once; only then post the
-	 * deferred search's notice. */
-	door_release(c);
-	s_log(rid, mbuf, &resp, s_now_us() - t0, queued_ms);
+	/* The answer is out (nginx answers Slack on END_REQUEST): keep or
+	 * close the connection, then post the deferred search's notice. */
+	door_done(c, sent);
+	s_log(rid, mbuf, &resp, s_now_us() - t0, queued_ms, conn_req);
 	app_after(w->app, &resp);
 	app_response_free(&resp);
 }
@@ -247,6 +251,6 @@ void worker_busy(void *arg, struct door_conn *c)
 	 * it does not, the peer gets a closed connection, never a wait. */
 	(void)s_write_response(c, &resp, 0);
 	s_log(rid, fcgi_req_param(r, "REQUEST_METHOD"), &resp, 0,
-	      si_mono_ms() - c->accepted_mono_ms);
+	      si_mono_ms() - c->accepted_mono_ms, c->served + 1);
 	app_response_free(&resp);
 }

@@ -84,15 +84,20 @@ static int s_fail(struct s_sqlite *q, int rc, const char *what, struct si_err *e
 	}
 }
 
-/* Prepare sql and bind args; *out is finalized by the caller. */
+static int s_cache_get(struct s_sqlite *q, const char *sql, sqlite3_stmt **out,
+		       struct si_err *err);
+
+/* The statement for sql from the connection's cache (prepared once;
+ * s_done() resets it after use, never finalizes it), args bound. */
 static int s_prepare(struct s_sqlite *q, const char *sql, const struct s_arg *args,
 		     size_t nargs, sqlite3_stmt **out, const char *what, struct si_err *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(q->db, sql, -1, &stmt, NULL);
+	int rc;
 
-	if (rc != SQLITE_OK)
-		return s_fail(q, rc, what, err);
+	if (s_cache_get(q, sql, &stmt, err) != 0)
+		return -1;
+	rc = SQLITE_OK;
 	for (size_t i = 0; i < nargs && rc == SQLITE_OK; i++) {
 		int idx = (int)i + 1;
 
@@ -105,11 +110,19 @@ static int s_prepare(struct s_sqlite *q, const char *sql, const struct s_arg *ar
 	}
 	if (rc != SQLITE_OK) {
 		s_fail(q, rc, what, err);
-		sqlite3_finalize(stmt);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
 		return -1;
 	}
 	*out = stmt;
 	return 0;
+}
+
+/* Done with a statement from s_prepare: back to the cache, reset. */
+static void s_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 }
 
 /* Run a statement that returns no rows; *changes (may be NULL) gets the
@@ -123,7 +136,7 @@ static int s_run(struct s_sqlite *q, const char *sql, const struct s_arg *args, 
 	if (s_prepare(q, sql, args, nargs, &stmt, what, err) != 0)
 		return -1;
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	s_done(stmt);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return s_fail(q, rc, what, err);
 	if (changes != NULL)
@@ -147,7 +160,7 @@ static int s_one_int(struct s_sqlite *q, const char *sql, const struct s_arg *ar
 		*found = 1;
 		rc = sqlite3_step(stmt); /* finish it: RETURNING commits at DONE */
 	}
-	sqlite3_finalize(stmt);
+	s_done(stmt);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return s_fail(q, rc, what, err);
 	return 0;
@@ -385,7 +398,7 @@ static int s_journal_claim(void *impl, const char *owner, int64_t now, int64_t u
 		      err) != 0)
 		goto rollback;
 	rc = s_read_jobs(q, stmt, out, max, n, "journal claim", err);
-	sqlite3_finalize(stmt);
+	s_done(stmt);
 	if (rc != 0)
 		goto rollback;
 	rc = s_exec_locked(q, "COMMIT", err);
@@ -415,7 +428,7 @@ static int s_journal_get(void *impl, const char *id, struct store_job *out, int 
 	if (s_prepare(q, "SELECT " STORE_JOB_COLUMNS " FROM journal WHERE id = ?1", a,
 		      S_NARGS(a), &stmt, "journal get", err) == 0) {
 		rc = s_read_jobs(q, stmt, out, 1, &n, "journal get", err);
-		sqlite3_finalize(stmt);
+		s_done(stmt);
 	}
 	pthread_mutex_unlock(&q->lock);
 	*found = n > 0;
@@ -664,11 +677,11 @@ static int s_setup(struct s_sqlite *q, long busy_ms, struct si_err *err)
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW) {
 		s_fail(q, rc, "open", err);
-		sqlite3_finalize(stmt);
+		s_done(stmt);
 		return -1;
 	}
 	rc = strcmp((const char *)sqlite3_column_text(stmt, 0), "wal");
-	sqlite3_finalize(stmt);
+	s_done(stmt);
 	if (rc != 0)
 		return si_err_set(err, SI_ERR_IO, "state store: WAL mode unavailable here");
 	if (s_one_int(q, "PRAGMA synchronous=NORMAL", NULL, 0, &unused, &found, "open", err))

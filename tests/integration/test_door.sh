@@ -11,6 +11,10 @@
 #     the workers' CPU time stays bounded (no accept() spin on EMFILE).
 #     The issue measured 64 on its machine; here the previous worker needs
 #     40 to run out (it then spins: 19.6 s CPU in 9 s).
+# Issue 15: kept connections (FCGI_KEEP_CONN) straight to the socket (two
+# requests on one, closed without KEEP_CONN, idle ones closed after the
+# idle timeout, a malformed record closes only its own, at most the cap
+# kept) and through nginx with fastcgi_keep_conn + upstream keepalive.
 # Before: 8 idle connections (= the acceptor threads) stalled the service
 # (504 after 15 s), one delayed SIGTERM to 38.8 s, and EMFILE made accept()
 # spin (62,255 calls in 3 s, 17.6 s CPU).
@@ -34,7 +38,7 @@ worker_restart() {
 	for _ in $(seq 300); do kill -0 "$WORKER_PID" 2>/dev/null || break; sleep 0.05; done
 	kill -9 "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null
 	rm -f "$TMP/worker.sock"
-	"$@" "$SPAWN_FCGI" -n -s "$TMP/worker.sock" -M 0666 -- "$WORKER" 2>>"$TMP/worker.log" &
+	"$@" "$SPAWN_FCGI" -n -s "$TMP/worker.sock" "${SOCK_OPTS[@]}" -- "$WORKER" 2>>"$TMP/worker.log" &
 	WORKER_PID=$!
 	PIDS+=("$WORKER_PID")
 	wait_http "$BASE/healthz"
@@ -170,3 +174,53 @@ kill -0 "$WORKER_PID"; check "... the supervisor is still running" $?
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/healthz")
 case $code in 200|503) check "... and healthz still answers at once ($code)" 0 ;;
 	*) check "... and healthz still answers at once" 1 "(got $code)" ;; esac
+
+# ---- kept connections (FCGI_KEEP_CONN) ---------------------------------------
+# Straight to the socket (fcgi_probe.py keep), one worker process, a short
+# idle timeout and at most 4 kept: two requests one after another on one
+# connection; none kept without FCGI_KEEP_CONN; an idle one closed after the
+# timeout (bounded wait in the probe); a malformed record closes only its
+# own connection; no more than the cap kept.
+export SLASH_INFRA_WORKERS=1 SLASH_INFRA_FCGI_IDLE_MS=1000 SLASH_INFRA_FCGI_KEEP_MAX=4
+worker_restart
+probe() { "$PYTHON3" "$SI_SRCDIR/tests/integration/fcgi_probe.py" keep "$TMP/worker.sock" "$@"; }
+expect_eq "keep-conn: two requests on one connection, both answered, still open" \
+	"$(probe two)" "answers=2 status=200,200 open=1"
+expect_eq "no keep-conn: the connection is closed after its answer" \
+	"$(probe close)" "answers=1 eof=1"
+out=$(probe idle 10)
+expect_contains "keep-conn: an idle kept connection is closed" "$out" "answers=1 eof=1"
+idle_s=$(printf '%s\n' "$out" | sed -n 's/.*idle_s=\([0-9.]*\).*/\1/p')
+[ -n "$idle_s" ] && [ "$(echo "$idle_s >= 0.9 && $idle_s < 5" | bc)" = 1 ]
+check "... after the idle timeout, 1 s (${idle_s:-?} s)" $?
+expect_eq "keep-conn: a malformed record closes its connection, not another" \
+	"$(probe malformed)" "a_eof=1 b_answers=2"
+grep -q 'fastcgi protocol error' "$TMP/worker.log"; check "... and is logged" $?
+expect_eq "keep-conn: at most SLASH_INFRA_FCGI_KEEP_MAX (4) kept, the rest closed" \
+	"$(probe many 6)" "answers=6 open=4"
+
+# Through nginx with `fastcgi_keep_conn on;` and an upstream `keepalive`:
+# requests reuse connections (the request line's conn_req counts them),
+# signed commands included. The worker's default idle timeout (longer than
+# nginx's): nginx closes idle connections first. nginx runs a worker per
+# CPU, each with its own idle connections: of 6 commands, the first on each
+# nginx worker may open one, the others reuse (at least one, up to 5 CPUs).
+unset SLASH_INFRA_FCGI_IDLE_MS SLASH_INFRA_FCGI_KEEP_MAX
+worker_restart
+# (The upstream and locations are in nginx.conf or in the site it includes.)
+for f in "$TMP/nginx.conf" "$TMP"/sites-enabled/*; do
+	[ -f "$f" ] || continue
+	sed -i -e 's|^\([[:space:]]*\)server unix:\([^;]*\);|&\n\1keepalive 4;|' \
+		-e 's|fastcgi_pass slash_infra;|& fastcgi_keep_conn on;|' "$f"
+done
+"$NGINX_BIN" -c "$TMP/nginx.conf" -p "$TMP" -s reload 2>>"$TMP/error.log"
+KEPT='conn_req=([2-9]|[1-9][0-9]+)'
+reused() { curl -s -o /dev/null --max-time 2 "$BASE/healthz"; grep -Eq "$KEPT" "$TMP/worker.log"; }
+wait_for reused; check "nginx keep-conn: /healthz requests share a FastCGI connection" $?
+n0=$(grep -Ec "route=infra-search.*$KEPT" "$TMP/worker.log")
+for i in 1 2 3 4 5 6; do
+	r=$(post_signed "$(slack_body 'help' "$RECV_URL/hooks/keep/$i")")
+	expect_contains "nginx keep-conn: signed help $i -> usage" "$r" 'Usage'
+done
+n1=$(grep -Ec "route=infra-search.*$KEPT" "$TMP/worker.log")
+[ $((n1 - n0)) -ge 1 ]; check "... on reused connections ($((n1 - n0)) of 6)" $?

@@ -335,6 +335,86 @@ static void test_encode_response(void **state)
 	free(out);
 }
 
+/* A kept connection: fcgi_req_reset between requests gives the second
+ * request exactly as a fresh parser would, after a small request (buffers
+ * kept) and after one with a body over FCGI_REUSE_MAX (that buffer
+ * freed, the others kept). */
+static void test_reset_for_next_request(void **state)
+{
+	static struct rec_buf o;
+	static char big[20000];
+	struct fcgi_req r;
+	struct si_err err;
+	size_t used;
+	void *params_buf;
+
+	(void)state;
+	memset(big, 'b', sizeof(big) - 1);
+	fcgi_req_init(&r, BODY_MAX);
+	o.n = 0;
+	s_nginx_request(&o, "first=1");
+	assert_int_equal(fcgi_req_feed(&r, o.b, o.n, &used, &err), 0);
+	s_check_parsed(&r, "first=1");
+	params_buf = r.params;
+	fcgi_req_reset(&r, BODY_MAX);
+	assert_int_equal(r.stage, FCGI_STAGE_BEGIN);
+	assert_int_equal(r.n_params, 0);
+	assert_int_equal(r.body_len, 0);
+	assert_null(fcgi_req_param(&r, "REQUEST_METHOD"));
+	assert_ptr_equal(r.params, params_buf);         /* kept: small */
+	assert_true(r.body == NULL || r.body[0] == '\0');
+	o.n = 0;
+	s_nginx_request(&o, big);
+	assert_int_equal(fcgi_req_feed(&r, o.b, o.n, &used, &err), 0);
+	assert_int_equal(used, o.n);
+	s_check_parsed(&r, big);
+	fcgi_req_reset(&r, BODY_MAX);
+	assert_null(r.body);                             /* freed: large */
+	assert_int_equal(r.body_cap, 0);
+	o.n = 0;
+	s_nginx_request(&o, "third=3");
+	assert_int_equal(fcgi_req_feed(&r, o.b, o.n, &used, &err), 0);
+	s_check_parsed(&r, "third=3");
+	fcgi_req_clear(&r);
+}
+
+/* fcgi_out_build's iovecs carry exactly fcgi_encode_response's bytes, for
+ * data in one record, across record boundaries, with the head/body split
+ * inside a record and on a boundary, and an empty body. */
+static void test_out_matches_encode(void **state)
+{
+	static char data[3 * 65535 + 100];
+	static unsigned char flat[sizeof(data) + 64];
+	static struct fcgi_out out;
+	const size_t sizes[][2] = {
+		{60, 0}, {60, 300}, {65535, 0}, {65535, 1}, {100, 65535}, {65534, 2},
+		{300, 3 * 65535 + 100 - 300 - 1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t hl = sizes[k][0], bl = sizes[k][1], len, at = 0;
+		unsigned char *want = fcgi_encode_response(513, data, hl + bl, &len);
+
+		assert_non_null(want);
+		assert_int_equal(fcgi_out_build(&out, 513, data, hl, data + hl, bl), 0);
+		for (int i = 0; i < out.n; i++) {
+			assert_true(out.iov[i].iov_len > 0);
+			memcpy(flat + at, out.iov[i].iov_base, out.iov[i].iov_len);
+			at += out.iov[i].iov_len;
+		}
+		assert_int_equal(at, len);
+		assert_int_equal(out.total, len);
+		assert_memory_equal(flat, want, len);
+		free(want);
+	}
+	/* More than FCGI_OUT_RECORDS_MAX records: refused, not cut. */
+	assert_int_equal(fcgi_out_build(&out, 1, data, 10,
+					data, (size_t)FCGI_OUT_RECORDS_MAX * 65535), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +424,8 @@ int main(void)
 		cmocka_unit_test(test_broken_inputs_refused),
 		cmocka_unit_test(test_body_over_max),
 		cmocka_unit_test(test_encode_response),
+		cmocka_unit_test(test_reset_for_next_request),
+		cmocka_unit_test(test_out_matches_encode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
