@@ -23,6 +23,7 @@
 #include "store/kept.h"
 #include "util/clock.h"
 #include "util/logfmt.h"
+#include "util/metrics.h"
 #include "util/strutil.h"
 
 /* Distinct regions and aliases listed in help; more would not fit a help
@@ -47,7 +48,32 @@ struct app {
 	 * store at most one write per APP_READY_PROBE_MS (owned; the lock is
 	 * taken from const app calls, hence a pointer). */
 	struct app_ready *ready;
+	/* The last help message rendered (owned; struct app_help). */
+	struct app_help *help;
 };
+
+/* Why a cache: help depends only on the command name and the accounts'
+ * aliases and regions, which change only when the organisation's accounts
+ * do, and rendering it was 40% of a help request's instructions; a copy
+ * of the last one, checked against exactly what it was rendered from,
+ * answers the same bytes. */
+struct app_help {
+	pthread_mutex_t lock;
+	char *key;                /* s_help_key() of the rendered message */
+	size_t key_len;
+	char *json;
+};
+
+/* An empty help cache, or NULL (out of memory: help is then rendered
+ * every time). */
+static struct app_help *s_help_new(void)
+{
+	struct app_help *h = calloc(1, sizeof(*h));
+
+	if (h != NULL)
+		pthread_mutex_init(&h->lock, NULL);
+	return h;
+}
 
 struct app_ready {
 	pthread_mutex_t lock;
@@ -108,6 +134,7 @@ struct app *app_new(const struct si_config *cfg, struct search_pool *pool,
 		return NULL;
 	}
 	pthread_mutex_init(&app->ready->lock, NULL);
+	app->help = s_help_new();
 	return app;
 }
 
@@ -118,6 +145,12 @@ void app_free(struct app *app)
 	replay_cache_free(app->replay);
 	pthread_mutex_destroy(&app->ready->lock);
 	free(app->ready);
+	if (app->help != NULL) {
+		pthread_mutex_destroy(&app->help->lock);
+		free(app->help->key);
+		free(app->help->json);
+		free(app->help);
+	}
 	free(app);
 }
 
@@ -209,34 +242,6 @@ static void s_respond_empty(struct app_response *resp, const char *reason)
 	free(resp->body);
 	resp->body = NULL;
 	resp->body_len = 0;
-}
-
-/* Take ownership of a json-c object, serialise it into resp, drop it. */
-static void s_respond_json(struct app_response *resp, int status, struct json_object *obj)
-{
-	const char *s;
-	size_t n;
-
-	if (obj == NULL) {
-		app_response_text(resp, 500, "internal error");
-		return;
-	}
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						JSON_C_TO_STRING_NOSLASHESCAPE);
-	n = strlen(s);
-	free(resp->body);
-	resp->body = malloc(n + 1);
-	if (resp->body == NULL) {
-		json_object_put(obj);
-		resp->body_len = 0;
-		resp->status = 500;
-		return;
-	}
-	memcpy(resp->body, s, n + 1);
-	resp->body_len = n;
-	resp->status = status;
-	resp->content_type = "application/json; charset=utf-8";
-	json_object_put(obj);
 }
 
 static void s_posts_free(struct app_posts *p)
@@ -339,6 +344,32 @@ static int s_store_writable(const struct app *app, char *reason, size_t n)
 	return ok;
 }
 
+/* /metrics: every worker's counters (util/metrics.h), as Prometheus
+ * text, and the journal's backlog counted in the state store now (NaN
+ * without one); 500 when the text cannot be made (no memory). */
+static void s_metrics(const struct app *app, struct app_response *resp)
+{
+	struct si_err err;
+	size_t len = 0, pending = 0;
+	long long backlog = -1;
+	char *text;
+
+	if (app->journal != NULL && journal_pending(app->journal, &pending, &err) == 0)
+		backlog = (long long)pending;
+	text = metrics_render(time(NULL), backlog, &len, &err);
+
+	if (text == NULL) {
+		resp->reason = "metrics failed";
+		app_response_text(resp, 500, err.msg);
+		return;
+	}
+	free(resp->body);
+	resp->status = 200;
+	resp->content_type = METRICS_CONTENT_TYPE;
+	resp->body = text;
+	resp->body_len = len;
+}
+
 /* /readyz: 200 "ready" when this worker can take a search now: its
  * configuration loaded (the app exists only then), the state store takes
  * a write, and the search queue has room; else 503 "not ready: REASON".
@@ -411,6 +442,16 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 		s_ready(app, resp);
 		return 0;
 	}
+	if (path != NULL && strcmp(path, APP_METRICS_ROUTE) == 0) {
+		resp->route = "metrics";
+		if (!s_method_is(method, "GET") && !s_method_is(method, "HEAD")) {
+			resp->allow = "GET, HEAD";
+			app_response_text(resp, 405, "method not allowed");
+			return 0;
+		}
+		s_metrics(app, resp);
+		return 0;
+	}
 	resp->route = s_route_name(path);
 	if (strcmp(resp->route, "unknown") == 0) {
 		app_response_text(resp, 404, "not found");
@@ -446,13 +487,17 @@ static int s_is_form(const char *content_type)
 	return content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ';
 }
 
-static struct json_object *s_ack_json(void)
-{
-	struct json_object *obj = json_object_new_object();
+/* The acknowledgement that keeps the command visible in the channel: a
+ * constant, so no JSON object is built and serialised per request. */
+#define APP_ACK_JSON "{\"response_type\":\"in_channel\"}"
 
-	if (obj != NULL)
-		json_object_object_add(obj, "response_type", json_object_new_string("in_channel"));
-	return obj;
+static void s_respond_ack(struct app_response *resp)
+{
+	free(resp->body);
+	resp->body = strdup(APP_ACK_JSON);
+	resp->body_len = resp->body != NULL ? strlen(APP_ACK_JSON) : 0;
+	resp->status = resp->body != NULL ? 200 : 500;
+	resp->content_type = "application/json; charset=utf-8";
 }
 
 /* Take ownership of a malloc'd JSON string (NULL: render failed). */
@@ -511,20 +556,98 @@ static void s_names(const struct search_accounts *accs, const char **aliases, si
 	}
 }
 
+/* What a help message is rendered from, as one malloc'd block (length in
+ * *len): whether there is a command, the counts, then every string with
+ * its NUL, so two keys are equal exactly when the inputs are. NULL when
+ * out of memory. */
+static char *s_help_key(const char *command, const char *const *aliases, size_t na,
+			const char *const *regions, size_t nr, size_t *len)
+{
+	char head[64];
+	size_t n, at;
+	char *key;
+	int h = snprintf(head, sizeof(head), "%c %zu %zu", command != NULL ? 'c' : '-', na, nr);
+
+	n = (size_t)h + 1 + (command != NULL ? strlen(command) + 1 : 0);
+	for (size_t i = 0; i < na; i++)
+		n += strlen(aliases[i]) + 1;
+	for (size_t i = 0; i < nr; i++)
+		n += strlen(regions[i]) + 1;
+	key = malloc(n);
+	if (key == NULL)
+		return NULL;
+	memcpy(key, head, (size_t)h + 1);
+	at = (size_t)h + 1;
+	for (size_t i = 0; i < 1 + na + nr; i++) {
+		const char *p = i == 0 ? command : i <= na ? aliases[i - 1] : regions[i - 1 - na];
+		size_t l;
+
+		if (p == NULL)
+			continue;
+		l = strlen(p) + 1;
+		memcpy(key + at, p, l);
+		at += l;
+	}
+	*len = n;
+	return key;
+}
+
+/* A copy of the cached message when it was rendered from key, else NULL. */
+static char *s_help_cached(struct app_help *h, const char *key, size_t len)
+{
+	char *json = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->json != NULL && h->key_len == len && memcmp(h->key, key, len) == 0)
+		json = strdup(h->json);
+	pthread_mutex_unlock(&h->lock);
+	return json;
+}
+
+/* Keep json (copied) as the message for key (taken). */
+static void s_help_keep(struct app_help *h, char *key, size_t len, const char *json)
+{
+	char *copy = strdup(json);
+
+	if (copy == NULL) {
+		free(key);
+		return;
+	}
+	pthread_mutex_lock(&h->lock);
+	free(h->key);
+	free(h->json);
+	h->key = key;
+	h->key_len = len;
+	h->json = copy;
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* Usage with the configured accounts and regions: ephemeral, since a help
- * text is no news for the channel. */
+ * text is no news for the channel. Rendered once per command name and
+ * set of accounts (struct app_help). */
 static char *s_help(const struct app *app, const char *command, struct si_err *err)
 {
 	struct search_accounts accs;
 	const char *aliases[APP_ALIASES_MAX];
 	const char *regions[APP_HELP_REGIONS_MAX];
-	size_t na, nr;
-	char *json;
+	size_t na, nr, key_len = 0;
+	char *json = NULL, *key = NULL;
 
 	if (s_accounts(app, &accs, err) != 0)
 		return NULL;
 	s_names(&accs, aliases, APP_ALIASES_MAX, &na, regions, APP_HELP_REGIONS_MAX, &nr);
-	json = render_help(command, aliases, na, regions, nr, err);
+	if (app->help != NULL)
+		key = s_help_key(command, aliases, na, regions, nr, &key_len);
+	if (key != NULL)
+		json = s_help_cached(app->help, key, key_len);
+	if (json == NULL) {
+		json = render_help(command, aliases, na, regions, nr, err);
+		if (json != NULL && key != NULL) {
+			s_help_keep(app->help, key, key_len, json);
+			key = NULL;
+		}
+	}
+	free(key);
 	search_accounts_release(&accs);
 	return json;
 }
@@ -667,7 +790,7 @@ static void s_search(struct app *app, const struct app_request *req,
 	if (app->pool == NULL) {
 		/* No search engine (front-door only): keep the command visible. */
 		resp->reason = "accepted";
-		s_respond_json(resp, 200, s_ack_json());
+		s_respond_ack(resp);
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -700,7 +823,7 @@ static void s_search(struct app *app, const struct app_request *req,
 	 * did); the notice and the answer go to response_url. */
 	resp->reason = "deferred";
 	resp->job = job;
-	s_respond_json(resp, 200, s_ack_json());
+	s_respond_ack(resp);
 }
 
 /* One list of a press fits one of the pool's lists. */
@@ -832,6 +955,7 @@ static int s_verify(struct app *app, const struct app_request *req,
 		return 0;
 	case REPLAY_DUPLICATE:
 	case REPLAY_INVALID:
+		metrics_replay_refused();
 		resp->reason = "replayed";
 		app_response_text(resp, 401, "replayed");
 		return 0;
@@ -1341,6 +1465,7 @@ long long app_arrival_ms(const char *request_start, const char *x_request_start,
 void app_busy_response(const char *path, struct app_response *resp)
 {
 	memset(resp, 0, sizeof(*resp));
+	metrics_busy("door");
 	resp->reason = "busy";
 	if (path != NULL && strcmp(path, APP_SLACK_ROUTE) == 0) {
 		resp->route = "infra-search";

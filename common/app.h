@@ -27,6 +27,10 @@
  * "not ready: REASON". /healthz stays a liveness probe (200 while the
  * process answers at all). */
 #define APP_READY_ROUTE "/readyz"
+/* Prometheus text exposition (GET or HEAD) of the whole service's
+ * counters (util/metrics.h: shared by every worker, so any one answers);
+ * the example web server configurations allow it from loopback only. */
+#define APP_METRICS_ROUTE "/metrics"
 
 /* Messages one button press may post to its response_url: Slack accepts
  * five uses of one (tests/data/shared/slack/LIMITS.md), so "Show all"

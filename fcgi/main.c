@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,6 +52,7 @@
 #include "store/store.h"
 #include "supervise.h"
 #include "util/clock.h"
+#include "util/metrics.h"
 #include "util/strutil.h"
 #include "worker.h"
 
@@ -86,7 +88,14 @@
  * stdio, the listen socket, epoll, the reserve, and the search threads'
  * curl handles (a wake-up pair each plus connections). */
 #define MAIN_FD_HEADROOM 32
-#define MAIN_FD_PER_SEARCH_THREAD 3
+/* A search thread's descriptors: its search's requests in flight (at most
+ * SEARCH_AUTO_MAX by default) and the idle connections its multi handle
+ * keeps for the next search (256), plus a few. */
+#define MAIN_FD_PER_SEARCH_THREAD 400
+/* The soft descriptor limit the server raises itself to, within the hard
+ * one (systemd's default is 1024 soft, 524288 hard; Go's runtime raises
+ * it the same way). */
+#define MAIN_NOFILE_WANT 65536
 #define MAIN_CONNS_MIN 8
 #define MAIN_CONNS_MAX 4096
 
@@ -94,6 +103,7 @@ extern char **environ;
 
 struct main_opts {
 	const char *listen;
+	const char *listen_group;  /* --listen-group: the Unix socket's group */
 	const char *config;
 	long threads;          /* 0 = from configuration */
 	long workers;          /* 0 = $SLASH_INFRA_WORKERS or the default */
@@ -116,8 +126,9 @@ struct main_opts {
 static void s_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: slash-infra [--listen ADDR] [--workers N] [--threads N]\n"
-		"                   [--stop-budget-ms MS] [--read-timeout-ms MS] [--config FILE]\n"
+		"usage: slash-infra [--listen ADDR [--listen-group GROUP]] [--workers N]\n"
+		"                   [--threads N] [--stop-budget-ms MS] [--read-timeout-ms MS]\n"
+		"                   [--config FILE]\n"
 		"       slash-infra --check-config [--config FILE]\n"
 		"       slash-infra --list-actions\n"
 		"       slash-infra search [--json] [--preview] [--config FILE] QUERY...\n"
@@ -129,7 +140,9 @@ static void s_usage(FILE *f)
 		"       slash-infra --help | --version\n"
 		"\n"
 		"  --listen ADDR    open a FastCGI socket: HOST:PORT or a path; without it\n"
-		"                   the socket is inherited on fd 0 (spawn-fcgi, systemd)\n"
+		"                   the socket is inherited on fd 0 (spawn-fcgi, systemd);\n"
+		"                   a path is made mode 0660\n"
+		"  --listen-group GROUP  the Unix socket's group (the web server's, www-data)\n"
 		"  --workers N      worker processes (default 2, $SLASH_INFRA_WORKERS)\n"
 		"  --threads N      request threads per worker (default 8, [server] threads)\n"
 		"  --stop-budget-ms MS  SIGTERM ends within this (default 10000,\n"
@@ -229,6 +242,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 {
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
+		{"listen-group", required_argument, NULL, 'g'},
 		{"threads", required_argument, NULL, 't'},
 		{"workers", required_argument, NULL, 'w'},
 		{"stop-budget-ms", required_argument, NULL, 'S'},
@@ -254,7 +268,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 		argv++;
 	}
 	/* "+": stop at the first query word, so a term is never an option. */
-	while ((c = getopt_long(argc, argv, "+l:t:w:S:R:c:hVjA", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:g:t:w:S:R:c:hVjA", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (!o->search) {
@@ -273,6 +287,7 @@ static int s_parse_args(int argc, char **argv, struct main_opts *o)
 			o->preview = 1;
 			break;
 		case 'l': o->listen = optarg; break;
+		case 'g': o->listen_group = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'C': o->check_config = 1; break;
 		case 'A': o->list_actions = 1; break;
@@ -634,12 +649,37 @@ static long s_env_number(const char *name, long min, long max, long def)
 /* Open the FastCGI socket ourselves (--listen): HOST:PORT (":PORT" for
  * every address) or a path. A stale socket file at the path is replaced.
  * Returns the listening fd or -1 with a message printed. */
-static int s_open_listener(const char *addr)
+/* --listen-group's gid into *gid; NULL group leaves it (-1: keep). */
+static int s_socket_group(const char *group, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (group == NULL)
+		return 0;
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		fprintf(stderr, "slash-infra: --listen-group: no group %s\n", group);
+		return -1;
+	}
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+/* --listen: bind and listen on ADDR ourselves (HOST:PORT, or a Unix socket
+ * path, 0660 and given to group when set), for running without spawn-fcgi
+ * or systemd. A stale socket file from an earlier run is replaced; any
+ * other file at the path is an error, never deleted. -1 after saying why
+ * on stderr. */
+static int s_open_listener(const char *addr, const char *group)
 {
 	const char *colon = strrchr(addr, ':');
 	int fd = -1;
 
 	if (addr[0] != '/' && colon != NULL) {
+		if (group != NULL) {
+			fputs("slash-infra: --listen-group goes with a Unix socket path\n", stderr);
+			return -1;
+		}
 		struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM};
 		struct addrinfo *ai = NULL;
 		char host[256];
@@ -661,18 +701,33 @@ static int s_open_listener(const char *addr)
 	} else {
 		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		struct stat st;
+		gid_t gid = (gid_t)-1;
+		mode_t old_mask;
 
 		if (strlen(addr) >= sizeof(sun.sun_path)) {
 			fprintf(stderr, "slash-infra: socket path too long: %s\n", addr);
 			return -1;
 		}
 		memcpy(sun.sun_path, addr, strlen(addr) + 1);
+		if (s_socket_group(group, &gid) != 0)
+			return -1;
 		if (lstat(addr, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(addr);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* 0660 from the start (the process is still single-threaded, so
+		 * the umask switch touches nobody else): never a moment when
+		 * any local user may connect. */
+		old_mask = umask(0117);
 		if (fd >= 0 && bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 			close(fd);
 			fd = -1;
+		}
+		umask(old_mask);
+		if (fd >= 0 && group != NULL && chown(addr, (uid_t)-1, gid) != 0) {
+			fprintf(stderr, "slash-infra: cannot give %s to group %s (errno %d)\n",
+				addr, group, errno);
+			close(fd);
+			return -1;
 		}
 	}
 	if (fd < 0 || listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
@@ -1119,6 +1174,23 @@ static void s_died(void *arg, long pid, time_t started)
 	_exit(0);
 }
 
+/* Raise the soft RLIMIT_NOFILE toward MAIN_NOFILE_WANT (never above the
+ * hard limit): a fan-out over hundreds of targets holds hundreds of
+ * connections per search, far past the usual 1024. Best effort. */
+static void s_raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = MAIN_NOFILE_WANT;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	rl.rlim_cur = want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* Connections one worker may hold: what RLIMIT_NOFILE leaves after the
  * descriptors the rest of the process needs (a floor of MAIN_CONNS_MIN:
  * the door's reserve and back-off handle the rest). */
@@ -1223,7 +1295,13 @@ static int s_worker_start(struct s_server *srv, struct s_worker *w, int slot, ti
 	struct door_opts dopts = {0};
 	struct si_err err;
 	size_t conns;
+	long keep_env;
 
+	/* Counters: this worker's slot, and the configured accounts (a
+	 * reload's new ones too) get their failure series. */
+	metrics_set_slot(slot);
+	for (size_t i = 0; i < cfg->n_accounts; i++)
+		(void)metrics_add_account(cfg->accounts[i].alias);
 	if (s_aws_new(cfg, &w->aws, &err) != 0)
 		goto fail;
 	s_org_start(cfg, &w->aws, 1);
@@ -1242,6 +1320,12 @@ static int s_worker_start(struct s_server *srv, struct s_worker *w, int slot, ti
 	dopts.max_body = cfg->max_body;
 	dopts.read_timeout_ms = srv->read_timeout_ms;
 	dopts.write_timeout_ms = MAIN_WRITE_TIMEOUT_MS;
+	/* Kept FastCGI connections (door.h): 0 (unset or invalid) is the
+	 * door's default; tests shorten the idle time and lower the cap. */
+	keep_env = s_env_number("SLASH_INFRA_FCGI_IDLE_MS", 100, 3600000, 0);
+	dopts.idle_timeout_ms = keep_env > 0 ? (int)keep_env : 0;
+	keep_env = s_env_number("SLASH_INFRA_FCGI_KEEP_MAX", 1, MAIN_CONNS_MAX, 0);
+	dopts.keep_max = keep_env > 0 ? (size_t)keep_env : 0;
 	dopts.conns_max = conns;
 	dopts.queue_max = conns < MAIN_QUEUE_MAX ? conns : MAIN_QUEUE_MAX;
 	dopts.busy = worker_busy;
@@ -1406,8 +1490,13 @@ static int s_serve(struct main_opts *opts, struct s_server *srv)
 	srv->read_timeout_ms = opts->read_timeout_ms > 0 ? (int)opts->read_timeout_ms
 							  : MAIN_READ_TIMEOUT_DEFAULT_MS;
 	srv->listen_fd = 0;
+	s_raise_nofile();
+	if (opts->listen_group != NULL && opts->listen == NULL) {
+		fputs("slash-infra: --listen-group goes with --listen PATH\n", stderr);
+		return 2;
+	}
 	if (opts->listen != NULL) {
-		srv->listen_fd = s_open_listener(opts->listen);
+		srv->listen_fd = s_open_listener(opts->listen, opts->listen_group);
 		if (srv->listen_fd < 0)
 			return 2;
 	} else if (!s_is_listener(0)) {
@@ -1419,6 +1508,15 @@ static int s_serve(struct main_opts *opts, struct s_server *srv)
 	 * O_NONBLOCK is on the open file, so set it once here. */
 	(void)fcntl(srv->listen_fd, F_SETFL, fcntl(srv->listen_fd, F_GETFL) | O_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before the fork: every worker counts into one region, so any one
+	 * answers /metrics for the service. Without it each counts alone. */
+	{
+		struct si_err merr;
+
+		if (metrics_share(&merr) != 0)
+			fprintf(stderr, "slash-infra: %s: /metrics shows one worker each\n",
+				merr.msg);
+	}
 	s_log_event("started", "workers", srv->workers, srv->cfg.n_accounts);
 	so.workers = srv->workers;
 	so.stop_budget_ms = srv->stop_budget_ms;
