@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -89,4 +90,82 @@ struct json_object *fixture_get(struct json_object *o, const char *key)
 	if (o == NULL || !json_object_object_get_ex(o, key, &v))
 		return NULL;
 	return v;
+}
+
+struct fixture_env *fixture_env_new(void)
+{
+	struct fixture_env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	return e;
+}
+
+struct fixture_env *fixture_env_profiles(const char *dir)
+{
+	struct fixture_env *e = fixture_env_new();
+
+	fixture_env_add(e, "HOME=/nonexistent-test-home");
+	fixture_env_add(e, "PATH=/usr/bin:/bin");
+	fixture_env_add(e, "AWS_CONFIG_FILE=%s/config", dir);
+	fixture_env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", dir);
+	fixture_env_add(e, "AWS_EC2_METADATA_DISABLED=true");
+	return e;
+}
+
+void fixture_env_add(struct fixture_env *e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	assert_true(e->n < FIXTURE_ENV_MAX);
+	va_start(ap, fmt);
+	n = vsnprintf(e->store[e->n], sizeof(e->store[0]), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(e->store[0]));
+	e->v[e->n] = e->store[e->n];
+	e->n++;
+	e->v[e->n] = NULL;
+}
+
+void fixture_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	FILE *f;
+	int k;
+
+	k = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_true(k > 0 && (size_t)k < sizeof(path));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+void fixture_log_begin(struct fixture_log *c)
+{
+	fflush(stderr);
+	c->f = tmpfile();
+	assert_non_null(c->f);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
+}
+
+char *fixture_log_end(struct fixture_log *c)
+{
+	long n;
+	char *text;
+
+	fflush(stderr);
+	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+	close(c->saved);
+	n = ftell(c->f);
+	assert_true(n >= 0);
+	text = calloc(1, (size_t)n + 1);
+	assert_non_null(text);
+	rewind(c->f);
+	assert_int_equal(fread(text, 1, (size_t)n, c->f), (size_t)n);
+	fclose(c->f);
+	fputs(text, stderr);     /* still in the test's own output */
+	return text;
 }

@@ -27,29 +27,16 @@ void standin_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int standin_proc_start(struct standin_proc *s, const char *script_name)
+int standin_proc_run(struct standin_proc *s, char *const argv[], const char *port_file,
+		     int quiet)
 {
-	const char *src = getenv("SI_SRCDIR");
-	char script[1100], pf[128];
-
-	if (src == NULL || src[0] == '\0')
-		src = ".";
-	snprintf(s->dir, sizeof(s->dir), "/tmp/si_standin.XXXXXX");
-	if (mkdtemp(s->dir) == NULL) {
-		s->dir[0] = '\0';
-		return -1;
-	}
-	snprintf(script, sizeof(script), "%s/tests/standin/%s", src, script_name);
-	snprintf(pf, sizeof(pf), "%s/port", s->dir);
 	s->pid = fork();
 	if (s->pid < 0)
 		return -1;
 	if (s->pid == 0) {
-		char *argv[] = { "python3", script, "--port", "0", "--port-file", pf, NULL };
-
 		/* The port goes to the port file; keep the test output clean. */
-		if (freopen("/dev/null", "w", stdout) == NULL ||
-		    freopen("/dev/null", "w", stderr) == NULL)
+		if (quiet && (freopen("/dev/null", "w", stdout) == NULL ||
+			      freopen("/dev/null", "w", stderr) == NULL))
 			_exit(127);
 		execvp("python3", argv);
 		_exit(127);
@@ -62,7 +49,7 @@ int standin_proc_start(struct standin_proc *s, const char *script_name)
 			s->pid = 0;
 			return -1;
 		}
-		f = fopen(pf, "r");
+		f = fopen(port_file, "r");
 		if (f != NULL) {
 			int ok = fscanf(f, "%d", &s->port) == 1;
 
@@ -73,6 +60,24 @@ int standin_proc_start(struct standin_proc *s, const char *script_name)
 		standin_sleep_ms(STANDIN_WAIT_STEP_MS);
 	}
 	return -1;
+}
+
+int standin_proc_start(struct standin_proc *s, const char *script_name)
+{
+	const char *src = getenv("SI_SRCDIR");
+	char script[1100], pf[128];
+	char *argv[] = { "python3", script, "--port", "0", "--port-file", pf, NULL };
+
+	if (src == NULL || src[0] == '\0')
+		src = ".";
+	snprintf(s->dir, sizeof(s->dir), "/tmp/si_standin.XXXXXX");
+	if (mkdtemp(s->dir) == NULL) {
+		s->dir[0] = '\0';
+		return -1;
+	}
+	snprintf(script, sizeof(script), "%s/tests/standin/%s", src, script_name);
+	snprintf(pf, sizeof(pf), "%s/port", s->dir);
+	return standin_proc_run(s, argv, pf, 1);
 }
 
 void standin_proc_stop(struct standin_proc *s)

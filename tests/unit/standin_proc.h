@@ -32,6 +32,14 @@ void standin_sleep_ms(long ms);
 int standin_proc_start(struct standin_proc *s, const char *script);
 void standin_proc_stop(struct standin_proc *s);
 
+/* Run python3 with argv (argv[0] "python3", NULL-terminated; borrowed for
+ * the call) and wait (bounded) until it writes its port to port_file.
+ * quiet sends the child's stdout and stderr to /dev/null. s->dir is left
+ * as the caller set it (standin_proc_stop removes dir/port and dir when it
+ * is not empty). 0 or -1; standin_proc_stop() is safe either way. */
+int standin_proc_run(struct standin_proc *s, char *const argv[], const char *port_file,
+		     int quiet);
+
 /* POST body (when not NULL) or GET path on the stand-in; fails the test
  * on a transport error; returns the HTTP status. out may be NULL. */
 long standin_http(const struct standin_proc *s, const char *path, const char *body,

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "fixture.h"
 #include "journal.h"
 #include "slack/sig.h"
 #include "store/kept.h"
@@ -29,42 +30,6 @@
 
 /* The request id every signed request carries (fcgi/worker.c's shape). */
 #define T_RID "0123456789abcdef0123456789abcdef"
-
-/* stderr into a temporary file while a test reads the lines the app logs
- * (audit lines); t_log_end restores it and returns the text (malloc'd). */
-struct t_log {
-	int saved;
-	FILE *f;
-};
-
-static void t_log_begin(struct t_log *c)
-{
-	fflush(stderr);
-	c->f = tmpfile();
-	assert_non_null(c->f);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
-}
-
-static char *t_log_end(struct t_log *c)
-{
-	long n;
-	char *text;
-
-	fflush(stderr);
-	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
-	close(c->saved);
-	n = ftell(c->f);
-	assert_true(n >= 0);
-	text = calloc(1, (size_t)n + 1);
-	assert_non_null(text);
-	rewind(c->f);
-	assert_int_equal(fread(text, 1, (size_t)n, c->f), (size_t)n);
-	fclose(c->f);
-	fputs(text, stderr);
-	return text;
-}
 
 struct fixture {
 	struct si_config cfg;
@@ -822,7 +787,7 @@ static void test_press_access_refused(void **state)
 	struct app *app;
 	struct app_response r;
 	struct si_err err;
-	struct t_log cap;
+	struct fixture_log cap;
 	const char *p;
 	char *log;
 
@@ -830,7 +795,7 @@ static void test_press_access_refused(void **state)
 	assert_int_equal(si_config_load(&cfg, NULL, envp, &err), 0);
 	app = app_new(&cfg, NULL, &err);
 	assert_non_null(app);
-	t_log_begin(&cap);
+	fixture_log_begin(&cap);
 	/* A command refused the same way leaves its audit line too. */
 	s_signed(app, APP_SLACK_ROUTE,
 		 "team_id=T1&user_id=U1&channel_id=C1&text=i-0123abcd&response_url=" GOOD_URL,
@@ -845,7 +810,7 @@ static void test_press_access_refused(void **state)
 	assert_int_equal(r.posts.n, 1);
 	s_expect_note(&r, 0, "workspace");
 	app_response_free(&r);
-	log = t_log_end(&cap);
+	log = fixture_log_end(&cap);
 	/* Both audit lines carry the request's id, so they join its request
 	 * line (fcgi/worker.c logs the same one). */
 	assert_non_null(strstr(log, "event=audit request_id=" T_RID " team_id=T1"));

@@ -26,64 +26,25 @@
 
 #include "aws/creds.h"
 #include "aws/private/creds.h"
+#include "fixture.h"
+#include "standin_proc.h"
 
 #define AUTH_TOKEN "test-container-auth-token"
-/* Python starts in ~100 ms; 10 s is a generous bound on a loaded CI box. */
-#define STANDIN_WAIT_STEPS 400
-#define STANDIN_WAIT_STEP_US 25000
-#define MAX_ENV 24
-
-struct standin {
-	pid_t pid;
-	int port;
-	char dir[64];
-};
 
 struct fixture {
 	char srcdir[1024];
 	char data[1200];
-	struct standin imds;
-	struct standin container;
+	struct standin_proc imds;
+	struct standin_proc container;
 };
-
-/* An envp built from formatted strings (storage owned here). */
-struct env {
-	char store[MAX_ENV][2048];
-	char *v[MAX_ENV + 1];
-	size_t n;
-};
-
-static void env_add(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void env_add(struct env *e, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	assert_true(e->n < MAX_ENV);
-	va_start(ap, fmt);
-	n = vsnprintf(e->store[e->n], sizeof(e->store[0]), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(e->store[0]));
-	e->v[e->n] = e->store[e->n];
-	e->n++;
-	e->v[e->n] = NULL;
-}
-
-static struct env *env_new(void)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	assert_non_null(e);
-	return e;
-}
 
 /* ---- stand-in management ----------------------------------------------- */
 
-static int standin_start(struct standin *s, const char *srcdir, const char *mode)
+static int standin_start(struct standin_proc *s, const char *srcdir, const char *mode)
 {
 	char script[1100], pf[128];
-	struct timespec ts = {0, STANDIN_WAIT_STEP_US * 1000L};
-	FILE *f;
+	char *argv[] = {"python3", script, "--port", "0", "--port-file", pf, "--mode",
+			(char *)mode, "--token", AUTH_TOKEN, NULL};
 
 	memset(s, 0, sizeof(*s));
 	(void)snprintf(s->dir, sizeof(s->dir), "/tmp/test_aws_creds.XXXXXX");
@@ -91,50 +52,7 @@ static int standin_start(struct standin *s, const char *srcdir, const char *mode
 		return -1;
 	(void)snprintf(script, sizeof(script), "%s/tests/standin/creds_standin.py", srcdir);
 	(void)snprintf(pf, sizeof(pf), "%s/port", s->dir);
-	s->pid = fork();
-	if (s->pid < 0)
-		return -1;
-	if (s->pid == 0) {
-		char *argv[] = {"python3", script, "--port", "0", "--port-file", pf, "--mode",
-				(char *)mode, "--token", AUTH_TOKEN, NULL};
-		execvp("python3", argv);
-		_exit(127);
-	}
-	for (int i = 0; i < STANDIN_WAIT_STEPS; i++) {
-		int st;
-
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return -1;
-		}
-		f = fopen(pf, "r");
-		if (f != NULL) {
-			int ok = fscanf(f, "%d", &s->port) == 1;
-
-			fclose(f);
-			if (ok && s->port > 0)
-				return 0;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-static void standin_stop(struct standin *s)
-{
-	char p[128];
-	int st;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		(void)waitpid(s->pid, &st, 0);
-		s->pid = 0;
-	}
-	if (s->dir[0]) {
-		(void)snprintf(p, sizeof(p), "%s/port", s->dir);
-		(void)unlink(p);
-		(void)rmdir(s->dir);
-	}
+	return standin_proc_run(s, argv, pf, 0);
 }
 
 static int group_setup(void **state)
@@ -149,8 +67,8 @@ static int group_setup(void **state)
 	if (standin_start(&fx->imds, fx->srcdir, "imds") != 0 ||
 	    standin_start(&fx->container, fx->srcdir, "container") != 0) {
 		fprintf(stderr, "cannot start creds_standin.py (SI_SRCDIR=%s)\n", fx->srcdir);
-		standin_stop(&fx->imds);
-		standin_stop(&fx->container);
+		standin_proc_stop(&fx->imds);
+		standin_proc_stop(&fx->container);
 		free(fx);
 		return -1;
 	}
@@ -162,35 +80,35 @@ static int group_teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	standin_stop(&fx->imds);
-	standin_stop(&fx->container);
+	standin_proc_stop(&fx->imds);
+	standin_proc_stop(&fx->container);
 	free(fx);
 	return 0;
 }
 
 /* Environment pieces for each source. */
-static void env_env(struct env *e)
+static void env_env(struct fixture_env *e)
 {
-	env_add(e, "AWS_ACCESS_KEY_ID=AKIAENVEXAMPLE");
-	env_add(e, "AWS_SECRET_ACCESS_KEY=env-secret-EXAMPLE");
-	env_add(e, "AWS_SESSION_TOKEN=env-token-EXAMPLE");
+	fixture_env_add(e, "AWS_ACCESS_KEY_ID=AKIAENVEXAMPLE");
+	fixture_env_add(e, "AWS_SECRET_ACCESS_KEY=env-secret-EXAMPLE");
+	fixture_env_add(e, "AWS_SESSION_TOKEN=env-token-EXAMPLE");
 }
 
-static void env_file(struct env *e, const struct fixture *fx)
+static void env_file(struct fixture_env *e, const struct fixture *fx)
 {
-	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", fx->data);
+	fixture_env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", fx->data);
 }
 
-static void env_container(struct env *e, const struct fixture *fx)
+static void env_container(struct fixture_env *e, const struct fixture *fx)
 {
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/v2/credentials",
+	fixture_env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/v2/credentials",
 		fx->container.port);
-	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=" AUTH_TOKEN);
+	fixture_env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=" AUTH_TOKEN);
 }
 
-static void env_imds(struct env *e, const struct fixture *fx)
+static void env_imds(struct fixture_env *e, const struct fixture *fx)
 {
-	env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%d/", fx->imds.port);
+	fixture_env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%d/", fx->imds.port);
 }
 
 /* ---- struct aws_creds ------------------------------------------------- */
@@ -263,12 +181,12 @@ static void test_parse_time(void **state)
 
 static void test_env_provider(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 
 	(void)state;
-	env_add(e, "PATH=/usr/bin");
+	fixture_env_add(e, "PATH=/usr/bin");
 	env_env(e);
 	p = aws_creds_provider_env_new(e->v, NULL);
 	assert_non_null(p);
@@ -288,13 +206,13 @@ static void test_env_provider(void **state)
 
 static void test_env_missing_is_notfound(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 
 	(void)state;
-	env_add(e, "AWS_ACCESS_KEY_ID=");   /* empty counts as unset */
+	fixture_env_add(e, "AWS_ACCESS_KEY_ID=");   /* empty counts as unset */
 	p = aws_creds_provider_env_new(e->v, NULL);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
@@ -311,13 +229,13 @@ static void test_env_missing_is_notfound(void **state)
 
 static void test_env_half_pair_is_invalid_without_secret_in_message(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 
 	(void)state;
-	env_add(e, "AWS_SECRET_ACCESS_KEY=half-secret-EXAMPLE");
+	fixture_env_add(e, "AWS_SECRET_ACCESS_KEY=half-secret-EXAMPLE");
 	p = aws_creds_provider_env_new(e->v, NULL);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_INVALID);
@@ -329,14 +247,14 @@ static void test_env_half_pair_is_invalid_without_secret_in_message(void **state
 
 static void test_env_ignores_legacy_names(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 
 	(void)state;
-	env_add(e, "AWS_ACCESS_KEY=AKIALEGACY");
-	env_add(e, "AWS_SECRET_KEY=legacy-secret");
+	fixture_env_add(e, "AWS_ACCESS_KEY=AKIALEGACY");
+	fixture_env_add(e, "AWS_SECRET_KEY=legacy-secret");
 	p = aws_creds_provider_env_new(e->v, NULL);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_NOTFOUND);
@@ -349,14 +267,14 @@ static void test_env_ignores_legacy_names(void **state)
 static int profile_get(const struct fixture *fx, const char *file, const char *profile,
 		       struct aws_creds *c, struct si_err *err)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds_provider *p;
 	int rc;
 
 	if (file != NULL)
-		env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/%s", fx->data, file);
+		fixture_env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/%s", fx->data, file);
 	if (profile != NULL)
-		env_add(e, "AWS_PROFILE=%s", profile);
+		fixture_env_add(e, "AWS_PROFILE=%s", profile);
 	p = aws_creds_provider_profile_new(e->v, err);
 	assert_non_null(p);
 	rc = aws_creds_provider_get(p, 0, c, err);
@@ -446,7 +364,7 @@ static void test_profile_fifo_refused(void **state)
 {
 	char dir[] = "/tmp/test_aws_creds_fifo.XXXXXX";
 	char path[64];
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
@@ -456,7 +374,7 @@ static void test_profile_fifo_refused(void **state)
 	assert_non_null(mkdtemp(dir));
 	assert_true(snprintf(path, sizeof(path), "%s/credentials", dir) < (int)sizeof(path));
 	assert_int_equal(mkfifo(path, 0600), 0);
-	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s", path);
+	fixture_env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s", path);
 	p = aws_creds_provider_profile_new(e->v, &err);
 	assert_non_null(p);
 	alarm(5);
@@ -474,11 +392,11 @@ static void test_profile_fifo_refused(void **state)
 static void test_profile_from_home(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 
-	env_add(e, "HOME=%s/home", fx->data);
+	fixture_env_add(e, "HOME=%s/home", fx->data);
 	p = aws_creds_provider_profile_new(e->v, NULL);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, NULL), 0);
 	assert_string_equal(c.access_key_id, "AKIAHOMEEXAMPLE");
@@ -486,9 +404,9 @@ static void test_profile_from_home(void **state)
 	aws_creds_provider_free(p);
 	/* "~/" in AWS_SHARED_CREDENTIALS_FILE is HOME */
 	e->n = 0;
-	env_add(e, "HOME=%s", fx->data);
-	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=~/credentials");
-	env_add(e, "AWS_PROFILE=named");
+	fixture_env_add(e, "HOME=%s", fx->data);
+	fixture_env_add(e, "AWS_SHARED_CREDENTIALS_FILE=~/credentials");
+	fixture_env_add(e, "AWS_PROFILE=named");
 	p = aws_creds_provider_profile_new(e->v, NULL);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, NULL), 0);
 	assert_string_equal(c.access_key_id, "ASIANAMEDEXAMPLE");
@@ -502,7 +420,7 @@ static void test_profile_from_home(void **state)
 static void test_container_provider(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
@@ -526,14 +444,14 @@ static void test_container_provider(void **state)
 static void test_container_wrong_token_is_auth_error(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
+	fixture_env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
 		fx->container.port);
-	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token-EXAMPLE");
+	fixture_env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token-EXAMPLE");
 	p = aws_creds_provider_container_new(e->v, NULL, &err);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
@@ -546,7 +464,7 @@ static void test_container_wrong_token_is_auth_error(void **state)
 static void test_container_token_file(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	char path[] = "/tmp/test_aws_creds_tok.XXXXXX";
@@ -557,11 +475,11 @@ static void test_container_token_file(void **state)
 	assert_int_equal(write(fd, AUTH_TOKEN "\n", sizeof(AUTH_TOKEN)),
 			 (ssize_t)sizeof(AUTH_TOKEN));
 	close(fd);
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
+	fixture_env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
 		fx->container.port);
 	/* the file wins over the variable (SDK order) */
-	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token");
-	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s", path);
+	fixture_env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token");
+	fixture_env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s", path);
 	p = aws_creds_provider_container_new(e->v, NULL, NULL);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, NULL), 0);
@@ -596,11 +514,11 @@ static void test_container_full_uri_rule(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct env *e = env_new();
+		struct fixture_env *e = fixture_env_new();
 		struct aws_creds_provider *p;
 		struct si_err err;
 
-		env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", cases[i].uri);
+		fixture_env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", cases[i].uri);
 		si_err_clear(&err);
 		p = aws_creds_provider_container_new(e->v, NULL, &err);
 		if (cases[i].ok != (p != NULL))
@@ -630,7 +548,7 @@ static void test_container_unconfigured_is_notfound(void **state)
 /* ---- IMDSv2 ----------------------------------------------------------------- */
 
 /* Count of a stand-in counter, read from /_stats. */
-static long standin_stat(const struct standin *s, const char *key)
+static long standin_stat(const struct standin_proc *s, const char *key)
 {
 	char url[128], *hit;
 	CURL *h = curl_easy_init();
@@ -662,7 +580,7 @@ static long standin_stat(const struct standin *s, const char *key)
 static void test_imds_provider(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
@@ -718,12 +636,13 @@ static void test_imds_standin_requires_token(void **state)
 static void test_imds_no_v1_fallback(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 
-	env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%d", fx->container.port);
+	fixture_env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%d",
+		fx->container.port);
 	p = aws_creds_provider_imds_new(e->v, NULL, &err);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
@@ -735,14 +654,14 @@ static void test_imds_no_v1_fallback(void **state)
 static void test_imds_disabled(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 	long puts0 = standin_stat(&fx->imds, "put_token");
 
 	env_imds(e, fx);
-	env_add(e, "AWS_EC2_METADATA_DISABLED=TRUE");
+	fixture_env_add(e, "AWS_EC2_METADATA_DISABLED=TRUE");
 	p = aws_creds_provider_imds_new(e->v, NULL, &err);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
@@ -754,7 +673,7 @@ static void test_imds_disabled(void **state)
 
 static void test_imds_unreachable_fails_fast(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct aws_creds_http_opts o = {200, 500, 1, 0};
@@ -763,7 +682,7 @@ static void test_imds_unreachable_fails_fast(void **state)
 
 	(void)state;
 	/* port 1 on loopback: nothing listens there */
-	env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1");
+	fixture_env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1");
 	p = aws_creds_provider_imds_new(e->v, &o, &err);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
@@ -775,19 +694,19 @@ static void test_imds_unreachable_fails_fast(void **state)
 
 static void test_http_env_limits_validated(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct si_err err;
 
 	(void)state;
-	env_add(e, "AWS_METADATA_SERVICE_TIMEOUT=1s");
+	fixture_env_add(e, "AWS_METADATA_SERVICE_TIMEOUT=1s");
 	assert_null(aws_creds_provider_imds_new(e->v, NULL, &err));
 	assert_int_equal(err.code, SI_ERR_INVALID);
 	e->n = 0;
-	env_add(e, "AWS_METADATA_SERVICE_NUM_ATTEMPTS=1000");
+	fixture_env_add(e, "AWS_METADATA_SERVICE_NUM_ATTEMPTS=1000");
 	assert_null(aws_creds_provider_container_new(e->v, NULL, &err));
 	assert_int_equal(err.code, SI_ERR_INVALID);
 	e->n = 0;
-	env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=gopher://127.0.0.1/");
+	fixture_env_add(e, "AWS_EC2_METADATA_SERVICE_ENDPOINT=gopher://127.0.0.1/");
 	assert_null(aws_creds_provider_imds_new(e->v, NULL, &err));
 	free(e);
 }
@@ -798,11 +717,11 @@ static const char *chain_source(const struct fixture *fx, int use_env, int use_f
 				int use_container, int use_imds, struct si_err *err,
 				struct aws_creds *c)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds_provider *p;
 	static char src[32];
 
-	env_add(e, "HOME=/nonexistent-test-home");
+	fixture_env_add(e, "HOME=/nonexistent-test-home");
 	if (use_env)
 		env_env(e);
 	if (use_file)
@@ -812,7 +731,7 @@ static const char *chain_source(const struct fixture *fx, int use_env, int use_f
 	if (use_imds)
 		env_imds(e, fx);
 	else
-		env_add(e, "AWS_EC2_METADATA_DISABLED=true");
+		fixture_env_add(e, "AWS_EC2_METADATA_DISABLED=true");
 	p = aws_creds_provider_chain_default_new(e->v, NULL, err);
 	assert_non_null(p);
 	src[0] = '\0';
@@ -861,18 +780,18 @@ static void test_chain_none_summarises(void **state)
 static void test_chain_error_has_no_secrets(void **state)
 {
 	const struct fixture *fx = *state;
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct aws_creds c = {0};
 	struct aws_creds_provider *p;
 	struct si_err err;
 
-	env_add(e, "AWS_SECRET_ACCESS_KEY=env-secret-EXAMPLE");
-	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", fx->data);
-	env_add(e, "AWS_PROFILE=noid");
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
+	fixture_env_add(e, "AWS_SECRET_ACCESS_KEY=env-secret-EXAMPLE");
+	fixture_env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", fx->data);
+	fixture_env_add(e, "AWS_PROFILE=noid");
+	fixture_env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:%d/creds",
 		fx->container.port);
-	env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token-EXAMPLE");
-	env_add(e, "AWS_EC2_METADATA_DISABLED=true");
+	fixture_env_add(e, "AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong-token-EXAMPLE");
+	fixture_env_add(e, "AWS_EC2_METADATA_DISABLED=true");
 	p = aws_creds_provider_chain_default_new(e->v, NULL, &err);
 	assert_non_null(p);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
@@ -887,12 +806,12 @@ static void test_chain_error_has_no_secrets(void **state)
 
 static void test_chain_refuses_bad_full_uri(void **state)
 {
-	struct env *e = env_new();
+	struct fixture_env *e = fixture_env_new();
 	struct si_err err;
 
 	(void)state;
 	env_env(e);
-	env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://evil.example.com/creds");
+	fixture_env_add(e, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://evil.example.com/creds");
 	assert_null(aws_creds_provider_chain_default_new(e->v, NULL, &err));
 	assert_int_equal(err.code, SI_ERR_INVALID);
 	free(e);

@@ -20,59 +20,18 @@
 
 #include "aws/creds.h"
 #include "aws/private/creds.h"
+#include "fixture.h"
 #include "util/clock.h"
-
-#define MAX_ENV 16
-
-struct env {
-	char store[MAX_ENV][1024];
-	char *v[MAX_ENV + 1];
-	size_t n;
-};
-
-static void env_add(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void env_add(struct env *e, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	assert_true(e->n < MAX_ENV);
-	va_start(ap, fmt);
-	n = vsnprintf(e->store[e->n], sizeof(e->store[0]), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(e->store[0]));
-	e->v[e->n] = e->store[e->n];
-	e->n++;
-	e->v[e->n] = NULL;
-}
 
 static char g_dir[64];
 
-static void write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", g_dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* An environment with both files in g_dir and the given profile. */
-static struct env *env_files(const char *profile)
+static struct fixture_env *env_files(const char *profile)
 {
-	struct env *e = calloc(1, sizeof(*e));
+	struct fixture_env *e = fixture_env_profiles(g_dir);
 
-	assert_non_null(e);
-	env_add(e, "HOME=/nonexistent-test-home");
-	env_add(e, "PATH=/usr/bin:/bin");
-	env_add(e, "AWS_CONFIG_FILE=%s/config", g_dir);
-	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", g_dir);
-	env_add(e, "AWS_EC2_METADATA_DISABLED=true");
 	if (profile != NULL)
-		env_add(e, "AWS_PROFILE=%s", profile);
+		fixture_env_add(e, "AWS_PROFILE=%s", profile);
 	return e;
 }
 
@@ -295,17 +254,19 @@ static void test_profiles_merge(void **state)
 	struct aws_profile_src src;
 	struct aws_profiles ps = {0};
 	const struct aws_profile *p;
-	struct env *e;
+	struct fixture_env *e;
 	struct si_err err;
 
 	(void)state;
-	write_file("config", "[default]\nregion = eu-west-1\n"
-			     "[profile  dev]\nrole_arn = arn:aws:iam::1:role/from-config\n"
-			     "Region = us-east-2\n"
-			     "[prod]\nregion = ap-south-1\n"
-			     "[sso-session x]\nsso_region = us-east-1\n");
-	write_file("credentials", "[dev]\nrole_arn = arn:aws:iam::1:role/from-credentials\n"
-				  "[prod]\naws_access_key_id = AKIAPROD\n");
+	fixture_write_file(g_dir, "config",
+			   "[default]\nregion = eu-west-1\n"
+			   "[profile  dev]\nrole_arn = arn:aws:iam::1:role/from-config\n"
+			   "Region = us-east-2\n"
+			   "[prod]\nregion = ap-south-1\n"
+			   "[sso-session x]\nsso_region = us-east-1\n");
+	fixture_write_file(g_dir, "credentials",
+			   "[dev]\nrole_arn = arn:aws:iam::1:role/from-credentials\n"
+			   "[prod]\naws_access_key_id = AKIAPROD\n");
 	e = env_files("dev");
 	assert_int_equal(aws_profile_src_init(&src, e->v, &err), 0);
 	assert_string_equal(src.profile, "dev");
@@ -333,14 +294,15 @@ static void test_config_static_keys(void **state)
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
-	struct env *e;
+	struct fixture_env *e;
 
 	(void)state;
-	write_file("config", "[profile cfg]\naws_access_key_id = AKIACONFIGEXAMPLE\n"
-			     "aws_secret_access_key = config-secret-EXAMPLE\n"
-			     "[profile half]\naws_access_key_id = AKIAHALF\n"
-			     "[profile none]\nregion = eu-west-1\n");
-	write_file("credentials", "");
+	fixture_write_file(g_dir, "config",
+			   "[profile cfg]\naws_access_key_id = AKIACONFIGEXAMPLE\n"
+			   "aws_secret_access_key = config-secret-EXAMPLE\n"
+			   "[profile half]\naws_access_key_id = AKIAHALF\n"
+			   "[profile none]\nregion = eu-west-1\n");
+	fixture_write_file(g_dir, "credentials", "");
 	e = env_files("cfg");
 	p = aws_creds_provider_config_new(e->v, &err);
 	assert_non_null(p);
@@ -371,12 +333,13 @@ static void test_process_provider_from_profile(void **state)
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
-	struct env *e;
+	struct fixture_env *e;
 
 	(void)state;
-	write_file("config", "[profile proc]\ncredential_process = printf '" PROC_JSON "'\n"
-			     "[profile plain]\nregion = eu-west-1\n");
-	write_file("credentials", "");
+	fixture_write_file(g_dir, "config",
+			   "[profile proc]\ncredential_process = printf '" PROC_JSON "'\n"
+			   "[profile plain]\nregion = eu-west-1\n");
+	fixture_write_file(g_dir, "credentials", "");
 	e = env_files("proc");
 	p = aws_creds_provider_process_new(e->v, &err);
 	assert_non_null(p);
@@ -440,10 +403,10 @@ static void test_assume_role_refusals(void **state)
 					 "[profile deep%d]\nrole_arn = arn:aws:iam::1:role/d%d\n"
 					 "source_profile = deep%d\n", i, i, i + 1);
 	assert_true(used < sizeof(cfg));
-	write_file("config", cfg);
-	write_file("credentials", "");
+	fixture_write_file(g_dir, "config", cfg);
+	fixture_write_file(g_dir, "credentials", "");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct env *e = env_files(cases[i].profile);
+		struct fixture_env *e = env_files(cases[i].profile);
 		struct aws_creds_provider *p = aws_creds_provider_assume_role_new(e->v, &err);
 		struct aws_creds c = {0};
 
@@ -461,11 +424,12 @@ static void test_syntax_error_names_line_not_content(void **state)
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
-	struct env *e;
+	struct fixture_env *e;
 
 	(void)state;
-	write_file("config", "[profile x]\nrole_arn = arn:aws:iam::1:role/x\n"
-			     "secret-EXAMPLE-without-equals\n");
+	fixture_write_file(g_dir, "config",
+			   "[profile x]\nrole_arn = arn:aws:iam::1:role/x\n"
+			   "secret-EXAMPLE-without-equals\n");
 	e = env_files("x");
 	p = aws_creds_provider_assume_role_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);

@@ -28,128 +28,31 @@
 #include "aws/creds.h"
 #include "aws/private/creds.h"
 #include "fixture.h"
+#include "standin_proc.h"
 #include "util/iso8601.h"
 
-#define STANDIN_WAIT_STEPS 400
-#define STANDIN_WAIT_STEP_US 25000
-#define MAX_ENV 20
 #define BASE_AKID "AKIASLASHINFRADEMO01"
 #define BASE_SECRET "slashInfraDemoSecretKey/K7MDENG+bPxRfiCYEX"
 #define ROLE1 "arn:aws:iam::111111111111:role/InfraSearchReadOnly"
 #define ROLE3 "arn:aws:iam::333333333333:role/InfraSearchReadOnly"
 #define WEB_ROLE "arn:aws:iam::111111111111:role/slash-infra-irsa"
 
-struct server {
-	pid_t pid;
-	int port;
-};
-
 struct fx {
 	char srcdir[1024];
 	char dir[64];
-	struct server aws;      /* aws_standin.py */
-	struct server fixed;    /* answers every POST with one STS fixture */
+	struct standin_proc aws;    /* aws_standin.py */
+	struct standin_proc fixed;  /* answers every POST with one STS fixture */
 };
-
-struct env {
-	char store[MAX_ENV][1200];
-	char *v[MAX_ENV + 1];
-	size_t n;
-};
-
-static void env_add(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void env_add(struct env *e, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	assert_true(e->n < MAX_ENV);
-	va_start(ap, fmt);
-	n = vsnprintf(e->store[e->n], sizeof(e->store[0]), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(e->store[0]));
-	e->v[e->n] = e->store[e->n];
-	e->n++;
-	e->v[e->n] = NULL;
-}
-
-static void write_file(const struct fx *f, const char *name, const char *text)
-{
-	char path[256];
-	FILE *fp;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_true(fputs(text, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
-}
 
 /* The base of every case: the stand-in as every AWS endpoint, both
  * profile files in the test's directory, nothing else of the machine. */
-static struct env *env_base(const struct fx *f, int port)
+static struct fixture_env *env_base(const struct fx *f, int port)
 {
-	struct env *e = calloc(1, sizeof(*e));
+	struct fixture_env *e = fixture_env_profiles(f->dir);
 
-	assert_non_null(e);
-	env_add(e, "HOME=/nonexistent-test-home");
-	env_add(e, "PATH=/usr/bin:/bin");
-	env_add(e, "AWS_ENDPOINT_URL=http://127.0.0.1:%d", port);
-	env_add(e, "AWS_REGION=eu-west-1");
-	env_add(e, "AWS_CONFIG_FILE=%s/config", f->dir);
-	env_add(e, "AWS_SHARED_CREDENTIALS_FILE=%s/credentials", f->dir);
-	env_add(e, "AWS_EC2_METADATA_DISABLED=true");
+	fixture_env_add(e, "AWS_ENDPOINT_URL=http://127.0.0.1:%d", port);
+	fixture_env_add(e, "AWS_REGION=eu-west-1");
 	return e;
-}
-
-/* ---- servers -------------------------------------------------------------- */
-
-static int wait_port(struct server *s, const char *pf)
-{
-	struct timespec ts = {0, STANDIN_WAIT_STEP_US * 1000L};
-
-	for (int i = 0; i < STANDIN_WAIT_STEPS; i++) {
-		FILE *fp;
-		int st;
-
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return -1;
-		}
-		fp = fopen(pf, "r");
-		if (fp != NULL) {
-			int ok = fscanf(fp, "%d", &s->port) == 1;
-
-			fclose(fp);
-			if (ok && s->port > 0)
-				return 0;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-static int start(struct server *s, char *const argv[], const char *pf)
-{
-	s->pid = fork();
-	if (s->pid < 0)
-		return -1;
-	if (s->pid == 0) {
-		execvp("python3", argv);
-		_exit(127);
-	}
-	return wait_port(s, pf);
-}
-
-static void stop(struct server *s)
-{
-	int st;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		(void)waitpid(s->pid, &st, 0);
-		s->pid = 0;
-	}
 }
 
 /* A loopback server answering every POST with the file given (the STS
@@ -170,6 +73,23 @@ static const char s_fixed_py[] =
 	"os.replace(sys.argv[2]+'.t',sys.argv[2])\n"
 	"s.serve_forever()\n";
 
+/* Stop both servers, remove the test's directory and free f. */
+static void fx_free(struct fx *f)
+{
+	static const char *const files[] = {"aws.port", "fixed.port", "config", "credentials",
+					    "token"};
+	char p[256];
+
+	standin_proc_stop(&f->aws);
+	standin_proc_stop(&f->fixed);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		(void)snprintf(p, sizeof(p), "%s/%s", f->dir, files[i]);
+		(void)unlink(p);
+	}
+	(void)rmdir(f->dir);
+	free(f);
+}
+
 static int group_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -180,8 +100,10 @@ static int group_setup(void **state)
 		return -1;
 	(void)snprintf(f->srcdir, sizeof(f->srcdir), "%s", src != NULL && src[0] ? src : ".");
 	(void)snprintf(f->dir, sizeof(f->dir), "/tmp/test_creds_sts.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
 		return -1;
+	}
 	(void)snprintf(script, sizeof(script), "%s/tests/standin/aws_standin.py", f->srcdir);
 	(void)snprintf(pf, sizeof(pf), "%s/aws.port", f->dir);
 	(void)snprintf(pf2, sizeof(pf2), "%s/fixed.port", f->dir);
@@ -192,11 +114,10 @@ static int group_setup(void **state)
 				"--web-identity-token", "token-B-EXAMPLE", NULL};
 		char *argv2[] = {"python3", "-c", (char *)s_fixed_py, xml, pf2, NULL};
 
-		if (start(&f->aws, argv, pf) != 0 || start(&f->fixed, argv2, pf2) != 0) {
+		if (standin_proc_run(&f->aws, argv, pf, 0) != 0 ||
+		    standin_proc_run(&f->fixed, argv2, pf2, 0) != 0) {
 			fprintf(stderr, "cannot start the stand-ins (SI_SRCDIR=%s)\n", f->srcdir);
-			stop(&f->aws);
-			stop(&f->fixed);
-			free(f);
+			fx_free(f);
 			return -1;
 		}
 	}
@@ -206,19 +127,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	struct fx *f = *state;
-	static const char *const files[] = {"aws.port", "fixed.port", "config", "credentials",
-					    "token"};
-	char p[256];
-
-	stop(&f->aws);
-	stop(&f->fixed);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		(void)snprintf(p, sizeof(p), "%s/%s", f->dir, files[i]);
-		(void)unlink(p);
-	}
-	(void)rmdir(f->dir);
-	free(f);
+	fx_free(*state);
 	return 0;
 }
 
@@ -267,27 +176,27 @@ static const char *last_seen(struct json_object *seen)
 
 /* ---- web identity ---------------------------------------------------------- */
 
-static struct env *env_web(const struct fx *f)
+static struct fixture_env *env_web(const struct fx *f)
 {
-	struct env *e = env_base(f, f->aws.port);
+	struct fixture_env *e = env_base(f, f->aws.port);
 
-	env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
-	env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
+	fixture_env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
+	fixture_env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
 	return e;
 }
 
 static void test_web_identity_env(void **state)
 {
 	struct fx *f = *state;
-	struct env *e = env_web(f);
+	struct fixture_env *e = env_web(f);
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
 
-	write_file(f, "config", "");
-	write_file(f, "credentials", "");
-	write_file(f, "token", "token-A-EXAMPLE\n");
-	env_add(e, "AWS_ROLE_SESSION_NAME=ci-job-42");
+	fixture_write_file(f->dir, "config", "");
+	fixture_write_file(f->dir, "credentials", "");
+	fixture_write_file(f->dir, "token", "token-A-EXAMPLE\n");
+	fixture_env_add(e, "AWS_ROLE_SESSION_NAME=ci-job-42");
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_non_null(p);
 	if (aws_creds_provider_get(p, time(NULL), &c, &err) != 0)
@@ -305,26 +214,26 @@ static void test_web_identity_env(void **state)
 static void test_web_identity_rereads_token(void **state)
 {
 	struct fx *f = *state;
-	struct env *e = env_web(f);
+	struct fixture_env *e = env_web(f);
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct json_object *seen;
 	struct si_err err;
 
-	write_file(f, "config", "");
-	write_file(f, "token", "token-A-EXAMPLE");
+	fixture_write_file(f->dir, "config", "");
+	fixture_write_file(f->dir, "token", "token-A-EXAMPLE");
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, time(NULL), &c, &err), 0);
 	seen = seen_tokens(f);
 	assert_string_equal(last_seen(seen), "token-A-EXAMPLE");
 	json_object_put(seen);
-	write_file(f, "token", "token-B-EXAMPLE\n");
+	fixture_write_file(f->dir, "token", "token-B-EXAMPLE\n");
 	assert_int_equal(aws_creds_provider_get(p, time(NULL), &c, &err), 0);
 	seen = seen_tokens(f);
 	assert_string_equal(last_seen(seen), "token-B-EXAMPLE");
 	json_object_put(seen);
 	/* A token STS refuses: an auth error that does not repeat it. */
-	write_file(f, "token", "token-C-REVOKED-EXAMPLE");
+	fixture_write_file(f->dir, "token", "token-C-REVOKED-EXAMPLE");
 	assert_int_equal(aws_creds_provider_get(p, time(NULL), &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_AUTH);
 	assert_non_null(strstr(err.msg, "InvalidIdentityToken"));
@@ -337,7 +246,7 @@ static void test_web_identity_rereads_token(void **state)
 static void test_web_identity_from_profile(void **state)
 {
 	struct fx *f = *state;
-	struct env *e = env_base(f, f->aws.port);
+	struct fixture_env *e = env_base(f, f->aws.port);
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	char cfg[512];
@@ -345,9 +254,9 @@ static void test_web_identity_from_profile(void **state)
 
 	(void)snprintf(cfg, sizeof(cfg), "[profile eks]\nweb_identity_token_file = %s/token\n"
 		       "role_arn = " WEB_ROLE "\nrole_session_name = from-profile\n", f->dir);
-	write_file(f, "config", cfg);
-	write_file(f, "token", "token-A-EXAMPLE");
-	env_add(e, "AWS_PROFILE=eks");
+	fixture_write_file(f->dir, "config", cfg);
+	fixture_write_file(f->dir, "token", "token-A-EXAMPLE");
+	fixture_env_add(e, "AWS_PROFILE=eks");
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, time(NULL), &c, &err), 0);
 	assert_string_equal(c.source, "web-identity");
@@ -364,34 +273,34 @@ static void test_web_identity_from_profile(void **state)
 static void test_web_identity_misconfigured(void **state)
 {
 	struct fx *f = *state;
-	struct env *e = env_base(f, f->aws.port);
+	struct fixture_env *e = env_base(f, f->aws.port);
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
 
-	write_file(f, "config", "");
+	fixture_write_file(f->dir, "config", "");
 	/* Nothing configured: not found. */
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_NOTFOUND);
 	aws_creds_provider_free(p);
 	/* A token file without a role: broken. */
-	env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
+	fixture_env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_INVALID);
 	aws_creds_provider_free(p);
 	/* A role, but the named file is missing or empty. */
-	env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
-	write_file(f, "token", "\n");
+	fixture_env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
+	fixture_write_file(f->dir, "token", "\n");
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_INVALID);
 	aws_creds_provider_free(p);
 	free(e);
 	e = env_base(f, f->aws.port);
-	env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/no-such-token", f->dir);
-	env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
+	fixture_env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/no-such-token", f->dir);
+	fixture_env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	assert_int_equal(aws_creds_provider_get(p, 0, &c, &err), -1);
 	assert_int_equal(err.code, SI_ERR_IO);
@@ -405,7 +314,7 @@ static void test_web_identity_misconfigured(void **state)
 static void test_web_identity_authentic_answer(void **state)
 {
 	struct fx *f = *state;
-	struct env *e = env_base(f, f->fixed.port);
+	struct fixture_env *e = env_base(f, f->fixed.port);
 	struct fixture_blob b = fixture_shared(
 		"aws-xml", "sts-get-session-token-response.botocore.expected.json");
 	struct json_object *want = fixture_json(&b, "expected");
@@ -416,10 +325,10 @@ static void test_web_identity_authentic_answer(void **state)
 	const char *exp_s;
 	time_t exp;
 
-	env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
-	env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
-	write_file(f, "config", "");
-	write_file(f, "token", "token-A-EXAMPLE");
+	fixture_env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
+	fixture_env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
+	fixture_write_file(f->dir, "config", "");
+	fixture_write_file(f->dir, "token", "token-A-EXAMPLE");
 	p = aws_creds_provider_web_identity_new(e->v, &err);
 	if (aws_creds_provider_get(p, 0, &c, &err) != 0)
 		fail_msg("%s", err.msg);
@@ -443,21 +352,22 @@ static void test_web_identity_authentic_answer(void **state)
 
 static void base_credentials(const struct fx *f)
 {
-	write_file(f, "credentials", "[base]\naws_access_key_id = " BASE_AKID "\n"
-				     "aws_secret_access_key = " BASE_SECRET "\n");
+	fixture_write_file(f->dir, "credentials",
+			   "[base]\naws_access_key_id = " BASE_AKID "\n"
+			   "aws_secret_access_key = " BASE_SECRET "\n");
 }
 
 static int assume(const struct fx *f, const char *profile, int with_env_keys,
 		  struct aws_creds *c, struct si_err *err)
 {
-	struct env *e = env_base(f, f->aws.port);
+	struct fixture_env *e = env_base(f, f->aws.port);
 	struct aws_creds_provider *p;
 	int rc;
 
-	env_add(e, "AWS_PROFILE=%s", profile);
+	fixture_env_add(e, "AWS_PROFILE=%s", profile);
 	if (with_env_keys) {
-		env_add(e, "AWS_ACCESS_KEY_ID=" BASE_AKID);
-		env_add(e, "AWS_SECRET_ACCESS_KEY=" BASE_SECRET);
+		fixture_env_add(e, "AWS_ACCESS_KEY_ID=" BASE_AKID);
+		fixture_env_add(e, "AWS_SECRET_ACCESS_KEY=" BASE_SECRET);
 	}
 	p = aws_creds_provider_assume_role_new(e->v, err);
 	assert_non_null(p);
@@ -474,13 +384,14 @@ static void test_assume_role_profiles(void **state)
 	struct si_err err;
 
 	base_credentials(f);
-	write_file(f, "config",
-		   "[profile one]\nrole_arn = " ROLE1 "\nexternal_id = slash-infra-demo\n"
-		   "source_profile = base\n"
-		   "[profile chained]\nrole_arn = " ROLE3 "\nsource_profile = one\n"
-		   "[profile fromenv]\nrole_arn = " ROLE3 "\ncredential_source = Environment\n"
-		   "[profile wrongext]\nrole_arn = " ROLE1 "\nsource_profile = base\n"
-		   "external_id = not-it\n");
+	fixture_write_file(f->dir, "config",
+			   "[profile one]\nrole_arn = " ROLE1 "\nexternal_id = slash-infra-demo\n"
+			   "source_profile = base\n"
+			   "[profile chained]\nrole_arn = " ROLE3 "\nsource_profile = one\n"
+			   "[profile fromenv]\nrole_arn = " ROLE3
+			   "\ncredential_source = Environment\n"
+			   "[profile wrongext]\nrole_arn = " ROLE1 "\nsource_profile = base\n"
+			   "external_id = not-it\n");
 	if (assume(f, "one", 0, &c, &err) != 0)
 		fail_msg("one: %s", err.msg);
 	assert_string_equal(c.source, "assume-role");
@@ -508,20 +419,20 @@ static const char *chain_winner(const struct fx *f, int env_keys, const char *pr
 				int web_env)
 {
 	static char src[32];
-	struct env *e = env_base(f, f->aws.port);
+	struct fixture_env *e = env_base(f, f->aws.port);
 	struct aws_creds_provider *p;
 	struct aws_creds c = {0};
 	struct si_err err;
 
 	if (env_keys) {
-		env_add(e, "AWS_ACCESS_KEY_ID=" BASE_AKID);
-		env_add(e, "AWS_SECRET_ACCESS_KEY=" BASE_SECRET);
+		fixture_env_add(e, "AWS_ACCESS_KEY_ID=" BASE_AKID);
+		fixture_env_add(e, "AWS_SECRET_ACCESS_KEY=" BASE_SECRET);
 	}
 	if (profile != NULL)
-		env_add(e, "AWS_PROFILE=%s", profile);
+		fixture_env_add(e, "AWS_PROFILE=%s", profile);
 	if (web_env) {
-		env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
-		env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
+		fixture_env_add(e, "AWS_WEB_IDENTITY_TOKEN_FILE=%s/token", f->dir);
+		fixture_env_add(e, "AWS_ROLE_ARN=" WEB_ROLE);
 	}
 	p = aws_creds_provider_chain_default_new(e->v, NULL, &err);
 	assert_non_null(p);
@@ -540,22 +451,22 @@ static void test_default_chain_order(void **state)
 {
 	struct fx *f = *state;
 
-	write_file(f, "token", "token-A-EXAMPLE");
-	write_file(f, "credentials",
-		   "[base]\naws_access_key_id = " BASE_AKID "\naws_secret_access_key = "
-		   BASE_SECRET "\n"
-		   "[both]\naws_access_key_id = AKIAFILEEXAMPLE\n"
-		   "aws_secret_access_key = f-EXAMPLE\n");
-	write_file(f, "config",
-		   "[profile role]\nrole_arn = " ROLE1 "\nexternal_id = slash-infra-demo\n"
-		   "source_profile = base\n"
-		   "[profile both]\ncredential_process = printf '{\"Version\": 1, "
-		   "\"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"p-EXAMPLE\"}'\n"
-		   "[profile proc]\ncredential_process = printf '{\"Version\": 1, "
-		   "\"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"p-EXAMPLE\"}'\n"
-		   "aws_access_key_id = AKIACFG\naws_secret_access_key = c-EXAMPLE\n"
-		   "[profile cfg]\naws_access_key_id = AKIACFG\n"
-		   "aws_secret_access_key = c-EXAMPLE\n");
+	fixture_write_file(f->dir, "token", "token-A-EXAMPLE");
+	fixture_write_file(f->dir, "credentials",
+			   "[base]\naws_access_key_id = " BASE_AKID "\naws_secret_access_key = "
+			   BASE_SECRET "\n"
+			   "[both]\naws_access_key_id = AKIAFILEEXAMPLE\n"
+			   "aws_secret_access_key = f-EXAMPLE\n");
+	fixture_write_file(f->dir, "config",
+			   "[profile role]\nrole_arn = " ROLE1 "\nexternal_id = slash-infra-demo\n"
+			   "source_profile = base\n"
+			   "[profile both]\ncredential_process = printf '{\"Version\": 1, "
+			   "\"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"p-EXAMPLE\"}'\n"
+			   "[profile proc]\ncredential_process = printf '{\"Version\": 1, "
+			   "\"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"p-EXAMPLE\"}'\n"
+			   "aws_access_key_id = AKIACFG\naws_secret_access_key = c-EXAMPLE\n"
+			   "[profile cfg]\naws_access_key_id = AKIACFG\n"
+			   "aws_secret_access_key = c-EXAMPLE\n");
 	/* env first, then the profile's role, then web identity, then the
 	 * credentials file, credential_process, the config file's keys. */
 	assert_string_equal(chain_winner(f, 1, "role", 1), "env");

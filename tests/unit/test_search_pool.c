@@ -33,6 +33,7 @@
 #include "aws/client.h"
 #include "aws/creds.h"
 #include "config.h"
+#include "fixture.h"
 #include "search/query.h"
 #include "search/engine.h"
 #include "journal.h"
@@ -258,43 +259,6 @@ static void url_for(const struct fixture *fx, const char *path, char *out, size_
 
 /* The request id every submit carries (fcgi/worker.c's pid-index-n shape). */
 #define T_RID "4242-0-7"
-
-/* stderr into a temporary file while a test watches the log lines the
- * pool writes (audit lines); t_log_end restores it and returns the text
- * (malloc'd). */
-struct t_log {
-	int saved;
-	FILE *f;
-};
-
-static void t_log_begin(struct t_log *c)
-{
-	fflush(stderr);
-	c->f = tmpfile();
-	assert_non_null(c->f);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
-}
-
-static char *t_log_end(struct t_log *c)
-{
-	long n;
-	char *text;
-
-	fflush(stderr);
-	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
-	close(c->saved);
-	n = ftell(c->f);
-	assert_true(n >= 0);
-	text = calloc(1, (size_t)n + 1);
-	assert_non_null(text);
-	rewind(c->f);
-	assert_int_equal(fread(text, 1, (size_t)n, c->f), (size_t)n);
-	fclose(c->f);
-	fputs(text, stderr);     /* still in the test's own output */
-	return text;
-}
 
 /* 1 when some audit line of log holds needle. */
 static int t_audit_has(const char *log, const char *needle)
@@ -746,7 +710,7 @@ static void test_journal_orphans_finished_once(void **state)
 	static const char *paths[] = { "/hooks/T1/B1/orphan0", "/hooks/T1/B1/orphan1" };
 	char id0[STORE_JOB_ID_SIZE], id1[STORE_JOB_ID_SIZE];
 	char want[STORE_JOB_ID_SIZE + 16];
-	struct t_log cap;
+	struct fixture_log cap;
 	char *log;
 	struct json_object *root;
 	struct search_pool *pool;
@@ -757,7 +721,7 @@ static void test_journal_orphans_finished_once(void **state)
 	tmp_store_open(&t);
 	add_orphan(fx, &t, paths[0], 1, id0);
 	add_orphan(fx, &t, paths[1], 0, id1);
-	t_log_begin(&cap);
+	fixture_log_begin(&cap);
 	pool = new_journaled_pool(fx, &t);
 	/* Claimed within a tick or two (JOURNAL_TICK_MS), then searched. */
 	assert_int_equal(wait_messages(fx, paths[0], 1), 1);
@@ -785,7 +749,7 @@ static void test_journal_orphans_finished_once(void **state)
 	search_pool_free(pool);
 	/* Rows without a request id (written before one was journaled) are
 	 * audited under their journal id. */
-	log = t_log_end(&cap);
+	log = fixture_log_end(&cap);
 	snprintf(want, sizeof(want), "request_id=%s ", id0);
 	assert_true(t_audit_has(log, want));
 	snprintf(want, sizeof(want), "request_id=%s ", id1);
@@ -1203,7 +1167,7 @@ static void test_quiet_job_replaces_without_notice(void **state)
 	struct si_err err;
 	char url[256], id[STORE_JOB_ID_SIZE], oid[STORE_JOB_ID_SIZE];
 	const char *raw;
-	struct t_log cap;
+	struct fixture_log cap;
 	char *log;
 
 	tmp_store_open(&t);
@@ -1234,12 +1198,12 @@ static void test_quiet_job_replaces_without_notice(void **state)
 	sj.channel_id = "C1";
 	sj.accounts = "replace_original quiet rid:orphan-rid-9 only:production,dev";
 	sj.created_at = time(NULL);
-	t_log_begin(&cap);
+	fixture_log_begin(&cap);
 	assert_int_equal(store_journal_add(t.other, &sj, oid, &err), 0);
 	assert_int_equal(wait_messages_within(fx, opath, 1, QUIET_WAIT_STEPS), 1);
 	search_pool_free(pool);
 	/* The claimed orphan's audit line carries the asking request's id. */
-	log = t_log_end(&cap);
+	log = fixture_log_end(&cap);
 	assert_true(t_audit_has(log, "request_id=orphan-rid-9 "));
 	free(log);
 
