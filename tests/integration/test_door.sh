@@ -167,7 +167,13 @@ cpu=$(echo "$cpu1 - $cpu0" | bc)
 log "# ulimit -n $FD_LIMIT: 100 searches: 200s=$n200 max=${maxs}s $kinds; worker CPU ${cpu} s over $((t1 - t0)) ms + the searches' tail"
 expect_eq "ulimit -n $FD_LIMIT: every request answered 200 (answer, ack or busy)" "$n200" 100
 [ "$(echo "$maxs < 10" | bc)" = 1 ]; check "... none waited more than 10 s (max ${maxs} s)" $?
-[ "$(echo "$cpu < 3" | bc)" = 1 ]; check "... worker CPU under 3 s (${cpu} s): no accept spin" $?
+# A spin on accept keeps a core busy for as long as descriptors are short
+# (the load and its searches' tail); honest work is ~0.4 s in the normal
+# build, and AddressSanitizer multiplies it by up to ~8.
+cpu_max=3
+[ -z "${SI_SANITIZERS:-}" ] || cpu_max=8
+[ "$(echo "$cpu < $cpu_max" | bc)" = 1 ]
+check "... worker CPU under $cpu_max s (${cpu} s): no accept spin" $?
 kill -0 "$WORKER_PID"; check "... the supervisor is still running" $?
 # Its search threads may still hold every descriptor (their connection
 # caches): then healthz says busy (503) rather than ok, but at once.
