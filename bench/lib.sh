@@ -1,7 +1,8 @@
 # Shared setup for the bench/ scripts. Source it from a script in bench/.
 #
 # Reuses the integration harness (tests/integration/lib.sh, lib_aws.sh):
-# real nginx from nginx.conf.example, the worker under spawn-fcgi, the AWS
+# real nginx from the shipped nginx.conf.example and site file, the worker
+# under spawn-fcgi, the AWS
 # stand-in and the response_url receiver, all on 127.0.0.1. The harness's
 # pass/fail summary is replaced by a plain teardown: benchmarks print
 # figures, they never pass or fail on timing.
