@@ -2,8 +2,8 @@
 #
 # Reuses the integration harness (tests/integration/lib.sh, lib_aws.sh):
 # real nginx from the shipped nginx.conf.example and site file, the worker
-# under spawn-fcgi, the AWS
-# stand-in and the response_url receiver, all on 127.0.0.1. The harness's
+# under spawn-fcgi, the AWS stand-in and the response_url receiver, all on
+# 127.0.0.1. The harness's
 # pass/fail summary is replaced by a plain teardown: benchmarks print
 # figures, they never pass or fail on timing.
 
