@@ -117,9 +117,11 @@ struct door *door_new(const struct door_opts *o, struct si_err *err)
 	pthread_cond_init(&d->cond, NULL);
 	pthread_mutex_init(&d->tlock, NULL);
 	d->idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DOOR_IDLE_TIMEOUT_MS;
-	d->keep_max = o->keep_max > 0 ? o->keep_max
-				       : (o->conns_max / 2 < DOOR_KEEP_MAX ? o->conns_max / 2
-									   : DOOR_KEEP_MAX);
+	/* Unset: no cap of its own (conns_max bounds the table). A kept
+	 * connection closed while nginx holds it in its cache would turn its
+	 * next POST into a 502 (nginx does not resend a POST): the web
+	 * server's keepalive setting is what bounds them. */
+	d->keep_max = o->keep_max > 0 ? o->keep_max : o->conns_max;
 	d->conns = calloc(o->conns_max ? o->conns_max : 1, sizeof(*d->conns));
 	d->ep = epoll_create1(EPOLL_CLOEXEC);
 	d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

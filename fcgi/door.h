@@ -69,8 +69,8 @@ struct door_opts {
 	int idle_timeout_ms;         /* a kept connection with no request;
 				      * 0: DOOR_IDLE_TIMEOUT_MS */
 	size_t keep_max;             /* connections kept idle at most; more are
-				      * closed after their answer; 0: half of
-				      * conns_max, at most DOOR_KEEP_MAX */
+				      * closed after their answer; 0: conns_max
+				      * (the web server's keepalive bounds them) */
 	size_t queue_max;            /* complete requests waiting for a thread */
 	size_t conns_max;            /* connections open at once (read, queued
 				      * or being answered): the descriptor
@@ -119,7 +119,6 @@ int door_write(struct door_conn *c, struct iovec *iov, int n);
  * nginx's default upstream keepalive_timeout, 60 s, so nginx closes first
  * and never sends a request on a connection we are closing). */
 #define DOOR_IDLE_TIMEOUT_MS 75000
-#define DOOR_KEEP_MAX 256
 
 /* Requests waiting in the queue right now (for logs). */
 size_t door_queued(struct door *d);

@@ -220,6 +220,7 @@ for f in "$TMP/nginx.conf" "$TMP"/sites-enabled/*; do
 		-e 's|fastcgi_pass slash_infra;|& fastcgi_keep_conn on;|' "$f"
 done
 "$NGINX_BIN" -c "$TMP/nginx.conf" -p "$TMP" -s reload 2>>"$TMP/error.log"
+check "nginx reloads with the keep-conn lines (an option, off as shipped)" $?
 KEPT='conn_req=([2-9]|[1-9][0-9]+)'
 reused() { curl -s -o /dev/null --max-time 2 "$BASE/healthz"; grep -Eq "$KEPT" "$TMP/worker.log"; }
 wait_for reused; check "nginx keep-conn: /healthz requests share a FastCGI connection" $?
