@@ -101,6 +101,10 @@ static void s_reserve_open(struct door *d)
 	d->shedding = 0;
 }
 
+/* The door's defaults are set here, once. keep_max unset means no cap of
+ * its own (conns_max bounds the table): a kept connection closed while
+ * nginx holds it in its cache would turn its next POST into a 502 (nginx
+ * does not resend a POST), so the web server's keepalive bounds them. */
 struct door *door_new(const struct door_opts *o, struct si_err *err)
 {
 	struct door *d = si_zalloc(sizeof(*d), err);
@@ -117,10 +121,6 @@ struct door *door_new(const struct door_opts *o, struct si_err *err)
 	pthread_cond_init(&d->cond, NULL);
 	pthread_mutex_init(&d->tlock, NULL);
 	d->idle_timeout_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : DOOR_IDLE_TIMEOUT_MS;
-	/* Unset: no cap of its own (conns_max bounds the table). A kept
-	 * connection closed while nginx holds it in its cache would turn its
-	 * next POST into a 502 (nginx does not resend a POST): the web
-	 * server's keepalive setting is what bounds them. */
 	d->keep_max = o->keep_max > 0 ? o->keep_max : o->conns_max;
 	d->conns = calloc(o->conns_max ? o->conns_max : 1, sizeof(*d->conns));
 	d->ep = epoll_create1(EPOLL_CLOEXEC);
