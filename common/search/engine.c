@@ -6,6 +6,7 @@
 #include "search/engine.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,6 +76,11 @@ struct search_engine {
 	pthread_mutex_t pool_lock;           /* guards idle, n_idle */
 	CURLM *idle[S_IDLE_MULTIS];          /* owned; the latest given back last */
 	size_t n_idle;
+	/* Sized to the descriptors the process may open (s_fd_budget): */
+	size_t idle_max;                     /* idle multis kept, <= S_IDLE_MULTIS */
+	long maxconnects;                    /* idle connections per multi */
+	size_t inflight_max;                 /* requests of every search,
+	                                      * <= SEARCH_ENGINE_INFLIGHT */
 	atomic_size_t in_flight;             /* requests of every search */
 };
 
@@ -240,6 +246,34 @@ int search_inflight_cap(int max_inflight, size_t n_targets)
 	return (int)n_targets * SEARCH_AUTO_PER_TARGET;
 }
 
+/* Size the engine's descriptors to RLIMIT_NOFILE: half of it for AWS
+ * connections (the rest is the web server's connections, the store, the
+ * response_url posts). Every request in flight and every idle connection
+ * a kept multi holds is a descriptor; under a small limit (a container's
+ * 1024, a test's 40) idle connections kept for speed would otherwise
+ * starve accept() and every other search. */
+static void s_fd_budget(struct search_engine *e)
+{
+	struct rlimit rl;
+	size_t budget = 65536 / 2;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		budget = (size_t)rl.rlim_cur / 2;
+	e->inflight_max = budget < 1 ? 1 : budget;
+	if (e->inflight_max > SEARCH_ENGINE_INFLIGHT)
+		e->inflight_max = SEARCH_ENGINE_INFLIGHT;
+	e->maxconnects = (long)(budget / 8);
+	if (e->maxconnects < 1)
+		e->maxconnects = 1;
+	if (e->maxconnects > S_MULTI_MAXCONNECTS)
+		e->maxconnects = S_MULTI_MAXCONNECTS;
+	e->idle_max = budget / (size_t)S_MULTI_MAXCONNECTS;
+	if (e->idle_max < 1)
+		e->idle_max = 1;
+	if (e->idle_max > S_IDLE_MULTIS)
+		e->idle_max = S_IDLE_MULTIS;
+}
+
 /* CURLSHOPT_LOCKFUNC / UNLOCKFUNC: one mutex per kind of data. */
 static void s_share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *arg)
 {
@@ -295,6 +329,7 @@ struct search_engine *search_engine_new(const struct search_settings *set,
 	if (e->set.max_inflight < 0)
 		e->set.max_inflight = 0;        /* auto */
 	e->client = client;
+	s_fd_budget(e);
 	for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&e->share_locks[i], NULL);
 	pthread_mutex_init(&e->pool_lock, NULL);
@@ -339,7 +374,7 @@ static CURLM *s_multi_take(struct search_engine *e)
 	if (m == NULL)
 		return NULL;
 	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)SEARCH_HOST_CONNECTIONS);
-	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, S_MULTI_MAXCONNECTS);
+	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, e->maxconnects);
 	return m;
 }
 
@@ -349,7 +384,7 @@ static void s_multi_give(struct search_engine *e, CURLM *m)
 	if (m == NULL)
 		return;
 	pthread_mutex_lock(&e->pool_lock);
-	if (e->n_idle < S_IDLE_MULTIS) {
+	if (e->n_idle < e->idle_max) {
 		e->idle[e->n_idle++] = m;
 		m = NULL;
 	}
@@ -1671,7 +1706,7 @@ static int s_slot_free(const struct s_job *j)
 {
 	if (j->in_flight >= j->max_inflight)
 		return 0;
-	return j->in_flight == 0 || atomic_load(&j->e->in_flight) < SEARCH_ENGINE_INFLIGHT;
+	return j->in_flight == 0 || atomic_load(&j->e->in_flight) < j->e->inflight_max;
 }
 
 /* The first ready call that may start (an AssumeRole, or a call whose

@@ -63,7 +63,9 @@
 
 /* Requests in flight across every search of one engine (one worker
  * process): 16 concurrent broad searches would otherwise hold 16 x 128
- * sockets. Each search may always have one in flight, so none starves. */
+ * sockets. Each search may always have one in flight, so none starves.
+ * Lower under a small RLIMIT_NOFILE (half of it), as are the idle
+ * connections the engine keeps between searches. */
 #define SEARCH_ENGINE_INFLIGHT 512
 
 /* The in-flight cap of a search over n_targets account x region targets:
