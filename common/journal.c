@@ -89,20 +89,6 @@ static void s_note(struct journal *j)
 	(void)journal_health(j, NULL, 0);
 }
 
-int journal_pending(struct journal *j, size_t *n, struct si_err *err)
-{
-	struct store *st = j != NULL ? s_store(j) : NULL;
-	int rc;
-
-	if (n != NULL)
-		*n = 0;
-	if (st == NULL)
-		return si_err_set(err, SI_ERR_IO, "no state store open");
-	rc = store_journal_pending(st, time(NULL), n, err);
-	s_note(j);
-	return rc;
-}
-
 /* One open attempt; the winner publishes the store. */
 static void s_try_open(struct journal *j)
 {
@@ -133,6 +119,27 @@ static void s_try_open(struct journal *j)
 		logfmt_str(&l, "path", j->path != NULL ? j->path : STORE_DEFAULT_PATH);
 	logfmt_str(&l, "owner", j->owner);
 	logfmt_emit(&l, stderr);
+}
+
+/* A store not open yet (locked at start, a database down) is tried now, as
+ * the tick would: a scrape may reach a worker that has not searched. */
+int journal_pending(struct journal *j, size_t *n, struct si_err *err)
+{
+	struct store *st;
+	int rc;
+
+	if (n != NULL)
+		*n = 0;
+	if (j == NULL)
+		return si_err_set(err, SI_ERR_INVALID, "no journal");
+	if (s_store(j) == NULL)
+		s_try_open(j);
+	st = s_store(j);
+	if (st == NULL)
+		return si_err_set(err, SI_ERR_IO, "no state store open");
+	rc = store_journal_pending(st, time(NULL), n, err);
+	s_note(j);
+	return rc;
 }
 
 struct journal *journal_new(const struct store_settings *s, time_t started,

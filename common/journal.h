@@ -120,9 +120,10 @@ void journal_tick(struct journal *j);
 enum store_health_status journal_health(struct journal *j, char *reason, size_t n);
 
 /* Into *n, how many acknowledged searches the store still owes an answer
- * (store_journal_pending at the wall clock). -1 with err when no store is
- * open or the count fails; NULL j is an error too (no journal, no
- * backlog to speak of: the caller shows none). */
+ * (store_journal_pending at the wall clock). A store not open yet is
+ * tried first. -1 with err when it still cannot be opened or the count
+ * fails; NULL j is an error too (no journal, no backlog to speak of: the
+ * caller shows none). */
 int journal_pending(struct journal *j, size_t *n, struct si_err *err);
 
 /* "sqlite", "postgresql" or "none" (not open). */
