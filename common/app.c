@@ -406,13 +406,25 @@ static const char *s_route_name(const char *path)
 	return "unknown";
 }
 
+/* The GET/HEAD routes answered from the params alone. The health route
+ * answers without touching the configuration: if the app exists, the
+ * configuration loaded, and that is all a probe should learn. */
+static const struct {
+	const char *path;
+	const char *route;
+	void (*answer)(const struct app *app, struct app_response *resp);
+} s_probes[] = {
+	{ APP_HEALTH_ROUTE, "healthz", s_health },
+	{ APP_READY_ROUTE, "readyz", s_ready },
+	{ APP_METRICS_ROUTE, "metrics", s_metrics },
+};
+
 /* Why a separate step: the worker must not read (or buffer) a body it will
  * refuse, so route, method and length are settled from the FastCGI params
  * alone. Assumes resp is uninitialised (it is zeroed here) and
  * content_length is the raw CONTENT_LENGTH param or NULL; an absent length
  * means an empty body, which app_handle then refuses on its signature.
- * The health route answers without touching the configuration: if the app
- * exists, the configuration loaded, and that is all a probe should learn. */
+ * The probes (s_probes) answer here, without a body. */
 int app_preflight(const struct app *app, const char *method, const char *path,
 		  const char *content_length, size_t *body_len,
 		  struct app_response *resp)
@@ -421,35 +433,16 @@ int app_preflight(const struct app *app, const char *method, const char *path,
 
 	memset(resp, 0, sizeof(*resp));
 	*body_len = 0;
-	if (path != NULL && strcmp(path, APP_HEALTH_ROUTE) == 0) {
-		resp->route = "healthz";
+	for (size_t i = 0; path != NULL && i < sizeof(s_probes) / sizeof(s_probes[0]); i++) {
+		if (strcmp(path, s_probes[i].path) != 0)
+			continue;
+		resp->route = s_probes[i].route;
 		if (!s_method_is(method, "GET") && !s_method_is(method, "HEAD")) {
 			resp->allow = "GET, HEAD";
 			app_response_text(resp, 405, "method not allowed");
 			return 0;
 		}
-		/* The app only exists once the configuration loaded. */
-		s_health(app, resp);
-		return 0;
-	}
-	if (path != NULL && strcmp(path, APP_READY_ROUTE) == 0) {
-		resp->route = "readyz";
-		if (!s_method_is(method, "GET") && !s_method_is(method, "HEAD")) {
-			resp->allow = "GET, HEAD";
-			app_response_text(resp, 405, "method not allowed");
-			return 0;
-		}
-		s_ready(app, resp);
-		return 0;
-	}
-	if (path != NULL && strcmp(path, APP_METRICS_ROUTE) == 0) {
-		resp->route = "metrics";
-		if (!s_method_is(method, "GET") && !s_method_is(method, "HEAD")) {
-			resp->allow = "GET, HEAD";
-			app_response_text(resp, 405, "method not allowed");
-			return 0;
-		}
-		s_metrics(app, resp);
+		s_probes[i].answer(app, resp);
 		return 0;
 	}
 	resp->route = s_route_name(path);
